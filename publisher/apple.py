@@ -1,0 +1,118 @@
+"""Apple Podcasts' rules that the catalog and `check` share: categories and artwork size."""
+
+from __future__ import annotations
+
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "Arts": ("Books", "Design", "Fashion & Beauty", "Food", "Performing Arts", "Visual Arts"),
+    "Business": (
+        "Careers",
+        "Entrepreneurship",
+        "Investing",
+        "Management",
+        "Marketing",
+        "Non-Profit",
+    ),
+    "Comedy": ("Comedy Interviews", "Improv", "Stand-Up"),
+    "Education": ("Courses", "How To", "Language Learning", "Self-Improvement"),
+    "Fiction": ("Comedy Fiction", "Drama", "Science Fiction"),
+    "Government": (),
+    "History": (),
+    "Health & Fitness": (
+        "Alternative Health",
+        "Fitness",
+        "Medicine",
+        "Mental Health",
+        "Nutrition",
+        "Sexuality",
+    ),
+    "Kids & Family": ("Education for Kids", "Parenting", "Pets & Animals", "Stories for Kids"),
+    "Leisure": (
+        "Animation & Manga",
+        "Automotive",
+        "Aviation",
+        "Crafts",
+        "Games",
+        "Hobbies",
+        "Home & Garden",
+        "Video Games",
+    ),
+    "Music": ("Music Commentary", "Music History", "Music Interviews"),
+    "News": (
+        "Business News",
+        "Daily News",
+        "Entertainment News",
+        "News Commentary",
+        "Politics",
+        "Sports News",
+        "Tech News",
+    ),
+    "Religion & Spirituality": (
+        "Buddhism",
+        "Christianity",
+        "Hinduism",
+        "Islam",
+        "Judaism",
+        "Religion",
+        "Spirituality",
+    ),
+    "Science": (
+        "Astronomy",
+        "Chemistry",
+        "Earth Sciences",
+        "Life Sciences",
+        "Mathematics",
+        "Natural Sciences",
+        "Nature",
+        "Physics",
+        "Social Sciences",
+    ),
+    "Society & Culture": (
+        "Documentary",
+        "Personal Journals",
+        "Philosophy",
+        "Places & Travel",
+        "Relationships",
+    ),
+    "Sports": (
+        "Baseball",
+        "Basketball",
+        "Cricket",
+        "Fantasy Sports",
+        "Football",
+        "Golf",
+        "Hockey",
+        "Rugby",
+        "Running",
+        "Soccer",
+        "Swimming",
+        "Tennis",
+        "Volleyball",
+        "Wilderness",
+        "Wrestling",
+    ),
+    "Technology": (),
+    "True Crime": (),
+    "TV & Film": ("After Shows", "Film History", "Film Interviews", "Film Reviews", "TV Reviews"),
+}
+
+# Pairs from Apple's list before 2019 that catalogs still use; they map to today's category.
+LEGACY_CATEGORIES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("Society & Culture", "History"): ("History",),
+}
+
+ARTWORK_MIN_PX = 1400
+ARTWORK_MAX_PX = 3000
+ARTWORK_FORMATS = ("JPEG", "PNG")
+SUMMARY_MAX_BYTES = 4000
+
+
+def parse_category(text: str) -> tuple[tuple[str, ...] | None, str]:
+    """("A", "B") from "A > B" or ("A",) from "A"; (None, why) when Apple has no such category."""
+    parts = tuple(part.strip() for part in text.split(">"))
+    if len(parts) == 2 and parts in LEGACY_CATEGORIES:
+        return LEGACY_CATEGORIES[parts], ""
+    if not 1 <= len(parts) <= 2 or parts[0] not in CATEGORIES:
+        return None, f"{parts[0]!r} is not an Apple Podcasts category"
+    if len(parts) == 2 and parts[1] not in CATEGORIES[parts[0]]:
+        return None, f"{parts[1]!r} is not a subcategory of {parts[0]!r}"
+    return parts, ""

@@ -1,0 +1,62 @@
+"""The publisher's exceptions: one small hierarchy the CLI turns into one-line messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class PublisherError(Exception):
+    """Anything the publisher reports to a person instead of crashing."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the catalog, located at file:line, naming the field."""
+
+    file: str
+    line: int
+    field: str
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.file}:{self.line}: {self.field}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class CatalogError(PublisherError):
+    """The catalog does not validate; carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        count = len(problems)
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(f"the catalog has {count} {noun}:\n" + "\n".join(map(str, problems)))
+
+
+class ConfigurationError(PublisherError):
+    """A setting or command-line value that cannot work (a bad base URL, a missing tool)."""
+
+
+class SourceError(PublisherError):
+    """A source could not be read: refused address, removed video, HTTP error, timeout."""
+
+
+class SourceRefused(SourceError):
+    """The source was refused before any request (scheme, private address, live, too long)."""
+
+
+class ToolError(PublisherError):
+    """An outside tool (ffmpeg, yt-dlp, mutagen, S3) failed; the message says which and why."""
+
+
+class OutputError(PublisherError):
+    """A published file could not be written (outside the folder, two outputs to one path)."""
+
+
+class LockHeld(PublisherError):
+    """Another run holds the state lock."""
+
+    exit_code = 75

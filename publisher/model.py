@@ -1,0 +1,194 @@
+"""The records that flow through the pipeline.
+
+The catalog is loaded into `Catalog` (site, series, entries), which the rest of the code
+trusts: validation happens once, in `publisher.catalog`. Each entry then travels through
+the stages as an `Item`, which the stages fill in: enrichment adds `MediaInfo`, extraction
+and tagging add `MediaFile`s, rendering reads it all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+EntryKind = Literal["video", "article"]
+AudioFormat = Literal["m4a", "mp3"]
+ItemState = Literal["published", "pending", "failed"]
+
+
+@dataclass(frozen=True)
+class Owner:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Funding:
+    url: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Sources over these are refused before download."""
+
+    max_duration: int = 4 * 3600  # seconds
+    max_filesize: int = 2 * 1024**3  # bytes
+
+
+@dataclass(frozen=True)
+class Site:
+    title: str
+    base_url: str  # always ends with "/"
+    link: str
+    language: str
+    author: str
+    owner: Owner
+    image: str  # a path relative to the catalog, or a URL
+    copyright: str = ""
+    description: str = ""
+    funding: Funding | None = None
+    license: str = ""
+    hubs: tuple[str, ...] = ()  # WebSub hubs pinged after a feed changes
+    feed_page_size: int = 0  # newest N items in the main feed; 0 = no paging
+    media_grace_days: int = 30  # media of entries removed from the catalog is kept this long
+    limits: Limits = field(default_factory=Limits)
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    format: AudioFormat = "m4a"
+    loudness: float | None = None  # target in LUFS; None = keep the source's level
+
+
+@dataclass(frozen=True)
+class Series:
+    id: str
+    title: str
+    description: str
+    author: str
+    category: tuple[str, ...]  # ("Society & Culture", "History") or ("History",)
+    explicit: bool = False
+    type: Literal["serial", "episodic"] = "episodic"
+    image: str | None = None
+    audio: AudioSettings = field(default_factory=AudioSettings)
+    video: bool = False
+    link: str | None = None
+    update_frequency: str | None = None  # RRULE text for podcast:updateFrequency
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    kind: EntryKind
+    title: str
+    published: datetime  # always time-zone aware
+    series: str | None = None
+    source: str | None = None  # URL or local path; None = pending
+    link: str | None = None
+    authors: tuple[str, ...] = ()
+    summary: str = ""
+    episode: int | None = None
+    season: int | None = None
+    episode_type: Literal["full", "trailer", "bonus"] = "full"
+    explicit: bool | None = None  # None = the series' setting
+    guid: str | None = None  # pinned by the editor, e.g. for an episode moved from elsewhere
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Catalog:
+    path: Path
+    site: Site
+    series: dict[str, Series]
+    entries: tuple[Entry, ...]
+
+    @property
+    def root(self) -> Path:
+        """The folder the catalog lives in: relative paths in it start here."""
+        return self.path.parent
+
+    def series_entries(self, series_id: str) -> list[Entry]:
+        return [e for e in self.entries if e.series == series_id and e.kind == "video"]
+
+    @property
+    def articles(self) -> list[Entry]:
+        return [e for e in self.entries if e.kind == "article"]
+
+
+@dataclass(frozen=True)
+class Chapter:
+    start: float  # seconds
+    title: str
+    end: float | None = None
+
+
+@dataclass(frozen=True)
+class Caption:
+    """A caption track offered by the source: manual ones are preferred over automatic."""
+
+    language: str
+    url: str
+    ext: str
+    automatic: bool = False
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What enrichment learned about a talk's source. Never holds signed media URLs."""
+
+    source: str
+    title: str = ""
+    description: str = ""
+    duration: float | None = None
+    thumbnail: str | None = None
+    upload_date: str | None = None  # YYYYMMDD as yt-dlp gives it
+    uploader: str = ""
+    webpage_url: str = ""
+    chapters: tuple[Chapter, ...] = ()
+    captions: tuple[Caption, ...] = ()
+    is_live: bool = False
+    filesize: int | None = None
+    audio_codec: str | None = None
+    video_codec: str | None = None
+    fetched_at: str = ""  # ISO datetime
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A file under the published folder: what an enclosure or link points at."""
+
+    path: str  # relative to the published folder, with "/" separators
+    length: int  # exact byte size
+    mime_type: str
+    duration: float | None = None  # seconds, for audio and video
+
+
+@dataclass
+class Item:
+    """One catalog entry on its way through the stages (like a beets import task)."""
+
+    entry: Entry
+    info: MediaInfo | None = None
+    audio: MediaFile | None = None
+    video: MediaFile | None = None
+    image: MediaFile | None = None
+    transcripts: list[MediaFile] = field(default_factory=list)
+    chapters_file: MediaFile | None = None
+    chapters: tuple[Chapter, ...] = ()
+    guid: str | None = None
+    first_published: datetime | None = None
+    error: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.entry.id
+
+    @property
+    def state(self) -> ItemState:
+        if self.entry.kind == "article" or self.audio is not None:
+            return "published"
+        return "failed" if self.error else "pending"

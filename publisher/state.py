@@ -1,0 +1,215 @@
+"""The state database: what the publisher remembers between runs.
+
+An embedded SQLite file next to the catalog (`.publisher/state.db`), never in the
+published folder. It holds each entry's GUID and first-published time (assigned once,
+never changed), the cached enrichment, the media files made, and the last error. Every
+change is a transaction, so a run killed at any moment leaves it consistent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from publisher.model import Caption, Chapter, MediaFile, MediaInfo
+
+STATE_DIR = ".publisher"
+
+# Entry GUIDs are UUIDv5 of the entry id in this namespace: stable if the database is
+# lost, and independent of titles, URLs, formats and the program's version.
+ENTRY_GUID_NAMESPACE = uuid.UUID("9b0f4c5e-58a2-5c1e-9d7e-1c0a6b2f3e41")
+
+MIGRATIONS: list[str] = [
+    # 1: the first schema
+    """
+    CREATE TABLE entries (
+        id TEXT PRIMARY KEY,
+        guid TEXT NOT NULL UNIQUE,
+        first_published TEXT NOT NULL
+    );
+    CREATE TABLE media_info (
+        entry_id TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        info TEXT NOT NULL,
+        fetched_at TEXT NOT NULL
+    );
+    CREATE TABLE media_files (
+        entry_id TEXT NOT NULL,
+        role TEXT NOT NULL,
+        path TEXT NOT NULL,
+        length INTEGER NOT NULL,
+        mime_type TEXT NOT NULL,
+        duration REAL,
+        made_from TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (entry_id, role)
+    );
+    CREATE TABLE errors (
+        entry_id TEXT PRIMARY KEY,
+        message TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE removed_media (
+        path TEXT PRIMARY KEY,
+        removed_at TEXT NOT NULL
+    );
+    """,
+]
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def state_path_for(catalog_path: Path) -> Path:
+    return catalog_path.resolve().parent / STATE_DIR / "state.db"
+
+
+class State:
+    """A thin, typed layer over the state database."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA busy_timeout=10000")
+        self._migrate()
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    @property
+    def schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        with self.transaction() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in filter(str.strip, script.split(";")):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number}")
+
+    # GUIDs and first publication -------------------------------------------------
+
+    def publication(self, entry_id: str) -> tuple[str, datetime] | None:
+        row = self.db.execute(
+            "SELECT guid, first_published FROM entries WHERE id = ?", (entry_id,)
+        ).fetchone()
+        return (row[0], datetime.fromisoformat(row[1])) if row else None
+
+    def publications(self) -> dict[str, tuple[str, datetime]]:
+        rows = self.db.execute("SELECT id, guid, first_published FROM entries")
+        return {r[0]: (r[1], datetime.fromisoformat(r[2])) for r in rows}
+
+    def record_publications(self, entry_ids: list[str], pinned: dict[str, str]) -> None:
+        """Give each entry not yet published its GUID; never touches one already given."""
+        at = now_iso()
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO entries (id, guid, first_published) VALUES (?, ?, ?)",
+                [(eid, pinned.get(eid) or new_guid(eid), at) for eid in entry_ids],
+            )
+
+    # Enrichment cache ------------------------------------------------------------
+
+    def media_info(self, entry_id: str) -> MediaInfo | None:
+        row = self.db.execute(
+            "SELECT info FROM media_info WHERE entry_id = ?", (entry_id,)
+        ).fetchone()
+        return media_info_from_json(row[0]) if row else None
+
+    def save_media_info(self, entry_id: str, info: MediaInfo) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO media_info (entry_id, source, info, fetched_at)"
+                " VALUES (?, ?, ?, ?)",
+                (entry_id, info.source, json.dumps(dataclasses.asdict(info)), info.fetched_at),
+            )
+
+    # Media files -----------------------------------------------------------------
+
+    def media_files(self, entry_id: str) -> dict[str, tuple[MediaFile, str]]:
+        """role -> (file, what it was made from) for one entry."""
+        rows = self.db.execute(
+            "SELECT role, path, length, mime_type, duration, made_from FROM media_files"
+            " WHERE entry_id = ?",
+            (entry_id,),
+        )
+        return {r[0]: (MediaFile(r[1], r[2], r[3], r[4]), r[5]) for r in rows}
+
+    def all_media_files(self) -> dict[str, dict[str, MediaFile]]:
+        result: dict[str, dict[str, MediaFile]] = {}
+        rows = self.db.execute(
+            "SELECT entry_id, role, path, length, mime_type, duration FROM media_files"
+        )
+        for eid, role, path, length, mime, duration in rows:
+            result.setdefault(eid, {})[role] = MediaFile(path, length, mime, duration)
+        return result
+
+    def save_media_file(self, entry_id: str, role: str, media: MediaFile, made_from: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO media_files"
+                " (entry_id, role, path, length, mime_type, duration, made_from)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    entry_id,
+                    role,
+                    media.path,
+                    media.length,
+                    media.mime_type,
+                    media.duration,
+                    made_from,
+                ),
+            )
+
+    def forget_media_file(self, entry_id: str, role: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM media_files WHERE entry_id = ? AND role = ?", (entry_id, role))
+
+    # Errors ----------------------------------------------------------------------
+
+    def errors(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT entry_id, message FROM errors"))
+
+    def record_error(self, entry_id: str, message: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO errors (entry_id, message, at) VALUES (?, ?, ?)",
+                (entry_id, message, now_iso()),
+            )
+
+    def clear_error(self, entry_id: str) -> None:
+        if self.db.execute("SELECT 1 FROM errors WHERE entry_id = ?", (entry_id,)).fetchone():
+            with self.transaction() as db:
+                db.execute("DELETE FROM errors WHERE entry_id = ?", (entry_id,))
+
+
+def new_guid(entry_id: str) -> str:
+    return str(uuid.uuid5(ENTRY_GUID_NAMESPACE, entry_id))
+
+
+def media_info_from_json(text: str) -> MediaInfo:
+    data = json.loads(text)
+    data["chapters"] = tuple(Chapter(**c) for c in data.get("chapters", ()))
+    data["captions"] = tuple(Caption(**c) for c in data.get("captions", ()))
+    known = {f.name for f in dataclasses.fields(MediaInfo)}
+    return MediaInfo(**{k: v for k, v in data.items() if k in known})
