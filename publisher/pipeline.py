@@ -57,6 +57,8 @@ class Run:
     writer: Writer
     items: list[Item]
     progress: Progress = field(default_factory=Progress)
+    # Published cover art, relative to the folder: "site" and each series id.
+    artwork: dict[str, str] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:

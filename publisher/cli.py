@@ -1,0 +1,260 @@
+"""The `publisher` command: a thin click layer over the library.
+
+Each command's docstring is its --help, with an example. Errors become one-line messages
+(publisher.messages) and the exit codes of the contract: 0 done, 1 invalid catalog or
+configuration, 2 usage, 3 partial, 75 another run holds the lock.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import traceback
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from publisher import messages
+from publisher.errors import PublisherError
+
+EXIT_PARTIAL = 3
+log = logging.getLogger("publisher")
+
+catalog_option = click.option(
+    "--catalog",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("media_catalog.yaml"),
+    show_default=True,
+    help="The catalog file.",
+)
+out_option = click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("feeds"),
+    show_default=True,
+    help="The published folder.",
+)
+private_option = click.option(
+    "--allow-private-sources",
+    is_flag=True,
+    help="Allow sources on loopback, private and link-local addresses (intranets, tests).",
+)
+
+
+def reports_errors(command: Callable) -> Callable:
+    """Turn the publisher's errors into one line on stderr and the contract's exit code."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        verbose = click.get_current_context().find_root().params.get("verbose", False)
+        try:
+            return command(*args, **kwargs)
+        except (PublisherError, OSError) as error:
+            if verbose:
+                traceback.print_exc()
+            click.echo(f"error: {messages.describe(error)}", err=True)
+            sys.exit(messages.exit_code(error))
+
+    return wrapper
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C, so temp files are removed; exit 143 as shells expect."""
+
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--verbose", "-v", is_flag=True, help="Debug logs, and tracebacks with errors.")
+@click.version_option(package_name="publisher")
+def main(verbose: bool) -> None:
+    """Turn a catalog of talks and articles into podcast feeds, pages and OPML.
+
+    \b
+    Example:
+      publisher build            # publish feeds/ from media_catalog.yaml
+      publisher check            # validate what was published
+    """
+    level = logging.DEBUG if verbose else logging.INFO
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("publisher").setLevel(level)
+
+
+@main.command()
+@catalog_option
+@out_option
+@click.option("--offline", is_flag=True, help="Use only what is cached; no network request.")
+@click.option("--refresh", is_flag=True, help="Re-read every source's metadata.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 32),
+    default=2,
+    show_default=True,
+    help="Entries worked on in parallel.",
+)
+@click.option(
+    "--base-url",
+    envvar="PUBLISHER_BASE_URL",
+    help="Override the catalog's base_url for this build (env PUBLISHER_BASE_URL).",
+)
+@click.option("--ffmpeg", envvar="PUBLISHER_FFMPEG", help="A system ffmpeg to use.")
+@private_option
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@reports_errors
+def build(catalog, out, offline, refresh, jobs, base_url, ffmpeg, allow_private_sources, quiet):
+    """Run the whole pipeline and publish the feeds, pages and media into OUT.
+
+    Exits 0 when everything is published, 3 when some talks are pending or failed (the
+    rest is published), 1 when the catalog is invalid (nothing is written), 75 when
+    another run holds the lock.
+
+    \b
+    Example:
+      publisher build --jobs 4
+      publisher build --offline --base-url http://192.168.1.20:8000/
+    """
+    from rich.console import Console
+
+    from publisher.build import build as run_build
+    from publisher.pipeline import BuildOptions
+    from publisher.progress import TerminalProgress, on_terminal
+
+    _stop_on_sigterm()
+    if quiet:
+        logging.getLogger().setLevel(logging.ERROR)
+        logging.getLogger("publisher").setLevel(logging.ERROR)
+    if base_url:
+        _check_base_url(base_url)
+    options = BuildOptions(
+        out=out,
+        offline=offline,
+        refresh=refresh,
+        jobs=jobs,
+        allow_private_sources=allow_private_sources,
+        base_url=base_url,
+        ffmpeg=ffmpeg,
+    )
+    if on_terminal() and not quiet:
+        with TerminalProgress(Console(stderr=True)) as progress:
+            report = run_build(catalog, options, progress)
+    else:
+        report = run_build(catalog, options)
+    for entry_id in report.pending:
+        log.info("%s: pending (no media yet)", entry_id)
+    if not quiet:
+        click.echo(report.summary())
+    sys.exit(report.exit_code)
+
+
+def _check_base_url(url: str) -> None:
+    from urllib.parse import urlsplit
+
+    from publisher.errors import ConfigurationError
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigurationError(f"--base-url {url!r} is not an http(s) URL")
+
+
+@main.command()
+@out_option
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@reports_errors
+def check(out, as_json):
+    """Check the published feeds against Apple's and the Podcast Index's rules.
+
+    Prints every error and warning, naming the feed, the item and the rule; exits 1 on
+    any error.
+
+    \b
+    Example:
+      publisher check --out feeds
+    """
+    from publisher.check import check_folder
+
+    findings = check_folder(out)
+    if as_json:
+        click.echo(json.dumps([f.as_dict() for f in findings], indent=2))
+    else:
+        for finding in findings:
+            click.echo(str(finding))
+    errors = [f for f in findings if f.severity == "error"]
+    warnings = len(findings) - len(errors)
+    if not as_json:
+        click.echo(f"check: {len(errors)} errors, {warnings} warnings")
+    sys.exit(1 if errors else 0)
+
+
+@main.command()
+@out_option
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind; anything but loopback shows the folder to the network.",
+)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@reports_errors
+def serve(out, host, port):
+    """Serve the published folder for trying the feeds in a podcast app.
+
+    Supports HEAD, byte ranges, ETag and Last-Modified; prints the feed URLs to paste
+    into an app.
+
+    \b
+    Example:
+      publisher serve --port 8000
+      publisher build --base-url http://192.168.1.20:8000/ && publisher serve --host 0.0.0.0
+    """
+    from publisher.serve import serve as run_server
+
+    run_server(out, host=host, port=port)
+
+
+@main.command()
+@click.argument("destination")
+@out_option
+@click.option("--endpoint-url", help="An S3-compatible endpoint (MinIO, R2, moto…).")
+@click.option("--delete", is_flag=True, help="Delete remote files no longer published.")
+@catalog_option
+@reports_errors
+def publish(destination, out, endpoint_url, delete, catalog):
+    """Upload the published folder to S3-compatible storage.
+
+    Media and pages first, feeds and OPML last; unchanged files are skipped. Credentials
+    come from the standard AWS chain (environment, ~/.aws, instance role).
+
+    \b
+    Example:
+      publisher publish s3://my-bucket/podcasts --endpoint-url https://s3.example.org
+    """
+    from publisher.lock import RunLock
+    from publisher.s3 import publish_folder
+    from publisher.state import state_path_for
+
+    with RunLock(state_path_for(catalog).parent):
+        report = publish_folder(out, destination, endpoint_url=endpoint_url, delete=delete)
+    click.echo(report.summary() if hasattr(report, "summary") else str(report))
+
+
+def _register_editor_commands() -> None:
+    try:
+        from publisher.cli_editor import add_command, validate_command
+    except ImportError:  # TEMPORARY while cli_editor is written
+        return
+    main.add_command(add_command, "add")
+    main.add_command(validate_command, "validate")
+
+
+_register_editor_commands()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""`atom:link` elements beyond rel=self in RSS: WebSub hubs and RFC 5005 paging links.
+
+feedgen writes only the self link into RSS; hubs (rel="hub") and archive pages
+(rel="next", "prev-archive") need this extension.
+"""
+
+from __future__ import annotations
+
+from feedgen.ext.base import BaseExtension
+from feedgen.util import xml_elem
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+
+
+class AtomLinksExtension(BaseExtension):
+    def __init__(self):
+        self.links: list[tuple[str, str]] = []  # (rel, href)
+
+    def add(self, rel: str, href: str) -> None:
+        self.links.append((rel, href))
+
+    def extend_ns(self):
+        return {"atom": ATOM_NS}
+
+    def extend_rss(self, rss_feed):
+        channel = rss_feed[0]
+        for rel, href in self.links:
+            xml_elem(f"{{{ATOM_NS}}}link", channel, rel=rel, href=href)
+        return rss_feed
+
+    def extend_atom(self, atom_feed):
+        for rel, href in self.links:
+            xml_elem(f"{{{ATOM_NS}}}link", atom_feed, rel=rel, href=href)
+        return atom_feed

@@ -1,0 +1,59 @@
+"""Render: the whole published model first, then one pass of writing.
+
+Feeds, OPML and pages are all rendered from the finished run; each feed is checked
+before it replaces the published one, and a feed with errors is not published (the old
+one stays).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from publisher import urls
+from publisher.articles import render_article_feeds
+from publisher.artwork import publish_channel_art
+from publisher.feeds import FeedSpec, render_series_feed
+from publisher.model import Item
+from publisher.opml import render_opml
+from publisher.pages import render_pages
+from publisher.pipeline import Run
+
+log = logging.getLogger(__name__)
+
+
+def assign_guids(run: Run) -> None:
+    """Each entry with something to publish gets its GUID once; existing ones never change."""
+    publishable = [item for item in run.items if is_publishable(item)]
+    pinned = {item.id: item.entry.guid for item in publishable if item.entry.guid}
+    known = run.state.publications()
+    new = [item.id for item in publishable if item.id not in known]
+    if new:
+        run.state.record_publications(new, pinned)
+        known = run.state.publications()
+    for item in publishable:
+        item.guid, item.first_published = known[item.id]
+
+
+def is_publishable(item: Item) -> bool:
+    return item.entry.kind == "article" or item.audio is not None
+
+
+def render_feeds(run: Run) -> dict[str, bytes]:
+    """Every feed and the OPML, path -> bytes, before anything is written."""
+    outputs: dict[str, bytes] = {}
+    for series in sorted(run.catalog.series.values(), key=lambda s: s.id):
+        specs = [FeedSpec.audio(series.id)] + ([FeedSpec.video(series.id)] if series.video else [])
+        for spec in specs:
+            outputs[spec.relative] = render_series_feed(run, series, spec)
+    outputs.update(render_article_feeds(run))
+    outputs[urls.OPML] = render_opml(run)
+    return outputs
+
+
+def render(run: Run) -> None:
+    """The render stage: GUIDs, cover art, feeds, OPML and pages, through the one writer."""
+    assign_guids(run)
+    publish_channel_art(run)
+    for relative, data in render_feeds(run).items():
+        run.writer.write_bytes(relative, data)
+    render_pages(run)
