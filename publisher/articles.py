@@ -31,6 +31,7 @@ def _feed(run: Run, items: list[Item], relative: str, mime: str) -> FeedGenerato
     site = run.catalog.site
     feed_url = urls.public_url(run.base_url, relative)
     feed = plain_feed_generator()
+    feed.load_extension("dc")  # RSS <author> must be an e-mail address; names go in dc:creator
     feed.id(feed_url)
     feed.title(f"{site.title}: articles")
     feed.subtitle(site.description or f"Articles from {site.title}")
@@ -60,7 +61,9 @@ def _add_article(run: Run, feed: FeedGenerator, item: Item) -> None:
     article.published(entry.published)
     article.updated(entry.published)
     authors = entry.authors or (run.catalog.site.author,)
-    article.author([{"name": name} for name in authors])
+    article.author([{"name": name} for name in authors])  # Atom
+    for name in authors:
+        article.dc.dc_creator(name)  # RSS
     if entry.summary:
         article.summary(sanitize.plain_text(entry.summary))
         article.content(sanitize.clean_html(entry.summary), type="html")

@@ -50,10 +50,9 @@ def newest_first(items: list[Item]) -> list[Item]:
 
 
 def content_date(items: list[Item]) -> datetime:
-    """lastBuildDate: when the content last changed, never the clock."""
-    moments = [i.entry.published for i in items]
-    moments += [i.first_published for i in items if i.first_published]
-    return max(moments, default=EPOCH)
+    """lastBuildDate: the newest date of the content, never the clock, so a rebuild of the
+    same content gives the same bytes on any machine."""
+    return max((i.entry.published for i in items), default=EPOCH)
 
 
 def series_date(run: Run, series: Series) -> datetime:
@@ -142,7 +141,7 @@ def _add_episode(run: Run, feed: FeedGenerator, series: Series, spec: FeedSpec, 
     episode.pubDate(entry.published)
     episode.description(sanitize.plain_text(summary, apple.SUMMARY_MAX_BYTES) or entry.title)
     if summary:
-        episode.content(sanitize.clean_html(summary), type="CDATA")
+        episode.content(sanitize.clean_html(summary))
     episode.enclosure(urls.public_url(run.base_url, media.path), str(media.length), media.mime_type)
     _itunes_episode(run, episode, series, item, media)
     _podcastindex_episode(run, episode, spec, item)

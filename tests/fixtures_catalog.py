@@ -1,0 +1,66 @@
+"""Catalog fixtures: the shipped catalog in a temp folder, small catalogs written on the fly,
+and a way to run the real `publisher` command."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml_writer
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run_publisher(*args: str, cwd: Path, env: dict[str, str] | None = None,
+                  timeout: float = 120) -> CliResult:
+    """Run `python -m publisher ARGS` in `cwd`, as a user would from a shell (not a tty)."""
+    full_env = {**os.environ, **(env or {})}
+    done = subprocess.run(
+        [sys.executable, "-m", "publisher", *args],
+        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout,
+    )
+    return CliResult(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture
+def shipped_catalog(tmp_path: Path) -> Path:
+    """A copy of the shipped media_catalog.yaml (and its assets) in a temp folder."""
+    shutil.copy(REPO / "media_catalog.yaml", tmp_path / "media_catalog.yaml")
+    shutil.copytree(REPO / "assets", tmp_path / "assets")
+    return tmp_path / "media_catalog.yaml"
+
+
+@pytest.fixture
+def write_catalog(tmp_path: Path):
+    """write_catalog(entries=[...], series={...}, site={...}) -> path of a valid catalog.
+
+    Defaults give one series `talks` (m4a, no video) and the shipped cover image; pass
+    dicts to add or override keys.
+    """
+
+    def write(entries=(), series=None, site=None, name="media_catalog.yaml") -> Path:
+        folder = tmp_path
+        (folder / "assets").mkdir(exist_ok=True)
+        shutil.copy(REPO / "assets" / "cover.png", folder / "assets" / "cover.png")
+        document = {
+            "site": {**yaml_writer.DEFAULT_SITE, **(site or {})},
+            "series": series if series is not None else {"talks": dict(yaml_writer.DEFAULT_SERIES)},
+            "entries": list(entries),
+        }
+        path = folder / name
+        path.write_text(yaml_writer.dump(document), encoding="utf-8")
+        return path
+
+    return write

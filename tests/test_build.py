@@ -1,0 +1,81 @@
+"""`publisher build` on the shipped catalog, as a user runs it."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from fixtures_catalog import run_publisher
+from lxml import etree
+
+SHIPPED_PENDING = {
+    "june-days-1917",
+    "july-days",
+    "kornilov-coup",
+    "october-revolution-masses-take-power",
+    "leon-trotsky-life-of-a-revolutionary",
+    "from-february-to-july",
+}
+
+
+def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
+    """path -> (sha256, mtime_ns) of every file under `folder`."""
+    return {
+        str(path.relative_to(folder)): (
+            hashlib.sha256(path.read_bytes()).hexdigest(),
+            path.stat().st_mtime_ns,
+        )
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_shipped_catalog_publishes_with_pending_talks_named(shipped_catalog: Path):
+    folder = shipped_catalog.parent
+    result = run_publisher("build", "--offline", cwd=folder)
+    assert result.exit_code == 3, result.stderr
+    for entry_id in SHIPPED_PENDING:
+        assert f"{entry_id}: pending" in result.stderr
+    out = folder / "feeds"
+    for relative in [
+        "index.html",
+        "feeds.opml",
+        "articles.xml",
+        "articles.atom",
+        "russian-revolution-1917/podcast.xml",
+        "russian-revolution-1917/video.xml",
+        "leon-trotsky-documentary/podcast.xml",
+        "february-to-july-1917/podcast.xml",
+    ]:
+        assert (out / relative).is_file(), relative
+    articles = etree.parse(str(out / "articles.xml"))
+    assert len(articles.findall("channel/item")) == 6
+    assert (folder / ".publisher" / "state.db").is_file()
+    assert not (out / ".publisher").exists(), "state must never be published"
+
+
+def test_second_build_writes_no_byte(shipped_catalog: Path):
+    folder = shipped_catalog.parent
+    assert run_publisher("build", "--offline", cwd=folder).exit_code == 3
+    before = snapshot(folder / "feeds")
+    second = run_publisher("build", "--offline", cwd=folder)
+    assert second.exit_code == 3
+    assert "0 files written" in second.stdout
+    assert snapshot(folder / "feeds") == before
+
+
+def test_build_without_network_reports_unreachable_sources(shipped_catalog: Path):
+    """Online, the talks with sources fail (no network here) and the rest is published."""
+    folder = shipped_catalog.parent
+    result = run_publisher("build", cwd=folder, timeout=180)
+    assert result.exit_code == 3
+    assert (folder / "feeds" / "articles.xml").is_file()
+    status = run_publisher("status", "--json", cwd=folder)
+    assert status.exit_code == 0, status.stderr
+    import json
+
+    rows = {row["id"]: row for row in json.loads(status.stdout)}
+    assert rows["july-days"]["state"] == "failed"
+    assert rows["july-days"]["error"]
+    assert rows["kornilov-coup"]["state"] == "pending"
+    assert rows["lenin-and-the-october-insurrection"]["state"] == "published"

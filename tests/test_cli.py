@@ -1,0 +1,81 @@
+"""Every exit code of the contract, from the real command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from fixtures_catalog import run_publisher
+
+ARTICLE = {
+    "id": "an-article",
+    "kind": "article",
+    "title": "An article",
+    "link": "https://example.org/a",
+    "published": "2017-07-20",
+}
+
+
+def test_exit_0_when_everything_is_published(write_catalog):
+    catalog = write_catalog(entries=[ARTICLE])
+    result = run_publisher("build", cwd=catalog.parent)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip().startswith("build: 1 published, 0 pending, 0 failed")
+
+
+def test_exit_1_and_nothing_written_for_an_invalid_catalog(write_catalog):
+    catalog = write_catalog(entries=[{**ARTICLE, "published": "2017-02-30"}])
+    result = run_publisher("build", cwd=catalog.parent)
+    assert result.exit_code == 1
+    assert f"{catalog.name}:" in result.stderr and "entries[0].published" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (catalog.parent / "feeds").exists()
+    assert not (catalog.parent / ".publisher").exists()
+
+
+def test_exit_2_for_a_usage_error(write_catalog):
+    catalog = write_catalog(entries=[ARTICLE])
+    result = run_publisher("build", "--jobs", "many", cwd=catalog.parent)
+    assert result.exit_code == 2
+    assert "--jobs" in result.stderr
+
+
+def test_exit_3_when_a_talk_is_pending(write_catalog):
+    talk = {"id": "a-talk", "kind": "video", "series": "talks", "title": "A talk",
+            "published": "2017-07-20"}
+    catalog = write_catalog(entries=[ARTICLE, talk])
+    result = run_publisher("build", cwd=catalog.parent)
+    assert result.exit_code == 3
+    assert "a-talk: pending" in result.stderr
+    assert (catalog.parent / "feeds" / "articles.xml").is_file()
+
+
+def test_exit_75_while_another_run_holds_the_lock(write_catalog):
+    catalog = write_catalog(entries=[ARTICLE])
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from pathlib import Path; from publisher.lock import RunLock\n"
+         "with RunLock(Path(sys.argv[1])):\n"
+         "    print('held', flush=True); time.sleep(30)",
+         str(catalog.parent / ".publisher")],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = run_publisher("build", cwd=catalog.parent)
+        assert result.exit_code == 75
+        assert f"pid {holder.pid}" in result.stderr
+        assert not (catalog.parent / "feeds").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert run_publisher("build", cwd=catalog.parent).exit_code == 0, "a dead holder's lock is free"
+
+
+def test_python_dash_m_and_help_work(tmp_path: Path):
+    result = subprocess.run([sys.executable, "-m", "publisher", "--help"],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("build", "check", "status", "serve", "publish", "validate", "add"):
+        assert command in result.stdout

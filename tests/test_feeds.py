@@ -1,0 +1,141 @@
+"""Rendered feeds: golden files, the tags Apple and the Podcast Index require, and what
+podcast clients (feedparser, gPodder's podcastparser) read back.
+
+Regenerate the golden files after an intended change of output:
+    UPDATE_GOLDEN=1 python -m pytest tests/test_feeds.py
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import feedparser
+import podcastparser
+import pytest
+from fixtures_catalog import run_publisher
+from lxml import etree
+
+GOLDEN = Path(__file__).parent / "golden"
+NS = {
+    "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
+    "podcast": "https://podcastindex.org/namespace/1.0",
+    "atom": "http://www.w3.org/2005/Atom",
+    "content": "http://purl.org/rss/1.0/modules/content/",
+}
+TRICKY = "Émigrés & <exiles> — “quotes” ]]> 🚩 עברית"
+
+ENTRIES = [
+    {
+        "id": "first-article",
+        "kind": "article",
+        "title": f"Article: {TRICKY}",
+        "link": "https://example.org/a1",
+        "published": "2017-07-20",
+        "authors": ["Ann Author"],
+        "summary": "Plain text with <b>bold</b> & <script>alert(1)</script> and ]]> too.",
+    },
+    {
+        "id": "second-article",
+        "kind": "article",
+        "series": "talks",
+        "title": "Second article",
+        "link": "https://example.org/a2",
+        "published": "2017-11-07T18:30:00+03:00",
+        "summary": "Newest.",
+    },
+    {
+        "id": "pending-talk",
+        "kind": "video",
+        "series": "talks",
+        "title": "A talk without a source yet",
+        "published": "2017-09-01",
+    },
+]
+
+
+@pytest.fixture
+def built(write_catalog) -> Path:
+    catalog = write_catalog(entries=ENTRIES)
+    result = run_publisher("build", "--offline", cwd=catalog.parent)
+    assert result.exit_code == 3, result.stderr  # the talk is pending
+    return catalog.parent / "feeds"
+
+
+@pytest.mark.parametrize(
+    "relative", ["talks/podcast.xml", "articles.xml", "articles.atom", "feeds.opml"]
+)
+def test_matches_golden_file(built: Path, relative: str):
+    produced = (built / relative).read_bytes()
+    golden = GOLDEN / relative.replace("/", "__")
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_bytes(produced)
+    assert produced.decode() == golden.read_text(encoding="utf-8")
+
+
+def xpath_text(tree, path: str) -> list[str]:
+    return [
+        (node if isinstance(node, str) else node.text or "")
+        for node in tree.xpath(path, namespaces=NS)
+    ]
+
+
+def test_podcast_channel_has_every_required_tag(built: Path):
+    tree = etree.parse(str(built / "talks" / "podcast.xml"))
+    channel = "/rss/channel/"
+    assert xpath_text(tree, channel + "title") == ["Test Series"]
+    assert xpath_text(tree, channel + "link") == ["https://feeds.example.org/talks/index.html"]
+    assert xpath_text(tree, channel + "description") == ["A series of test talks."]
+    assert xpath_text(tree, channel + "language") == ["en"]
+    assert xpath_text(tree, channel + "itunes:author") == ["Test Speaker"]
+    assert xpath_text(tree, channel + "itunes:owner/itunes:email") == ["owner@example.org"]
+    assert xpath_text(tree, channel + "itunes:category/@text") == ["History"]
+    assert xpath_text(tree, channel + "itunes:explicit") == ["false"]
+    assert xpath_text(tree, channel + "itunes:type") == ["episodic"]
+    image = xpath_text(tree, channel + "itunes:image/@href")[0]
+    assert image.startswith("https://feeds.example.org/media/cover-")
+    assert (built / image.removeprefix("https://feeds.example.org/")).is_file()
+    feed_url = "https://feeds.example.org/talks/podcast.xml"
+    assert xpath_text(tree, channel + "atom:link[@rel='self']/@href") == [feed_url]
+    expected_guid = uuid.uuid5(
+        uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6"), "feeds.example.org/talks/podcast.xml"
+    )
+    assert xpath_text(tree, channel + "podcast:guid") == [str(expected_guid)]
+    assert xpath_text(tree, channel + "podcast:locked") == ["yes"]
+    assert xpath_text(tree, channel + "podcast:medium") == ["podcast"]
+    assert tree.xpath(channel + "item") == [], "no episode has media yet"
+
+
+def test_articles_newest_first_and_text_round_trips(built: Path):
+    parsed = feedparser.parse((built / "articles.xml").read_bytes())
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    titles = [e.title for e in parsed.entries]
+    assert titles == ["Second article", f"Article: {TRICKY}"]
+    first = parsed.entries[1]
+    assert first.link == "https://example.org/a1"
+    assert first.author == "Ann Author"
+    atom = feedparser.parse((built / "articles.atom").read_bytes())
+    assert not atom.bozo
+    assert [e.title for e in atom.entries] == titles
+
+
+def test_summaries_are_sanitised(built: Path):
+    text = (built / "articles.xml").read_text()
+    assert "<script" not in text and "&lt;script" not in text
+    assert "alert(1)" not in text or "&lt;script&gt;alert" not in text
+
+
+def test_podcastparser_reads_the_podcast_feed(built: Path):
+    with (built / "talks" / "podcast.xml").open("rb") as stream:
+        parsed = podcastparser.parse("https://feeds.example.org/talks/podcast.xml", stream)
+    assert parsed["title"] == "Test Series"
+    assert parsed["episodes"] == []
+
+
+def test_opml_lists_every_feed(built: Path):
+    tree = etree.parse(str(built / "feeds.opml"))
+    assert xpath_text(tree, "//outline/@xmlUrl") == [
+        "https://feeds.example.org/talks/podcast.xml",
+        "https://feeds.example.org/articles.xml",
+    ]
