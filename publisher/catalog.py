@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from publisher import apple
 from publisher.errors import CatalogError, Problem
@@ -29,7 +29,7 @@ from publisher.model import (
     Series,
     Site,
 )
-from publisher.yamlnodes import YAML_TAG, compose, mapping_items, read_text, tag_problems
+from publisher.yamlnodes import compose, mapping_items, read_text, tag_problems
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 SLUG_MAX = 64
@@ -58,17 +58,15 @@ class Field:
 
 
 def _scalar(node: Node, expected: str) -> ScalarNode:
-    if not isinstance(node, ScalarNode) or node.tag == f"{YAML_TAG}null":
+    if not isinstance(node, ScalarNode) or node.value in ("", "~", "null"):
         raise Invalid(f"expected {expected}")
     return node
 
 
 def text(reader: Reader, node: Node, where: str) -> str:
-    scalar = _scalar(node, "text")
-    if scalar.tag == f"{YAML_TAG}bool":
-        raise Invalid(f"expected text, got {scalar.value!r}", "put it in quotes")
-    # ruamel marks where a folded (>) scalar was folded with BEL; the value has none.
-    return scalar.value.replace("\a", "").strip()
+    # Any scalar is text here: the node keeps the source's characters, so `language: no`
+    # stays "no" and `title: 1917` stays "1917" (YAML 1.1 would make them false and 1917).
+    return _scalar(node, "text").value.strip()
 
 
 def required_text(reader: Reader, node: Node, where: str) -> str:
@@ -119,18 +117,19 @@ def check_slug(value: str) -> None:
 
 
 def boolean(reader: Reader, node: Node, where: str) -> bool:
-    scalar = _scalar(node, "true or false")
-    if scalar.tag != f"{YAML_TAG}bool":
-        raise Invalid(f"expected true or false, got {scalar.value!r}")
-    return scalar.value.lower() == "true"
+    value = _scalar(node, "true or false").value
+    if value.lower() not in ("true", "false"):
+        raise Invalid(f"expected true or false, got {value!r}")
+    return value.lower() == "true"
 
 
 def integer(minimum: int) -> Converter:
     def convert(reader: Reader, node: Node, where: str) -> int:
-        scalar = _scalar(node, "a whole number")
-        if scalar.tag != f"{YAML_TAG}int":
-            raise Invalid(f"expected a whole number, got {scalar.value!r}")
-        value = int(scalar.value.replace("_", ""), 0)
+        text = _scalar(node, "a whole number").value
+        try:
+            value = int(text.replace("_", ""))
+        except ValueError:
+            raise Invalid(f"expected a whole number, got {text!r}") from None
         if value < minimum:
             raise Invalid(f"must be at least {minimum}")
         return value
@@ -152,7 +151,7 @@ def choice(*options: str) -> Converter:
 
 def loudness(reader: Reader, node: Node, where: str) -> float | None:
     scalar = _scalar(node, "a loudness in LUFS, or off")
-    if scalar.tag == f"{YAML_TAG}bool" and scalar.value.lower() == "false" or scalar.value == "off":
+    if scalar.value.lower() in ("off", "false"):
         return None
     try:
         value = float(scalar.value)
@@ -286,6 +285,9 @@ class Reader:
     def __init__(self, file: str):
         self.file = file
         self.problems: list[Problem] = []
+        # Series given but invalid: their own problems are reported, so entries naming
+        # them do not also get "unknown series".
+        self.invalid_series: set[str] = set()
 
     def problem(self, node: Node, field: str, message: str, hint: str = "") -> None:
         self.problems.append(Problem(self.file, node.start_mark.line + 1, field, message, hint))
@@ -369,7 +371,10 @@ def _read_site(reader: Reader, node: Node | None) -> Site | None:
     language = values["language"]
     if not LANGUAGE.match(language):
         reader.problem(
-            node, "site.language", f"{language!r} is not a language code", "e.g. en or en-GB"
+            field_node(node, "language"),
+            "site.language",
+            f"{language!r} is not a language code",
+            "e.g. en or en-GB",
         )
     return Site(**values)
 
@@ -382,14 +387,17 @@ def _read_series(reader: Reader, node: Node | None) -> dict[str, Series]:
         reader.problem(node, "series", "expected a mapping of series ids to series")
         return series
     for series_id, key, value in mapping_items(node, reader.file, reader.problems, "series."):
+        reader.invalid_series.add(series_id)
         try:
             check_slug(series_id)
         except Invalid as error:
             reader.problem(key, f"series.{series_id}", error.message, error.hint)
             continue
+        known = len(reader.problems)
         values = reader.mapping(value, SERIES, f"series.{series_id}.")
-        if values is not None and all(n in values for n, s in SERIES.items() if s.required):
+        if values is not None and len(reader.problems) == known:
             series[series_id] = Series(id=series_id, line=key.start_mark.line + 1, **values)
+            reader.invalid_series.discard(series_id)
     return series
 
 
@@ -410,7 +418,7 @@ def _read_entries(reader: Reader, node: Node | None, series: dict[str, Series]) 
         entry_id = values["id"]
         if entry_id in first_line:
             reader.problem(
-                child,
+                field_node(child, "id"),
                 where + "id",
                 f"duplicate id {entry_id!r} (first used at line {first_line[entry_id]})",
                 "ids are never reused; pick another",
@@ -435,12 +443,23 @@ def _entry_series_ok(reader, node, where, values, series) -> bool:
             )
             return False
         return True
+    if series_id in reader.invalid_series:
+        return False  # that series' own problems are reported where it is defined
     if series_id not in series:
         reader.problem(
-            node,
+            field_node(node, "series"),
             where + "series",
             f"unknown series {series_id!r}",
             _did_you_mean(series_id, series) or f"known series: {', '.join(series) or 'none'}",
         )
         return False
     return True
+
+
+def field_node(node: Node, name: str) -> Node:
+    """The value node of key `name` in a mapping node, so a problem points at its line."""
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            if isinstance(key, ScalarNode) and key.value == name:
+                return value
+    return node

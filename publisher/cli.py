@@ -58,6 +58,9 @@ def reports_errors(command: Callable) -> Callable:
                 traceback.print_exc()
             click.echo(f"error: {messages.describe(error)}", err=True)
             sys.exit(messages.exit_code(error))
+        except KeyboardInterrupt:
+            click.echo("interrupted; temp files removed, published files unchanged", err=True)
+            sys.exit(130)
 
     return wrapper
 
@@ -235,22 +238,29 @@ def publish(destination, out, endpoint_url, delete, catalog):
     Example:
       publisher publish s3://my-bucket/podcasts --endpoint-url https://s3.example.org
     """
+    from publisher.catalog import load_catalog
     from publisher.lock import RunLock
     from publisher.s3 import publish_folder
     from publisher.state import state_path_for
+    from publisher.websub import feed_urls_to_ping, ping_hubs
 
+    site = load_catalog(catalog).site
     with RunLock(state_path_for(catalog).parent):
         report = publish_folder(out, destination, endpoint_url=endpoint_url, delete=delete)
-    click.echo(report.summary() if hasattr(report, "summary") else str(report))
+    click.echo(
+        f"publish: {len(report.uploaded)} uploaded, {len(report.skipped)} unchanged,"
+        f" {len(report.deleted)} deleted"
+    )
+    for problem in ping_hubs(site.hubs, feed_urls_to_ping(site.base_url, report.uploaded)):
+        log.warning("websub: %s", problem)
 
 
 def _register_editor_commands() -> None:
-    try:
-        from publisher.cli_editor import add_command, validate_command
-    except ImportError:  # TEMPORARY while cli_editor is written
-        return
+    from publisher.cli_editor import add_command, status_command, validate_command
+
     main.add_command(add_command, "add")
     main.add_command(validate_command, "validate")
+    main.add_command(status_command, "status")
 
 
 _register_editor_commands()

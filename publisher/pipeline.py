@@ -10,6 +10,7 @@ goes on. `--offline` is a different list of stages, not a flag threaded through 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -59,6 +60,10 @@ class Run:
     progress: Progress = field(default_factory=Progress)
     # Published cover art, relative to the folder: "site" and each series id.
     artwork: dict[str, str] = field(default_factory=dict)
+    # Feeds that failed `check` and were not published (the old one stays): path -> errors.
+    refused_feeds: dict[str, list[str]] = field(default_factory=dict)
+    # Set when the run is interrupted (Ctrl-C, SIGTERM): long steps check it and stop.
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     @property
     def base_url(self) -> str:
@@ -90,13 +95,22 @@ ItemStage = Callable[[Run, Item], None]
 def run_item_stages(run: Run, stages: list[ItemStage]) -> None:
     """Run each talk through `stages`, `jobs` at a time; a failure stops only that talk."""
     talks = [item for item in run.items if item.entry.kind == "video" and item.entry.source]
-    with ThreadPoolExecutor(max_workers=max(1, run.options.jobs)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, run.options.jobs))
+    try:
         list(pool.map(lambda item: _run_one(run, item, stages), talks))
+    except BaseException:
+        # Interrupted: no new step starts, running downloads and ffmpeg see `stopping`.
+        run.stopping.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _run_one(run: Run, item: Item, stages: list[ItemStage]) -> None:
     try:
         for stage in stages:
+            if run.stopping.is_set():
+                return
             run.progress.start(item, stage.__name__)
             stage(run, item)
         run.state.clear_error(item.id)

@@ -7,7 +7,8 @@ import sys
 import threading
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress as RichBar, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichBar
 
 from publisher.model import Item
 from publisher.pipeline import Progress

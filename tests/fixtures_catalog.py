@@ -23,13 +23,18 @@ class CliResult:
     stderr: str
 
 
-def run_publisher(*args: str, cwd: Path, env: dict[str, str] | None = None,
-                  timeout: float = 120) -> CliResult:
+def run_publisher(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
+) -> CliResult:
     """Run `python -m publisher ARGS` in `cwd`, as a user would from a shell (not a tty)."""
     full_env = {**os.environ, **(env or {})}
     done = subprocess.run(
         [sys.executable, "-m", "publisher", *args],
-        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout,
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     return CliResult(done.returncode, done.stdout, done.stderr)
 

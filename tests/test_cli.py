@@ -42,8 +42,13 @@ def test_exit_2_for_a_usage_error(write_catalog):
 
 
 def test_exit_3_when_a_talk_is_pending(write_catalog):
-    talk = {"id": "a-talk", "kind": "video", "series": "talks", "title": "A talk",
-            "published": "2017-07-20"}
+    talk = {
+        "id": "a-talk",
+        "kind": "video",
+        "series": "talks",
+        "title": "A talk",
+        "published": "2017-07-20",
+    }
     catalog = write_catalog(entries=[ARTICLE, talk])
     result = run_publisher("build", cwd=catalog.parent)
     assert result.exit_code == 3
@@ -54,12 +59,16 @@ def test_exit_3_when_a_talk_is_pending(write_catalog):
 def test_exit_75_while_another_run_holds_the_lock(write_catalog):
     catalog = write_catalog(entries=[ARTICLE])
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from publisher.lock import RunLock\n"
-         "with RunLock(Path(sys.argv[1])):\n"
-         "    print('held', flush=True); time.sleep(30)",
-         str(catalog.parent / ".publisher")],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from publisher.lock import RunLock\n"
+            "with RunLock(Path(sys.argv[1])):\n"
+            "    print('held', flush=True); time.sleep(30)",
+            str(catalog.parent / ".publisher"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "held"
@@ -74,8 +83,9 @@ def test_exit_75_while_another_run_holds_the_lock(write_catalog):
 
 
 def test_python_dash_m_and_help_work(tmp_path: Path):
-    result = subprocess.run([sys.executable, "-m", "publisher", "--help"],
-                            capture_output=True, text=True, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "publisher", "--help"], capture_output=True, text=True, cwd=tmp_path
+    )
     assert result.returncode == 0
     for command in ("build", "check", "status", "serve", "publish", "validate", "add"):
         assert command in result.stdout

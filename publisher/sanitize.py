@@ -1,0 +1,137 @@
+"""Summaries made safe: a small HTML allowlist for feeds and pages, and plain text.
+
+Catalog summaries are "plain text or simple HTML", and enrichment brings in video
+descriptions written by strangers. Everything that reaches a feed or a page goes through
+`clean_html` (for places that render HTML) or `plain_text` (for places that must not, such
+as `itunes:summary` limits or Open Graph descriptions). nh3 (ammonia) does the parsing, so
+malformed markup is handled the way a browser would, not the way a regex guesses.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import nh3
+
+ALLOWED_TAGS = frozenset(
+    {"p", "br", "a", "strong", "em", "b", "i", "ul", "ol", "li", "blockquote", "code"}
+)
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+LINK_REL = "nofollow noopener"
+# Their content is code, not text: dropped with the tag, never shown as words.
+DROPPED_WITH_CONTENT = frozenset({"script", "style", "template", "iframe", "object", "noscript"})
+ELLIPSIS = "…"
+
+# HTML elements a summary may plausibly contain (or abuse). Text is taken as HTML only if
+# it has one of these, a comment or an entity, so that "<with>" or "a<b" in plain text
+# round-trips as written; escaping such text is always safe, whatever it looks like.
+_HTML_ELEMENTS = (
+    "a|abbr|address|area|article|aside|audio|b|base|bdi|bdo|blockquote|body|br|button|"
+    "canvas|caption|center|cite|code|col|colgroup|dd|del|details|dfn|dialog|div|dl|dt|em|"
+    "embed|fieldset|figcaption|figure|font|footer|form|frame|frameset|h[1-6]|head|header|hr|"
+    "html|i|iframe|img|input|ins|kbd|label|legend|li|link|main|map|mark|math|meta|nav|"
+    "noscript|object|ol|optgroup|option|p|param|picture|pre|q|s|samp|script|section|select|"
+    "small|source|span|strike|strong|style|sub|summary|sup|svg|table|tbody|td|template|"
+    "textarea|tfoot|th|thead|time|title|tr|track|tt|u|ul|var|video|wbr"
+)
+_LOOKS_LIKE_HTML = re.compile(
+    rf"</?(?:{_HTML_ELEMENTS})(?=[\s/>])[^>]*>|<!--|&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);",
+    re.IGNORECASE,
+)
+_BLANK_LINES = re.compile(r"\n\s*\n")
+# Tags whose edges separate words: "<p>a</p><p>b</p>" is "a b", not "ab". The ones
+# `clean_html` strips get the same space, so "<h1>T</h1>text" stays two words there too.
+_STRIPPED_BLOCKS = r"div|h[1-6]|tr|td|th|section|article|header|footer|table|dd|dt"
+_BLOCK_EDGE = re.compile(rf"<(/?(?:p|br|li|blockquote|ul|ol|{_STRIPPED_BLOCKS})\b)", re.I)
+_STRIPPED_BLOCK_EDGE = re.compile(rf"<(/?(?:{_STRIPPED_BLOCKS})\b)", re.I)
+_WHITESPACE = re.compile(r"\s+")
+# C0/C1 controls other than tab and newlines: they make XML invalid and pages odd.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def looks_like_html(text: str) -> bool:
+    return bool(_LOOKS_LIKE_HTML.search(text))
+
+
+def clean_html(text: str) -> str:
+    """`text` as safe HTML: allowlisted tags kept, everything else stripped.
+
+    Plain text (no tags, no entities) becomes escaped `<p>` paragraphs, one per run of
+    lines separated by a blank line, with single line breaks kept as `<br>`.
+    """
+    text = _normalise(text)
+    if not text.strip():
+        return ""
+    if not looks_like_html(text):
+        return _paragraphs(text)
+    cleaned = nh3.clean(
+        _STRIPPED_BLOCK_EDGE.sub(r" <\1", text),
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(DROPPED_WITH_CONTENT),
+        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(ALLOWED_URL_SCHEMES),
+        attribute_filter=_absolute_links_only,
+        link_rel=LINK_REL,
+        strip_comments=True,
+    )
+    return cleaned.strip()
+
+
+def plain_text(text: str, limit_bytes: int | None = None) -> str:
+    """`text` (HTML or plain) as one line of plain text, optionally cut to a UTF-8 size.
+
+    Tags are removed, entities decoded, whitespace collapsed. With `limit_bytes`, the
+    result's UTF-8 encoding is at most that long: it is cut at a word boundary (or inside
+    a word longer than the limit) and ends with "…".
+    """
+    text = _normalise(text)
+    if looks_like_html(text):
+        stripped = nh3.clean(
+            _BLOCK_EDGE.sub(r" <\1", text), tags=set(), clean_content_tags=set(DROPPED_WITH_CONTENT)
+        )
+        text = html.unescape(stripped)
+    text = _WHITESPACE.sub(" ", text).strip()
+    if limit_bytes is not None:
+        text = truncate_utf8(text, limit_bytes)
+    return text
+
+
+def truncate_utf8(text: str, limit_bytes: int) -> str:
+    """`text` cut so its UTF-8 encoding, "…" included, fits `limit_bytes`."""
+    encoded = text.encode("utf-8")
+    if len(encoded) <= limit_bytes:
+        return text
+    budget = limit_bytes - len(ELLIPSIS.encode("utf-8"))
+    if budget < 0:
+        return ""  # not even the ellipsis fits
+    # "ignore" drops a character the cut split in half, rather than a broken byte.
+    head = encoded[:budget].decode("utf-8", errors="ignore")
+    next_char = text[len(head)] if len(head) < len(text) else " "
+    if not next_char.isspace():
+        word_start = max(head.rfind(" "), head.rfind("\n"), head.rfind("\t"))
+        if word_start > 0:
+            head = head[:word_start]
+    return head.rstrip(" \t\n,;:-–—") + ELLIPSIS
+
+
+def _absolute_links_only(tag: str, attribute: str, value: str) -> str | None:
+    """Drop relative hrefs: a feed or page elsewhere would resolve them to the wrong site."""
+    if attribute == "href":
+        scheme = value.strip().split(":", 1)[0].lower() if ":" in value else ""
+        return value if scheme in ALLOWED_URL_SCHEMES else None
+    return value
+
+
+def _normalise(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text)
+
+
+def _paragraphs(text: str) -> str:
+    paragraphs = [p.strip() for p in _BLANK_LINES.split(text.strip()) if p.strip()]
+    return "\n".join(
+        "<p>" + "<br>\n".join(html.escape(line.strip()) for line in p.split("\n")) + "</p>"
+        for p in paragraphs
+    )

@@ -1,0 +1,220 @@
+"""Read an article page's metadata: title, description, authors, date and image.
+
+Used by `publisher add` for written articles. The page is fetched with requests, one
+redirect hop at a time with each hop checked by `publisher.sources` (so a public page
+cannot bounce the fetch to a private address), with a timeout and a size cap read by
+streaming. Metadata is taken from JSON-LD first (the most structured), then Open Graph
+and article: properties, then plain <meta> and <title>.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+import lxml.html
+import requests
+
+from publisher.errors import SourceError
+from publisher.sources import REDIRECT_STATUSES, check_url, raise_for_status
+
+TIMEOUT = 15.0  # seconds without a byte
+MAX_BYTES = 5 * 1024 * 1024  # an article page larger than this is not an article page
+MAX_REDIRECTS = 10
+USER_AGENT = "publisher (podcast feed builder; +https://github.com/)"
+ARTICLE_TYPES = {
+    "Article",
+    "NewsArticle",
+    "BlogPosting",
+    "Report",
+    "ScholarlyArticle",
+    "TechArticle",
+    "WebPage",
+    "VideoObject",
+}
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """What a page says about itself; empty strings where it says nothing."""
+
+    url: str  # where the page was found, after redirects
+    title: str = ""
+    description: str = ""
+    authors: tuple[str, ...] = ()
+    published: str = ""  # as the page gives it: a date or an ISO datetime
+    image: str = ""
+
+
+def read_page_meta(url: str, allow_private: bool, timeout: float = TIMEOUT) -> PageMeta:
+    """Fetch `url` (checked, size-capped) and read its metadata; SourceError on failure."""
+    final_url, body = fetch(url, allow_private, timeout)
+    return parse_page(body, final_url)
+
+
+def fetch(url: str, allow_private: bool, timeout: float = TIMEOUT) -> tuple[str, bytes]:
+    """(final URL, body) of an HTML page, following redirects one checked hop at a time."""
+    current = check_url(url, allow_private)
+    with requests.Session() as session:
+        session.trust_env = False  # a proxy would hide which address is really fetched
+        for _ in range(MAX_REDIRECTS + 1):
+            with _get(session, current, timeout) as response:
+                location = response.headers.get("Location")
+                if response.status_code in REDIRECT_STATUSES and location:
+                    current = check_url(urljoin(current, location), allow_private)
+                    continue
+                raise_for_status(response.status_code, current)
+                return current, _read_capped(response, current)
+    raise SourceError(f"source {url} redirects more than {MAX_REDIRECTS} times")
+
+
+def _get(session: requests.Session, url: str, timeout: float) -> requests.Response:
+    try:
+        return session.get(
+            url,
+            timeout=timeout,
+            allow_redirects=False,
+            stream=True,
+            headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml"},
+        )
+    except requests.Timeout as error:
+        raise SourceError(f"source {url} timed out after {timeout:g} s") from error
+    except requests.RequestException as error:
+        raise SourceError(f"source {url} could not be read: {_reason(error)}") from error
+
+
+def _reason(error: requests.RequestException) -> str:
+    if isinstance(error, requests.ConnectionError):
+        return "cannot connect to the server"
+    return type(error).__name__
+
+
+def _read_capped(response: requests.Response, url: str) -> bytes:
+    """The body, refusing it once it grows past MAX_BYTES (Content-Length may lie)."""
+    content_type = response.headers.get("Content-Type", "text/html").lower()
+    if "html" not in content_type and "xml" not in content_type:
+        raise SourceError(
+            f"source {url} is not a web page ({content_type.split(';')[0]}); "
+            "add it with --kind video if it is a talk"
+        )
+    chunks, size = [], 0
+    try:
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > MAX_BYTES:
+                raise SourceError(
+                    f"source {url} is larger than {MAX_BYTES // (1024 * 1024)} MB; "
+                    "it is not an article page"
+                )
+            chunks.append(chunk)
+    except requests.RequestException as error:
+        raise SourceError(f"source {url} could not be read: {_reason(error)}") from error
+    return b"".join(chunks)
+
+
+# Parsing -----------------------------------------------------------------------------
+
+
+def parse_page(body: bytes, url: str) -> PageMeta:
+    """The metadata of an HTML document; JSON-LD wins over Open Graph over plain tags."""
+    if not body.strip():
+        return PageMeta(url=url)
+    document = lxml.html.document_fromstring(body)
+    linked = _json_ld(document)
+    meta = _meta_tags(document)
+    title_tag = document.findtext(".//title") or ""
+
+    def first(*values) -> str:
+        return next((clean(v) for v in values if v and clean(v)), "")
+
+    authors = _names(linked.get("author")) or _names(
+        [v for v in meta.get("author", []) if not v.startswith("http")]
+    )
+    image = first(_image(linked.get("image")), *meta.get("og:image", []))
+    return PageMeta(
+        url=first(*meta.get("og:url", [])) or url,
+        title=first(
+            linked.get("headline"), linked.get("name"), *meta.get("og:title", []), title_tag
+        ),
+        description=first(
+            linked.get("description"),
+            *meta.get("og:description", []),
+            *meta.get("description", []),
+            *meta.get("twitter:description", []),
+        ),
+        authors=authors,
+        published=first(
+            linked.get("datePublished"),
+            linked.get("uploadDate"),
+            *meta.get("article:published_time", []),
+            *meta.get("date", []),
+            *meta.get("dc.date", []),
+            document.xpath("string(//time[@datetime][1]/@datetime)"),
+        ),
+        image=urljoin(url, image) if image else "",
+    )
+
+
+def _meta_tags(document) -> dict[str, list[str]]:
+    """name/property (lower-cased) -> contents, in document order."""
+    found: dict[str, list[str]] = {}
+    for tag in document.iter("meta"):
+        key = (tag.get("property") or tag.get("name") or "").strip().lower()
+        content = tag.get("content")
+        if key and content:
+            found.setdefault(key, []).append(content)
+    return found
+
+
+def _json_ld(document) -> dict:
+    """The first JSON-LD object of an article-like type (or any object, failing that)."""
+    objects: list[dict] = []
+    for script in document.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text or "")
+        except ValueError:
+            continue  # broken JSON-LD is common; the other tags still count
+        objects += _flatten(data)
+    for obj in objects:
+        types = obj.get("@type")
+        types = types if isinstance(types, list) else [types]
+        if ARTICLE_TYPES.intersection(t for t in types if isinstance(t, str)):
+            return obj
+    return objects[0] if objects else {}
+
+
+def _flatten(data) -> list[dict]:
+    if isinstance(data, list):
+        return [obj for item in data for obj in _flatten(item)]
+    if isinstance(data, dict):
+        return [data, *_flatten(data.get("@graph", []))]
+    return []
+
+
+def _names(value) -> tuple[str, ...]:
+    """Author names from a string, a {"name": …} object, or a list of either."""
+    if isinstance(value, list):
+        return tuple(name for item in value for name in _names(item))
+    if isinstance(value, dict):
+        value = value.get("name")
+    text = clean(value) if isinstance(value, str) else ""
+    return (text,) if text else ()
+
+
+def _image(value) -> str:
+    if isinstance(value, list):
+        return next((url for url in map(_image, value) if url), "")
+    if isinstance(value, dict):
+        value = value.get("url") or value.get("contentUrl")
+    return value if isinstance(value, str) else ""
+
+
+def clean(value) -> str:
+    """Text from outside: no control characters or lone surrogates, spaces collapsed."""
+    if not isinstance(value, str):
+        return ""
+    return _SPACE.sub(" ", _CONTROL.sub("", value)).strip()

@@ -1,0 +1,40 @@
+"""Every command is documented: in the README, and in its --help with an example."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from publisher.cli import main
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+COMMANDS = sorted(main.commands)
+
+
+def test_the_contracts_commands_exist():
+    expected = {"add", "build", "check", "publish", "serve", "status", "validate"}
+    assert expected <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_is_in_the_readme(command):
+    assert re.search(rf"`publisher {command}\b", README.read_text(encoding="utf-8")), (
+        f"README.md does not mention `publisher {command}`"
+    )
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_help_has_an_example(command):
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output
+    assert f"publisher {command}" in result.output  # the example runs this command
+
+
+def test_the_readme_walks_editors_through_talks_series_and_articles():
+    text = README.read_text(encoding="utf-8")
+    for heading in ("Adding a talk", "Adding a series", "Adding an article"):
+        assert heading in text

@@ -1,0 +1,225 @@
+"""Every error a user can cause becomes one line: what happened — what to do.
+
+Where the error can be provoked for real (an unreachable or stalling server, a 429, a
+missing ffmpeg, a held lock, a full disk via /dev/full) it is, through the code that
+raises it in a run; the rest are raised by hand. Every message is asserted word for word.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from yt_dlp.utils import DownloadError
+
+from publisher import ffmpeg, webmeta
+from publisher.errors import (
+    CatalogError,
+    ConfigurationError,
+    LockHeld,
+    OutputError,
+    Problem,
+    SourceError,
+    ToolError,
+)
+from publisher.lock import RunLock
+from publisher.messages import describe, exit_code
+from publisher.ytdlp import describe_error
+
+CATALOG = "media_catalog.yaml"
+
+
+def test_bad_catalog_lists_every_problem():
+    error = CatalogError(
+        [
+            Problem(CATALOG, 12, "entries[3].series", "unknown series 'russian-revolution'",
+                    "did you mean 'russian-revolution-1917'?"),
+            Problem(CATALOG, 20, "entries[4].title", "is required"),
+        ]
+    )  # fmt: skip
+    assert describe(error) == (
+        "media_catalog.yaml has 2 problems — fix them; nothing was written\n"
+        "media_catalog.yaml:12: entries[3].series: unknown series 'russian-revolution';"
+        " did you mean 'russian-revolution-1917'?\n"
+        "media_catalog.yaml:20: entries[4].title: is required"
+    )
+    assert exit_code(error) == 1
+
+
+def test_unreachable_source():
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/talk"
+    with pytest.raises(SourceError) as raised:
+        webmeta.fetch(url, allow_private=True)
+    assert describe(raised.value) == (
+        f"source {url} could not be read: cannot connect to the server"
+        " — check the address and the network; the next run retries"
+    )
+
+
+def test_stalling_source(media_server):
+    url = media_server.url("/stall")
+    with pytest.raises(SourceError) as raised:
+        webmeta.fetch(url, allow_private=True, timeout=0.5)
+    assert describe(raised.value) == (
+        f"source {url} timed out after 0.5 s — check the address and the network;"
+        " the next run retries"
+    )
+
+
+def test_rate_limited_source(media_server):
+    url = media_server.url("/429")
+    with pytest.raises(SourceError) as raised:
+        webmeta.fetch(url, allow_private=True)
+    assert describe(raised.value) == (
+        f"source {url}: HTTP 429 Too Many Requests; the site is rate-limiting, the next run retries"
+    )
+
+
+def test_removed_video():
+    url = "https://www.youtube.com/watch?v=aaaaaaaaaaa"
+    raised = DownloadError(
+        "ERROR: [youtube] aaaaaaaaaaa: Video unavailable. This video has been removed"
+        " by the uploader"
+    )
+    assert describe(describe_error(raised, url)) == (
+        f"the video at {url} is gone or private: [youtube] aaaaaaaaaaa: Video unavailable."
+        " This video has been removed by the uploader; fix the source"
+    )
+
+
+def test_private_source_without_the_flag(media_server):
+    url = media_server.url("/page.html")
+    with pytest.raises(SourceError) as raised:
+        webmeta.fetch(url, allow_private=False)
+    assert describe(raised.value) == (
+        f"source {url} refused: 127.0.0.1 is a loopback address (127.0.0.1);"
+        " use --allow-private-sources to read from intranets"
+    )
+
+
+def test_source_error_without_advice_gets_some():
+    assert describe(SourceError("source https://x.org/a is not a web page (video/mp4)")) == (
+        "source https://x.org/a is not a web page (video/mp4) — check the address;"
+        " the next run retries"
+    )
+
+
+def test_missing_ffmpeg(tmp_path):
+    missing = str(tmp_path / "bin" / "ffmpeg")
+    with pytest.raises(OSError) as raised:
+        ffmpeg.run(missing, ["-version"], "version")
+    assert describe(raised.value) == (
+        f"ffmpeg was not found at {missing} — install ffmpeg (e.g. apt install ffmpeg) and"
+        " give its path with --ffmpeg, or reinstall imageio-ffmpeg (pip install imageio-ffmpeg)"
+    )
+    assert describe(ToolError("ffmpeg not found")) == (
+        "ffmpeg was not found — install ffmpeg (e.g. apt install ffmpeg) and give its path"
+        " with --ffmpeg, or reinstall imageio-ffmpeg (pip install imageio-ffmpeg)"
+    )
+
+
+def test_failing_tool():
+    error = ToolError("ffmpeg extract audio failed (exit 1): Invalid data found")
+    assert describe(error) == (
+        "ffmpeg extract audio failed (exit 1): Invalid data found"
+        " — run again with --verbose to see the tool's output"
+    )
+
+
+def test_no_write_permission():
+    # Raised by hand: tests may run as root, which no file mode stops.
+    error = PermissionError(errno.EACCES, "Permission denied", "/srv/feeds/index.html")
+    assert describe(error) == (
+        "no permission to write /srv/feeds/index.html — give this user write access to it,"
+        " or choose another --out or --catalog"
+    )
+    assert exit_code(error) == 1
+
+
+def test_disk_full():
+    with pytest.raises(OSError) as raised, open("/dev/full", "wb") as full:
+        full.write(b"feed")
+        full.flush()  # the kernel answers ENOSPC, as a full disk does
+    assert describe(raised.value) == (
+        "the disk is full — free some space and run again; the published files were left"
+        " as they were"
+    )
+    named = OSError(errno.ENOSPC, "No space left on device", "/srv/feeds/podcast.xml")
+    assert describe(named) == (
+        "the disk is full (writing /srv/feeds/podcast.xml) — free some space and run again;"
+        " the published files were left as they were"
+    )
+
+
+def test_lock_held(tmp_path):
+    with RunLock(tmp_path), pytest.raises(LockHeld) as raised, RunLock(tmp_path):
+        pass
+    assert describe(raised.value) == (
+        f"another run (pid {_pid()}) is working on {tmp_path}; this one stops without"
+        " changing anything — wait for it to finish; the next scheduled run goes ahead"
+    )
+    assert exit_code(raised.value) == 75
+
+
+def _pid() -> int:
+    import os
+
+    return os.getpid()
+
+
+def test_bad_configuration_and_output():
+    assert describe(ConfigurationError("--base-url 'feeds' is not an http(s) URL")) == (
+        "--base-url 'feeds' is not an http(s) URL — correct it and run again; nothing was written"
+    )
+    assert describe(OutputError("refusing to write '../x': it leaves /srv/feeds")) == (
+        "refusing to write '../x': it leaves /srv/feeds — nothing was published in its place;"
+        " report it if it recurs"
+    )
+
+
+def test_a_bug_says_so():
+    assert describe(KeyError("title")) == (
+        "internal error: KeyError: 'title' — run again with --verbose and report the traceback"
+    )
+
+
+# Through the command line --------------------------------------------------------------
+
+
+def test_one_line_without_verbose_and_a_traceback_with_it(tmp_path):
+    from publisher.cli import main
+
+    catalog = tmp_path / CATALOG
+    catalog.write_text("site: [\n")
+    quiet = CliRunner().invoke(main, ["validate", "--catalog", str(catalog)])
+    assert quiet.exit_code == 1
+    assert "Traceback" not in quiet.stderr
+    assert quiet.stderr.startswith(f"error: {catalog} has 1 problem — fix it;")
+    loud = CliRunner().invoke(main, ["--verbose", "validate", "--catalog", str(catalog)])
+    assert loud.exit_code == 1
+    assert "Traceback (most recent call last)" in loud.stderr
+
+
+def test_the_real_command_prints_one_line(tmp_path):
+    (tmp_path / CATALOG).write_text("entries: []\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "publisher", "validate"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"error: {CATALOG} has 1 problem — fix it; nothing was written\n"
+        f"{CATALOG}:1: site: is required\n"
+    )
+    assert not list(Path(tmp_path).glob(".publisher"))  # validate writes nothing

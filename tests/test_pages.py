@@ -1,0 +1,359 @@
+"""The pages: rendered from a Run built out of model dataclasses, checked as HTML.
+
+`make_site` is shared with test_browser.py, which serves the same site to Chromium.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+import imageio_ffmpeg
+import pytest
+
+from publisher import urls
+from publisher.model import (
+    Catalog,
+    Chapter,
+    Entry,
+    Item,
+    MediaFile,
+    Owner,
+    Series,
+    Site,
+)
+from publisher.pages import format_duration, read_vtt, render_pages, subscribe_links
+from publisher.pipeline import BuildOptions, Run
+from publisher.state import State
+from publisher.writer import Writer
+
+BASE_URL = "https://feeds.example.org/"
+HOSTILE_SUMMARY = (
+    "<p>Before <script>alert(1)</script> after</p>"
+    "<img src=x onerror=\"document.title='pwned'\">"
+    '<a href="javascript:alert(2)">js link</a> <b>bold</b>'
+)
+TRANSCRIPT = """WEBVTT
+Kind: captions
+
+00:00:00.000 --> 00:00:01.500
+Comrades &amp; friends, <c>welcome</c>.
+
+00:00:01.500 --> 00:00:03.000
+<v Alan>The July Days began.
+
+00:00:03.000 --> 00:00:04.000
+<v Alan>The July Days began.
+
+NOTE a comment that is not a cue
+
+00:00:03.500 --> 00:00:05.000
+Right-to-left: שלום ‏and emoji 🎙️
+"""
+
+
+def make_audio(path: Path, seconds: float = 5) -> Path:
+    """A few seconds of tone, AAC in M4A like the extract stage makes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi"]
+    command += ["-i", f"sine=frequency=440:duration={seconds}", "-c:a", "aac", str(path)]
+    subprocess.run(command, check=True)
+    return path
+
+
+def make_site(
+    tmp: Path,
+    audio_source: Path | None = None,
+    site_image: str = "https://img.example.org/cover.png",
+) -> Run:
+    """A Run with two series (one with episodes, one empty), articles and media files.
+
+    `audio_source` is copied in as every episode's audio (else a few zero bytes stand in).
+    The site's cover is taken as published already (the artwork stage's job).
+    """
+    out = tmp / "feeds"
+    site = Site(
+        title="In Defence of Marxism — 1917 & <co>",
+        base_url=BASE_URL,
+        link="https://www.marxist.com/",
+        language="en",
+        author="International Marxist Tendency",
+        owner=Owner("IMT", "feeds@example.org"),
+        image="https://img.example.org/cover.png",
+        copyright="© IMT",
+        description="Talks & articles",
+    )
+    revolution = Series(
+        id="russian-revolution-1917",
+        title='1917: The "Russian" Revolution',
+        description="A series of talks.\n\nSecond paragraph <with> & ampersand.",
+        author="Alan Woods",
+        category=("History",),
+        video=True,
+    )
+    empty = Series("empty-series", "Nothing yet", "No talks yet.", "Nobody", ("History",))
+    published = datetime(2017, 7, 20, tzinfo=UTC)
+    entries = (
+        Entry(
+            "july-days",
+            "video",
+            "July Days <em>&</em> after",
+            published,
+            series=revolution.id,
+            source="x",
+            summary=HOSTILE_SUMMARY,
+        ),
+        Entry(
+            "april-theses",
+            "video",
+            "The April Theses",
+            datetime(2017, 4, 4, tzinfo=UTC),
+            series=revolution.id,
+            source="x",
+            summary="Plain summary\nwith a line break.",
+        ),
+        Entry(
+            "same-day", "video", "Same day, later id", published, series=revolution.id, source="x"
+        ),
+        Entry("pending-talk", "video", "Not extracted yet", published, series=revolution.id),
+        Entry(
+            "an-article",
+            "article",
+            "An article <script>x</script>",
+            published,
+            link="https://www.marxist.com/an-article.htm",
+            summary="<p>Read <a href='https://e.org' onclick='x()'>this</a></p>",
+        ),
+    )
+    catalog = Catalog(
+        tmp / "media_catalog.yaml", site, {s.id: s for s in (revolution, empty)}, entries
+    )
+    state = State(tmp / ".publisher" / "state.db")
+    run = Run(catalog, state, BuildOptions(out=out), Writer(out), [Item(e) for e in entries])
+    run.artwork["site"] = site_image
+    media = urls.media_dir(revolution.id)
+    for item in run.items[:3]:
+        audio = out / media / f"{item.id}.m4a"
+        if audio_source is None:
+            audio.parent.mkdir(parents=True, exist_ok=True)
+            audio.write_bytes(b"\0" * 100)
+        else:
+            audio.parent.mkdir(parents=True, exist_ok=True)
+            audio.write_bytes(audio_source.read_bytes())
+        item.audio = MediaFile(f"{media}/{item.id}.m4a", audio.stat().st_size, "audio/mp4", 5.0)
+    july = run.items[0]
+    july.chapters = (Chapter(0.0, "Intro"), Chapter(2.5, "The <July> Days"))
+    (out / media / "july-days.vtt").write_text(TRANSCRIPT, encoding="utf-8")
+    july.transcripts = [MediaFile(f"{media}/july-days.vtt", 1, "text/vtt")]
+    july.video = MediaFile(f"{media}/july-days.mp4", 1, "video/mp4", 5.0)
+    return run
+
+
+class Page(HTMLParser):
+    """The bits of a page the tests look at: tags with attributes, and the text."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def find(self, tag: str, **attrs: str) -> list[dict[str, str | None]]:
+        return [
+            a
+            for t, a in self.tags
+            if t == tag and all(a.get(k.rstrip("_")) == v for k, v in attrs.items())
+        ]
+
+
+@pytest.fixture
+def rendered(tmp_path) -> Run:
+    run = make_site(tmp_path)
+    render_pages(run)
+    return run
+
+
+def read(run: Run, relative: str) -> str:
+    return (run.out / relative).read_text(encoding="utf-8")
+
+
+def test_writes_the_pages_and_assets_through_the_writer(rendered):
+    assert sorted(rendered.writer.written) == sorted(
+        [
+            "index.html",
+            "russian-revolution-1917/index.html",
+            "empty-series/index.html",
+            "style.css",
+            "site.js",
+        ]
+    )
+
+
+def test_rendering_twice_gives_the_same_bytes(rendered):
+    again = dataclasses.replace(rendered, writer=Writer(rendered.out))
+    render_pages(again)
+    assert again.writer.written == []  # the writer found every file unchanged
+    assert len(again.writer.unchanged) == 5
+
+
+def test_index_lists_every_series_with_subscribe_links(rendered):
+    page = Page(read(rendered, "index.html"))
+    feed = BASE_URL + "russian-revolution-1917/podcast.xml"
+    assert page.find("a", href="russian-revolution-1917/index.html")
+    assert page.find("a", href="empty-series/index.html")
+    hrefs = {a["href"] for a in page.find("a")}
+    assert {
+        "podcast://feeds.example.org/russian-revolution-1917/podcast.xml",
+        "pktc://subscribe/feeds.example.org/russian-revolution-1917/podcast.xml",
+        "overcast://x-callback-url/add?url=https%3A%2F%2Ffeeds.example.org%2Frussian-revolution-1917%2Fpodcast.xml",
+        feed,
+        BASE_URL + "russian-revolution-1917/video.xml",
+        BASE_URL + "articles.xml",
+        BASE_URL + "articles.atom",
+        BASE_URL + "feeds.opml",
+    } <= hrefs
+    assert any(
+        h.startswith("https://antennapod.org/deeplink/subscribe?url=https%3A") for h in hrefs
+    )
+    assert page.find("button", **{"data-copy": feed})
+    assert page.find("input", value=feed)
+
+
+def test_feed_discovery_links(rendered):
+    index = Page(read(rendered, "index.html"))
+    alternates = {(a["type"], a["href"]) for a in index.find("link", rel="alternate")}
+    assert alternates == {
+        ("application/rss+xml", BASE_URL + "russian-revolution-1917/podcast.xml"),
+        ("application/rss+xml", BASE_URL + "russian-revolution-1917/video.xml"),
+        ("application/rss+xml", BASE_URL + "empty-series/podcast.xml"),
+        ("application/rss+xml", BASE_URL + "articles.xml"),
+        ("application/atom+xml", BASE_URL + "articles.atom"),
+    }
+    series = Page(read(rendered, "russian-revolution-1917/index.html"))
+    assert {a["href"] for a in series.find("link", rel="alternate")} == {
+        BASE_URL + "russian-revolution-1917/podcast.xml",
+        BASE_URL + "russian-revolution-1917/video.xml",
+    }
+
+
+def test_open_graph_tags(rendered):
+    page = Page(read(rendered, "russian-revolution-1917/index.html"))
+    og = {a["property"]: a["content"] for a in page.find("meta") if a.get("property")}
+    assert og["og:title"] == '1917: The "Russian" Revolution · In Defence of Marxism — 1917 & <co>'
+    assert og["og:url"] == BASE_URL + "russian-revolution-1917/index.html"
+    assert og["og:image"] == "https://img.example.org/cover.png"
+    assert og["og:description"] == "A series of talks. Second paragraph <with> & ampersand."
+    assert og["og:type"] == "website"
+
+
+def test_series_page_lists_published_episodes_newest_first(rendered):
+    page = Page(read(rendered, "russian-revolution-1917/index.html"))
+    ids = [a["id"] for a in page.find("article") if a.get("id", "").startswith("episode-")]
+    assert ids == ["episode-july-days", "episode-same-day", "episode-april-theses"]
+    assert [a["src"] for a in page.find("audio")] == [
+        "../media/russian-revolution-1917/july-days.m4a",
+        "../media/russian-revolution-1917/same-day.m4a",
+        "../media/russian-revolution-1917/april-theses.m4a",
+    ]
+    assert page.find("source", src="../media/russian-revolution-1917/july-days.mp4")
+    assert page.find("track", src="../media/russian-revolution-1917/july-days.vtt")
+    assert "0:00:05" in "".join(page.text)
+
+
+def test_chapters_and_transcript_seek_by_data_start(rendered):
+    html = read(rendered, "russian-revolution-1917/index.html")
+    page = Page(html)
+    starts = [a["data-start"] for a in page.find("a") if "data-start" in a]
+    assert starts == ["0.000", "2.500", "0.000", "1.500", "3.500"]
+    assert page.find("a", href="../media/russian-revolution-1917/july-days.m4a#t=2.500")
+    assert "The &lt;July&gt; Days" in html
+    assert "Comrades &amp; friends, welcome." in html
+    assert html.count("The July Days began.") == 1  # rolled-over repeat shown once
+    assert "שלום" in html and "🎙️" in html
+
+
+def test_hostile_summaries_are_sanitised(rendered):
+    for relative in ("index.html", "russian-revolution-1917/index.html"):
+        html = read(rendered, relative)
+        assert "<script>alert" not in html and "<script>x" not in html
+        assert "onerror" not in html and "onclick" not in html
+        assert "javascript:" not in html
+        assert '<img src="x"' not in html
+    series = read(rendered, "russian-revolution-1917/index.html")
+    assert "<b>bold</b>" in series
+    assert "July Days &lt;em&gt;&amp;&lt;/em&gt; after" in series  # titles are text
+    assert "<p>Plain summary<br>\nwith a line break.</p>" in series
+    index = read(rendered, "index.html")
+    assert "An article &lt;script&gt;x&lt;/script&gt;" in index
+    assert '<a href="https://e.org" rel="nofollow noopener">this</a>' in index
+
+
+def test_only_relative_links_inside_the_site(rendered):
+    page = Page(read(rendered, "russian-revolution-1917/index.html"))
+    assert page.find("link", rel="stylesheet")[0]["href"] == "../style.css"
+    assert page.find("script")[0]["src"] == "../site.js"
+    assert page.find("a", class_="home")[0]["href"] == "../index.html"
+
+
+def test_empty_series_page_says_so(rendered):
+    assert "No episodes yet." in read(rendered, "empty-series/index.html")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "0:00:00"), (59.6, "0:01:00"), (3599, "0:59:59"), (3600 * 10 + 61, "10:01:01")],
+)
+def test_format_duration(seconds, text):
+    assert format_duration(seconds) == text
+
+
+def test_read_vtt_handles_hours_and_commas():
+    cues = read_vtt(
+        "WEBVTT\n\n1\n01:02:03.250 --> 01:02:04.000 align:start\nhi\n\n"
+        "bad --> line\nskip\n\n00:05,500 --> 00:06,000\n<00:00:05.600><c>a</c>\n"
+    )
+    assert [(c.start, c.text) for c in cues] == [(5.5, "a"), (3723.25, "hi")]  # by time
+
+
+def test_subscribe_links_encode_the_title():
+    links = {link.label: link.href for link in subscribe_links("https://h/f.xml", "A & B")}
+    assert links["AntennaPod"].endswith("&title=A%20%26%20B")
+    assert links["RSS"] == "https://h/f.xml"
+
+
+def test_series_cover_is_the_published_artwork(tmp_path):
+    run = make_site(tmp_path)
+    run.artwork["russian-revolution-1917"] = "media/russian-revolution-1917/cover-1a2b.jpg"
+    render_pages(run)
+    series = Page(read(run, "russian-revolution-1917/index.html"))
+    assert series.find("img", src="../media/russian-revolution-1917/cover-1a2b.jpg")
+    og = {a["property"]: a["content"] for a in series.find("meta") if a.get("property")}
+    assert og["og:image"] == BASE_URL + "media/russian-revolution-1917/cover-1a2b.jpg"
+    index = Page(read(run, "index.html"))
+    assert index.find("img", src="media/russian-revolution-1917/cover-1a2b.jpg")
+    assert index.find("img", src="https://img.example.org/cover.png")  # the empty series
+
+
+def test_base_url_override_changes_feed_links_only(tmp_path):
+    run = make_site(tmp_path)
+    run = Run(
+        run.catalog,
+        run.state,
+        BuildOptions(out=run.out, base_url="http://10.0.0.5:8000"),
+        run.writer,
+        run.items,
+    )
+    render_pages(run)
+    html = read(run, "russian-revolution-1917/index.html")
+    assert 'href="http://10.0.0.5:8000/russian-revolution-1917/podcast.xml"' in html
+    assert "feeds.example.org" not in html
+    assert 'src="../media/russian-revolution-1917/july-days.m4a"' in html

@@ -1,0 +1,315 @@
+"""Publishing to S3, against moto's S3 server on 127.0.0.1: real HTTP, no patched client."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import boto3
+import pytest
+import requests
+
+from publisher.contenttypes import IMMUTABLE_CACHE, SHORT_CACHE
+from publisher.errors import ConfigurationError, ToolError
+from publisher.s3 import parse_destination, publish_folder
+
+THRESHOLD = 1024 * 1024  # small, so the test's "large" media goes multipart
+BASE = "https://feeds.example.org/pod/"
+
+PODCAST_FEED = f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"
+     xmlns:podcast="https://podcastindex.org/namespace/1.0">
+<channel><title>Talks</title>
+  <itunes:image href="{BASE}media/talks/cover.jpg"/>
+  <item><title>One</title>
+    <enclosure url="{BASE}media/talks/one.m4a" length="5" type="audio/mp4"/>
+    <podcast:transcript url="{BASE}media/talks/one.vtt" type="text/vtt"/>
+    <podcast:chapters url="{BASE}media/talks/one.json" type="application/json+chapters"/>
+  </item>
+</channel></rss>
+"""
+VIDEO_FEED = f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Talks (video)</title>
+  <item><title>One</title>
+    <enclosure url="{BASE}media/talks/one.mp4" length="2097152" type="video/mp4"/>
+  </item>
+</channel></rss>
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory) -> str:
+    """moto's S3 server in its own process, on a free loopback port."""
+    port = _free_port()
+    recording = tmp_path_factory.mktemp("moto") / "requests.jsonl"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        env={**os.environ, "MOTO_RECORDER_FILEPATH": str(recording)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            requests.get(f"{url}/moto-api/", timeout=1)
+            break
+        except requests.ConnectionError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail("moto server did not start")
+            time.sleep(0.05)
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def aws_env(monkeypatch, tmp_path):
+    """Fake credentials, and no shared AWS config of the machine running the tests."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def s3(endpoint):
+    return boto3.client("s3", endpoint_url=endpoint)
+
+
+@pytest.fixture
+def bucket(s3) -> str:
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    """A small published folder: two feeds, OPML, pages, media, one file over the threshold."""
+    root = tmp_path / "feeds"
+    files = {
+        "index.html": b"<!doctype html><title>Home</title>",
+        "style.css": b"body { margin: 0 }",
+        "feeds.opml": b'<?xml version="1.0"?><opml version="2.0"><body/></opml>',
+        "talks/podcast.xml": PODCAST_FEED.encode(),
+        "talks/video.xml": VIDEO_FEED.encode(),
+        "talks/index.html": b"<!doctype html><title>Talks</title>",
+        "media/talks/one.m4a": b"audio",
+        "media/talks/one.vtt": b"WEBVTT\n",
+        "media/talks/one.json": b'{"version": "1.2.0", "chapters": []}',
+        "media/talks/cover.jpg": b"\xff\xd8\xff jpeg",
+        "media/talks/one.mp4": os.urandom(2 * THRESHOLD),
+        "talks/.tmp-abc.xml": b"half-written",
+    }
+    for relative, data in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_bytes(data)
+    return root
+
+
+def publish(folder, bucket, endpoint, prefix="site", **options):
+    return publish_folder(
+        folder, f"s3://{bucket}/{prefix}", endpoint, multipart_threshold=THRESHOLD, **options
+    )
+
+
+@contextlib.contextmanager
+def recorded_writes(endpoint: str, bucket: str):
+    """The (method, key) of every PUT, POST and DELETE the S3 server received, in order.
+
+    Read from moto's own request recorder, so it sees the requests as they arrived.
+    """
+    writes: list[tuple[str, str]] = []
+    for step in ("reset-recording", "start-recording"):
+        requests.post(f"{endpoint}/moto-api/recorder/{step}", timeout=5).raise_for_status()
+    yield writes
+    requests.post(f"{endpoint}/moto-api/recorder/stop-recording", timeout=5).raise_for_status()
+    log = requests.get(f"{endpoint}/moto-api/recorder/download-recording", timeout=5).text
+    for line in log.splitlines():
+        entry = json.loads(line)
+        path = unquote(urlsplit(entry["url"]).path)
+        if entry["method"] in ("PUT", "POST", "DELETE") and path.startswith(f"/{bucket}/"):
+            writes.append((entry["method"], path.removeprefix(f"/{bucket}/")))
+
+
+def remote_keys(s3, bucket) -> set[str]:
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    return {item["Key"] for page in pages for item in page.get("Contents", [])}
+
+
+def test_uploads_every_file_with_its_type_and_cache_policy(s3, bucket, endpoint, folder):
+    report = publish(folder, bucket, endpoint)
+
+    assert len(report.uploaded) == 11 and report.skipped == [] and report.deleted == []
+    assert remote_keys(s3, bucket) == {f"site/{relative}" for relative in report.uploaded}
+    expected = {
+        "talks/podcast.xml": ("application/rss+xml", SHORT_CACHE),
+        "feeds.opml": ("text/x-opml", SHORT_CACHE),
+        "index.html": ("text/html; charset=utf-8", SHORT_CACHE),
+        "style.css": ("text/css", SHORT_CACHE),
+        "media/talks/one.m4a": ("audio/mp4", IMMUTABLE_CACHE),
+        "media/talks/one.mp4": ("video/mp4", IMMUTABLE_CACHE),
+        "media/talks/cover.jpg": ("image/jpeg", IMMUTABLE_CACHE),
+        "media/talks/one.vtt": ("text/vtt", SHORT_CACHE),
+        "media/talks/one.json": ("application/json", SHORT_CACHE),
+    }
+    for relative, (content_type, cache) in expected.items():
+        head = s3.head_object(Bucket=bucket, Key=f"site/{relative}")
+        assert (head["ContentType"], head["CacheControl"]) == (content_type, cache), relative
+
+
+def test_large_media_goes_multipart_and_keeps_its_md5(s3, bucket, endpoint, folder):
+    publish(folder, bucket, endpoint)
+
+    head = s3.head_object(Bucket=bucket, Key="site/media/talks/one.mp4")
+    assert "-" in head["ETag"]  # a multipart ETag, not an MD5
+    assert len(head["Metadata"]["md5"]) == 32
+    body = s3.get_object(Bucket=bucket, Key="site/media/talks/one.mp4")["Body"].read()
+    assert body == (folder / "media/talks/one.mp4").read_bytes()
+
+
+def test_content_first_then_feeds_then_opml(bucket, endpoint, folder):
+    # The recorder logs request bodies; a big parallel one could interleave its lines.
+    (folder / "media/talks/one.mp4").unlink()
+    started = []
+    with recorded_writes(endpoint, bucket) as writes:
+        report = publish(folder, bucket, endpoint, progress=lambda _, rel: started.append(rel))
+
+    arrived = [key.removeprefix("site/") for method, key in writes if method == "PUT"]
+    assert sorted(arrived) == sorted(report.uploaded) and len(arrived) == 10
+    for order in (arrived, report.uploaded, started):
+        kinds = [
+            "opml" if r.endswith(".opml") else "feed" if r.endswith(".xml") else "content"
+            for r in order
+        ]
+        assert kinds == sorted(kinds, key=["content", "feed", "opml"].index), order
+
+
+def test_unchanged_folder_uploads_nothing(s3, bucket, endpoint, folder):
+    publish(folder, bucket, endpoint)
+    before = {
+        k: s3.head_object(Bucket=bucket, Key=k)["LastModified"] for k in remote_keys(s3, bucket)
+    }
+
+    with recorded_writes(endpoint, bucket) as writes:
+        again = publish(folder, bucket, endpoint)
+
+    assert writes == []
+    assert again.uploaded == [] and len(again.skipped) == 11
+    after = {
+        k: s3.head_object(Bucket=bucket, Key=k)["LastModified"] for k in remote_keys(s3, bucket)
+    }
+    assert after == before
+
+
+def test_changed_files_are_uploaded_again(s3, bucket, endpoint, folder):
+    publish(folder, bucket, endpoint)
+    (folder / "index.html").write_bytes(b"<!doctype html><title>New home</title>")
+    (folder / "media/talks/one.mp4").write_bytes(os.urandom(2 * THRESHOLD))  # same size
+
+    report = publish(folder, bucket, endpoint)
+
+    assert sorted(report.uploaded) == ["index.html", "media/talks/one.mp4"]
+    body = s3.get_object(Bucket=bucket, Key="site/index.html")["Body"].read()
+    assert body == b"<!doctype html><title>New home</title>"
+
+
+def test_delete_removes_stale_objects_but_keeps_referenced_media(s3, bucket, endpoint, folder):
+    publish(folder, bucket, endpoint)
+    s3.put_object(Bucket=bucket, Key="site/media/talks/gone.m4a", Body=b"old")
+    s3.put_object(Bucket=bucket, Key="site/old/podcast.xml", Body=b"<rss/>")
+    s3.put_object(Bucket=bucket, Key="site-other/keep.txt", Body=b"not ours")
+    s3.put_object(Bucket=bucket, Key="elsewhere.txt", Body=b"not ours")
+    (folder / "media/talks/one.m4a").unlink()  # gone locally, but podcast.xml still links it
+
+    without_delete = publish(folder, bucket, endpoint)
+    assert without_delete.deleted == [] and "site/old/podcast.xml" in remote_keys(s3, bucket)
+
+    report = publish(folder, bucket, endpoint, delete=True)
+
+    assert report.deleted == ["media/talks/gone.m4a", "old/podcast.xml"]
+    assert report.kept == ["media/talks/one.m4a"]
+    keys = remote_keys(s3, bucket)
+    assert {"site/media/talks/one.m4a", "site-other/keep.txt", "elsewhere.txt"} <= keys
+    assert not {"site/media/talks/gone.m4a", "site/old/podcast.xml"} & keys
+
+
+def test_failed_upload_leaves_the_old_feed_and_raises(s3, bucket, endpoint, folder):
+    publish(folder, bucket, endpoint)
+    old_feed = (folder / "talks/podcast.xml").read_bytes()
+    (folder / "talks/podcast.xml").write_text(PODCAST_FEED.replace("One", "Two"))
+    (folder / "media/talks/two.m4a").write_bytes(b"new audio")
+
+    def vanish_media(action, relative):  # the file disappears as its upload starts
+        if action == "upload" and relative == "media/talks/two.m4a":
+            (folder / relative).unlink()
+
+    with pytest.raises(ToolError, match=r"media/talks/two\.m4a"):
+        publish(folder, bucket, endpoint, progress=vanish_media)
+
+    assert s3.get_object(Bucket=bucket, Key="site/talks/podcast.xml")["Body"].read() == old_feed
+
+
+def test_missing_bucket_is_a_tool_error(endpoint, folder):
+    with pytest.raises(ToolError, match="no-such-bucket"):
+        publish(folder, "no-such-bucket", endpoint)
+
+
+def test_empty_folder_is_refused_before_anything_is_deleted(bucket, endpoint, tmp_path):
+    with pytest.raises(ConfigurationError, match="nothing to publish"):
+        publish(tmp_path, bucket, endpoint, delete=True)
+
+
+def test_publishes_at_the_bucket_root_without_prefix(s3, bucket, endpoint, folder):
+    publish_folder(folder, f"s3://{bucket}", endpoint, multipart_threshold=THRESHOLD)
+    assert "talks/podcast.xml" in remote_keys(s3, bucket)
+
+
+@pytest.mark.parametrize(
+    ("destination", "bucket", "prefix"),
+    [
+        ("s3://b-1/feeds/", "b-1", "feeds"),
+        ("s3://my.bucket", "my.bucket", ""),
+        ("s3://abc/a/b", "abc", "a/b"),
+    ],
+)
+def test_destination_is_parsed(destination, bucket, prefix):
+    target = parse_destination(destination)
+    assert (target.bucket, target.prefix) == (bucket, prefix)
+
+
+@pytest.mark.parametrize(
+    "destination",
+    [
+        "feeds",
+        "https://b/x",
+        "s3://",
+        "s3://Bad_Bucket/x",
+        "s3://ab/x",
+        "s3://abc/a/../b",
+        "s3://abc/a//b",
+    ],
+)
+def test_bad_destination_is_a_configuration_error(destination):
+    with pytest.raises(ConfigurationError) as caught:
+        parse_destination(destination)
+    assert "\n" not in str(caught.value)

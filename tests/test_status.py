@@ -1,0 +1,65 @@
+"""`publisher status`: published, pending or failed per entry, read from catalog and state."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from publisher.cli_editor import status_command
+from publisher.model import MediaFile
+from publisher.state import State, state_path_for
+
+
+def record(catalog):
+    state = State(state_path_for(catalog))
+    try:
+        audio = MediaFile("media/russian-revolution-1917/july-days.m4a", 1000, "audio/mp4", 3723.4)
+        state.save_media_file("july-days", "audio", audio, "source")
+        state.record_error("june-days-1917", "source http://x/: HTTP 404, the media was removed")
+    finally:
+        state.close()
+
+
+def status(catalog, *args):
+    return CliRunner().invoke(status_command, ["--catalog", str(catalog), *args])
+
+
+def test_json_rows(shipped_catalog):
+    record(shipped_catalog)
+    rows = {row["id"]: row for row in json.loads(status(shipped_catalog, "--json").stdout)}
+    assert rows["july-days"] == {
+        "id": "july-days",
+        "kind": "video",
+        "series": "russian-revolution-1917",
+        "state": "published",
+        "title": "July Days: Counter-revolution within the revolution",
+        "duration": 3723.4,
+        "error": None,
+        "pending": ["video"],
+        "reason": "video not made yet",
+        "url": "https://feeds.example.org/media/russian-revolution-1917/july-days.m4a",
+    }
+    assert rows["june-days-1917"]["state"] == "failed"
+    assert rows["june-days-1917"]["error"].startswith("source http://x/: HTTP 404")
+    assert (rows["kornilov-coup"]["state"], rows["kornilov-coup"]["reason"]) == (
+        "pending",
+        "no source yet",
+    )
+    assert rows["lenin-and-the-october-insurrection"]["state"] == "published"
+
+
+def test_filters_and_table(shipped_catalog):
+    record(shipped_catalog)
+    result = status(shipped_catalog, "--series", "russian-revolution-1917", "--state", "failed")
+    assert result.exit_code == 0
+    assert "june-days-1917" in result.stdout and "july-days " not in result.stdout
+    assert "0 published, 0 pending, 1 failed" in result.stdout
+    table = status(shipped_catalog).stdout
+    assert "1:02:03" in table and "no source yet" in table
+
+
+def test_status_without_a_build_writes_nothing(shipped_catalog):
+    rows = json.loads(status(shipped_catalog, "--json").stdout)
+    assert {row["state"] for row in rows} == {"pending", "published"}
+    assert not state_path_for(shipped_catalog).parent.exists()

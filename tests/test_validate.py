@@ -1,0 +1,201 @@
+"""`publisher validate` and the editor-facing catalog messages: file:line, field, hint.
+
+One case per kind of catalog mistake. Each starts from a small valid catalog (`BASE`,
+whose line numbers the expectations use), makes one mistake, and asserts every problem
+line word for word, in the form `publisher validate` prints.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from publisher.catalog import load_catalog
+from publisher.cli_editor import validate_command
+from publisher.errors import CatalogError
+from publisher.messages import problem_line
+
+BASE = """\
+site:
+  title: Test
+  base_url: https://feeds.example.org/
+  link: https://example.org/
+  language: en
+  author: Someone
+  owner: {name: Owner, email: o@example.org}
+  image: cover.png
+series:
+  russian-revolution-1917:
+    title: "1917"
+    description: Talks.
+    author: Alan Woods
+    category: History
+entries:
+  - id: july-days
+    kind: video
+    series: russian-revolution-1917
+    title: July Days
+    published: 2017-07-20
+"""
+TITLE = "    title: July Days\n"
+
+# name -> (text replaced in BASE ("" appends), replacement, expected problem lines)
+CASES = {
+    "unknown key": (TITLE, TITLE + "    summery: text\n", [
+        "20: entries[0].summery: unknown key; did you mean 'summary'?",
+    ]),
+    "duplicate key": (TITLE, TITLE + "    title: Again\n", [
+        "20: entries[0].title: duplicate key (first given at line 19); keep one of them",
+    ]),
+    "duplicate id": ("", "  - id: july-days\n    kind: article\n    title: B\n"
+                     "    published: 2017-07-21\n", [
+        "21: entries[1].id: duplicate id 'july-days' (first used at line 16);"
+        " ids are never reused; pick another",
+    ]),
+    "unknown series": ("series: russian-revolution-1917\n", "series: russian-revolution\n", [
+        "18: entries[0].series: unknown series 'russian-revolution';"
+        " did you mean 'russian-revolution-1917'?",
+    ]),
+    "bad slug": ("id: july-days", "id: July Days!", [
+        "16: entries[0].id: 'July Days!' is not a slug (a-z, 0-9 and -, starting with a letter"
+        " or digit); try 'july-days'",
+    ]),
+    "impossible date": ("published: 2017-07-20", "published: 2017-02-30", [
+        "20: entries[0].published: '2017-02-30' is not a real date;"
+        " write 2017-07-20 or 2017-07-20T18:00:00+01:00",
+    ]),
+    "date without time zone": ("published: 2017-07-20", "published: 2017-07-20T18:00:00", [
+        "20: entries[0].published: '2017-07-20T18:00:00' has no time zone;"
+        " add an offset, e.g. +00:00",
+    ]),
+    "missing required field": (TITLE, "", [
+        "16: entries[0].title: is required",
+    ]),
+    "wrong type": (TITLE, TITLE + "    episode: four\n", [
+        "20: entries[0].episode: expected a whole number, got 'four'",
+    ]),
+    "wrong choice": ("kind: video", "kind: vidoe", [
+        "17: entries[0].kind: 'vidoe' is not one of: video, article; did you mean 'video'?",
+    ]),
+    "YAML tag": (TITLE, "    title: !!python/object/apply:os.system [echo hi]\n", [
+        "19: yaml: the tag 'python/object/apply:os.system' is not allowed;"
+        " catalogs hold plain values; remove the tag",
+    ]),
+    "tab": (TITLE, TITLE + "\tsummary: x\n", [
+        "20: yaml: found a tab character that violates indentation;"
+        " use spaces, not tabs, to indent",
+    ]),
+    "unknown section": ("entries:\n", "entires:\n", [
+        "15: entires: unknown key; did you mean 'entries'?",
+        "1: entries: is required",
+    ]),
+    "unknown category": ("category: History", "category: Histroy", [
+        "14: series.russian-revolution-1917.category: 'Histroy' is not an Apple Podcasts"
+        " category; did you mean 'History'?",
+    ]),
+}  # fmt: skip
+
+BYTE_CASES = {
+    "BOM": (b"\xef\xbb\xbf" + BASE.encode(), [
+        "1: file: starts with a byte-order mark; save it as UTF-8 without BOM",
+    ]),
+    "not UTF-8": (BASE.replace("Someone", "Jos\xe9").encode("latin-1"), [
+        "6: file: is not UTF-8 (byte 0xe9); save the file as UTF-8",
+    ]),
+    "control character": (BASE.replace("Someone", "Some\x07one").encode(), [
+        "6: file: contains the control character U+0007; delete it",
+    ]),
+}  # fmt: skip
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(CatalogError) as raised:
+        load_catalog(path)
+    prefix = f"{path}:"
+    lines = [problem_line(problem) for problem in raised.value.problems]
+    assert all(line.startswith(prefix) for line in lines)
+    return [line.removeprefix(prefix) for line in lines]
+
+
+def test_the_base_catalog_is_valid(tmp_path):
+    path = tmp_path / "media_catalog.yaml"
+    path.write_text(BASE)
+    assert [entry.id for entry in load_catalog(path).entries] == ["july-days"]
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_each_mistake_is_located_and_explained(tmp_path, name):
+    old, new, expected = CASES[name]
+    path = tmp_path / "media_catalog.yaml"
+    path.write_text(BASE + new if old == "" else BASE.replace(old, new, 1))
+    assert problems_of(path) == expected
+
+
+@pytest.mark.parametrize("name", BYTE_CASES)
+def test_text_that_is_not_clean_utf8_is_located(tmp_path, name):
+    data, expected = BYTE_CASES[name]
+    path = tmp_path / "media_catalog.yaml"
+    path.write_bytes(data)
+    assert problems_of(path) == expected
+
+
+def test_an_unclosed_quote_points_at_the_quote(tmp_path):
+    path = tmp_path / "media_catalog.yaml"
+    path.write_text(BASE.replace(TITLE, '    title: "July Days\n'))
+    assert problems_of(path) == ["19: yaml: a quote is never closed; close the quote"]
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    path = tmp_path / "media_catalog.yaml"
+    path.write_text(
+        BASE.replace("series: russian-revolution-1917\n", "series: russian-revolution\n")
+        .replace(TITLE, TITLE + "    summery: text\n")
+        .replace("language: en", "language: english!")
+    )
+    assert problems_of(path) == [
+        "5: site.language: 'english!' is not a language code; e.g. en or en-GB",
+        "20: entries[0].summery: unknown key; did you mean 'summary'?",
+        "18: entries[0].series: unknown series 'russian-revolution';"
+        " did you mean 'russian-revolution-1917'?",
+    ]
+
+
+# The command -------------------------------------------------------------------------
+
+
+def validate(path: Path):
+    return CliRunner().invoke(validate_command, ["--catalog", str(path)])
+
+
+def test_validate_prints_every_problem_and_exits_1(tmp_path):
+    path = tmp_path / "media_catalog.yaml"
+    path.write_text(
+        BASE.replace("series: russian-revolution-1917\n", "series: russian-revolution\n")
+    )
+    before = path.read_bytes()
+    result = validate(path)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"error: {path} has 1 problem — fix it; nothing was written\n"
+        f"{path}:18: entries[0].series: unknown series 'russian-revolution';"
+        " did you mean 'russian-revolution-1917'?\n"
+    )
+    assert path.read_bytes() == before
+
+
+def test_validate_a_valid_catalog(shipped_catalog):
+    result = validate(shipped_catalog)
+    assert result.exit_code == 0
+    assert result.stdout == f"{shipped_catalog}: valid (3 series, 6 talks, 6 articles)\n"
+
+
+def test_validate_a_missing_file(tmp_path):
+    result = validate(tmp_path / "nothing.yaml")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {tmp_path}/nothing.yaml has 1 problem — fix it; nothing was written\n"
+        f"{tmp_path}/nothing.yaml:0: file: cannot read it: No such file or directory\n"
+    )

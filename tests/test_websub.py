@@ -1,0 +1,100 @@
+"""WebSub pings, against a tiny hub on 127.0.0.1 that records what it is told."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+import pytest
+
+from publisher.websub import feed_urls_to_ping, ping_hubs
+
+FEEDS = ["https://feeds.example.org/talks/podcast.xml", "https://feeds.example.org/articles.atom"]
+
+
+class RecordingHub(BaseHTTPRequestHandler):
+    """Answers 204 (or the server's `status`), keeping each POST's form fields."""
+
+    def do_POST(self):
+        length = int(self.headers["Content-Length"])
+        body = self.rfile.read(length).decode()
+        self.server.pings.append((self.path, self.headers["Content-Type"], parse_qs(body)))
+        self.send_response(self.server.status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+
+@pytest.fixture
+def hub():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), RecordingHub)
+    server.pings, server.status = [], 204
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def hub_url(server) -> str:
+    return f"http://127.0.0.1:{server.server_address[1]}/hub"
+
+
+def dead_url() -> str:
+    """A loopback port nobody listens on: the connection is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}/hub"
+
+
+def test_each_feed_is_announced_to_the_hub(hub):
+    problems = ping_hubs((hub_url(hub),), FEEDS, timeout=5)
+
+    assert problems == []
+    assert [path for path, _, _ in hub.pings] == ["/hub", "/hub"]
+    assert {ctype for _, ctype, _ in hub.pings} == {"application/x-www-form-urlencoded"}
+    assert [form for _, _, form in hub.pings] == [
+        {"hub.mode": ["publish"], "hub.url": [feed]} for feed in FEEDS
+    ]
+
+
+def test_dead_hub_is_a_logged_problem_and_the_next_hub_still_hears(hub, caplog):
+    dead = dead_url()
+    with caplog.at_level(logging.WARNING, logger="publisher.websub"):
+        problems = ping_hubs((dead, hub_url(hub)), FEEDS, timeout=5)
+
+    assert len(problems) == 1 and dead in problems[0] and "unreachable" in problems[0]
+    assert dead in caplog.text
+    assert len(hub.pings) == 2
+
+
+def test_hub_refusing_the_ping_is_a_problem_per_feed(hub):
+    hub.status = 400
+    problems = ping_hubs((hub_url(hub),), FEEDS, timeout=5)
+
+    assert len(problems) == 2
+    assert all("HTTP 400" in problem for problem in problems)
+
+
+def test_a_hub_that_is_no_url_is_a_problem_not_a_request():
+    assert ping_hubs(("ftp://hub.example.org/",), FEEDS) == [
+        "WebSub hub ftp://hub.example.org/: not an http(s) URL"
+    ]
+
+
+def test_nothing_changed_pings_nobody(hub):
+    assert ping_hubs((hub_url(hub),), []) == []
+    assert hub.pings == []
+
+
+def test_changed_feeds_become_public_urls_without_opml():
+    changed = ["media/talks/one.m4a", "talks/podcast.xml", "feeds.opml", "articles.atom"]
+    assert feed_urls_to_ping("https://feeds.example.org/", changed) == [
+        "https://feeds.example.org/articles.atom",
+        "https://feeds.example.org/talks/podcast.xml",
+    ]
