@@ -8,41 +8,9 @@ only with --verbose) and the contract's exit codes: 0 done, 1 invalid catalog or
 
 from __future__ import annotations
 
-import sys
-import traceback
-from collections.abc import Callable
-from functools import wraps
-from pathlib import Path
-
 import click
 
-from publisher import messages
-from publisher.errors import PublisherError
-
-catalog_option = click.option(
-    "--catalog",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("media_catalog.yaml"),
-    show_default=True,
-    help="The catalog file.",
-)
-
-
-def reports_errors(command: Callable) -> Callable:
-    """One line on stderr and the error's exit code, instead of a traceback."""
-
-    @wraps(command)
-    def wrapper(*args, **kwargs):
-        root = click.get_current_context().find_root()
-        try:
-            return command(*args, **kwargs)
-        except (PublisherError, OSError) as error:
-            if root.params.get("verbose"):
-                traceback.print_exc()
-            click.echo(f"error: {messages.describe(error)}", err=True)
-            sys.exit(messages.exit_code(error))
-
-    return wrapper
+from publisher.cli_support import catalog_option, private_option, reports_errors
 
 
 @click.command("add")
@@ -59,11 +27,7 @@ def reports_errors(command: Callable) -> Callable:
 @click.option("--title", help="The title to use instead of the page's.")
 @click.option("--dry-run", is_flag=True, help="Show the entry and validate it; write nothing.")
 @catalog_option
-@click.option(
-    "--allow-private-sources",
-    is_flag=True,
-    help="Allow URLs on loopback, private and link-local addresses (intranets, tests).",
-)
+@private_option
 @reports_errors
 def add_command(url, series, kind, entry_id, title, dry_run, catalog, allow_private_sources):
     """Read URL's metadata and append a new entry to the catalog.

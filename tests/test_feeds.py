@@ -17,10 +17,12 @@ import pytest
 from fixtures_catalog import run_publisher
 from lxml import etree
 
+from publisher.feedext.podcastindex import PODCAST_NS
+
 GOLDEN = Path(__file__).parent / "golden"
 NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
-    "podcast": "https://podcastindex.org/namespace/1.0",
+    "podcast": PODCAST_NS,
     "atom": "http://www.w3.org/2005/Atom",
     "content": "http://purl.org/rss/1.0/modules/content/",
 }

@@ -13,38 +13,31 @@ from feedgen.util import xml_elem
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 
 
-def _explicit_element(parent, explicit: bool | None) -> None:
-    if explicit is not None:
-        xml_elem(f"{{{ITUNES_NS}}}explicit", parent).text = "true" if explicit else "false"
+class ExplicitAsBoolean:
+    """itunes:explicit written as Apple asks today: true or false."""
 
+    _explicit: bool | None = None
 
-class ItunesExtension(PodcastExtension):
-    def __init__(self):
-        super().__init__()
-        self._explicit: bool | None = None
-
-    def itunes_explicit(self, explicit: bool | None = None) -> bool | None:  # type: ignore[override]
+    def itunes_explicit(self, explicit: bool | None = None) -> bool | None:
         if explicit is not None:
             self._explicit = bool(explicit)
         return self._explicit
 
+    def _add_explicit(self, parent) -> None:
+        if self._explicit is not None:
+            element = xml_elem(f"{{{ITUNES_NS}}}explicit", parent)
+            element.text = "true" if self._explicit else "false"
+
+
+class ItunesExtension(ExplicitAsBoolean, PodcastExtension):
     def extend_rss(self, rss_feed):
         rss_feed = super().extend_rss(rss_feed)
-        _explicit_element(rss_feed[0], self._explicit)
+        self._add_explicit(rss_feed[0])
         return rss_feed
 
 
-class ItunesEntryExtension(PodcastEntryExtension):
-    def __init__(self):
-        super().__init__()
-        self._explicit: bool | None = None
-
-    def itunes_explicit(self, explicit: bool | None = None) -> bool | None:  # type: ignore[override]
-        if explicit is not None:
-            self._explicit = bool(explicit)
-        return self._explicit
-
+class ItunesEntryExtension(ExplicitAsBoolean, PodcastEntryExtension):
     def extend_rss(self, entry):
         entry = super().extend_rss(entry)
-        _explicit_element(entry, self._explicit)
+        self._add_explicit(entry)
         return entry
