@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from publisher.catalog import load_catalog
+from publisher.chapters import published_chapters
 from publisher.lock import RunLock
 from publisher.model import Item
 from publisher.pipeline import BuildOptions, ItemStage, Progress, Run, run_item_stages
 from publisher.render import render
 from publisher.state import State, state_path_for
+from publisher.websub import feed_urls_to_ping, ping_hubs
 from publisher.writer import Writer, remove_stale_temp_files
 
 log = logging.getLogger(__name__)
@@ -30,10 +32,11 @@ class BuildReport:
     pending: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     written: list[str] = field(default_factory=list)
+    refused_feeds: dict[str, list[str]] = field(default_factory=dict)  # failed `check`
 
     @property
     def exit_code(self) -> int:
-        return 3 if self.pending or self.failed else 0
+        return 3 if self.pending or self.failed or self.refused_feeds else 0
 
     def summary(self) -> str:
         parts = [
@@ -42,6 +45,8 @@ class BuildReport:
             f"{len(self.failed)} failed",
             f"{len(self.written)} files written",
         ]
+        if self.refused_feeds:
+            parts.append(f"{len(self.refused_feeds)} feeds refused by check")
         return "build: " + ", ".join(parts)
 
 
@@ -66,6 +71,8 @@ def build(
             restore_published_media(run)
             run_item_stages(run, OFFLINE_STAGES if options.offline else ONLINE_STAGES)
             render(run)
+            if not options.offline:
+                announce_changed_feeds(run)
             return report_of(run)
         finally:
             state.close()
@@ -81,7 +88,8 @@ def restore_published_media(run: Run) -> None:
         item.audio = files["audio"]
         item.video = files.get("video") if _on_disk(run, files.get("video")) else None
         item.image = files.get("image") if _on_disk(run, files.get("image")) else None
-        item.chapters_file = files.get("chapters")
+        item.chapters_file = files.get("chapters") if _on_disk(run, files.get("chapters")) else None
+        item.chapters = published_chapters(run.out, item.chapters_file)
         item.transcripts = [f for role, f in sorted(files.items()) if role.startswith("transcript")]
         item.info = run.state.media_info(item.id)
 
@@ -93,8 +101,15 @@ def _on_disk(run: Run, media) -> bool:
     return path.is_file() and path.stat().st_size == media.length
 
 
+def announce_changed_feeds(run: Run) -> None:
+    """WebSub: tell the catalog's hubs which feeds changed; never fatal."""
+    changed = feed_urls_to_ping(run.base_url, run.writer.written)
+    for problem in ping_hubs(run.catalog.site.hubs, changed):
+        log.warning("websub: %s", problem)
+
+
 def report_of(run: Run) -> BuildReport:
-    report = BuildReport(written=list(run.writer.written))
+    report = BuildReport(written=list(run.writer.written), refused_feeds=dict(run.refused_feeds))
     for item in run.items:
         if item.entry.kind == "article" or item.audio is not None:
             report.published.append(item.id)

@@ -22,6 +22,7 @@ from publisher.feedext.podcastindex import (
 )
 from publisher.model import Item, MediaFile, Series
 from publisher.pipeline import Run
+from publisher.transcripts import transcript_language
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 GENERATOR = "publisher"
@@ -168,15 +169,27 @@ def _itunes_episode(run: Run, episode, series: Series, item: Item, media: MediaF
         it.itunes_summary(sanitize.plain_text(summary, apple.SUMMARY_MAX_BYTES))
 
 
+def speaker(name: str, series_author: str) -> Person:
+    """A talk's speaker: the series' own voice hosts it; anyone else is its guest."""
+    return Person(name, role="host" if name == series_author else "guest")
+
+
+def _transcript_order(media: MediaFile) -> tuple[int, str]:
+    """WebVTT first (what players show), then SRT; stable whichever stage set the list."""
+    preferred = {"text/vtt": 0, "application/x-subrip": 1}
+    return preferred.get(media.mime_type, 2), media.path
+
+
 def _podcastindex_episode(run: Run, episode, spec: FeedSpec, item: Item) -> None:
     entry = item.entry
     pi = episode.podcastindex
-    pi.people = [Person(name) for name in entry.authors]
+    series = run.series_of(item)
+    pi.people = [speaker(name, series.author if series else "") for name in entry.authors]
     pi.season, pi.episode = entry.season, entry.episode
-    language = run.catalog.site.language
+    language = transcript_language(item, run.catalog.site.language)
     pi.transcripts = [
         Transcript(urls.public_url(run.base_url, t.path), t.mime_type, language)
-        for t in item.transcripts
+        for t in sorted(item.transcripts, key=_transcript_order)
     ]
     if item.chapters_file:
         pi.chapters = urls.public_url(run.base_url, item.chapters_file.path)

@@ -19,6 +19,7 @@ from pathlib import Path
 from publisher.errors import PublisherError
 from publisher.model import Catalog, Item
 from publisher.state import State
+from publisher.testhooks import pause_point
 from publisher.writer import Writer
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,7 @@ def _run_one(run: Run, item: Item, stages: list[ItemStage]) -> None:
                 return
             run.progress.start(item, stage.__name__)
             stage(run, item)
+            pause_point(stage.__name__)
         run.state.clear_error(item.id)
     except PublisherError as error:
         item.error = str(error)

@@ -12,6 +12,7 @@ import logging
 from publisher import urls
 from publisher.articles import render_article_feeds
 from publisher.artwork import publish_channel_art
+from publisher.check import check_feed
 from publisher.feeds import FeedSpec, render_series_feed
 from publisher.model import Item
 from publisher.opml import render_opml
@@ -53,7 +54,25 @@ def render_feeds(run: Run) -> dict[str, bytes]:
 def render(run: Run) -> None:
     """The render stage: GUIDs, cover art, feeds, OPML and pages, through the one writer."""
     assign_guids(run)
-    publish_channel_art(run)
+    publish_channel_art(run)  # before the feeds: `check` reads the art they point at
     for relative, data in render_feeds(run).items():
-        run.writer.write_bytes(relative, data)
+        publish_feed(run, relative, data)
     render_pages(run)
+
+
+def publish_feed(run: Run, relative: str, data: bytes) -> bool:
+    """Write a feed only if `check` finds no error in it; else keep the published one.
+
+    Media, transcripts, chapters and art are already in place, so the check sees the
+    files the feed points at exactly as listeners will.
+    """
+    findings = check_feed(relative, data, run.out)
+    errors = [finding for finding in findings if finding.severity == "error"]
+    for finding in findings:
+        (log.error if finding.severity == "error" else log.warning)("%s", finding)
+    if errors:
+        log.error("%s not published: %d errors; the old one stays", relative, len(errors))
+        run.refused_feeds[relative] = [str(finding) for finding in errors]
+        return False
+    run.writer.write_bytes(relative, data)
+    return True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from publisher.model import Caption, Chapter, MediaFile, MediaInfo
+from publisher.testhooks import pause_point
 
 STATE_DIR = ".publisher"
 
@@ -80,6 +82,8 @@ class State:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=10000")
+        # stages run `--jobs` threads over this one connection: one transaction at a time
+        self._transaction_lock = threading.RLock()
         self._migrate()
 
     def close(self) -> None:
@@ -87,13 +91,15 @@ class State:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        with self._transaction_lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            pause_point("state-write")
+            self.db.execute("COMMIT")
 
     @property
     def schema_version(self) -> int:

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from publisher.errors import OutputError
+from publisher.testhooks import pause_point
 
 TEMP_PREFIX = ".tmp-"
 
@@ -104,6 +105,7 @@ class Writer:
             return False
         with temp_path_beside(target) as temp:
             temp.write_bytes(data)
+            pause_point("feed-write")
             replace_atomically(temp, target)
         self.written.append(relative)
         return True

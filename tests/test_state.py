@@ -40,4 +40,5 @@ def test_a_failed_transaction_leaves_nothing_behind(tmp_path):
         pass
     assert state.publication("x") is None
     assert sqlite3.connect(tmp_path / "state.db").execute(
-        "SELECT count(*) FROM entries").fetchone() == (0,)
+        "SELECT count(*) FROM entries"
+    ).fetchone() == (0,)

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.util import xml_elem
 
-PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+# The namespace document says clients "must also recognize" its GitHub URL as identical
+# to https://podcastindex.org/namespace/1.0; gPodder's podcastparser recognises only the
+# GitHub one, so that is the one written. `check` reads both.
+PODCAST_NS = "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"
+PODCAST_NS_CANONICAL = "https://podcastindex.org/namespace/1.0"
+PODCAST_NAMESPACES = (PODCAST_NS, PODCAST_NS_CANONICAL)
 # The namespace the Podcast Index defines for podcast:guid (a UUIDv5 of the feed URL).
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 
@@ -22,6 +27,28 @@ def podcast_guid(feed_url: str) -> str:
     """podcast:guid: UUIDv5 of the feed URL with its scheme and trailing slashes removed."""
     without_scheme = feed_url.split("://", 1)[-1].rstrip("/")
     return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, without_scheme))
+
+
+_FREQUENCIES = {
+    "DAILY": ("Daily", "days"),
+    "WEEKLY": ("Weekly", "weeks"),
+    "MONTHLY": ("Monthly", "months"),
+    "YEARLY": ("Yearly", "years"),
+}
+
+
+def describe_rrule(rrule: str) -> str:
+    """podcast:updateFrequency's text: the schedule in words, the rule being an attribute.
+
+    The namespace wants a human-readable string as the element's text ("Weekly") and the
+    RFC 5545 rule in `rrule`; apps show the text.
+    """
+    parts = dict(p.split("=", 1) for p in rrule.upper().split(";") if "=" in p)
+    once, many = _FREQUENCIES.get(parts.get("FREQ", ""), ("Regularly", ""))
+    interval = parts.get("INTERVAL", "1")
+    if interval.isdigit() and int(interval) > 1 and many:
+        return f"Every {int(interval)} {many}"
+    return once
 
 
 @dataclass(frozen=True)
@@ -101,9 +128,8 @@ class PodcastIndexExtension(BaseExtension):
         if self.license:
             _element(channel, "license", self.license)
         if self.update_frequency:
-            _element(
-                channel, "updateFrequency", None, rrule=self.update_frequency
-            ).text = self.update_frequency
+            rrule = self.update_frequency.strip().removeprefix("RRULE:")
+            _element(channel, "updateFrequency", describe_rrule(rrule), rrule=rrule)
         _add_people(channel, self.people)
         return rss_feed
 

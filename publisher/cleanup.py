@@ -1,0 +1,77 @@
+"""Sweep: media nobody references any more is kept for a grace period, then removed.
+
+A file under `media/` becomes unreferenced when its entry is deleted from the catalog or
+its media is replaced by a new file. Apps may still be downloading it from an old copy
+of the feed, so it stays for `site.media_grace_days` after it was first seen
+unreferenced, then it is deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from publisher.pipeline import Run
+from publisher.state import now_iso
+from publisher.writer import TEMP_PREFIX, resolve_inside
+
+log = logging.getLogger(__name__)
+
+
+def referenced_media(run: Run) -> set[str]:
+    """Every path under the folder that the state or this run's output points at."""
+    paths = {
+        media.path
+        for files in run.state.all_media_files().values()
+        for media in files.values()
+    }
+    paths.update(run.artwork.values())
+    paths.update(run.writer.written)
+    paths.update(run.writer.unchanged)
+    return paths
+
+
+def sweep_unreferenced_media(run: Run, now: datetime | None = None) -> list[str]:
+    """Forget files referenced again, start the clock on new orphans, delete expired ones."""
+    media_root = run.out / "media"
+    if not media_root.is_dir():
+        return []
+    now = now or datetime.now(UTC)
+    referenced = referenced_media(run)
+    on_disk = {
+        str(path.relative_to(run.out))
+        for path in media_root.rglob("*")
+        if path.is_file() and not path.name.startswith(TEMP_PREFIX)
+    }
+    orphans = on_disk - referenced
+    first_seen = _record_orphans(run, orphans)
+    grace = timedelta(days=run.catalog.site.media_grace_days)
+    expired = sorted(p for p, seen in first_seen.items() if now - seen >= grace)
+    for relative in expired:
+        resolve_inside(run.out, relative).unlink(missing_ok=True)
+        log.info("removed %s: unreferenced for %d days", relative, grace.days)
+    _forget(run, expired)
+    return expired
+
+
+def _record_orphans(run: Run, orphans: set[str]) -> dict[str, datetime]:
+    db = run.state.db
+    known = dict(db.execute("SELECT path, removed_at FROM removed_media"))
+    stale = [p for p in known if p not in orphans]  # referenced again, or gone
+    new = [p for p in sorted(orphans) if p not in known]
+    if stale or new:
+        at = now_iso()
+        with run.state.transaction() as tx:
+            tx.executemany("DELETE FROM removed_media WHERE path = ?", [(p,) for p in stale])
+            tx.executemany(
+                "INSERT INTO removed_media (path, removed_at) VALUES (?, ?)",
+                [(p, at) for p in new],
+            )
+        known = {p: t for p, t in known.items() if p in orphans} | {p: at for p in new}
+    return {p: datetime.fromisoformat(t) for p, t in known.items()}
+
+
+def _forget(run: Run, paths: list[str]) -> None:
+    if paths:
+        with run.state.transaction() as tx:
+            tx.executemany("DELETE FROM removed_media WHERE path = ?", [(p,) for p in paths])

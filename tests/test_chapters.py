@@ -1,0 +1,77 @@
+"""Chapters: read from the source or from the description's timestamps, published as a
+Podcast Index chapters file that reads back the same."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from publisher.chapters import chapters_from_text, find_chapters, parse_json, to_json
+from publisher.model import Chapter, Entry, Item, MediaInfo
+
+DESCRIPTION = """Alan Woods on the July Days. Recorded at Marxist University.
+
+00:00 Introduction
+5:10 - The February revolution
+[12:00] Dual power
+1:02:03 Questions
+
+Thanks for watching; the bit at 12:30 is my favourite."""
+
+
+def test_timestamps_in_a_description_become_chapters():
+    assert chapters_from_text(DESCRIPTION) == (
+        Chapter(0, "Introduction"),
+        Chapter(310, "The February revolution"),
+        Chapter(720, "Dual power"),
+        Chapter(3723, "Questions"),
+    )
+
+
+def test_html_summaries_and_trailing_times_are_read():
+    text = "<p>Intro — 0:00<br>Middle (02:00)</p><p>End - 10:00</p>"
+    assert [c.start for c in chapters_from_text(text)] == [0, 120, 600]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he said at 12:30 that",  # a mention, not a list
+        "05:00 Start\n10:00 Later",  # does not start at 0:00
+        "00:00 Start\n10:00 Later\n05:00 Back",  # not increasing
+        "",
+    ],
+)
+def test_text_that_is_no_chapter_list_gives_none(text):
+    assert chapters_from_text(text) == ()
+
+
+def test_chapters_beyond_the_duration_are_dropped():
+    assert len(chapters_from_text(DESCRIPTION, duration=3000)) == 3
+
+
+def test_source_chapters_win_then_summary_then_description():
+    entry = Entry("e", "video", "T", datetime(2017, 1, 1, tzinfo=UTC), summary="0:00 A\n1:00 B")
+    from_source = (Chapter(0, "Source"), Chapter(5, "Two", 9.5))
+    assert find_chapters(Item(entry, info=MediaInfo("s", chapters=from_source))) == from_source
+    info = MediaInfo("s", description="0:00 X\n2:00 Y")
+    assert [c.title for c in find_chapters(Item(entry, info=info))] == ["A", "B"]
+    plain = Entry("e", "video", "T", datetime(2017, 1, 1, tzinfo=UTC))
+    assert [c.title for c in find_chapters(Item(plain, info=info))] == ["X", "Y"]
+
+
+def test_chapters_json_round_trips_and_follows_the_podcast_index_format():
+    chapters = (Chapter(0, "Introduction"), Chapter(310.5, "Émigrés & “quotes” 🚩", 400.0))
+    text = to_json(chapters)
+    document = json.loads(text)
+    assert document["version"] == "1.2.0"
+    assert document["chapters"][0] == {"startTime": 0, "title": "Introduction"}
+    assert document["chapters"][1]["endTime"] == 400
+    assert parse_json(text) == chapters
+
+
+def test_a_file_that_is_no_chapters_file_is_refused():
+    with pytest.raises(ValueError):
+        parse_json('{"version": "1.2.0"}')
