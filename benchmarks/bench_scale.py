@@ -112,7 +112,9 @@ def timed_build(catalog_path: Path, out: Path) -> tuple[float, int, float]:
     )
     done = subprocess.run(
         [sys.executable, "-c", code, str(catalog_path), str(out)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     elapsed, written, peak = json.loads(done.stdout.strip().splitlines()[-1])
     return elapsed, written, peak
@@ -150,8 +152,9 @@ def bare_feedgen(entries: int) -> float:
             item.pubDate(start_date + timedelta(hours=n))
             item.description("A summary of the talk, with some markup and an & sign.")
             item.content("<p>A summary of the talk, with <b>some</b> markup.</p>")
-            item.enclosure(f"https://feeds.example.org/media/series-{s}/entry-{n}.m4a",
-                           "64", "audio/mp4")
+            item.enclosure(
+                f"https://feeds.example.org/media/series-{s}/entry-{n}.m4a", "64", "audio/mp4"
+            )
             item.podcast.itunes_duration("3600")
             item.podcast.itunes_author("Alan Woods")
         feed.rss_str(pretty=True)
@@ -173,8 +176,10 @@ def main() -> int:
         load = min(timed_load(catalog) for _ in range(3))
         ratio = noop / load
         ok &= ratio <= 3 and written == 0
-        print(f"no-op build, {args.noop_entries} entries: {noop:.2f} s; load+validate "
-              f"{load:.2f} s; ratio {ratio:.2f} (goal <= 3); files written {written} (goal 0)")
+        print(
+            f"no-op build, {args.noop_entries} entries: {noop:.2f} s; load+validate "
+            f"{load:.2f} s; ratio {ratio:.2f} (goal <= 3); files written {written} (goal 0)"
+        )
 
         large = Path(tmp) / "large"
         catalog = write_catalog(large, args.entries)
@@ -183,9 +188,11 @@ def main() -> int:
         bare = min(bare_feedgen(args.entries) for _ in range(2))
         ratio = full / bare
         ok &= ratio <= 2 and peak <= 400
-        print(f"full render, {args.entries} entries: {full:.2f} s ({written} files); bare "
-              f"feedgen {bare:.2f} s; ratio {ratio:.2f} (goal <= 2); peak memory "
-              f"{peak:.0f} MB (goal <= 400)")
+        print(
+            f"full render, {args.entries} entries: {full:.2f} s ({written} files); bare "
+            f"feedgen {bare:.2f} s; ratio {ratio:.2f} (goal <= 2); peak memory "
+            f"{peak:.0f} MB (goal <= 400)"
+        )
     print("all goals met" if ok else "SOME GOALS MISSED")
     return 0 if ok else 1
 

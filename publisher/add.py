@@ -96,8 +96,11 @@ def propose(catalog_path: Path, request: AddRequest, today: date | None = None) 
 def read_video(url: str, allow_private: bool) -> MediaInfo:
     """What yt-dlp finds at `url` (imported here: yt-dlp is slow to import)."""
     from publisher import ytdlp
+    from publisher.sources import follow_redirects
 
-    return ytdlp.read_source(url, url, allow_private).info
+    location = follow_redirects(url, allow_private, ytdlp.SOCKET_TIMEOUT)  # every hop checked
+    with ytdlp.Client(allow_private) as client:
+        return client.read(location.url, url, direct_media=location.is_media).info
 
 
 # Checks --------------------------------------------------------------------------------

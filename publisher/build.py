@@ -10,19 +10,37 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from publisher.artwork import publish_episode_art
 from publisher.catalog import load_catalog
-from publisher.chapters import published_chapters
+from publisher.chapters import publish_chapters, published_chapters
+from publisher.cleanup import orphans_waiting, sweep_unreferenced_media
+from publisher.enrich import enrich
+from publisher.extract import extract, publish_media
 from publisher.lock import RunLock
 from publisher.model import Item
 from publisher.pipeline import BuildOptions, ItemStage, Progress, Run, run_item_stages
 from publisher.render import render
 from publisher.state import State, state_path_for
+from publisher.tag import tag
+from publisher.transcripts import publish_transcripts
+from publisher.unchanged import nothing_to_render, remember_render, render_inputs_digest
 from publisher.websub import feed_urls_to_ping, ping_hubs
 from publisher.writer import Writer, remove_stale_temp_files
 
 log = logging.getLogger(__name__)
 
-ONLINE_STAGES: list[ItemStage] = []
+# A talk's way to an episode. Chapters and episode art come before tagging, which writes
+# both into the audio file; transcripts come last, as a failure there costs no episode.
+ONLINE_STAGES: list[ItemStage] = [
+    enrich,
+    publish_chapters,
+    publish_episode_art,
+    extract,
+    tag,
+    publish_media,
+    publish_transcripts,
+]
+# Offline, nothing is fetched or made: items keep what was last published.
 OFFLINE_STAGES: list[ItemStage] = []
 
 
@@ -39,6 +57,7 @@ class BuildReport:
         return 3 if self.pending or self.failed or self.refused_feeds else 0
 
     def summary(self) -> str:
+        """One line, all a cron job prints when nothing went wrong."""
         parts = [
             f"{len(self.published)} published",
             f"{len(self.pending)} pending",
@@ -47,7 +66,17 @@ class BuildReport:
         ]
         if self.refused_feeds:
             parts.append(f"{len(self.refused_feeds)} feeds refused by check")
-        return "build: " + ", ".join(parts)
+        line = "build: " + ", ".join(parts)
+        if self.pending:
+            line += f"; pending: {_listed(self.pending)}"
+        if self.failed:
+            line += f"; failed: {_listed(list(self.failed))}"
+        return line
+
+
+def _listed(ids: list[str], most: int = 10) -> str:
+    shown = ", ".join(ids[:most])
+    return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
 
 
 def build(
@@ -70,12 +99,25 @@ def build(
             )
             restore_published_media(run)
             run_item_stages(run, OFFLINE_STAGES if options.offline else ONLINE_STAGES)
-            render(run)
+            render_unless_unchanged(run)
             if not options.offline:
                 announce_changed_feeds(run)
             return report_of(run)
         finally:
             state.close()
+
+
+def render_unless_unchanged(run: Run) -> None:
+    """Render and sweep, unless the inputs and outputs are exactly as the last render left
+    them; then only orphans already waiting out their grace period are looked at."""
+    digest = render_inputs_digest(run)
+    if nothing_to_render(run, digest):
+        if orphans_waiting(run):
+            sweep_unreferenced_media(run)
+        return
+    render(run)
+    sweep_unreferenced_media(run)
+    remember_render(run, digest)
 
 
 def restore_published_media(run: Run) -> None:
@@ -109,12 +151,14 @@ def announce_changed_feeds(run: Run) -> None:
 
 
 def report_of(run: Run) -> BuildReport:
+    """Published: has its episode (maybe from an earlier run). Failed: this run's attempt
+    failed, whether or not an older episode stays published. Pending: neither."""
     report = BuildReport(written=list(run.writer.written), refused_feeds=dict(run.refused_feeds))
     for item in run.items:
         if item.entry.kind == "article" or item.audio is not None:
             report.published.append(item.id)
-        elif item.error:
+        if item.error:
             report.failed[item.id] = item.error
-        else:
+        elif item.entry.kind == "video" and item.audio is None:
             report.pending.append(item.id)
     return report

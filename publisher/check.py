@@ -13,6 +13,7 @@ have been touched by someone else.
 from __future__ import annotations
 
 import email.utils
+import posixpath
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,8 +23,7 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from publisher import check_podcast
-from publisher.errors import OutputError
-from publisher.writer import TEMP_PREFIX, resolve_inside
+from publisher.writer import TEMP_PREFIX
 
 Severity = Literal["error", "warning"]
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -55,6 +55,8 @@ class FeedCheck:
     out: Path
     base_url: str | None = None  # the URL the published folder is served at, from rel=self
     findings: list[Finding] = field(default_factory=list)
+    _found: dict[str, tuple[Path, int] | str | None] = field(default_factory=dict, repr=False)
+    image_problems: dict[Path, list[str]] = field(default_factory=dict, repr=False)
 
     def error(self, rule: str, message: str, item: str = "") -> None:
         self.findings.append(Finding("error", self.relative, item, rule, message))
@@ -70,15 +72,29 @@ class FeedCheck:
             )
             return None
         relative = unquote(urlsplit(url).path[len(urlsplit(self.base_url).path) :])
-        try:
-            path = resolve_inside(self.out, relative)
-        except OutputError:
+        found = self._find(relative)
+        if found == "outside":
             self.error("files.outside", f"{what} {url} points outside the published folder", item)
             return None
-        if not path.is_file():
+        if found is None:
             self.error("files.missing", f"{what} {url}: no file {relative} is published", item)
             return None
-        return path
+        return found[0]
+
+    def _find(self, relative: str) -> tuple[Path, int] | str | None:
+        """(path, size) of a published file, "outside", or None; looked up once per feed,
+        since ten thousand items share one cover and a 10,000-item feed is checked often."""
+        if relative not in self._found:
+            normal = posixpath.normpath(relative)
+            if normal.startswith(("../", "/")) or normal == ".." or "\0" in normal:
+                self._found[relative] = "outside"
+            else:
+                path = self.out / normal
+                try:
+                    self._found[relative] = (path, path.stat().st_size) if path.is_file() else None
+                except OSError:
+                    self._found[relative] = None
+        return self._found[relative]
 
     def file_with_length(self, url: str, length: str | None, what: str, item: str = "") -> None:
         path = self.local_file(url, what, item)

@@ -166,12 +166,13 @@ def check_image(context: FeedCheck, url: str, name: str) -> None:
     path = context.local_file(url, "artwork", name)
     if path is None:
         return
-    try:
-        with Image.open(path) as image:
-            problems = artwork_problems(image)
-    except (UnidentifiedImageError, OSError) as error:
-        problems = [f"not a readable image ({error})"]
-    for problem in problems:
+    if path not in context.image_problems:  # one cover serves many items: read it once
+        try:
+            with Image.open(path) as image:
+                context.image_problems[path] = artwork_problems(image)
+        except (UnidentifiedImageError, OSError) as error:
+            context.image_problems[path] = [f"not a readable image ({error})"]
+    for problem in context.image_problems[path]:
         context.error("apple.image", f"{url}: {problem}", name)
 
 

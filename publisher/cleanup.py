@@ -19,16 +19,21 @@ log = logging.getLogger(__name__)
 
 
 def referenced_media(run: Run) -> set[str]:
-    """Every path under the folder that the state or this run's output points at."""
+    """Every path under the folder that this run's items, the state or the output use."""
     paths = {
-        media.path
-        for files in run.state.all_media_files().values()
-        for media in files.values()
+        media.path for files in run.state.all_media_files().values() for media in files.values()
     }
+    for item in run.items:
+        files = [item.audio, item.video, item.image, item.chapters_file, *item.transcripts]
+        paths.update(media.path for media in files if media is not None)
     paths.update(run.artwork.values())
     paths.update(run.writer.written)
     paths.update(run.writer.unchanged)
     return paths
+
+
+def orphans_waiting(run: Run) -> bool:
+    return run.state.db.execute("SELECT 1 FROM removed_media LIMIT 1").fetchone() is not None
 
 
 def sweep_unreferenced_media(run: Run, now: datetime | None = None) -> list[str]:

@@ -40,9 +40,13 @@ def main(verbose: bool) -> None:
       publisher build            # publish feeds/ from media_catalog.yaml
       publisher check            # validate what was published
     """
-    level = logging.DEBUG if verbose else logging.INFO
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("publisher").setLevel(level)
+    # Plain "warning: …" lines for people and cron mail; module names only when debugging.
+    form = "%(levelname)s %(name)s: %(message)s" if verbose else "%(levelname)s: %(message)s"
+    logging.addLevelName(logging.ERROR, "error")
+    logging.addLevelName(logging.WARNING, "warning")
+    logging.addLevelName(logging.INFO, "info")
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format=form)
+    logging.getLogger("publisher").setLevel(logging.DEBUG if verbose else logging.INFO)
 
 
 @main.command()
@@ -104,8 +108,6 @@ def build(catalog, out, offline, refresh, jobs, base_url, ffmpeg, allow_private_
             report = run_build(catalog, options, progress)
     else:
         report = run_build(catalog, options)
-    for entry_id in report.pending:
-        log.info("%s: pending (no media yet)", entry_id)
     if not quiet:
         click.echo(report.summary())
     sys.exit(report.exit_code)

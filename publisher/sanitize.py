@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 import nh3
 
@@ -55,6 +56,9 @@ def looks_like_html(text: str) -> bool:
     return bool(_LOOKS_LIKE_HTML.search(text))
 
 
+# Pure functions of their text, asked for the same summary by the audio feed, the video
+# feed, itunes:summary and the page: remember recent answers.
+@lru_cache(maxsize=16384)
 def clean_html(text: str) -> str:
     """`text` as safe HTML: allowlisted tags kept, everything else stripped.
 
@@ -79,6 +83,7 @@ def clean_html(text: str) -> str:
     return cleaned.strip()
 
 
+@lru_cache(maxsize=16384)
 def plain_text(text: str, limit_bytes: int | None = None) -> str:
     """`text` (HTML or plain) as one line of plain text, optionally cut to a UTF-8 size.
 

@@ -61,6 +61,13 @@ MIGRATIONS: list[str] = [
         removed_at TEXT NOT NULL
     );
     """,
+    # 2: what the last render was made from, so a no-op build can skip rendering
+    """
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 ]
 
 
@@ -190,6 +197,16 @@ class State:
     def forget_media_file(self, entry_id: str, role: str) -> None:
         with self.transaction() as db:
             db.execute("DELETE FROM media_files WHERE entry_id = ? AND role = ?", (entry_id, role))
+
+    # Settings and memories of the last run --------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     # Errors ----------------------------------------------------------------------
 

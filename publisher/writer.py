@@ -100,7 +100,7 @@ class Writer:
     def write_bytes(self, relative: str, data: bytes) -> bool:
         """Publish `data` at `relative`; returns False (and touches nothing) if unchanged."""
         target = self.claim(relative)
-        if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
+        if _holds(target, data):
             self.unchanged.append(relative)
             return False
         with temp_path_beside(target) as temp:
@@ -109,6 +109,10 @@ class Writer:
             replace_atomically(temp, target)
         self.written.append(relative)
         return True
+
+    def is_unchanged(self, relative: str, data: bytes) -> bool:
+        """True when `relative` is already published with exactly these bytes."""
+        return _holds(self.path_of(relative), data)
 
     def write_text(self, relative: str, text: str) -> bool:
         return self.write_bytes(relative, text.encode("utf-8"))
@@ -130,6 +134,10 @@ class Writer:
             source.unlink()
         self.written.append(relative)
         return True
+
+
+def _holds(target: Path, data: bytes) -> bool:
+    return target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data
 
 
 def remove_stale_temp_files(root: Path) -> int:

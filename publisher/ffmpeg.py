@@ -1,0 +1,265 @@
+"""ffmpeg: the only module that runs it.
+
+Every call is an argument list (no shell), logged at debug, and a failure raises a
+ToolError carrying ffmpeg's last stderr line. Whatever stops us (an exception, Ctrl-C)
+kills the child first, so no ffmpeg outlives the run writing a half file. Facts about
+media are read from machine-readable outputs only: `-progress` key=value lines, the
+`framecrc` muxer's header, loudnorm's JSON; never the human-readable banner.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import imageio_ffmpeg
+
+from publisher.errors import ToolError
+
+log = logging.getLogger(__name__)
+
+AAC_BITRATE = "96k"  # speech in stereo; transparent enough for talks
+MP3_VBR_QUALITY = "5"  # LAME -V5, about 130 kbit/s: the usual choice for spoken word
+TRUE_PEAK = -1.5  # dBTP ceiling for loudness normalization
+LOUDNESS_RANGE = 11.0
+VERIFY_SECONDS = 5  # decoded at each end of a file to prove it decodes
+
+ProgressCallback = Callable[[float], None]
+
+
+def executable(configured: str | None = None) -> str:
+    """The ffmpeg to run: a configured system ffmpeg, else imageio-ffmpeg's own."""
+    return configured or imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def run(
+    ffmpeg: str,
+    arguments: list[str],
+    what: str,
+    total_seconds: float | None = None,
+    on_progress: ProgressCallback | None = None,
+    loglevel: str = "error",
+) -> list[str]:
+    """Run ffmpeg with `arguments`; returns its stderr lines, raises ToolError on failure."""
+    command = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-v", loglevel,
+               "-progress", "pipe:1", *arguments]  # fmt: skip
+    log.debug("running %s", subprocess.list2cmdline(command))
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace"
+    )
+    stderr: deque[str] = deque(maxlen=400)
+    reader = threading.Thread(target=lambda: stderr.extend(process.stderr), daemon=True)
+    reader.start()
+    try:
+        out_seconds = _follow_progress(process, total_seconds, on_progress)
+        process.wait()
+    except BaseException:  # KeyboardInterrupt too: never leave ffmpeg writing behind us
+        process.kill()
+        process.wait()
+        raise
+    finally:
+        reader.join(timeout=5)
+    lines = [line.rstrip("\n") for line in stderr]
+    if process.returncode != 0:
+        last = next((line for line in reversed(lines) if line.strip()), "no message")
+        raise ToolError(f"ffmpeg {what} failed (exit {process.returncode}): {last.strip()}")
+    lines.append(f"out_seconds={out_seconds}")
+    return lines
+
+
+def _follow_progress(process, total_seconds, on_progress) -> float:
+    """Read `-progress` key=value lines; returns the last output time in seconds."""
+    out_seconds = 0.0
+    for line in process.stdout:
+        key, _, value = line.strip().partition("=")
+        if key == "out_time_us" and value.lstrip("-").isdigit():
+            out_seconds = max(out_seconds, int(value) / 1e6)
+            if on_progress and total_seconds:
+                on_progress(min(1.0, out_seconds / total_seconds))
+    return out_seconds
+
+
+def _out_seconds(lines: list[str]) -> float:
+    return float(lines[-1].partition("=")[2])
+
+
+# Probing -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stream:
+    kind: str  # "audio", "video", "subtitle", "data", "attachment"
+    codec: str  # ffmpeg's codec name: "aac", "opus", "h264", "mjpeg"…
+
+
+def streams(ffmpeg: str, path: Path) -> list[Stream]:
+    """The streams of a file, read from the `framecrc` muxer's header (machine-readable)."""
+    command = [ffmpeg, "-hide_banner", "-nostdin", "-v", "error", "-i", str(path),
+               "-map", "0", "-c", "copy", "-frames", "1", "-f", "framecrc", "-"]  # fmt: skip
+    log.debug("running %s", subprocess.list2cmdline(command))
+    done = subprocess.run(command, capture_output=True, text=True, errors="replace")
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise ToolError(f"ffmpeg cannot read {path.name}: {last}")
+    kinds: dict[str, str] = {}
+    codecs: dict[str, str] = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("#media_type "):
+            index, _, value = line[len("#media_type ") :].partition(":")
+            kinds[index] = value.strip()
+        elif line.startswith("#codec_id "):
+            index, _, value = line[len("#codec_id ") :].partition(":")
+            codecs[index] = value.strip()
+    return [Stream(kinds[i], codecs.get(i, "")) for i in sorted(kinds, key=int)]
+
+
+def demuxed_duration(ffmpeg: str, path: Path) -> float:
+    """Duration of the first audio stream, by reading (not decoding) all its packets."""
+    arguments = ["-i", str(path), "-map", "0:a:0", "-c", "copy", "-f", "null", "-"]
+    return _out_seconds(run(ffmpeg, arguments, f"reading {path.name}"))
+
+
+# Converting --------------------------------------------------------------------------
+
+
+def extract_audio(
+    ffmpeg: str,
+    source: Path,
+    output: Path,
+    codec: str,
+    loudness_filter: str | None = None,
+    total_seconds: float | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> None:
+    """Write the first audio stream of `source` to `output` as "copy", "aac" or "mp3"."""
+    arguments = ["-y", "-i", str(source), "-map", "0:a:0", "-map_metadata", "-1",
+                 "-map_chapters", "-1"]  # fmt: skip
+    if loudness_filter:
+        arguments += ["-af", loudness_filter]
+    if codec == "copy":
+        arguments += ["-c:a", "copy"]
+    elif codec == "aac":
+        arguments += [
+            "-c:a",
+            "aac",
+            "-b:a",
+            AAC_BITRATE,
+            *(["-ar", "48000"] * bool(loudness_filter)),
+        ]
+    elif codec == "mp3":
+        arguments += ["-c:a", "libmp3lame", "-q:a", MP3_VBR_QUALITY,
+                      *(["-ar", "44100"] * bool(loudness_filter))]  # fmt: skip
+    else:
+        raise ValueError(f"unknown audio codec {codec!r}")
+    muxer = "mp3" if codec == "mp3" else "mp4"
+    arguments += ["-f", muxer, str(output)]
+    run(ffmpeg, arguments, f"extracting audio ({codec})", total_seconds, on_progress)
+
+
+def make_video(
+    ffmpeg: str,
+    video: Path,
+    audio: Path | None,
+    output: Path,
+    copy_video: bool,
+    copy_audio: bool,
+    total_seconds: float | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> None:
+    """An H.264/AAC MP4 from `video` (and a separate `audio`), copying what already fits."""
+    arguments = ["-y", "-i", str(video)]
+    if audio:
+        arguments += ["-i", str(audio)]
+    arguments += ["-map", "0:v:0", "-map", "1:a:0" if audio else "0:a:0?",
+                  "-map_metadata", "-1", "-map_chapters", "-1"]  # fmt: skip
+    if copy_video:
+        arguments += ["-c:v", "copy"]
+    else:
+        arguments += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
+                      "-pix_fmt", "yuv420p"]  # fmt: skip
+    arguments += ["-c:a", "copy"] if copy_audio else ["-c:a", "aac", "-b:a", "128k"]
+    # the index first, so a browser or an app starts playing before the whole file arrives
+    arguments += ["-movflags", "+faststart", "-f", "mp4", str(output)]
+    run(ffmpeg, arguments, "making the video", total_seconds, on_progress)
+
+
+# Loudness ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """loudnorm's first-pass measurement, as its JSON gives it."""
+
+    integrated: float  # LUFS
+    true_peak: float
+    lra: float
+    threshold: float
+    offset: float
+
+
+def measure_loudness(ffmpeg: str, source: Path, target: float) -> Loudness:
+    """Measure with loudnorm's first pass (EBU R128), from its JSON report."""
+    filter_ = f"loudnorm=I={target}:TP={TRUE_PEAK}:LRA={LOUDNESS_RANGE}:print_format=json"
+    arguments = ["-i", str(source), "-map", "0:a:0", "-af", filter_, "-f", "null", "-"]
+    lines = run(ffmpeg, arguments, "measuring loudness", loglevel="info")
+    report = _last_json_object(lines)
+    try:
+        return Loudness(
+            integrated=float(report["input_i"]),
+            true_peak=float(report["input_tp"]),
+            lra=float(report["input_lra"]),
+            threshold=float(report["input_thresh"]),
+            offset=float(report["target_offset"]),
+        )
+    except (KeyError, ValueError) as error:
+        raise ToolError(f"ffmpeg loudnorm gave no usable measurement: {error}") from error
+
+
+def normalize_filter(measured: Loudness, target: float) -> str:
+    """loudnorm's second pass, fed the first pass's numbers (linear when it can be)."""
+    return (
+        f"loudnorm=I={target}:TP={TRUE_PEAK}:LRA={LOUDNESS_RANGE}"
+        f":measured_I={measured.integrated}:measured_TP={measured.true_peak}"
+        f":measured_LRA={measured.lra}:measured_thresh={measured.threshold}"
+        f":offset={measured.offset}:linear=true"
+    )
+
+
+def _last_json_object(lines: list[str]) -> dict:
+    end = max((i for i, line in enumerate(lines) if line.strip() == "}"), default=None)
+    if end is not None:
+        for start in range(end, -1, -1):
+            if lines[start].strip() == "{":
+                return json.loads("\n".join(lines[start : end + 1]))
+    raise ToolError("ffmpeg loudnorm printed no JSON report")
+
+
+# Verifying and images ------------------------------------------------------------------
+
+
+def verify_decodes(ffmpeg: str, path: Path, stream: str = "a") -> None:
+    """Decode the first and last seconds of `path`'s first `stream` ("a" or "v").
+
+    The container's index is read whole either way; decoding both ends proves the codec
+    setup and that the data runs to the end, at a fraction of a full decode's cost.
+    One ffmpeg opens the file twice: once from the start, once from near the end.
+    """
+    seconds = str(VERIFY_SECONDS)
+    arguments = ["-xerror", "-t", seconds, "-i", str(path), "-sseof", f"-{seconds}",
+                 "-i", str(path), "-map", f"0:{stream}:0", "-map", f"1:{stream}:0",
+                 "-f", "null", "-"]  # fmt: skip
+    run(ffmpeg, arguments, f"verifying {path.name}")
+
+
+def make_jpeg(ffmpeg: str, image: Path, output: Path, max_size: int = 3000) -> None:
+    """Any image ffmpeg reads (webp thumbnails too) as a JPEG no larger than `max_size`."""
+    scale = f"scale='min({max_size},iw)':'min({max_size},ih)':force_original_aspect_ratio=decrease"
+    arguments = ["-y", "-i", str(image), "-frames:v", "1", "-vf", scale, "-q:v", "2",
+                 "-f", "image2", "-c:v", "mjpeg", str(output)]  # fmt: skip
+    run(ffmpeg, arguments, "converting the cover image")

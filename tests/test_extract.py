@@ -1,0 +1,241 @@
+"""The media half of a build: enrich, extract, tag and publish_media with real tools."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from media_helpers import talk
+
+from publisher import ffmpeg, tag
+from publisher.enrich import enrich
+from publisher.extract import extract, publish_media
+from publisher.pipeline import run_item_stages
+from publisher.tag import tag as tag_stage
+
+STAGES = [enrich, extract, tag_stage, publish_media]
+
+
+def build(run):
+    run_item_stages(run, STAGES)
+    return {item.id: item for item in run.items}
+
+
+def published_path(run, media):
+    return run.out / media.path
+
+
+def ebur128_integrated(ffmpeg_exe, path) -> float:
+    """Integrated loudness measured independently, from loudnorm's JSON report."""
+    return ffmpeg.measure_loudness(ffmpeg_exe, path, -16).integrated
+
+
+def test_aac_source_is_published_as_a_stream_copy_with_tags(make_run, media_server, media_files):
+    run = make_run([talk("july-days", media_server.url("/media/talk.m4a"))])
+    item = build(run)["july-days"]
+
+    assert item.error is None
+    assert item.audio.path == "media/talks/july-days.m4a"
+    path = published_path(run, item.audio)
+    assert item.audio.length == path.stat().st_size
+    assert item.audio.mime_type == "audio/mp4"
+    assert item.audio.duration == pytest.approx(3.0, abs=0.1)
+    source, made = tag.audio_facts(media_files["talk.m4a"]), tag.audio_facts(path)
+    assert (made.codec, made.bitrate) == (source.codec, source.bitrate)  # no re-encode
+    tags = tag.read_tags(path)
+    assert tags["\xa9nam"] == ["Talk july-days — “quoted” & <escaped>"]
+    assert tags["\xa9ART"] == ["Alan Woods"]
+    assert tags["\xa9alb"] == ["1917: The Russian Revolution"]
+    assert tags["\xa9day"] == ["2017-07-20"]
+    assert tags["trkn"] == [(4, 0)]
+    assert tags["covr"][0][:4] == b"\x89PNG"  # no thumbnail: the series image
+    assert not list(run.work_dir.iterdir())  # the work folder is cleaned up
+
+
+def test_rerun_makes_no_request_and_writes_no_byte(make_run, media_server):
+    entries = [talk("a", media_server.url("/media/talk.m4a"))]
+    first = build(make_run(entries))["a"]
+    path = published_path(make_run(entries), first.audio)
+    before = (path.stat().st_mtime_ns, path.stat().st_size)
+    media_server.reset()
+
+    rerun = make_run(entries)
+    again = build(rerun)["a"]
+
+    assert media_server.requests == []
+    assert rerun.writer.written == []
+    assert again.audio == first.audio
+    assert (path.stat().st_mtime_ns, path.stat().st_size) == before
+
+
+def test_opus_source_becomes_mp3_with_id3_chapters(make_run, media_server):
+    run = make_run([talk("opus", media_server.url("/media/talk.webm"))], audio_format="mp3")
+    item = run.items[0]
+    enrich(run, item)
+    from publisher.model import Chapter
+
+    item.chapters = (Chapter(0.0, "Opening"), Chapter(1.5, "Main part"))
+    for stage in STAGES[1:]:
+        stage(run, item)
+
+    path = published_path(run, item.audio)
+    assert item.audio.path == "media/talks/opus.mp3"
+    assert item.audio.mime_type == "audio/mpeg"
+    assert tag.audio_facts(path).codec == "mp3"
+    assert item.audio.duration == pytest.approx(3.0, abs=0.2)
+    tags = tag.read_tags(path)
+    assert str(tags["TIT2"]) == item.entry.title
+    chapters = [frame for key, frame in tags.items() if key.startswith("CHAP")]
+    assert sorted((c.start_time, str(c.sub_frames["TIT2"])) for c in chapters) == [
+        (0, "Opening"),
+        (1500, "Main part"),
+    ]
+    assert tags["CTOC:toc"].child_element_ids == ["chp0", "chp1"]
+
+
+def test_m4a_chapters_are_written_and_survive_tagging(make_run, media_server):
+    from publisher.model import Chapter
+
+    run = make_run([talk("ch", media_server.url("/media/talk.m4a"))])
+    item = run.items[0]
+    enrich(run, item)
+    item.chapters = (Chapter(0.0, "Début"), Chapter(2.0, "Fin ✓"))
+    for stage in STAGES[1:]:
+        stage(run, item)
+    tags = tag.read_tags(published_path(run, item.audio))
+    assert tags["chapters"] == [(0.0, "Début"), (2.0, "Fin ✓")]
+
+
+def test_loudness_is_normalized_within_one_lu(make_run, media_server, ffmpeg_exe):
+    run = make_run([talk("quiet", media_server.url("/media/quiet.m4a"))], loudness=-16)
+    item = build(run)["quiet"]
+    assert item.error is None
+    assert ebur128_integrated(ffmpeg_exe, published_path(run, item.audio)) == pytest.approx(
+        -16, abs=1.0
+    )
+
+
+def test_loud_enough_source_keeps_the_stream_copy(make_run, media_server, media_files):
+    run = make_run([talk("loud", media_server.url("/media/loud.m4a"))], loudness=-16)
+    item = build(run)["loud"]
+    made = tag.audio_facts(published_path(run, item.audio))
+    source = tag.audio_facts(media_files["loud.m4a"])
+    assert (made.codec, made.bitrate) == (source.codec, source.bitrate)
+
+
+def test_video_series_remuxes_h264_without_reencoding(make_run, media_server, ffmpeg_exe):
+    run = make_run([talk("vid", media_server.url("/page.html"))], video=True)
+    item = build(run)["vid"]
+    assert item.error is None
+    assert item.video.path == "media/talks/vid.mp4"
+    assert item.video.mime_type == "video/mp4"
+    video = published_path(run, item.video)
+    assert item.video.length == video.stat().st_size
+    kinds = {(s.kind, s.codec) for s in ffmpeg.streams(ffmpeg_exe, video)}
+    assert {("video", "h264"), ("audio", "aac")} <= kinds
+    assert item.audio.path == "media/talks/vid.m4a"
+    # the page's og:image became the cover (JPEG), not the series' PNG
+    assert tag.read_tags(published_path(run, item.audio))["covr"][0][:2] == b"\xff\xd8"
+
+
+def test_local_file_source(make_run, media_files):
+    run = make_run([talk("local", str(media_files["talk.mp3"]))])
+    item = build(run)["local"]
+    assert item.error is None
+    assert item.audio.path == "media/talks/local.m4a"
+    assert tag.audio_facts(published_path(run, item.audio)).codec.startswith("mp4a")
+    assert media_files["talk.mp3"].is_file()  # the user's file is read, never moved
+
+
+def test_failures_are_recorded_and_do_not_stop_the_others(make_run, media_server):
+    entries = [
+        talk("good", media_server.url("/media/talk.m4a")),
+        talk("gone", media_server.url("/404")),
+        talk("limited", media_server.url("/429")),
+    ]
+    run = make_run(entries)
+    items = build(run)
+    assert items["good"].audio is not None
+    assert "404" in items["gone"].error and "\n" not in items["gone"].error
+    assert "429" in items["limited"].error
+    assert set(run.state.errors()) == {"gone", "limited"}
+    assert not (run.out / "media/talks/gone.m4a").exists()
+
+
+def test_changed_format_replaces_media_under_a_new_name(make_run, media_server):
+    entries = [talk("r", media_server.url("/media/talk.m4a"))]
+    first = build(make_run(entries))["r"].audio
+    again = build(make_run(entries, audio_format="mp3"))["r"].audio
+    assert first.path == "media/talks/r.m4a"
+    assert again.path.startswith("media/talks/r-") and again.path.endswith(".mp3")
+
+
+def test_title_change_keeps_the_media(make_run, media_server):
+    first = build(make_run([talk("t", media_server.url("/media/talk.m4a"))]))["t"].audio
+    run = make_run([talk("t", media_server.url("/media/talk.m4a"), title="New title")])
+    assert build(run)["t"].audio == first
+    assert run.writer.written == []
+
+
+KILLED_BUILD = textwrap.dedent(
+    """
+    import sys, time
+    sys.path.insert(0, {tests!r})
+    from publisher import ffmpeg
+    original = ffmpeg.run
+
+    def slow_run(exe, arguments, what, *args, **kwargs):
+        if what.startswith("extracting"):
+            print("EXTRACTING", flush=True)
+            time.sleep(30)  # killed here, in the middle of the extraction step
+        return original(exe, arguments, what, *args, **kwargs)
+
+    ffmpeg.run = slow_run
+    import pathlib
+    import media_helpers, test_extract
+    entries = [media_helpers.talk("k", {url!r})]
+    test_extract.build(media_helpers.new_run(pathlib.Path({root!r}), entries))
+    """
+)
+
+
+def test_killed_mid_extraction_leaves_nothing_published(make_run, media_server, tmp_path):
+    url = media_server.url("/media/talk.webm")  # needs an encode, so ffmpeg really runs
+    run = make_run([talk("k", url)])
+    script = KILLED_BUILD.format(tests=os.path.dirname(__file__), root=str(tmp_path), url=url)
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "EXTRACTING"
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+
+    media = run.out / "media"
+    assert not media.exists() or not [p for p in media.rglob("*") if p.is_file()]
+    assert run.state.media_files("k") == {}
+    item = build(make_run([talk("k", url)]))["k"]
+    assert item.error is None
+    assert published_path(run, item.audio).stat().st_size == item.audio.length
+
+
+def test_progress_reports_steps(make_run, media_server):
+    events = []
+
+    class Recorder:
+        def start(self, item, what):
+            events.append(what)
+
+        def advance(self, item, fraction):
+            events.append(round(fraction, 1))
+
+        def done(self, item):
+            events.append("done")
+
+    run = make_run([talk("p", media_server.url("/media/talk.webm"))])
+    run.progress = Recorder()
+    build(run)
+    assert {"downloading", "extracting audio", "tagging", "done"} <= set(events)
+    fractions = [event for event in events if isinstance(event, float)]
+    assert fractions and all(0.0 <= f <= 1.0 for f in fractions)

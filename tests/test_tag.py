@@ -1,0 +1,104 @@
+"""Tags written with mutagen, read back with mutagen: ID3v2.4 for mp3, atoms for m4a."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from publisher import ffmpeg, mp4chapters
+from publisher.model import Chapter
+from publisher.tag import EpisodeTags, audio_facts, media_duration, read_tags, write_tags
+
+TAGS = EpisodeTags(
+    title="July Days — “Counter-revolution” & <reaction> 🚩 שלום",
+    artist="Alan Woods, Ted Grant",
+    album="1917: The Russian Revolution",
+    album_artist="IMT",
+    date="2017-07-20",
+    description="Plain text ]]> with & and <b>",
+    track=4,
+    season=1,
+    chapters=(Chapter(0.0, "Opening"), Chapter(1.0, "Élan ✓"), Chapter(2.5, "Questions")),
+)
+
+
+@pytest.fixture
+def copy_of(media_files, tmp_path):
+    def copy(name):
+        target = tmp_path / name
+        shutil.copyfile(media_files[name], target)
+        return target
+
+    return copy
+
+
+def test_m4a_tags_round_trip(copy_of, media_files, ffmpeg_exe):
+    path = copy_of("talk.m4a")
+    cover = media_files["cover.jpg"].read_bytes()
+    write_tags(path, EpisodeTags(**{**TAGS.__dict__, "cover": cover}))
+    tags = read_tags(path)
+    assert tags["\xa9nam"] == [TAGS.title]
+    assert tags["\xa9ART"] == [TAGS.artist]
+    assert tags["\xa9alb"] == [TAGS.album]
+    assert tags["aART"] == ["IMT"]
+    assert tags["\xa9day"] == ["2017-07-20"]
+    assert tags["ldes"] == [TAGS.description]
+    assert tags["trkn"] == [(4, 0)] and tags["tvsn"] == [1]
+    assert bytes(tags["covr"][0]) == cover
+    assert tags["chapters"] == [(0.0, "Opening"), (1.0, "Élan ✓"), (2.5, "Questions")]
+    ffmpeg.verify_decodes(ffmpeg_exe, path)  # still a valid file
+    assert media_duration(path) == pytest.approx(3.0, abs=0.1)
+
+
+def test_mp3_id3v24_with_chapters(copy_of):
+    path = copy_of("talk.mp3")
+    write_tags(path, TAGS)
+    tags = read_tags(path)
+    assert str(tags["TIT2"]) == TAGS.title
+    assert str(tags["TPE1"]) == TAGS.artist
+    assert str(tags["TALB"]) == TAGS.album
+    assert str(tags["TRCK"]) == "4"
+    assert tags["COMM::eng"].text == [TAGS.description]
+    chapters = sorted(
+        (f for k, f in tags.items() if k.startswith("CHAP")), key=lambda f: f.start_time
+    )
+    assert [(c.start_time, c.end_time, str(c.sub_frames["TIT2"])) for c in chapters] == [
+        (0, 1000, "Opening"),
+        (1000, 2500, "Élan ✓"),
+        (2500, pytest.approx(3000, abs=100), "Questions"),
+    ]
+    assert tags["CTOC:toc"].child_element_ids == ["chp0", "chp1", "chp2"]
+    with path.open("rb") as handle:
+        assert handle.read(4) == b"ID3\x04"  # ID3v2.4
+
+
+def test_chapters_in_a_faststart_mp4_keep_the_media_playable(media_files, tmp_path, ffmpeg_exe):
+    # moov before mdat: growing moov must shift every chunk offset
+    path = tmp_path / "fast.mp4"
+    ffmpeg.run(ffmpeg_exe, ["-y", "-i", str(media_files["talk.mp4"]), "-c", "copy",
+                            "-movflags", "+faststart", str(path)], "faststart copy")  # fmt: skip
+    boxes = [name for name, _, _ in mp4chapters.top_level_boxes(path)]
+    assert boxes.index(b"moov") < boxes.index(b"mdat")
+    write_tags(path, TAGS)
+    assert read_tags(path)["chapters"][1] == (1.0, "Élan ✓")
+    ffmpeg.verify_decodes(ffmpeg_exe, path, "v")
+    ffmpeg.verify_decodes(ffmpeg_exe, path, "a")
+    decoded = ffmpeg.run(ffmpeg_exe, ["-xerror", "-i", str(path), "-f", "null", "-"], "decode")
+    assert decoded  # the whole file decodes after the offsets moved
+
+
+def test_retagging_replaces_chapters_and_tags(copy_of):
+    path = copy_of("talk.m4a")
+    write_tags(path, TAGS)
+    write_tags(path, EpisodeTags(**{**TAGS.__dict__, "title": "New", "chapters": ()}))
+    tags = read_tags(path)
+    assert tags["\xa9nam"] == ["New"]
+    assert "chapters" not in tags
+
+
+def test_audio_facts(media_files):
+    aac = audio_facts(media_files["talk.m4a"])
+    assert aac.container == "mp4" and aac.codec.startswith("mp4a") and aac.bitrate > 0
+    assert audio_facts(media_files["talk.mp3"]).codec == "mp3"
+    assert audio_facts(media_files["talk.webm"]) is None  # mutagen does not read WebM
