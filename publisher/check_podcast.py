@@ -17,6 +17,7 @@ from PIL import Image, UnidentifiedImageError
 from publisher import apple
 from publisher.artwork import artwork_problems
 from publisher.chapters import CHAPTERS_TYPE, parse_json
+from publisher.feedext.atomlinks import ATOM_NS, HISTORY_NS
 from publisher.feedext.podcastindex import PODCAST_NAMESPACES, podcast_guid
 
 if TYPE_CHECKING:
@@ -181,7 +182,7 @@ def _check_podcast_channel(context: FeedCheck, channel) -> None:
     if guid is None:
         context.warning("podcast.guid", "no <podcast:guid>")
     else:
-        _check_podcast_guid(context, guid)
+        _check_podcast_guid(context, guid, channel)
     locked = _ptext(channel, "locked")
     if locked is not None and locked not in ("yes", "no"):
         context.error("podcast.locked", f"<podcast:locked> {locked!r} is not yes or no")
@@ -200,7 +201,17 @@ def _check_podcast_channel(context: FeedCheck, channel) -> None:
     _check_people(context, channel, "")
 
 
-def _check_podcast_guid(context: FeedCheck, guid: str) -> None:
+def _subscription_url(context: FeedCheck, channel) -> str | None:
+    """The feed this document belongs to: itself, or for an RFC 5005 archive page the
+    feed its rel="current" link names."""
+    if channel.find(f"{{{HISTORY_NS}}}archive") is not None:
+        for link in channel.iterfind(f"{{{ATOM_NS}}}link"):
+            if link.get("rel") == "current":
+                return link.get("href")
+    return context.base_url + context.relative if context.base_url else None
+
+
+def _check_podcast_guid(context: FeedCheck, guid: str, channel) -> None:
     try:
         version = uuid.UUID(guid).version
     except ValueError:
@@ -208,8 +219,8 @@ def _check_podcast_guid(context: FeedCheck, guid: str) -> None:
         return
     if version != 5:
         context.error("podcast.guid", f"<podcast:guid> {guid} is a version {version} UUID, not 5")
-    elif context.base_url:
-        expected = podcast_guid(context.base_url + context.relative)
+    elif feed_url := _subscription_url(context, channel):
+        expected = podcast_guid(feed_url)
         if guid != expected:
             context.error(
                 "podcast.guid",

@@ -75,17 +75,58 @@ def episodes_of(run: Run, series: Series, spec: FeedSpec) -> list[Item]:
     )
 
 
-def render_series_feed(run: Run, series: Series, spec: FeedSpec) -> bytes:
+@dataclass(frozen=True)
+class Page:
+    """One document of a feed: the subscription feed itself, or an RFC 5005 archive page."""
+
+    relative: str
+    items: list[Item]
+    links: tuple[tuple[str, str], ...] = ()  # (rel, relative path)
+    archive: bool = False
+
+
+def archive_path(relative: str, number: int) -> str:
+    return relative.removesuffix(".xml") + f"-archive-{number}.xml"
+
+
+def paginate(relative: str, items: list[Item], size: int) -> list[Page]:
+    """The newest `size` items in the feed, the rest in archive pages of `size`.
+
+    Archives are cut from the oldest item on, so a page, once full, never changes again
+    (apps and CDNs may cache it for good); only the newest archive page fills up.
+    """
+    if not size or len(items) <= size:
+        return [Page(relative, items)]
+    oldest_first = items[size:][::-1]
+    chunks = [oldest_first[i : i + size] for i in range(0, len(oldest_first), size)]
+    names = [archive_path(relative, n) for n in range(1, len(chunks) + 1)]
+    pages = [Page(relative, items[:size], (("next", names[-1]), ("prev-archive", names[-1])))]
+    for n, chunk in enumerate(chunks):
+        links = [("current", relative)]
+        if n > 0:
+            links += [("next", names[n - 1]), ("prev-archive", names[n - 1])]
+        if n + 1 < len(chunks):
+            links.append(("next-archive", names[n + 1]))
+        pages.append(Page(names[n], newest_first(chunk), tuple(links), archive=True))
+    return pages
+
+
+def render_series_feed(run: Run, series: Series, spec: FeedSpec) -> dict[str, bytes]:
+    """The feed of `spec` (and its archive pages, when the site pages its feeds)."""
+    outputs = {}
     items = episodes_of(run, series, spec)
-    feed = _channel(run, series, spec, items)
-    for item in items:
-        _add_episode(run, feed, series, spec, item)
-    return feed.rss_str(pretty=True)
+    for page in paginate(spec.relative, items, run.catalog.site.feed_page_size):
+        feed = _channel(run, series, spec, page)
+        for item in page.items:
+            _add_episode(run, feed, series, spec, item)
+        outputs[page.relative] = feed.rss_str(pretty=True)
+    return outputs
 
 
-def _channel(run: Run, series: Series, spec: FeedSpec, items: list[Item]) -> FeedGenerator:
+def _channel(run: Run, series: Series, spec: FeedSpec, page: Page) -> FeedGenerator:
     site = run.catalog.site
-    feed_url = urls.public_url(run.base_url, spec.relative)
+    items = page.items
+    feed_url = urls.public_url(run.base_url, page.relative)
     feed = podcast_feed_generator()
     feed.title(series.title + spec.title_suffix)
     # feedgen takes the RSS <link> from the last link given: the self link goes first.
@@ -108,7 +149,8 @@ def _channel(run: Run, series: Series, spec: FeedSpec, items: list[Item]) -> Fee
     feed.itunes.itunes_type(series.type)
     feed.itunes.itunes_summary(sanitize.plain_text(series.description, apple.SUMMARY_MAX_BYTES))
     pi = feed.podcastindex
-    pi.guid = podcast_guid(feed_url)
+    # Archive pages belong to the same podcast: its guid is that of the subscription feed.
+    pi.guid = podcast_guid(urls.public_url(run.base_url, spec.relative))
     pi.locked = (True, site.owner.email)
     pi.medium = spec.medium
     pi.funding = (site.funding.url, site.funding.text) if site.funding else None
@@ -117,6 +159,9 @@ def _channel(run: Run, series: Series, spec: FeedSpec, items: list[Item]) -> Fee
     pi.people = [Person(series.author)]
     for hub in site.hubs:
         feed.atomlinks.add("hub", hub)
+    for rel, relative in page.links:
+        feed.atomlinks.add(rel, urls.public_url(run.base_url, relative))
+    feed.atomlinks.archive = page.archive
     return feed
 
 

@@ -45,7 +45,7 @@ def render_feeds(run: Run) -> dict[str, bytes]:
     for series in sorted(run.catalog.series.values(), key=lambda s: s.id):
         specs = [FeedSpec.audio(series.id)] + ([FeedSpec.video(series.id)] if series.video else [])
         for spec in specs:
-            outputs[spec.relative] = render_series_feed(run, series, spec)
+            outputs.update(render_series_feed(run, series, spec))
     outputs.update(render_article_feeds(run))
     outputs[urls.OPML] = render_opml(run)
     return outputs

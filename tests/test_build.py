@@ -55,6 +55,14 @@ def test_shipped_catalog_publishes_with_pending_talks_named(shipped_catalog: Pat
     assert not (out / ".publisher").exists(), "state must never be published"
 
 
+def test_the_published_sample_passes_check(shipped_catalog: Path):
+    folder = shipped_catalog.parent
+    assert run_publisher("build", "--offline", cwd=folder).exit_code == 3
+    result = run_publisher("check", cwd=folder)
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout.splitlines()[-1] == "check: 0 errors, 0 warnings"
+
+
 def test_second_build_writes_no_byte(shipped_catalog: Path):
     folder = shipped_catalog.parent
     assert run_publisher("build", "--offline", cwd=folder).exit_code == 3
