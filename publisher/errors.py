@@ -52,6 +52,10 @@ class ToolError(PublisherError):
     """An outside tool (ffmpeg, yt-dlp, mutagen, S3) failed; the message says which and why."""
 
 
+class Interrupted(PublisherError):
+    """The run is stopping (Ctrl-C, SIGTERM): long steps give up where they are."""
+
+
 class OutputError(PublisherError):
     """A published file could not be written (outside the folder, two outputs to one path)."""
 

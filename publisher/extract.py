@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from publisher import ffmpeg, mp4chapters, tag, workfiles, ytdlp
 from publisher.enrich import checked_source, read_listing, refuse_unpublishable
-from publisher.errors import PublisherError, SourceError, SourceRefused, ToolError
+from publisher.errors import Interrupted, PublisherError, SourceError, SourceRefused, ToolError
 from publisher.model import AudioSettings, Item, MediaFile
 from publisher.pipeline import Run
 from publisher.sources import is_url
@@ -133,6 +133,9 @@ class Maker:
         return path
 
     def advance(self, fraction: float) -> None:
+        """Report progress, and give up the download or ffmpeg step if the run is stopping."""
+        if self.run.stopping.is_set():
+            raise Interrupted(f"{self.item.id}: interrupted")
         self.run.progress.advance(self.item, fraction)
 
     def source_duration(self, path: Path) -> float:

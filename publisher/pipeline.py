@@ -117,6 +117,8 @@ def _run_one(run: Run, item: Item, stages: list[ItemStage]) -> None:
             pause_point(stage.__name__)
         run.state.clear_error(item.id)
     except PublisherError as error:
+        if run.stopping.is_set():
+            return  # interrupted, not failed: the next run simply does it again
         item.error = str(error)
         log.error("%s: %s", item.id, error)
         run.state.record_error(item.id, item.error)
