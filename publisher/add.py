@@ -21,9 +21,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from publisher import webmeta
-from publisher.catalog import SLUG, SLUG_MAX, load_catalog
+from publisher.catalog import load_catalog
 from publisher.catalog_append import Appended, append_entry
 from publisher.errors import PublisherError
+from publisher.fields import SLUG, SLUG_MAX
 from publisher.model import Catalog, EntryKind, MediaInfo
 from publisher.sources import check_url
 from publisher.state import State, state_path_for

@@ -98,13 +98,11 @@ def test_a_no_op_rebuild_makes_no_request_and_changes_no_byte(write_catalog, med
     assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (0, "", "")
 
 
-def test_two_builds_at_once_exactly_one_exits_75(write_catalog, slow_server):
-    catalog = write_catalog(entries=[talk_entry("slow", slow_server.url("/media/talk.m4a"))])
-    env = {**os.environ}
-    first = subprocess.Popen(
+def start_build_holding_the_lock(catalog: Path) -> subprocess.Popen:
+    """A `build` in the background, returned once it holds the lock (pid in the lock file)."""
+    process = subprocess.Popen(
         [sys.executable, "-m", "publisher", "build", PRIVATE],
         cwd=catalog.parent,
-        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -113,6 +111,12 @@ def test_two_builds_at_once_exactly_one_exits_75(write_catalog, slow_server):
     deadline = time.monotonic() + 20
     while not (lock.exists() and lock.read_text().strip()) and time.monotonic() < deadline:
         time.sleep(0.05)
+    return process
+
+
+def test_two_builds_at_once_exactly_one_exits_75(write_catalog, slow_server):
+    catalog = write_catalog(entries=[talk_entry("slow", slow_server.url("/media/talk.m4a"))])
+    first = start_build_holding_the_lock(catalog)
     started = time.monotonic()
     second = run_publisher("build", PRIVATE, cwd=catalog.parent)
     assert second.exit_code == 75
@@ -162,17 +166,7 @@ def test_killed_at_any_stage_the_next_run_completes(write_catalog, media_server,
 
 def test_sigterm_stops_cleanly_with_143(write_catalog, slow_server):
     catalog = write_catalog(entries=[talk_entry("slow", slow_server.url("/media/talk.m4a"))])
-    victim = subprocess.Popen(
-        [sys.executable, "-m", "publisher", "build", PRIVATE],
-        cwd=catalog.parent,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    lock = catalog.parent / ".publisher" / "lock"
-    deadline = time.monotonic() + 20
-    while not (lock.exists() and lock.read_text().strip()) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    victim = start_build_holding_the_lock(catalog)
     time.sleep(0.5)
     victim.send_signal(signal.SIGTERM)
     assert victim.wait(timeout=30) == 143
