@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from publisher.errors import PublisherError
+from publisher.messages import describe
 from publisher.model import Catalog, Item
 from publisher.state import State
 from publisher.testhooks import pause_point
@@ -119,7 +120,7 @@ def _run_one(run: Run, item: Item, stages: list[ItemStage]) -> None:
     except PublisherError as error:
         if run.stopping.is_set():
             return  # interrupted, not failed: the next run simply does it again
-        item.error = str(error)
+        item.error = describe(error)  # what happened and what to do, in one line
         log.error("%s: %s", item.id, error)
         run.state.record_error(item.id, item.error)
     except Exception as error:  # a bug must not cost the other entries their episodes
