@@ -121,7 +121,7 @@ def _run_one(run: Run, item: Item, stages: list[ItemStage]) -> None:
         if run.stopping.is_set():
             return  # interrupted, not failed: the next run simply does it again
         item.error = describe(error)  # what happened and what to do, in one line
-        log.error("%s: %s", item.id, error)
+        log.error("%s: %s", item.id, item.error)
         run.state.record_error(item.id, item.error)
     except Exception as error:  # a bug must not cost the other entries their episodes
         item.error = f"internal error: {error!r}"
