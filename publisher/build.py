@@ -19,7 +19,7 @@ from publisher.extract import extract, publish_media
 from publisher.lock import RunLock
 from publisher.model import Item
 from publisher.pipeline import BuildOptions, ItemStage, Progress, Run, run_item_stages
-from publisher.render import render
+from publisher.render import identity, render
 from publisher.state import State, state_path_for
 from publisher.tag import tag
 from publisher.transcripts import publish_transcripts
@@ -97,6 +97,8 @@ def build(
                 items=[Item(entry) for entry in catalog.entries],
                 progress=progress or Progress(),
             )
+            for old, new in state.follow_renames({e.id: identity(e) for e in catalog.entries}):
+                log.info("%s was %s: it keeps its GUID and its media", new, old)
             restore_published_media(run)
             run_item_stages(run, OFFLINE_STAGES if options.offline else ONLINE_STAGES)
             render_unless_unchanged(run)

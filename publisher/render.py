@@ -14,7 +14,7 @@ from publisher.articles import render_article_feeds
 from publisher.artwork import publish_channel_art
 from publisher.check import check_feed
 from publisher.feeds import FeedSpec, render_series_feed
-from publisher.model import Item
+from publisher.model import Entry, Item
 from publisher.opml import render_opml
 from publisher.pages import render_pages
 from publisher.pipeline import Run
@@ -27,12 +27,17 @@ def assign_guids(run: Run) -> None:
     publishable = [item for item in run.items if is_publishable(item)]
     pinned = {item.id: item.entry.guid for item in publishable if item.entry.guid}
     known = run.state.publications()
-    new = [item.id for item in publishable if item.id not in known]
+    new = {item.id: identity(item.entry) for item in publishable if item.id not in known}
     if new:
         run.state.record_publications(new, pinned)
         known = run.state.publications()
     for item in publishable:
         item.guid, item.first_published = known[item.id]
+
+
+def identity(entry: Entry) -> str:
+    """What an entry is, whatever its id: where it comes from, or where it is read."""
+    return entry.source or entry.link or ""
 
 
 def is_publishable(item: Item) -> bool:

@@ -68,7 +68,20 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # 3: what an entry is (its source or link), so a renamed id keeps its GUID
+    """
+    ALTER TABLE entries ADD COLUMN identity TEXT NOT NULL DEFAULT ''
+    """,
 ]
+
+
+# Where an entry's id is stored: a rename moves every row.
+RENAMED_COLUMNS = (
+    ("entries", "id"),
+    ("media_info", "entry_id"),
+    ("media_files", "entry_id"),
+    ("errors", "entry_id"),
+)
 
 
 def now_iso() -> str:
@@ -132,14 +145,49 @@ class State:
         rows = self.db.execute("SELECT id, guid, first_published FROM entries")
         return {r[0]: (r[1], datetime.fromisoformat(r[2])) for r in rows}
 
-    def record_publications(self, entry_ids: list[str], pinned: dict[str, str]) -> None:
-        """Give each entry not yet published its GUID; never touches one already given."""
+    def record_publications(self, entries: dict[str, str], pinned: dict[str, str]) -> None:
+        """Give each entry (id -> identity) not yet published its GUID; never touches one
+        already given."""
         at = now_iso()
         with self.transaction() as db:
             db.executemany(
-                "INSERT OR IGNORE INTO entries (id, guid, first_published) VALUES (?, ?, ?)",
-                [(eid, pinned.get(eid) or new_guid(eid), at) for eid in entry_ids],
+                "INSERT OR IGNORE INTO entries (id, guid, first_published, identity)"
+                " VALUES (?, ?, ?, ?)",
+                [
+                    (eid, pinned.get(eid) or new_guid(eid), at, ident)
+                    for eid, ident in entries.items()
+                ],
             )
+
+    def follow_renames(self, identities: dict[str, str]) -> list[tuple[str, str]]:
+        """Entries whose id the editor changed: (old, new) pairs, moved over with their GUID,
+        media and cache. `identities` maps each catalog id to its source or link; an id
+        the state does not know whose identity belongs to exactly one id the catalog no
+        longer has is that entry, renamed."""
+        known = dict(
+            self.db.execute(
+                "SELECT e.id, CASE WHEN e.identity != '' THEN e.identity ELSE"
+                " coalesce(m.source, '') END FROM entries e LEFT JOIN media_info m"
+                " ON m.entry_id = e.id"
+            )
+        )
+        gone: dict[str, list[str]] = {}
+        for old, identity in known.items():
+            if old not in identities and identity:
+                gone.setdefault(identity, []).append(old)
+        renames = [
+            (gone[identity][0], new)
+            for new, identity in identities.items()
+            if new not in known and identity and len(gone.get(identity, ())) == 1
+        ]
+        if renames:
+            with self.transaction() as db:
+                for old, new in renames:
+                    for table, column in RENAMED_COLUMNS:
+                        db.execute(
+                            f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (new, old)
+                        )
+        return renames
 
     # Enrichment cache ------------------------------------------------------------
 

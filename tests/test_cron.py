@@ -240,3 +240,18 @@ def _default_series() -> dict:
     from yaml_writer import DEFAULT_SERIES
 
     return dict(DEFAULT_SERIES)
+
+
+def test_renaming_an_entry_keeps_its_guid_and_media(write_catalog, media_server):
+    source = media_server.url("/media/talk.m4a")
+    catalog = write_catalog(entries=[talk_entry("july-days", source)])
+    assert run_publisher("build", PRIVATE, cwd=catalog.parent).exit_code == 0
+    feed = catalog.parent / "feeds" / "talks" / "podcast.xml"
+    before = items_of(feed)
+    write_catalog(entries=[talk_entry("july-days-1917", source, title="Talk july-days")])
+    media_server.reset()
+    result = run_publisher("build", PRIVATE, cwd=catalog.parent)
+    assert result.exit_code == 0, result.stderr
+    assert items_of(feed) == before
+    assert media_server.requests == [], "the media is the same: nothing is fetched again"
+    assert "july-days-1917 was july-days" in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from publisher.model import MediaFile
 from publisher.state import MIGRATIONS, State, new_guid
 
 
@@ -17,16 +18,16 @@ def test_new_database_is_at_the_latest_schema(tmp_path):
 
 def test_guid_is_assigned_once_and_never_changes(tmp_path):
     state = State(tmp_path / "state.db")
-    state.record_publications(["july-days"], pinned={})
+    state.record_publications({"july-days": "https://x/1"}, pinned={})
     guid, first = state.publication("july-days")
     assert guid == new_guid("july-days")
-    state.record_publications(["july-days"], pinned={"july-days": "other"})
+    state.record_publications({"july-days": "https://x/1"}, pinned={"july-days": "other"})
     assert state.publication("july-days") == (guid, first)
 
 
 def test_pinned_guid_is_used_at_first_publication(tmp_path):
     state = State(tmp_path / "state.db")
-    state.record_publications(["moved"], pinned={"moved": "tag:old-host,2017:42"})
+    state.record_publications({"moved": ""}, pinned={"moved": "tag:old-host,2017:42"})
     assert state.publication("moved")[0] == "tag:old-host,2017:42"
 
 
@@ -34,7 +35,10 @@ def test_a_failed_transaction_leaves_nothing_behind(tmp_path):
     state = State(tmp_path / "state.db")
     try:
         with state.transaction() as db:
-            db.execute("INSERT INTO entries VALUES ('x', 'g', '2017-01-01T00:00:00+00:00')")
+            db.execute(
+                "INSERT INTO entries (id, guid, first_published)"
+                " VALUES ('x', 'g', '2017-01-01T00:00:00+00:00')"
+            )
             raise RuntimeError("killed")
     except RuntimeError:
         pass
@@ -42,3 +46,28 @@ def test_a_failed_transaction_leaves_nothing_behind(tmp_path):
     assert sqlite3.connect(tmp_path / "state.db").execute(
         "SELECT count(*) FROM entries"
     ).fetchone() == (0,)
+
+
+def test_a_renamed_entry_keeps_its_guid_and_media(tmp_path):
+    state = State(tmp_path / "state.db")
+    state.record_publications({"july-days": "https://example.org/july"}, pinned={})
+    state.save_media_file(
+        "july-days", "audio", MediaFile("media/s/july-days.m4a", 9, "audio/mp4"), "k"
+    )
+    guid = state.publication("july-days")[0]
+    renames = state.follow_renames(
+        {"july-days-1917": "https://example.org/july", "other": "https://example.org/other"}
+    )
+    assert renames == [("july-days", "july-days-1917")]
+    assert state.publication("july-days-1917")[0] == guid
+    assert state.publication("july-days") is None
+    assert state.media_files("july-days-1917")["audio"][0].path == "media/s/july-days.m4a"
+
+
+def test_no_rename_when_the_old_id_is_still_in_the_catalog(tmp_path):
+    state = State(tmp_path / "state.db")
+    state.record_publications({"a": "https://example.org/same"}, pinned={})
+    assert (
+        state.follow_renames({"a": "https://example.org/same", "b": "https://example.org/same"})
+        == []
+    )
