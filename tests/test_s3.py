@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 import boto3
 import pytest
 import requests
+from fixtures_catalog import run_publisher
 
 from publisher.contenttypes import IMMUTABLE_CACHE, SHORT_CACHE
 from publisher.errors import ConfigurationError, ToolError
@@ -313,3 +314,35 @@ def test_bad_destination_is_a_configuration_error(destination):
     with pytest.raises(ConfigurationError) as caught:
         parse_destination(destination)
     assert "\n" not in str(caught.value)
+
+
+def test_the_publish_command_uploads_a_built_folder(s3, bucket, endpoint, write_catalog):
+    article = {
+        "id": "an-article",
+        "kind": "article",
+        "title": "An article",
+        "link": "https://example.org/a",
+        "published": "2017-07-20",
+    }
+    catalog = write_catalog(entries=[article])
+    assert run_publisher("build", cwd=catalog.parent).exit_code == 0
+    target = f"s3://{bucket}/site"
+    result = run_publisher("publish", target, "--endpoint-url", endpoint, cwd=catalog.parent)
+    assert result.exit_code == 0, result.stderr
+    published = sorted(
+        str(p.relative_to(catalog.parent / "feeds"))
+        for p in (catalog.parent / "feeds").rglob("*")
+        if p.is_file()
+    )
+    assert remote_keys(s3, bucket) == {f"site/{relative}" for relative in published}
+    assert result.stdout.strip() == f"publish: {len(published)} uploaded, 0 unchanged, 0 deleted"
+    again = run_publisher("publish", target, "--endpoint-url", endpoint, cwd=catalog.parent)
+    assert again.stdout.strip() == f"publish: 0 uploaded, {len(published)} unchanged, 0 deleted"
+
+
+def test_the_publish_command_refuses_a_bad_destination(write_catalog):
+    catalog = write_catalog(entries=[])
+    result = run_publisher("publish", "http://not-s3/", cwd=catalog.parent)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ")
+    assert "Traceback" not in result.stderr
