@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 import pytest
+from fixtures_catalog import run_publisher
 
 from publisher.websub import feed_urls_to_ping, ping_hubs
 
@@ -98,3 +99,26 @@ def test_changed_feeds_become_public_urls_without_opml():
         "https://feeds.example.org/articles.atom",
         "https://feeds.example.org/talks/podcast.xml",
     ]
+
+
+def test_a_build_announces_its_changed_feeds_and_a_no_op_build_does_not(hub, write_catalog):
+    article = {
+        "id": "an-article",
+        "kind": "article",
+        "title": "An article",
+        "link": "https://example.org/a",
+        "published": "2017-07-20",
+    }
+    catalog = write_catalog(entries=[article], site={"hubs": [hub_url(hub)]})
+    assert run_publisher("build", cwd=catalog.parent).exit_code == 0
+    announced = sorted(form["hub.url"][0] for _, _, form in hub.pings)
+    assert announced == [
+        "https://feeds.example.org/articles.atom",
+        "https://feeds.example.org/articles.xml",
+        "https://feeds.example.org/talks/podcast.xml",
+    ]
+    feed = (catalog.parent / "feeds" / "articles.xml").read_text()
+    assert f'<atom:link rel="hub" href="{hub_url(hub)}"/>' in feed
+    hub.pings.clear()
+    assert run_publisher("build", cwd=catalog.parent).exit_code == 0
+    assert hub.pings == []
