@@ -198,12 +198,23 @@ def publish(destination, out, endpoint_url, delete, catalog):
     from publisher.catalog import load_catalog
     from publisher.lock import RunLock
     from publisher.s3 import publish_folder
-    from publisher.state import state_path_for
+    from publisher.state import State, state_path_for
     from publisher.websub import feed_urls_to_ping, ping_hubs
 
     site = load_catalog(catalog).site
-    with RunLock(state_path_for(catalog).parent):
-        report = publish_folder(out, destination, endpoint_url=endpoint_url, delete=delete)
+    state_path = state_path_for(catalog)
+    with RunLock(state_path.parent):
+        state = State(state_path)
+        remembered = f"s3-digests:{destination}"
+        digests = json.loads(state.meta(remembered) or "{}")
+        try:
+            report = publish_folder(
+                out, destination, endpoint_url=endpoint_url, delete=delete, digests=digests
+            )
+        finally:  # digests of files read are true whatever the upload did
+            if json.dumps(digests, sort_keys=True) != state.meta(remembered):
+                state.set_meta(remembered, json.dumps(digests, sort_keys=True))
+            state.close()
     click.echo(
         f"publish: {len(report.uploaded)} uploaded, {len(report.skipped)} unchanged,"
         f" {len(report.deleted)} deleted"

@@ -103,8 +103,13 @@ def publish_folder(
     progress: Progress | None = None,
     *,
     multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD,
+    digests: dict[str, list] | None = None,
 ) -> PublishReport:
     """Upload `folder` to `destination`: content first, feeds and OPML last.
+
+    `digests` remembers, between runs, each file's MD5 by size and mtime and the ETag it
+    matched: an unchanged folder of large media is then neither read nor asked about
+    again. The caller keeps it (the CLI in the state database); it is updated in place.
 
     Raises ConfigurationError for a bad destination or an empty folder, and ToolError
     (naming the file and the S3 error) when listing, an upload or a deletion fails; feeds
@@ -121,7 +126,8 @@ def publish_folder(
     client = _make_client(endpoint_url)
     remote = list_remote_objects(client, target)
     report = PublishReport()
-    changed = _changed_files(client, target, local, remote, report, notify)
+    known = Digests(digests if digests is not None else {})
+    changed = _changed_files(client, target, local, remote, report, notify, known)
     config = TransferConfig(
         multipart_threshold=multipart_threshold, multipart_chunksize=multipart_threshold
     )
@@ -199,11 +205,34 @@ def _make_client(endpoint_url: str | None):
         raise ConfigurationError(f"S3: cannot make a client: {error}") from None
 
 
-def _changed_files(client, target, local, remote, report, notify) -> list[str]:
+class Digests:
+    """relative path -> [size, mtime_ns, md5, matching remote ETag], trusted while the
+    file's size and mtime are as recorded."""
+
+    def __init__(self, memory: dict[str, list]):
+        self.memory = memory
+
+    def md5(self, relative: str, path: Path) -> str:
+        info = path.stat()
+        known = self.memory.get(relative)
+        if known and known[:2] == [info.st_size, info.st_mtime_ns]:
+            return known[2]
+        digest = file_md5(path)
+        self.memory[relative] = [info.st_size, info.st_mtime_ns, digest, ""]
+        return digest
+
+    def matched_etag(self, relative: str) -> str:
+        return self.memory[relative][3]
+
+    def remember_etag(self, relative: str, etag: str) -> None:
+        self.memory[relative][3] = etag
+
+
+def _changed_files(client, target, local, remote, report, notify, known: Digests) -> list[str]:
     """The files whose remote copy is missing or differs; the rest are reported skipped."""
 
     def needs_upload(relative: str) -> bool:
-        return not _matches(client, target, local[relative], remote.get(relative))
+        return not _matches(client, target, relative, local[relative], remote, known)
 
     with ThreadPoolExecutor(UPLOAD_WORKERS) as pool:
         verdicts = list(pool.map(needs_upload, local))
@@ -217,22 +246,26 @@ def _changed_files(client, target, local, remote, report, notify) -> list[str]:
     return changed
 
 
-def _matches(client, target: Destination, path: Path, remote: RemoteObject | None) -> bool:
+def _matches(client, target, relative: str, path: Path, remote, known: Digests) -> bool:
+    found = remote.get(relative)
     try:
-        if remote is None or remote.size != path.stat().st_size:
+        if found is None or found.size != path.stat().st_size:
             return False
-        local_md5 = file_md5(path)
+        local_md5 = known.md5(relative, path)
     except OSError:  # vanished or unreadable: the upload will report it properly
         return False
-    if remote.etag == local_md5:
+    if found.etag in (local_md5, known.matched_etag(relative)):
         return True
     # Multipart (or KMS-encrypted) objects: the ETag is no MD5, our metadata is.
     try:
-        head = client.head_object(Bucket=target.bucket, Key=remote.key)
+        head = client.head_object(Bucket=target.bucket, Key=found.key)
     except _S3_ERRORS as error:
-        log.debug("S3: cannot read %s, uploading it again: %s", remote.key, error)
+        log.debug("S3: cannot read %s, uploading it again: %s", found.key, error)
         return False
-    return head.get("Metadata", {}).get(MD5_METADATA) == local_md5
+    if head.get("Metadata", {}).get(MD5_METADATA) != local_md5:
+        return False
+    known.remember_etag(relative, found.etag)
+    return True
 
 
 def _upload_phase(client, target, files: dict[str, Path], config, report, notify) -> None:

@@ -134,8 +134,9 @@ def publish(folder, bucket, endpoint, prefix="site", **options):
 
 
 @contextlib.contextmanager
-def recorded_writes(endpoint: str, bucket: str):
-    """The (method, key) of every PUT, POST and DELETE the S3 server received, in order.
+def recorded_writes(endpoint: str, bucket: str, methods=("PUT", "POST", "DELETE")):
+    """The (method, key) of every PUT, POST and DELETE (or `methods`) the S3 server
+    received, in order.
 
     Read from moto's own request recorder, so it sees the requests as they arrived.
     """
@@ -148,7 +149,7 @@ def recorded_writes(endpoint: str, bucket: str):
     for line in log.splitlines():
         entry = json.loads(line)
         path = unquote(urlsplit(entry["url"]).path)
-        if entry["method"] in ("PUT", "POST", "DELETE") and path.startswith(f"/{bucket}/"):
+        if entry["method"] in methods and path.startswith(f"/{bucket}/"):
             writes.append((entry["method"], path.removeprefix(f"/{bucket}/")))
 
 
@@ -346,3 +347,20 @@ def test_the_publish_command_refuses_a_bad_destination(write_catalog):
     assert result.exit_code == 1
     assert result.stderr.startswith("error: ")
     assert "Traceback" not in result.stderr
+
+
+def test_an_unchanged_folder_is_not_read_again_when_digests_are_remembered(
+    s3, bucket, endpoint, folder, monkeypatch
+):
+    digests: dict[str, list] = {}
+    publish(folder, bucket, endpoint, digests=digests)
+    publish(folder, bucket, endpoint, digests=digests)  # learns the multipart ETags
+    reads = []
+    with monkeypatch.context() as patch:
+        patch.setattr("publisher.s3.file_md5", lambda path: reads.append(path) or "")
+        with recorded_writes(endpoint, bucket, ("PUT", "POST", "DELETE", "HEAD")) as made:
+            report = publish(folder, bucket, endpoint, digests=digests)
+    assert report.uploaded == [] and reads == [] and made == []
+    (folder / "index.html").write_text("<p>changed</p>")
+    report = publish(folder, bucket, endpoint, digests=digests)
+    assert report.uploaded == ["index.html"]
