@@ -128,6 +128,13 @@ def main() -> int:
             publish_time = min(seconds for seconds, _ in again)
             list_time, listed = min(listing, key=lambda pair: pair[0])
             skipped = len(again[0][1].skipped)
+            # As the CLI runs it: digests remembered from the run before.
+            digests: dict[str, list] = {}
+            publish_folder(folder, DESTINATION, endpoint, digests=digests)
+            remembered = min(
+                timed(lambda: publish_folder(folder, DESTINATION, endpoint, digests=digests))[0]
+                for _ in range(args.repeat)
+            )
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -138,6 +145,10 @@ def main() -> int:
     )
     print(f"bare listing:   {listed} objects, best {list_time:.3f} s")
     print(f"ratio unchanged publish / listing: {publish_time / list_time:.2f}")
+    print(
+        f"with remembered digests (the CLI): best {remembered:.3f} s, ratio"
+        f" {remembered / list_time:.2f}"
+    )
     return 1 if writes else 0
 
 
