@@ -238,29 +238,33 @@ def _read_entries(reader: Reader, node: Node | None, series: dict[str, Series]) 
     for index, child in enumerate(node.value):
         where = f"entries[{index}]."
         values = reader.mapping(child, ENTRY, where)
-        if values is None or any(n not in values for n, s in ENTRY.items() if s.required):
+        if values is None:
             continue
+        # The id and series checks run even when another field is wrong, so that every
+        # problem is reported in one pass.
         line = child.start_mark.line + 1
-        entry_id = values["id"]
-        if entry_id in first_line:
+        entry_id = values.get("id")
+        unique = entry_id is None or entry_id not in first_line
+        if not unique:
             reader.problem(
                 field_node(child, "id"),
                 where + "id",
                 f"duplicate id {entry_id!r} (first used at line {first_line[entry_id]})",
                 "ids are never reused; pick another",
             )
-            continue
-        first_line[entry_id] = line
-        if not _entry_series_ok(reader, child, where, values, series):
-            continue
-        entries.append(Entry(line=line, **values))
+        elif entry_id is not None:
+            first_line[entry_id] = line
+        series_ok = _entry_series_ok(reader, child, where, values, series)
+        complete = all(n in values for n, s in ENTRY.items() if s.required)
+        if unique and series_ok and complete:
+            entries.append(Entry(line=line, **values))
     return entries
 
 
 def _entry_series_ok(reader, node, where, values, series) -> bool:
     series_id = values.get("series")
     if series_id is None:
-        if values["kind"] == "video":
+        if values.get("kind") == "video":
             reader.problem(
                 node,
                 where + "series",
@@ -272,11 +276,12 @@ def _entry_series_ok(reader, node, where, values, series) -> bool:
     if series_id in reader.invalid_series:
         return False  # that series' own problems are reported where it is defined
     if series_id not in series:
+        given = [*series, *sorted(reader.invalid_series)]  # an invalid series is still a name
         reader.problem(
             field_node(node, "series"),
             where + "series",
             f"unknown series {series_id!r}",
-            did_you_mean(series_id, series) or f"known series: {', '.join(series) or 'none'}",
+            did_you_mean(series_id, given) or f"known series: {', '.join(given) or 'none'}",
         )
         return False
     return True

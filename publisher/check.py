@@ -40,8 +40,12 @@ class Finding:
     message: str
 
     def __str__(self) -> str:
+        return f"{self.severity}: {self.located()}"
+
+    def located(self) -> str:
+        """The finding without its severity, for a log line that names the level already."""
         where = f"{self.feed} [{self.item}]" if self.item else self.feed
-        return f"{self.severity}: {where} {self.rule}: {self.message}"
+        return f"{where} {self.rule}: {self.message}"
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)

@@ -157,7 +157,7 @@ class Maker:
         if codec is None:
             raise SourceError(f"source {self.item.entry.source} has no audio")
         duration = self.source_duration(source)
-        loudness = self.loudness_filter(source)
+        loudness = self.loudness_filter(source, duration)
         building = workfiles.building_path(self.run, self.item, "audio", output.ext)
         self.run.progress.start(self.item, "extracting audio")
         conversion = audio_conversion(output.ext, codec, loudness)
@@ -171,13 +171,13 @@ class Maker:
         self.verify(building, duration, "a")
         building.replace(workfiles.pending_path(self.run, self.item, "audio", output.ext))
 
-    def loudness_filter(self, source: Path) -> str | None:
+    def loudness_filter(self, source: Path, duration: float) -> str | None:
         series = self.run.series_of(self.item)
         target = series.audio.loudness if series else None
         if target is None:
             return None
         self.run.progress.start(self.item, "measuring loudness")
-        measured = ffmpeg.measure_loudness(self.exe, source, target)
+        measured = ffmpeg.measure_loudness(self.exe, source, target, duration, self.advance)
         if abs(measured.integrated - target) <= LOUDNESS_TOLERANCE:
             return None  # close enough: keep the stream copy rather than re-encode
         return ffmpeg.normalize_filter(measured, target)

@@ -203,11 +203,21 @@ class Loudness:
     offset: float
 
 
-def measure_loudness(ffmpeg: str, source: Path, target: float) -> Loudness:
-    """Measure with loudnorm's first pass (EBU R128), from its JSON report."""
+def measure_loudness(
+    ffmpeg: str,
+    source: Path,
+    target: float,
+    total_seconds: float | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> Loudness:
+    """Measure with loudnorm's first pass (EBU R128), from its JSON report.
+
+    It decodes the whole source, so a long talk takes a while: `on_progress` hears about
+    it, and can stop it (by raising) when the run is interrupted.
+    """
     filter_ = f"loudnorm=I={target}:TP={TRUE_PEAK}:LRA={LOUDNESS_RANGE}:print_format=json"
     arguments = ["-i", str(source), "-map", "0:a:0", "-af", filter_, "-f", "null", "-"]
-    lines = run(ffmpeg, arguments, "measuring loudness", loglevel="info")
+    lines = run(ffmpeg, arguments, "measuring loudness", total_seconds, on_progress, "info")
     report = _last_json_object(lines)
     try:
         return Loudness(

@@ -50,7 +50,7 @@ SOURCE_ADVICE: list[tuple[tuple[str, ...], str]] = [
     ),
 ]
 SOURCE_DEFAULT_ADVICE = "check the address; the next run retries"
-ADVICE_GIVEN = re.compile(r"retries|fix the|; use |use --|; give | — ")
+ADVICE_GIVEN = re.compile(r"next run retries|fix the|; use |use --|; give | — ")
 
 
 def describe(error: BaseException) -> str:

@@ -77,7 +77,7 @@ def publish_feed(run: Run, relative: str, data: bytes) -> bool:
     findings = check_feed(relative, data, run.out)
     errors = [finding for finding in findings if finding.severity == "error"]
     for finding in findings:
-        (log.error if finding.severity == "error" else log.warning)("%s", finding)
+        (log.error if finding.severity == "error" else log.warning)("%s", finding.located())
     if errors:
         log.error("%s not published: %d errors; the old one stays", relative, len(errors))
         run.refused_feeds[relative] = [str(finding) for finding in errors]

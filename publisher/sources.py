@@ -153,7 +153,15 @@ def _request_once(session, url, timeout, headers) -> requests.Response:
             f"source {_short(url)} timed out after {timeout:g} s; the next run retries"
         ) from error
     except requests.RequestException as error:
-        raise SourceError(f"source {_short(url)} could not be read: {error}") from error
+        reason = request_failure(error)
+        raise SourceError(f"source {_short(url)} could not be read: {reason}") from error
+
+
+def request_failure(error: requests.RequestException) -> str:
+    """A few words for a failed request: requests' own text is a long nested repr."""
+    if isinstance(error, requests.ConnectionError):
+        return "cannot connect to the server"
+    return type(error).__name__
 
 
 def raise_for_status(status: int, url: str) -> None:

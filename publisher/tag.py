@@ -34,7 +34,7 @@ from mutagen.id3 import (
 )
 from mutagen.mp4 import MP4, MP4Cover
 
-from publisher import mp4chapters, workfiles
+from publisher import mp4chapters, sanitize, workfiles
 from publisher.errors import ToolError
 from publisher.model import Chapter, Item
 from publisher.pipeline import Run
@@ -84,12 +84,20 @@ def episode_tags(run: Run, item: Item) -> EpisodeTags:
         album=series.title if series else run.catalog.site.title,
         album_artist=series.author if series else run.catalog.site.author,
         date=entry.published.date().isoformat(),
-        description=(entry.summary or (info.description if info else ""))[:DESCRIPTION_LIMIT],
+        description=tag_text(entry.summary or (info.description if info else "")),
         track=entry.episode,
         season=entry.season,
         cover=_cover_bytes(run, item),
         chapters=item.chapters or (info.chapters if info else ()),
     )
+
+
+def tag_text(summary: str) -> str:
+    """A summary as players show a tag: plain text. An HTML summary loses its markup (a
+    <script> or an onclick is no more welcome in a file than in a feed); plain text is
+    kept exactly as written, line breaks, "<" and "&" included."""
+    text = sanitize.plain_text(summary) if sanitize.looks_like_html(summary) else summary
+    return text[:DESCRIPTION_LIMIT]
 
 
 def _cover_bytes(run: Run, item: Item) -> bytes | None:

@@ -18,7 +18,7 @@ import lxml.html
 import requests
 
 from publisher.errors import SourceError
-from publisher.sources import REDIRECT_STATUSES, check_url, raise_for_status
+from publisher.sources import REDIRECT_STATUSES, check_url, raise_for_status, request_failure
 
 TIMEOUT = 15.0  # seconds without a byte
 MAX_BYTES = 5 * 1024 * 1024  # an article page larger than this is not an article page
@@ -84,13 +84,7 @@ def _get(session: requests.Session, url: str, timeout: float) -> requests.Respon
     except requests.Timeout as error:
         raise SourceError(f"source {url} timed out after {timeout:g} s") from error
     except requests.RequestException as error:
-        raise SourceError(f"source {url} could not be read: {_reason(error)}") from error
-
-
-def _reason(error: requests.RequestException) -> str:
-    if isinstance(error, requests.ConnectionError):
-        return "cannot connect to the server"
-    return type(error).__name__
+        raise SourceError(f"source {url} could not be read: {request_failure(error)}") from error
 
 
 def _read_capped(response: requests.Response, url: str) -> bytes:
@@ -112,7 +106,7 @@ def _read_capped(response: requests.Response, url: str) -> bytes:
                 )
             chunks.append(chunk)
     except requests.RequestException as error:
-        raise SourceError(f"source {url} could not be read: {_reason(error)}") from error
+        raise SourceError(f"source {url} could not be read: {request_failure(error)}") from error
     return b"".join(chunks)
 
 

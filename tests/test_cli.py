@@ -89,3 +89,21 @@ def test_python_dash_m_and_help_work(tmp_path: Path):
     assert result.returncode == 0
     for command in ("build", "check", "status", "serve", "publish", "validate", "add"):
         assert command in result.stdout
+
+
+def test_a_preview_build_logs_each_check_warning_once_prefixed(write_catalog, media_files):
+    """`--base-url http://…` gives check warnings; each is one `warning: …` line."""
+    talk = {
+        "id": "a-talk",
+        "kind": "video",
+        "series": "talks",
+        "title": "A talk",
+        "source": str(media_files["talk.m4a"]),
+        "published": "2017-07-20",
+    }
+    catalog = write_catalog(entries=[talk])
+    result = run_publisher("build", "--base-url", "http://127.0.0.1:8000/", cwd=catalog.parent)
+    assert result.exit_code == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert any("apple.https" in line for line in warnings), result.stderr
+    assert all(not line.startswith("warning: warning:") for line in warnings), result.stderr

@@ -239,3 +239,15 @@ def test_progress_reports_steps(make_run, media_server):
     assert {"downloading", "extracting audio", "tagging", "done"} <= set(events)
     fractions = [event for event in events if isinstance(event, float)]
     assert fractions and all(0.0 <= f <= 1.0 for f in fractions)
+
+
+def test_an_interrupted_run_stops_measuring_loudness(make_run, media_files):
+    """Measuring decodes the whole talk: like the other ffmpeg steps, it gives up on SIGTERM."""
+    from publisher.errors import Interrupted
+    from publisher.extract import Maker
+
+    run = make_run([talk("quiet", str(media_files["quiet.m4a"]))], loudness=-16)
+    maker = Maker(run, run.items[0], client=None)
+    run.stopping.set()
+    with pytest.raises(Interrupted):
+        maker.loudness_filter(media_files["quiet.m4a"], duration=3.0)

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 from yt_dlp.utils import DownloadError
 
-from publisher import ffmpeg, webmeta
+from publisher import ffmpeg, sources, webmeta
 from publisher.errors import (
     CatalogError,
     ConfigurationError,
@@ -60,6 +60,28 @@ def test_unreachable_source():
         webmeta.fetch(url, allow_private=True)
     assert describe(raised.value) == (
         f"source {url} could not be read: cannot connect to the server"
+        " — check the address and the network; the next run retries"
+    )
+
+
+def test_unreachable_media_source(tmp_path):
+    """A direct media URL on a server that is down: short words and advice, not a repr."""
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/talk.mp4"
+    with pytest.raises(SourceError) as raised:
+        sources.follow_redirects(url, allow_private=True, timeout=5)
+    assert describe(raised.value) == (
+        f"source {url} could not be read: cannot connect to the server"
+        " — check the address and the network; the next run retries"
+    )
+
+
+def test_a_tool_saying_retries_still_gets_advice():
+    error = SourceError("source https://x.org/a: giving up after 3 retries (connection reset)")
+    assert describe(error) == (
+        "source https://x.org/a: giving up after 3 retries (connection reset)"
         " — check the address and the network; the next run retries"
     )
 

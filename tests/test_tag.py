@@ -8,7 +8,14 @@ import pytest
 
 from publisher import ffmpeg, mp4chapters
 from publisher.model import Chapter
-from publisher.tag import EpisodeTags, audio_facts, media_duration, read_tags, write_tags
+from publisher.tag import (
+    EpisodeTags,
+    audio_facts,
+    media_duration,
+    read_tags,
+    tag_text,
+    write_tags,
+)
 
 TAGS = EpisodeTags(
     title="July Days — “Counter-revolution” & <reaction> 🚩 שלום",
@@ -102,3 +109,23 @@ def test_audio_facts(media_files):
     assert aac.container == "mp4" and aac.codec.startswith("mp4a") and aac.bitrate > 0
     assert audio_facts(media_files["talk.mp3"]).codec == "mp3"
     assert audio_facts(media_files["talk.webm"]) is None  # mutagen does not read WebM
+
+
+@pytest.mark.parametrize(
+    "summary, expected",
+    [
+        # plain text, however much it looks like markup, is kept exactly
+        (
+            "00:00 Intro & <start> ]]>\n01:00 Part 🚩 two",
+            "00:00 Intro & <start> ]]>\n01:00 Part 🚩 two",
+        ),
+        # HTML loses its markup, and its scripts with their text
+        (
+            '<p>Lenin &amp; <b onclick="x()">Trotsky</b></p><script>alert(1)</script>'
+            '<a href="javascript:alert(1)">link</a>',
+            "Lenin & Trotsky link",
+        ),
+    ],
+)
+def test_a_summary_is_tagged_as_plain_text(summary, expected):
+    assert tag_text(summary) == expected

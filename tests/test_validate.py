@@ -162,6 +162,39 @@ def test_every_problem_is_reported_at_once(tmp_path):
     ]
 
 
+def test_ids_and_series_are_checked_in_entries_with_other_mistakes(tmp_path):
+    """A bad date in an entry must not hide its unknown series, nor a later duplicate id."""
+    path = tmp_path / "media_catalog.yaml"
+    text = BASE.replace("series: russian-revolution-1917\n", "series: russian-revolution\n")
+    text = text.replace("published: 2017-07-20", "published: 2017-02-30")
+    path.write_text(
+        text + "  - id: july-days\n    kind: article\n    title: B\n    published: someday\n"
+    )
+    assert problems_of(path) == [
+        "20: entries[0].published: '2017-02-30' is not a real date;"
+        " write 2017-07-20 or 2017-07-20T18:00:00+01:00",
+        "18: entries[0].series: unknown series 'russian-revolution';"
+        " did you mean 'russian-revolution-1917'?",
+        "24: entries[1].published: 'someday' is not a real date;"
+        " write 2017-07-20 or 2017-07-20T18:00:00+01:00",
+        "21: entries[1].id: duplicate id 'july-days' (first used at line 16);"
+        " ids are never reused; pick another",
+    ]
+
+
+def test_an_unknown_series_near_an_invalid_one_gets_a_suggestion(tmp_path):
+    path = tmp_path / "media_catalog.yaml"
+    path.write_text(
+        BASE.replace("category: History", "category: Histroy").replace(
+            "series: russian-revolution-1917\n", "series: russian-revolution\n"
+        )
+    )
+    assert problems_of(path)[-1] == (
+        "18: entries[0].series: unknown series 'russian-revolution';"
+        " did you mean 'russian-revolution-1917'?"
+    )
+
+
 # The command -------------------------------------------------------------------------
 
 
