@@ -79,6 +79,7 @@ def local_media_info(run: Run, entry: Entry, path: Path) -> MediaInfo:
         filesize=path.stat().st_size,
         audio_codec=audio,
         video_codec=video,
+        offers_video=video is not None,
         fetched_at=now_iso(),
     )
 

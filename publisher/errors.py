@@ -48,6 +48,10 @@ class SourceRefused(SourceError):
     """The source was refused before any request (scheme, private address, live, too long)."""
 
 
+class NoVideo(SourceError):
+    """The series publishes video, but this talk's source has none."""
+
+
 class ToolError(PublisherError):
     """An outside tool (ffmpeg, yt-dlp, mutagen, S3) failed; the message says which and why."""
 

@@ -14,6 +14,7 @@ because podcast apps cache files by URL.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 from dataclasses import dataclass
@@ -22,7 +23,14 @@ from urllib.parse import urlsplit
 
 from publisher import ffmpeg, mp4chapters, tag, workfiles, ytdlp
 from publisher.enrich import checked_source, read_listing, refuse_unpublishable
-from publisher.errors import Interrupted, PublisherError, SourceError, SourceRefused, ToolError
+from publisher.errors import (
+    Interrupted,
+    NoVideo,
+    PublisherError,
+    SourceError,
+    SourceRefused,
+    ToolError,
+)
 from publisher.model import AudioSettings, Item, MediaFile
 from publisher.pipeline import Run
 from publisher.sources import is_url
@@ -50,7 +58,7 @@ def wanted_outputs(run: Run, item: Item) -> list[Output]:
     source = source_identity(run, item)
     loudness = "off" if audio.loudness is None else f"{audio.loudness:g}"
     outputs = [Output("audio", audio.format, f"{source}|{audio.format}|{loudness}")]
-    if series and series.video:
+    if series and series.video and not (item.info and item.info.offers_video is False):
         outputs.append(Output("video", "mp4", f"{source}|mp4"))
     return outputs
 
@@ -114,9 +122,21 @@ class Maker:
         # video first: making audio may move the audio download into place
         for output in sorted(outputs, key=lambda o: o.role != "video"):
             if output.role == "video":
-                self.make_video(output)
+                self.make_video_if_offered(output)
             else:
                 self.make_audio(output)
+
+    def make_video_if_offered(self, output: Output) -> None:
+        """A talk with no picture is still an episode: its audio is published, and the
+        state remembers that there is no video, so later runs do not look again."""
+        try:
+            self.make_video(output)
+        except NoVideo as missing:
+            log.warning("%s: %s; publishing the audio episode only", self.item.id, missing)
+            info = self.item.info or self.run.state.media_info(self.item.id)
+            if info is not None:
+                self.item.info = dataclasses.replace(info, offers_video=False)
+                self.run.state.save_media_info(self.item.id, self.item.info)
 
     # sources
 
@@ -195,7 +215,7 @@ class Maker:
         streams = ffmpeg.streams(self.exe, video)
         video_codec = next((s.codec for s in streams if s.kind == "video"), None)
         if video_codec is None:
-            raise SourceError(f"source {self.item.entry.source} has no video stream")
+            raise NoVideo(f"source {self.item.entry.source} has no video stream")
         audio_streams = ffmpeg.streams(self.exe, audio) if audio else streams
         audio_codec = next((s.codec for s in audio_streams if s.kind == "audio"), None)
         duration = self.source_duration(audio or video)

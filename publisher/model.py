@@ -154,6 +154,7 @@ class MediaInfo:
     filesize: int | None = None
     audio_codec: str | None = None
     video_codec: str | None = None
+    offers_video: bool | None = None  # None: not known until the file itself is probed
     fetched_at: str = ""  # ISO datetime
 
 

@@ -2,13 +2,14 @@
 
 Each talk gets its own folder under the run's work dir (next to the state, never
 published). Downloads keep yt-dlp's `.part` file there, so a killed run resumes them.
-Extraction writes `<role>.part.<ext>`, verifies it, and renames it to `<role>.<ext>`:
+Extraction writes `<role>.part-<pid>.<ext>`, verifies it, and renames it to `<role>.<ext>`:
 only such verified files are "pending", to be tagged and then published.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -33,8 +34,9 @@ def download_path(run: Run, item: Item, key: str, ext: str) -> Path:
 
 
 def building_path(run: Run, item: Item, role: str, ext: str) -> Path:
-    """Where ffmpeg writes an output before it is verified."""
-    return folder(run, item) / f"{role}.part.{ext}"
+    """Where ffmpeg writes an output before it is verified: named by process, because an
+    ffmpeg orphaned by a killed run may still be writing its own file."""
+    return folder(run, item) / f"{role}.part-{os.getpid()}.{ext}"
 
 
 def pending_path(run: Run, item: Item, role: str, ext: str) -> Path:
@@ -53,8 +55,10 @@ def pending_outputs(run: Run, item: Item) -> dict[str, Path]:
 
 
 def forget_pending(run: Run, item: Item) -> None:
-    """Remove outputs a killed run left unpublished; extraction will remake them."""
+    """Remove outputs a killed run left unpublished or half made; extraction remakes them."""
     for path in pending_outputs(run, item).values():
+        path.unlink(missing_ok=True)
+    for path in (run.work_dir / item.id).glob("*.part-*.*"):
         path.unlink(missing_ok=True)
 
 

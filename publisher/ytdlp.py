@@ -13,6 +13,7 @@ same address rules as `publisher.sources` to the request and to where it ended u
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import socket
@@ -24,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 import yt_dlp
 from yt_dlp.networking.exceptions import HTTPError, TransportError
 
-from publisher.errors import PublisherError, SourceError
+from publisher.errors import NoVideo, PublisherError, SourceError
 from publisher.model import Caption, Chapter, MediaInfo
 from publisher.sources import check_url, raise_for_status
 from publisher.state import now_iso
@@ -123,7 +124,10 @@ class Client:
         if not formats:
             raise SourceError(f"source {url} offers no downloadable media")
         audio = choose_audio(formats, prefer_aac=True)
-        return SourceListing(media_info(raw, source, audio), formats)
+        info = media_info(raw, source, audio)
+        if all(f.get("vcodec") == "none" for f in formats):  # yt-dlp knows: audio only
+            info = dataclasses.replace(info, offers_video=False)
+        return SourceListing(info, formats)
 
     def download(
         self,
@@ -240,7 +244,7 @@ def choose_video(formats: list[dict], max_height: int = 1080) -> dict:
     """The video to publish: H.264 (remuxed, not re-encoded) up to `max_height` first."""
     with_video = [f for f in formats if has_video(f)]
     if not with_video:
-        raise SourceError("the source offers no video, but the series publishes video")
+        raise NoVideo("the source offers no video, but the series publishes video")
 
     def rank(fmt: dict):
         height = fmt.get("height") or 0

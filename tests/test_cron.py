@@ -255,3 +255,24 @@ def test_renaming_an_entry_keeps_its_guid_and_media(write_catalog, media_server)
     assert items_of(feed) == before
     assert media_server.requests == [], "the media is the same: nothing is fetched again"
     assert "july-days-1917 was july-days" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["talk.m4a", "talk.webm"])  # known audio-only; probed
+def test_an_audio_only_talk_in_a_video_series_is_published_as_audio(
+    write_catalog, media_server, name
+):
+    video_series = {"talks": {**_default_series(), "video": True}}
+    catalog = write_catalog(
+        entries=[talk_entry("radio", media_server.url(f"/media/{name}"))], series=video_series
+    )
+    first = run_publisher("build", PRIVATE, cwd=catalog.parent)
+    assert first.exit_code == 0, first.stderr
+    if name == "talk.webm":  # yt-dlp cannot tell; the file itself is probed and found silent
+        assert "radio: source" in first.stderr and "audio episode only" in first.stderr
+    out = catalog.parent / "feeds" / "talks"
+    assert len(items_of(out / "podcast.xml")) == 1
+    assert items_of(out / "video.xml") == {}
+    media_server.reset()
+    again = run_publisher("build", PRIVATE, cwd=catalog.parent)
+    assert again.exit_code == 0 and again.stderr == ""
+    assert media_server.requests == [], "that the source has no video is remembered"
