@@ -10,6 +10,8 @@ from publisher.feeds import GENERATOR, content_date, newest_first
 from publisher.model import Item
 from publisher.pipeline import Run
 
+ATOM_TYPE = "application/atom+xml"
+
 
 def article_items(run: Run) -> list[Item]:
     return newest_first([i for i in run.items if i.entry.kind == "article" and i.guid])
@@ -21,9 +23,7 @@ def render_article_feeds(run: Run) -> dict[str, bytes]:
         urls.ARTICLES_RSS: _feed(run, items, urls.ARTICLES_RSS, "application/rss+xml").rss_str(
             pretty=True
         ),
-        urls.ARTICLES_ATOM: _feed(run, items, urls.ARTICLES_ATOM, "application/atom+xml").atom_str(
-            pretty=True
-        ),
+        urls.ARTICLES_ATOM: _feed(run, items, urls.ARTICLES_ATOM, ATOM_TYPE).atom_str(pretty=True),
     }
 
 
@@ -46,15 +46,19 @@ def _feed(run: Run, items: list[Item], relative: str, mime: str) -> FeedGenerato
     for hub in site.hubs:
         feed.atomlinks.add("hub", hub)
     for item in items:
-        _add_article(run, feed, item)
+        _add_article(run, feed, item, atom=mime == ATOM_TYPE)
     return feed
 
 
-def _add_article(run: Run, feed: FeedGenerator, item: Item) -> None:
+def _add_article(run: Run, feed: FeedGenerator, item: Item, atom: bool) -> None:
     entry = item.entry
     article = feed.add_entry(order="append")
-    article.id(f"urn:uuid:{item.guid}")
-    article.guid(item.guid, permalink=False)
+    # One call sets both in feedgen; each document gets the form its format wants:
+    # an IRI for Atom's <id>, the bare GUID for RSS (the same one the state keeps).
+    if atom:
+        article.id(f"urn:uuid:{item.guid}")
+    else:
+        article.guid(item.guid, permalink=False)
     article.title(entry.title)
     if entry.link:
         article.link(href=entry.link, rel="alternate")

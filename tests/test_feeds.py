@@ -120,6 +120,8 @@ def test_articles_newest_first_and_text_round_trips(built: Path):
     atom = feedparser.parse((built / "articles.atom").read_bytes())
     assert not atom.bozo
     assert [e.title for e in atom.entries] == titles
+    rss_guids = [e.id for e in parsed.entries]
+    assert [e.id for e in atom.entries] == [f"urn:uuid:{guid}" for guid in rss_guids]
 
 
 def test_summaries_are_sanitised(built: Path):
