@@ -70,7 +70,9 @@ class BuildReport:
         if self.pending:
             line += f"; pending: {_listed(self.pending)}"
         if self.failed:
-            line += f"; failed: {_listed(list(self.failed))}"
+            kept = set(self.published)
+            failed = [f"{i} (last episode kept)" if i in kept else i for i in self.failed]
+            line += f"; failed: {_listed(failed)}"
         return line
 
 

@@ -233,6 +233,7 @@ def test_a_failing_source_keeps_the_published_episode(write_catalog, media_serve
     result = run_publisher("build", PRIVATE, cwd=catalog.parent)
     assert result.exit_code == 3
     assert "one:" in result.stderr
+    assert result.stdout.strip().endswith("; failed: one (last episode kept)")
     assert items_of(feed) == published
 
 
