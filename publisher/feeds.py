@@ -66,13 +66,7 @@ def episodes_of(run: Run, series: Series, spec: FeedSpec) -> list[Item]:
         media = item.video if spec.medium == "video" else item.audio
         return media is not None and item.guid is not None
 
-    return newest_first(
-        [
-            i
-            for i in run.items
-            if i.entry.series == series.id and i.entry.kind == "video" and has_media(i)
-        ]
-    )
+    return newest_first([i for i in run.talks_by_series.get(series.id, []) if has_media(i)])
 
 
 @dataclass(frozen=True)

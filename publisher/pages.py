@@ -22,6 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 from publisher import urls
+from publisher.feeds import newest_first
 from publisher.model import Entry, Item, Series
 from publisher.pipeline import Run
 from publisher.sanitize import clean_html, plain_text
@@ -122,15 +123,8 @@ def series_view(run: Run, series: Series) -> SeriesView:
 
 
 def published_episodes(run: Run, series_id: str) -> list[Item]:
-    """The talks of a series that have audio, newest first; ties broken by id."""
-    talks = [
-        item
-        for item in run.items
-        if item.entry.kind == "video" and item.entry.series == series_id and item.audio
-    ]
-    talks.sort(key=lambda item: item.id)
-    talks.sort(key=lambda item: item.entry.published, reverse=True)
-    return talks
+    """The talks of a series that have audio, newest first (the feed's order)."""
+    return newest_first([item for item in run.talks_by_series.get(series_id, []) if item.audio])
 
 
 def sorted_newest_first(entries: list[Entry]) -> list[Entry]:

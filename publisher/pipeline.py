@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from publisher.errors import PublisherError
@@ -86,6 +87,15 @@ class Run:
         path = self.state.path.parent / "work"
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+    @cached_property
+    def talks_by_series(self) -> dict[str, list[Item]]:
+        """The talks of each series, in catalog order (the item list never changes)."""
+        grouped: dict[str, list[Item]] = {}
+        for item in self.items:
+            if item.entry.kind == "video" and item.entry.series:
+                grouped.setdefault(item.entry.series, []).append(item)
+        return grouped
 
     def series_of(self, item: Item):
         return self.catalog.series[item.entry.series] if item.entry.series else None
