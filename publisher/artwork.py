@@ -30,6 +30,7 @@ from publisher.fetch import read_small
 from publisher.model import Catalog, Item, MediaFile
 from publisher.pipeline import Run
 from publisher.sources import is_url
+from publisher.writer import is_published
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +208,7 @@ def publish_episode_art(run: Run, item: Item) -> None:
         return
     location, made_from = found
     made = run.state.media_files(item.id).get(ROLE)
-    if made and made[1] == made_from and _on_disk(run.out, made[0]) and not run.options.refresh:
+    if made and made[1] == made_from and is_published(run.out, made[0]) and not run.options.refresh:
         item.image = made[0]
         return
     try:
@@ -235,8 +236,3 @@ def thumbnail_origin(run: Run, item: Item) -> tuple[str, str] | None:
                 return str(beside.resolve()), f"{beside.name} {stat.st_size} {stat.st_mtime_ns}"
     thumbnail = item.info.thumbnail if item.info else None
     return (thumbnail, thumbnail) if thumbnail else None
-
-
-def _on_disk(out: Path, media: MediaFile) -> bool:
-    path = out / media.path
-    return path.is_file() and path.stat().st_size == media.length

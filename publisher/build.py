@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from publisher import workfiles
 from publisher.artwork import publish_episode_art
 from publisher.catalog import load_catalog
 from publisher.chapters import publish_chapters, published_chapters
@@ -25,7 +26,7 @@ from publisher.tag import tag
 from publisher.transcripts import publish_transcripts
 from publisher.unchanged import nothing_to_render, remember_render, render_inputs_digest
 from publisher.websub import feed_urls_to_ping, ping_hubs
-from publisher.writer import Writer, remove_stale_temp_files
+from publisher.writer import Writer, is_published, remove_stale_temp_files
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ def build(
             for old, new in state.follow_renames({e.id: identity(e) for e in catalog.entries}):
                 log.info("%s was %s: it keeps its GUID and its media", new, old)
             restore_published_media(run)
+            workfiles.forget_removed_entries(run)
             run_item_stages(run, OFFLINE_STAGES if options.offline else ONLINE_STAGES)
             render_unless_unchanged(run)
             if not options.offline:
@@ -125,33 +127,31 @@ def render_unless_unchanged(run: Run) -> None:
 
 
 def restore_published_media(run: Run) -> None:
-    """Start every item from what was last published, so a failure now never drops it."""
+    """Start every item from what was last published, so a failure now never drops it.
+    Only files still in the folder with their recorded length are restored: a feed must
+    never point at a missing file."""
     published = run.state.all_media_files()
     for item in run.items:
-        files = published.get(item.id, {})
-        if not _on_disk(run, files.get("audio")):
+        files = {
+            role: media
+            for role, media in published.get(item.id, {}).items()
+            if is_published(run.out, media)
+        }
+        if "audio" not in files:
             continue
         item.audio = files["audio"]
-        item.video = files.get("video") if _on_disk(run, files.get("video")) else None
-        item.image = files.get("image") if _on_disk(run, files.get("image")) else None
-        item.chapters_file = files.get("chapters") if _on_disk(run, files.get("chapters")) else None
+        item.video = files.get("video")
+        item.image = files.get("image")
+        item.chapters_file = files.get("chapters")
         item.chapters = published_chapters(run.out, item.chapters_file)
         item.transcripts = [f for role, f in sorted(files.items()) if role.startswith("transcript")]
         item.info = run.state.media_info(item.id)
 
 
-def _on_disk(run: Run, media) -> bool:
-    if media is None:
-        return False
-    path = run.out / media.path
-    return path.is_file() and path.stat().st_size == media.length
-
-
 def announce_changed_feeds(run: Run) -> None:
     """WebSub: tell the catalog's hubs which feeds changed; never fatal."""
     changed = feed_urls_to_ping(run.base_url, run.writer.written)
-    for problem in ping_hubs(run.catalog.site.hubs, changed):
-        log.warning("websub: %s", problem)
+    ping_hubs(run.catalog.site.hubs, changed)  # logs its own problems; never fatal
 
 
 def report_of(run: Run) -> BuildReport:

@@ -234,31 +234,48 @@ def _read_entries(reader: Reader, node: Node | None, series: dict[str, Series]) 
     if not isinstance(node, SequenceNode):
         reader.problem(node, "entries", "expected a list of entries")
         return entries
-    first_line: dict[str, int] = {}
+    seen: dict[str, dict[str, int]] = {"id": {}, "guid": {}}
     for index, child in enumerate(node.value):
         where = f"entries[{index}]."
         values = reader.mapping(child, ENTRY, where)
         if values is None:
             continue
-        # The id and series checks run even when another field is wrong, so that every
-        # problem is reported in one pass.
+        # The uniqueness and series checks run even when another field is wrong, so that
+        # every problem is reported in one pass.
         line = child.start_mark.line + 1
-        entry_id = values.get("id")
-        unique = entry_id is None or entry_id not in first_line
-        if not unique:
-            reader.problem(
-                field_node(child, "id"),
-                where + "id",
-                f"duplicate id {entry_id!r} (first used at line {first_line[entry_id]})",
-                "ids are never reused; pick another",
-            )
-        elif entry_id is not None:
-            first_line[entry_id] = line
+        unique = all(  # a list, not a generator: both fields are always checked
+            [
+                _first_use(reader, child, where, name, values.get(name), seen[name], line)
+                for name in ("id", "guid")
+            ]
+        )
         series_ok = _entry_series_ok(reader, child, where, values, series)
         complete = all(n in values for n, s in ENTRY.items() if s.required)
         if unique and series_ok and complete:
             entries.append(Entry(line=line, **values))
     return entries
+
+
+DUPLICATE_HINTS = {
+    "id": "ids are never reused; pick another",
+    "guid": "a GUID names one episode; remove it from one of them",
+}
+
+
+def _first_use(reader, node, where, name, value, seen: dict[str, int], line: int) -> bool:
+    """False (and a problem) when `value` of field `name` was used by an earlier entry."""
+    if value is None:
+        return True
+    if value in seen:
+        reader.problem(
+            field_node(node, name),
+            where + name,
+            f"duplicate {name} {value!r} (first used at line {seen[value]})",
+            DUPLICATE_HINTS[name],
+        )
+        return False
+    seen[value] = line
+    return True
 
 
 def _entry_series_ok(reader, node, where, values, series) -> bool:

@@ -219,8 +219,7 @@ def publish(destination, out, endpoint_url, delete, catalog):
         f"publish: {len(report.uploaded)} uploaded, {len(report.skipped)} unchanged,"
         f" {len(report.deleted)} deleted"
     )
-    for problem in ping_hubs(site.hubs, feed_urls_to_ping(site.base_url, report.uploaded)):
-        log.warning("websub: %s", problem)
+    ping_hubs(site.hubs, feed_urls_to_ping(site.base_url, report.uploaded))  # logs problems
 
 
 def _register_editor_commands() -> None:

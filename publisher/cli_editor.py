@@ -46,6 +46,8 @@ def add_command(url, series, kind, entry_id, title, dry_run, catalog, allow_priv
       publisher add https://example.org/talk --series my-series --id my-talk --dry-run
     """
     from publisher.add import AddRequest, add
+    from publisher.lock import RunLock
+    from publisher.state import state_path_for
 
     request = AddRequest(
         url=url,
@@ -55,7 +57,8 @@ def add_command(url, series, kind, entry_id, title, dry_run, catalog, allow_priv
         title=title,
         allow_private=allow_private_sources,
     )
-    proposal = add(catalog, request, dry_run=dry_run)
+    with RunLock(state_path_for(catalog).parent, "catalog.lock"):  # one add at a time
+        proposal = add(catalog, request, dry_run=dry_run)
     click.echo(proposal.appended.entry_text.strip("\r\n"))
     for note in proposal.notes:
         click.echo(f"note: {note}")

@@ -34,7 +34,7 @@ from publisher.errors import (
 from publisher.model import AudioSettings, Item, MediaFile
 from publisher.pipeline import Run
 from publisher.sources import is_url
-from publisher.writer import file_digest
+from publisher.writer import file_digest, is_published
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +77,7 @@ def source_identity(run: Run, item: Item) -> str:
 def is_current(run: Run, published: tuple[MediaFile, str] | None, made_from: str) -> bool:
     if published is None or published[1] != made_from:
         return False
-    path = run.out / published[0].path
-    return path.is_file() and path.stat().st_size == published[0].length
+    return is_published(run.out, published[0])
 
 
 # The extract stage ---------------------------------------------------------------------

@@ -14,8 +14,11 @@ from publisher.errors import LockHeld
 
 
 class RunLock:
-    def __init__(self, state_dir: Path):
-        self.path = state_dir / "lock"
+    """`name` separates what is locked: builds and uploads share "lock"; `add`, which
+    rewrites the catalog a build only reads, takes "catalog.lock"."""
+
+    def __init__(self, state_dir: Path, name: str = "lock"):
+        self.path = state_dir / name
         self._fd: int | None = None
 
     def __enter__(self) -> RunLock:

@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from publisher import urls
 from publisher.feeds import newest_first
-from publisher.model import Entry, Item, Series
+from publisher.model import Item, Series
 from publisher.pipeline import Run
 from publisher.sanitize import clean_html, plain_text
 from publisher.transcripts import clean_cues, parse_vtt
@@ -80,7 +80,9 @@ def render_pages(run: Run) -> None:
         page_title=run.catalog.site.title,
         description=run.catalog.site.description,
         series_list=views,
-        articles=sorted_newest_first(run.catalog.articles),
+        articles=[
+            i.entry for i in newest_first([i for i in run.items if i.entry.kind == "article"])
+        ],
         article_feeds=article_feeds(run),
         opml_url=urls.public_url(run.base_url, urls.OPML),
         page_url=urls.public_url(run.base_url, urls.INDEX_PAGE),
@@ -125,11 +127,6 @@ def series_view(run: Run, series: Series) -> SeriesView:
 def published_episodes(run: Run, series_id: str) -> list[Item]:
     """The talks of a series that have audio, newest first (the feed's order)."""
     return newest_first([item for item in run.talks_by_series.get(series_id, []) if item.audio])
-
-
-def sorted_newest_first(entries: list[Entry]) -> list[Entry]:
-    ordered = sorted(entries, key=lambda entry: entry.id)
-    return sorted(ordered, key=lambda entry: entry.published, reverse=True)
 
 
 def episode_view(run: Run, item: Item) -> EpisodeView:

@@ -78,10 +78,6 @@ class Run:
         return self.options.out
 
     @property
-    def media_root(self) -> Path:
-        return self.options.out
-
-    @property
     def work_dir(self) -> Path:
         """Scratch space for downloads in progress: next to the state, never published."""
         path = self.state.path.parent / "work"
@@ -97,6 +93,10 @@ class Run:
                 grouped.setdefault(item.entry.series, []).append(item)
         return grouped
 
+    @property
+    def catalog_articles(self) -> list[Item]:
+        return [item for item in self.items if item.entry.kind == "article"]
+
     def series_of(self, item: Item):
         return self.catalog.series[item.entry.series] if item.entry.series else None
 
@@ -106,6 +106,8 @@ ItemStage = Callable[[Run, Item], None]
 
 def run_item_stages(run: Run, stages: list[ItemStage]) -> None:
     """Run each talk through `stages`, `jobs` at a time; a failure stops only that talk."""
+    if not stages:
+        return  # offline: nothing is attempted, so nothing is cleared or recorded
     talks = [item for item in run.items if item.entry.kind == "video" and item.entry.source]
     pool = ThreadPoolExecutor(max_workers=max(1, run.options.jobs))
     try:

@@ -67,13 +67,24 @@ def render(run: Run) -> None:
 
 def publish_feed(run: Run, relative: str, data: bytes) -> bool:
     """Write a feed only if `check` finds no error in it; else keep the published one.
+    Returns whether the published feed now holds `data`.
 
     Media, transcripts, chapters and art are already in place, so the check sees the
     files the feed points at exactly as listeners will. Bytes already published were
     checked when they were first written, so an unchanged feed is not checked again.
     """
-    if run.writer.is_unchanged(relative, data):
-        return not run.writer.write_bytes(relative, data)  # records it as unchanged
+    accepted = True
+
+    def passes_check() -> bool:
+        nonlocal accepted
+        accepted = feed_passes_check(run, relative, data)
+        return accepted
+
+    run.writer.write_bytes(relative, data, accept=passes_check)
+    return accepted
+
+
+def feed_passes_check(run: Run, relative: str, data: bytes) -> bool:
     findings = check_feed(relative, data, run.out)
     errors = [finding for finding in findings if finding.severity == "error"]
     for finding in findings:
@@ -81,6 +92,4 @@ def publish_feed(run: Run, relative: str, data: bytes) -> bool:
     if errors:
         log.error("%s not published: %d errors; the old one stays", relative, len(errors))
         run.refused_feeds[relative] = [str(finding) for finding in errors]
-        return False
-    run.writer.write_bytes(relative, data)
-    return True
+    return not errors

@@ -14,7 +14,7 @@ import ipaddress
 import socket
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import requests
 
@@ -190,3 +190,16 @@ def _short(url: str, limit: int = 120) -> str:
     parts = urlsplit(url)
     text = parts._replace(query="", fragment="").geturl() if parts.scheme else url
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# Query keys of URLs that expire or carry a signature (googlevideo, YouTube's timedtext,
+# S3 and GCS presigned URLs): good for one run at most, never worth storing.
+SIGNED_QUERY_KEYS = {"expire", "expires", "signature", "sig", "x-amz-signature", "x-goog-signature"}
+
+
+def is_signed_url(url: str) -> bool:
+    """Media URLs that expire or carry a signature: never stored, never published."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    keys = {key.lower() for key in parse_qs(parts.query)}
+    return host.endswith("googlevideo.com") or bool(keys & SIGNED_QUERY_KEYS)

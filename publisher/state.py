@@ -18,7 +18,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from publisher.errors import ConfigurationError
 from publisher.model import Caption, Chapter, MediaFile, MediaInfo
+from publisher.sources import is_signed_url
 from publisher.testhooks import pause_point
 
 STATE_DIR = ".publisher"
@@ -147,17 +149,22 @@ class State:
 
     def record_publications(self, entries: dict[str, str], pinned: dict[str, str]) -> None:
         """Give each entry (id -> identity) not yet published its GUID; never touches one
-        already given."""
+        already given. A pinned GUID that another entry already has is refused."""
         at = now_iso()
         with self.transaction() as db:
-            db.executemany(
-                "INSERT OR IGNORE INTO entries (id, guid, first_published, identity)"
-                " VALUES (?, ?, ?, ?)",
-                [
-                    (eid, pinned.get(eid) or new_guid(eid), at, ident)
-                    for eid, ident in entries.items()
-                ],
-            )
+            for entry_id, identity in entries.items():
+                guid = pinned.get(entry_id) or new_guid(entry_id)
+                holder = db.execute("SELECT id FROM entries WHERE guid = ?", (guid,)).fetchone()
+                if holder and holder[0] != entry_id:
+                    raise ConfigurationError(
+                        f"entry {entry_id!r} would take the GUID {guid} that entry"
+                        f" {holder[0]!r} already has; give it another guid"
+                    )
+                db.execute(
+                    "INSERT INTO entries (id, guid, first_published, identity)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                    (entry_id, guid, at, identity),
+                )
 
     def follow_renames(self, identities: dict[str, str]) -> list[tuple[str, str]]:
         """Entries whose id the editor changed: (old, new) pairs, moved over with their GUID,
@@ -198,6 +205,10 @@ class State:
         return media_info_from_json(row[0]) if row else None
 
     def save_media_info(self, entry_id: str, info: MediaInfo) -> None:
+        """Cache what enrichment found, less any signed URL: those expire, and a later run
+        must read the source again rather than trust one."""
+        captions = tuple(c for c in info.captions if not is_signed_url(c.url))
+        info = dataclasses.replace(info, captions=captions)
         with self.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO media_info (entry_id, source, info, fetched_at)"

@@ -16,6 +16,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from publisher import urls
 from publisher.catalog import load_catalog
 from publisher.model import Catalog, Entry, ItemState, MediaFile
 from publisher.state import State, state_path_for
@@ -123,7 +124,7 @@ def _state_and_reason(entry, audio, error, missing) -> tuple[ItemState, str]:
 def _published_url(catalog: Catalog, entry: Entry, audio: MediaFile | None) -> str | None:
     if entry.kind == "article":
         return entry.link
-    return catalog.site.base_url + audio.path if audio else None
+    return urls.public_url(catalog.site.base_url, audio.path) if audio else None
 
 
 def filter_rows(

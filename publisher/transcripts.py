@@ -14,7 +14,6 @@ import html
 import logging
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from publisher import urls
 from publisher.errors import SourceError
@@ -22,6 +21,7 @@ from publisher.fetch import read_small
 from publisher.model import Caption, Item, MediaFile
 from publisher.pipeline import Run
 from publisher.sources import is_url
+from publisher.writer import is_published
 
 log = logging.getLogger(__name__)
 
@@ -254,15 +254,10 @@ def _restore(run: Run, item: Item, origin: _Origin) -> bool:
     made = run.state.media_files(item.id)
     files = [made.get(ROLE_VTT), made.get(ROLE_SRT)]
     for found in files:
-        if found is None or found[1] != origin.made_from or not _on_disk(run.out, found[0]):
+        if found is None or found[1] != origin.made_from or not is_published(run.out, found[0]):
             return False
     item.transcripts = [found[0] for found in files if found]
     return True
-
-
-def _on_disk(out: Path, media: MediaFile) -> bool:
-    path = out / media.path
-    return path.is_file() and path.stat().st_size == media.length
 
 
 def _write(run: Run, item: Item, relative, role, mime, text, made_from) -> MediaFile:

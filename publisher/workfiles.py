@@ -82,3 +82,12 @@ def cover_candidates(run: Run, item: Item) -> list[Path]:
 def clean_up(run: Run, item: Item) -> None:
     """Delete the entry's work folder once its media is published."""
     shutil.rmtree(run.work_dir / item.id, ignore_errors=True)
+
+
+def forget_removed_entries(run: Run) -> None:
+    """Delete the work folders of entries no longer in the catalog: a download left by a
+    talk that was removed (or renamed) would otherwise stay forever."""
+    wanted = {entry.id for entry in run.catalog.entries}
+    for leftover in run.work_dir.iterdir():
+        if leftover.is_dir() and leftover.name not in wanted:
+            shutil.rmtree(leftover, ignore_errors=True)

@@ -13,10 +13,11 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from publisher.errors import OutputError
+from publisher.model import MediaFile
 from publisher.testhooks import pause_point
 
 TEMP_PREFIX = ".tmp-"
@@ -97,11 +98,19 @@ class Writer:
         self._claimed.add(key)
         return target
 
-    def write_bytes(self, relative: str, data: bytes) -> bool:
-        """Publish `data` at `relative`; returns False (and touches nothing) if unchanged."""
+    def write_bytes(
+        self, relative: str, data: bytes, accept: Callable[[], bool] | None = None
+    ) -> bool:
+        """Publish `data` at `relative`; returns whether the file changed.
+
+        Unchanged bytes leave the file alone. `accept`, asked only when the bytes would
+        change, may refuse them: the published file then stays as it was.
+        """
         target = self.claim(relative)
         if _holds(target, data):
             self.unchanged.append(relative)
+            return False
+        if accept is not None and not accept():
             return False
         with temp_path_beside(target) as temp:
             temp.write_bytes(data)
@@ -109,10 +118,6 @@ class Writer:
             replace_atomically(temp, target)
         self.written.append(relative)
         return True
-
-    def is_unchanged(self, relative: str, data: bytes) -> bool:
-        """True when `relative` is already published with exactly these bytes."""
-        return _holds(self.path_of(relative), data)
 
     def write_text(self, relative: str, text: str) -> bool:
         return self.write_bytes(relative, text.encode("utf-8"))
@@ -138,6 +143,14 @@ class Writer:
 
 def _holds(target: Path, data: bytes) -> bool:
     return target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data
+
+
+def is_published(out: Path, media: MediaFile | None) -> bool:
+    """True when `media` is in the published folder with its recorded length."""
+    if media is None:
+        return False
+    path = out / media.path
+    return path.is_file() and path.stat().st_size == media.length
 
 
 def remove_stale_temp_files(root: Path) -> int:

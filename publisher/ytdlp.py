@@ -20,14 +20,14 @@ import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import yt_dlp
 from yt_dlp.networking.exceptions import HTTPError, TransportError
 
 from publisher.errors import NoVideo, PublisherError, SourceError
 from publisher.model import Caption, Chapter, MediaInfo
-from publisher.sources import check_url, raise_for_status
+from publisher.sources import check_url, is_signed_url, raise_for_status
 from publisher.state import now_iso
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 SOCKET_TIMEOUT = 20.0  # seconds without a byte before a request fails
 RETRIES = 3
 LIVE_STATUSES = {"is_live", "is_upcoming", "post_live"}
-SIGNED_QUERY_KEYS = {"expire", "expires", "signature", "sig", "x-amz-signature", "x-goog-signature"}
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 ProgressCallback = Callable[[float], None]
@@ -264,14 +263,6 @@ def clean_text(value) -> str:
         return ""
     text = str(value).replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL_CHARS.sub("", text).strip()
-
-
-def is_signed_url(url: str) -> bool:
-    """Media URLs that expire or carry a signature: never worth storing."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    keys = {key.lower() for key in parse_qs(parts.query)}
-    return host.endswith("googlevideo.com") or bool(keys & SIGNED_QUERY_KEYS)
 
 
 def _unsigned(url) -> str | None:

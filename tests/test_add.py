@@ -347,9 +347,11 @@ def test_disk_full_leaves_the_catalog_and_no_temp_file(shipped_catalog, pages, m
     )
     assert shipped_catalog.read_bytes() == before
     assert sorted(p.name for p in shipped_catalog.parent.iterdir()) == [
+        ".publisher",  # the state folder, holding add's lock
         "assets",
         "media_catalog.yaml",
     ]
+    assert [p.name for p in (shipped_catalog.parent / ".publisher").iterdir()] == ["catalog.lock"]
 
 
 def test_no_write_permission_names_the_catalog(shipped_catalog, pages, monkeypatch):

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from run_factory import make_run
 
+from publisher import workfiles
 from publisher.cleanup import sweep_unreferenced_media
 from publisher.render import render
 
@@ -40,3 +41,14 @@ def test_a_file_referenced_again_starts_over(tmp_path):
     assert sweep_unreferenced_media(run, now + timedelta(days=365)) == []
     rows = run.state.db.execute("SELECT count(*) FROM removed_media").fetchone()
     assert rows == (0,)
+
+
+def test_work_folders_of_removed_entries_are_deleted(tmp_path):
+    run = make_run(tmp_path, count=1)
+    kept = run.work_dir / run.items[0].id
+    gone = run.work_dir / "a-removed-talk"
+    for folder in (kept, gone):
+        folder.mkdir()
+        (folder / "download-abc.m4a.part").write_bytes(b"half a download")
+    workfiles.forget_removed_entries(run)
+    assert kept.exists() and not gone.exists()

@@ -4,6 +4,7 @@ done twice, nothing lost when killed, GUIDs and enclosure URLs that never move."
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import sqlite3
@@ -277,3 +278,12 @@ def test_an_audio_only_talk_in_a_video_series_is_published_as_audio(
     again = run_publisher("build", PRIVATE, cwd=catalog.parent)
     assert again.exit_code == 0 and again.stderr == ""
     assert media_server.requests == [], "that the source has no video is remembered"
+
+
+def test_an_offline_build_keeps_the_last_errors(write_catalog, media_server):
+    catalog = write_catalog(entries=[talk_entry("broken", media_server.url("/404"))])
+    assert run_publisher("build", PRIVATE, cwd=catalog.parent).exit_code == 3
+    assert run_publisher("build", "--offline", cwd=catalog.parent).exit_code == 3
+    status = run_publisher("status", "--json", cwd=catalog.parent)
+    [row] = [row for row in json.loads(status.stdout) if row["id"] == "broken"]
+    assert row["state"] == "failed" and "404" in row["error"]

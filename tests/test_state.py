@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from publisher.model import MediaFile
+import pytest
+
+from publisher.errors import ConfigurationError
+from publisher.model import Caption, MediaFile, MediaInfo
 from publisher.state import MIGRATIONS, State, new_guid
 
 
@@ -71,3 +74,26 @@ def test_no_rename_when_the_old_id_is_still_in_the_catalog(tmp_path):
         state.follow_renames({"a": "https://example.org/same", "b": "https://example.org/same"})
         == []
     )
+
+
+def test_a_pinned_guid_another_entry_has_is_refused(tmp_path):
+    state = State(tmp_path / "state.db")
+    state.record_publications({"first": ""}, pinned={})
+    taken = state.publication("first")[0]
+    with pytest.raises(ConfigurationError, match="'second' would take the GUID"):
+        state.record_publications({"second": ""}, pinned={"second": taken})
+    assert state.publication("second") is None
+
+
+def test_signed_caption_urls_are_never_stored(tmp_path):
+    state = State(tmp_path / "state.db")
+    signed = "https://www.youtube.com/api/timedtext?v=x&lang=en&expire=1700000000&signature=ab"
+    plain = "https://example.org/talk.en.vtt"
+    info = MediaInfo(
+        source="https://example.org/talk",
+        captions=(Caption("en", signed, "vtt", automatic=True), Caption("en", plain, "vtt")),
+    )
+    state.save_media_info("talk", info)
+    assert [c.url for c in state.media_info("talk").captions] == [plain]
+    stored = sqlite3.connect(tmp_path / "state.db").execute("SELECT info FROM media_info")
+    assert "signature" not in stored.fetchone()[0]

@@ -232,3 +232,14 @@ def test_validate_a_missing_file(tmp_path):
         f"error: {tmp_path}/nothing.yaml has 1 problem — fix it; nothing was written\n"
         f"{tmp_path}/nothing.yaml:0: file: cannot read it: No such file or directory\n"
     )
+
+
+def test_a_guid_pinned_twice_is_refused(tmp_path):
+    path = tmp_path / "media_catalog.yaml"
+    second = "  - id: b\n    kind: article\n    title: B\n    published: 2017-07-21\n"
+    pinned = "    guid: tag:old-host,2017:1\n"
+    path.write_text(BASE.replace(TITLE, TITLE + pinned) + second + pinned)
+    assert problems_of(path) == [
+        "26: entries[1].guid: duplicate guid 'tag:old-host,2017:1' (first used at line 16);"
+        " a GUID names one episode; remove it from one of them",
+    ]
