@@ -14,16 +14,18 @@ same address rules as `publisher.sources` to the request and to where it ended u
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import re
 import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import yt_dlp
-from yt_dlp.networking.exceptions import HTTPError, TransportError
+from yt_dlp.networking._requests import RequestsRH
+from yt_dlp.networking.exceptions import HTTPError, RequestError, TransportError
 
 from publisher.errors import NoVideo, PublisherError, SourceError
 from publisher.model import Caption, Chapter, MediaInfo
@@ -64,8 +66,37 @@ class _LogRoute:
         log.debug("yt-dlp: %s", message)  # raised as an exception too; logged there
 
 
+class RedirectRefused(RequestError):
+    """A redirect to an address the run may not reach; raised before the hop is made."""
+
+
+class CheckedRequestsRH(RequestsRH):
+    """yt-dlp's requests handler, checking each redirect's target before following it.
+
+    yt-dlp follows redirects inside its handler, out of `urlopen`'s sight; a requests
+    response hook sees each 3xx before the next hop is made.
+    """
+
+    allow_private = False
+
+    def _create_instance(self, cookiejar, legacy_ssl_support=None):
+        session = super()._create_instance(cookiejar, legacy_ssl_support)
+        session.hooks["response"].append(self._refuse_forbidden_redirect)
+        return session
+
+    def _refuse_forbidden_redirect(self, response, **kwargs):
+        if response.is_redirect:
+            target = urljoin(response.url, response.headers["location"])
+            try:
+                check_url(target, self.allow_private)
+            except PublisherError as refused:
+                response.close()
+                raise RedirectRefused(str(refused)) from None
+        return response
+
+
 class CheckedYoutubeDL(yt_dlp.YoutubeDL):
-    """A YoutubeDL whose every request (and its final, redirected URL) is address-checked.
+    """A YoutubeDL whose every request, and every redirect hop, is address-checked.
 
     Made without yt-dlp's ~1,800 site extractors (slow to set up); `Client` adds them
     only when a URL is not a direct media file.
@@ -74,6 +105,14 @@ class CheckedYoutubeDL(yt_dlp.YoutubeDL):
     def __init__(self, params: dict, allow_private: bool):
         super().__init__(params, auto_init=False)
         self.allow_private = allow_private
+
+    @functools.cached_property
+    def _request_director(self):
+        # Only the checked handler: a fallback handler would follow redirects unchecked.
+        director = self.build_request_director([CheckedRequestsRH])
+        for handler in director.handlers.values():
+            handler.allow_private = self.allow_private
+        return director
 
     def urlopen(self, req):
         url = getattr(req, "url", None) or getattr(req, "full_url", None) or str(req)

@@ -90,3 +90,49 @@ def test_http_errors_become_one_line_messages(media_server, path, words):
 def test_stalled_server_times_out(media_server):
     with pytest.raises(SourceError, match="timed out"):
         follow_redirects(media_server.url("/stall"), True, timeout=0.5)
+
+
+def test_a_redirect_that_yt_dlp_follows_is_checked_before_the_hop(monkeypatch):
+    """A public page redirecting to an internal host: the internal host is never asked.
+
+    127.0.0.1 stands for the public internet and 127.0.0.2 for the internal range, so the
+    test stays on loopback."""
+    import http.server
+    import threading
+
+    from publisher import sources, ytdlp
+
+    asked = []
+
+    class Internal(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    internal = http.server.HTTPServer(("127.0.0.2", 0), Internal)
+
+    class Public(Internal):
+        def do_GET(self):
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.2:{internal.server_port}/secret")
+            self.end_headers()
+
+    public = http.server.HTTPServer(("127.0.0.1", 0), Public)
+    for server in (internal, public):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(
+        sources, "address_refusal", lambda ip: "a private address" if ip == "127.0.0.2" else None
+    )
+    ydl = ytdlp.CheckedYoutubeDL(ytdlp._params(None), allow_private=False)
+    try:
+        with pytest.raises(ytdlp.RedirectRefused, match="127.0.0.2"):
+            ydl.urlopen(f"http://127.0.0.1:{public.server_port}/talk.mp4")
+    finally:
+        for server in (internal, public):
+            server.shutdown()
+            server.server_close()
+    assert asked == []
