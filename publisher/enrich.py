@@ -31,17 +31,15 @@ def enrich(run: Run, item) -> None:
         item.info = cached
         return
     run.progress.start(item, "reading the source")
-    info = read_info(run, entry)
+    location = checked_source(run, entry)
+    if isinstance(location, Path):
+        info = local_media_info(run, entry, location)
+    else:
+        listing = read_listing(run, entry, location)
+        info, item.formats = listing.info, listing.formats  # extraction needs no re-read
     refuse_unpublishable(info, run.catalog.site.limits, entry)
     run.state.save_media_info(entry.id, info)
     item.info = info
-
-
-def read_info(run: Run, entry: Entry) -> MediaInfo:
-    location = checked_source(run, entry)
-    if isinstance(location, Path):
-        return local_media_info(run, entry, location)
-    return read_listing(run, entry, location).info
 
 
 def checked_source(run: Run, entry: Entry) -> Path | Resolved:

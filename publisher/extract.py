@@ -110,6 +110,19 @@ class Maker:
         self.local: Path | None = None
 
     def make(self, outputs: list[Output]) -> None:
+        if self.item.formats:  # enrichment read the source in this run: still fresh
+            self.formats = self.item.formats
+            self.fetch_thumbnail(self.item.info.thumbnail if self.item.info else None)
+        else:
+            self.read_source()
+        # video first: making audio may move the audio download into place
+        for output in sorted(outputs, key=lambda o: o.role != "video"):
+            if output.role == "video":
+                self.make_video_if_offered(output)
+            else:
+                self.make_audio(output)
+
+    def read_source(self) -> None:
         location = checked_source(self.run, self.item.entry)
         if isinstance(location, Path):
             self.local = location
@@ -118,12 +131,6 @@ class Maker:
             refuse_unpublishable(listing.info, self.limits, self.item.entry)
             self.formats = listing.formats
             self.fetch_thumbnail(listing.info.thumbnail)
-        # video first: making audio may move the audio download into place
-        for output in sorted(outputs, key=lambda o: o.role != "video"):
-            if output.role == "video":
-                self.make_video_if_offered(output)
-            else:
-                self.make_audio(output)
 
     def make_video_if_offered(self, output: Output) -> None:
         """A talk with no picture is still an episode: its audio is published, and the

@@ -183,6 +183,9 @@ class Item:
     guid: str | None = None
     first_published: datetime | None = None
     error: str | None = None
+    # The formats a source offers, when enrichment read it in this run: their URLs may be
+    # signed and expire, so they live in memory only, for extraction to use.
+    formats: list[dict] = field(default_factory=list, repr=False)
 
     @property
     def id(self) -> str:

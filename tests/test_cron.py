@@ -287,3 +287,12 @@ def test_an_offline_build_keeps_the_last_errors(write_catalog, media_server):
     status = run_publisher("status", "--json", cwd=catalog.parent)
     [row] = [row for row in json.loads(status.stdout) if row["id"] == "broken"]
     assert row["state"] == "failed" and "404" in row["error"]
+
+
+def test_a_new_talk_reads_its_source_page_once(write_catalog, media_server):
+    """Enrichment's reading of the page serves extraction too (format URLs kept in memory)."""
+    catalog = write_catalog(entries=[talk_entry("page", media_server.url("/page.html"))])
+    media_server.reset()
+    assert run_publisher("build", PRIVATE, cwd=catalog.parent).exit_code == 0
+    page_reads = [path for path in media_server.requests if path.startswith("/page.html")]
+    assert len(page_reads) <= 2, page_reads  # the address check's request, and yt-dlp's
