@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from publisher import ffmpeg, mp4chapters, tag, workfiles, ytdlp
+from publisher import ffmpeg, mp4chapters, tag, urls, workfiles, ytdlp
 from publisher.enrich import checked_source, read_listing, refuse_unpublishable
 from publisher.errors import (
     Interrupted,
@@ -307,7 +307,7 @@ def publish_media(run: Run, item: Item) -> None:
 
 def published_name(run: Run, item: Item, path: Path, previous) -> str:
     """`<entry>.<ext>` for a first version; a replacement gets the file's digest in its name."""
-    base = f"media/{item.entry.series}/{item.id}"
+    base = f"{urls.media_dir(item.entry.series)}/{item.id}"
     plain = f"{base}{path.suffix}"
     if previous is None:
         target = run.writer.path_of(plain)

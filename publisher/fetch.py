@@ -9,19 +9,9 @@ and a size cap so a wrong URL cannot fill the disk or the memory.
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urljoin
-
-import requests
 
 from publisher.errors import SourceError
-from publisher.sources import (
-    MAX_REDIRECTS,
-    REDIRECT_STATUSES,
-    check_source,
-    check_url,
-    is_url,
-    raise_for_status,
-)
+from publisher.sources import check_source, checked_get, is_url, read_capped
 
 TIMEOUT = 20.0  # seconds without a byte
 MAX_BYTES = 20 * 1024 * 1024  # captions of a 4-hour talk are ~2 MB; thumbnails less
@@ -40,37 +30,9 @@ def read_small(
 
 
 def fetch_url(url: str, allow_private: bool, limit: int = MAX_BYTES) -> bytes:
-    """GET `url`, following redirects one checked hop at a time."""
-    current = check_url(url, allow_private)
-    with requests.Session() as session:
-        session.trust_env = False  # a proxy would hide which address is really fetched
-        for _ in range(MAX_REDIRECTS + 1):
-            with _get(session, current) as response:
-                location = response.headers.get("Location")
-                if response.status_code in REDIRECT_STATUSES and location:
-                    current = check_url(urljoin(current, location), allow_private)
-                    continue
-                raise_for_status(response.status_code, current)
-                return _body(response, current, limit)
-    raise SourceError(f"{url} redirects more than {MAX_REDIRECTS} times")
-
-
-def _get(session: requests.Session, url: str) -> requests.Response:
-    try:
-        return session.get(url, timeout=TIMEOUT, allow_redirects=False, stream=True)
-    except requests.RequestException as error:
-        raise SourceError(f"{url.split('?')[0]} could not be read: {error}") from error
-
-
-def _body(response: requests.Response, url: str, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        for chunk in response.iter_content(64 * 1024):
-            size += len(chunk)
-            if size > limit:
-                raise SourceError(f"{url.split('?')[0]} is larger than {limit} bytes")
-            chunks.append(chunk)
-    except requests.RequestException as error:
-        raise SourceError(f"{url.split('?')[0]} broke off: {error}") from error
-    return b"".join(chunks)
+    """GET `url`, following redirects one checked hop at a time, at most `limit` bytes."""
+    with checked_get(url, allow_private, TIMEOUT) as (final, response):
+        body = read_capped(response, final, limit)
+    if body is None:
+        raise SourceError(f"{url.split('?')[0]} is larger than {limit} bytes")
+    return body

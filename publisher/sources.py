@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -124,23 +126,45 @@ def follow_redirects(
     timeout: float,
     headers: dict[str, str] | None = None,
 ) -> Resolved:
-    """Follow redirects one hop at a time, checking each hop before requesting it.
+    """Where `url` really is, and what it holds, reading no body (a GET per hop: many
+    servers answer HEAD wrongly)."""
+    with checked_get(url, allow_private, timeout, headers) as (final, response):
+        content_type = response.headers.get("Content-Type", "")
+        return Resolved(final, content_type.split(";")[0].strip().lower())
 
-    Makes a GET per hop (many servers answer HEAD wrongly) and reads no body.
-    """
+
+@contextmanager
+def checked_get(
+    url: str, allow_private: bool, timeout: float, headers: dict[str, str] | None = None
+) -> Iterator[tuple[str, requests.Response]]:
+    """GET `url`, following redirects one hop at a time and checking each hop before it
+    is requested; yields (final URL, response) with a success status, body unread."""
     current = check_url(url, allow_private)
     with requests.Session() as session:
         session.trust_env = False  # a proxy would hide which address is really fetched
         for _ in range(MAX_REDIRECTS + 1):
-            response = _request_once(session, current, timeout, headers)
-            with response:
+            with _request_once(session, current, timeout, headers) as response:
                 location = response.headers.get("Location")
                 if response.status_code not in REDIRECT_STATUSES or not location:
                     raise_for_status(response.status_code, current)
-                    content_type = response.headers.get("Content-Type", "")
-                    return Resolved(current, content_type.split(";")[0].strip().lower())
+                    yield current, response
+                    return
             current = check_url(urljoin(current, location), allow_private)
     raise SourceError(f"source {_short(url)} redirects more than {MAX_REDIRECTS} times")
+
+
+def read_capped(response: requests.Response, url: str, limit: int) -> bytes | None:
+    """The body, or None once it grows past `limit` bytes (Content-Length may lie)."""
+    chunks, size = [], 0
+    try:
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+    except requests.RequestException as error:
+        raise SourceError(f"source {_short(url)} broke off: {request_failure(error)}") from error
+    return b"".join(chunks)
 
 
 def _request_once(session, url, timeout, headers) -> requests.Response:

@@ -15,14 +15,12 @@ from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import lxml.html
-import requests
 
 from publisher.errors import SourceError
-from publisher.sources import REDIRECT_STATUSES, check_url, raise_for_status, request_failure
+from publisher.sources import checked_get, read_capped
 
 TIMEOUT = 15.0  # seconds without a byte
 MAX_BYTES = 5 * 1024 * 1024  # an article page larger than this is not an article page
-MAX_REDIRECTS = 10
 USER_AGENT = "publisher (podcast feed builder; +https://github.com/)"
 ARTICLE_TYPES = {
     "Article",
@@ -58,59 +56,21 @@ def read_page_meta(url: str, allow_private: bool, timeout: float = TIMEOUT) -> P
 
 def fetch(url: str, allow_private: bool, timeout: float = TIMEOUT) -> tuple[str, bytes]:
     """(final URL, body) of an HTML page, following redirects one checked hop at a time."""
-    current = check_url(url, allow_private)
-    with requests.Session() as session:
-        session.trust_env = False  # a proxy would hide which address is really fetched
-        for _ in range(MAX_REDIRECTS + 1):
-            with _get(session, current, timeout) as response:
-                location = response.headers.get("Location")
-                if response.status_code in REDIRECT_STATUSES and location:
-                    current = check_url(urljoin(current, location), allow_private)
-                    continue
-                raise_for_status(response.status_code, current)
-                return current, _read_capped(response, current)
-    raise SourceError(f"source {url} redirects more than {MAX_REDIRECTS} times")
-
-
-def _get(session: requests.Session, url: str, timeout: float) -> requests.Response:
-    try:
-        return session.get(
-            url,
-            timeout=timeout,
-            allow_redirects=False,
-            stream=True,
-            headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml"},
-        )
-    except requests.Timeout as error:
-        raise SourceError(f"source {url} timed out after {timeout:g} s") from error
-    except requests.RequestException as error:
-        raise SourceError(f"source {url} could not be read: {request_failure(error)}") from error
-
-
-def _read_capped(response: requests.Response, url: str) -> bytes:
-    """The body, refusing it once it grows past MAX_BYTES (Content-Length may lie)."""
-    content_type = response.headers.get("Content-Type", "text/html").lower()
-    if "html" not in content_type and "xml" not in content_type:
+    headers = {"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml"}
+    with checked_get(url, allow_private, timeout, headers) as (final, response):
+        content_type = response.headers.get("Content-Type", "text/html").lower()
+        if "html" not in content_type and "xml" not in content_type:
+            raise SourceError(
+                f"source {final} is not a web page ({content_type.split(';')[0]}); "
+                "add it with --kind video if it is a talk"
+            )
+        body = read_capped(response, final, MAX_BYTES)
+    if body is None:
         raise SourceError(
-            f"source {url} is not a web page ({content_type.split(';')[0]}); "
-            "add it with --kind video if it is a talk"
+            f"source {final} is larger than {MAX_BYTES // (1024 * 1024)} MB; "
+            "it is not an article page"
         )
-    chunks, size = [], 0
-    try:
-        for chunk in response.iter_content(64 * 1024):
-            size += len(chunk)
-            if size > MAX_BYTES:
-                raise SourceError(
-                    f"source {url} is larger than {MAX_BYTES // (1024 * 1024)} MB; "
-                    "it is not an article page"
-                )
-            chunks.append(chunk)
-    except requests.RequestException as error:
-        raise SourceError(f"source {url} could not be read: {request_failure(error)}") from error
-    return b"".join(chunks)
-
-
-# Parsing -----------------------------------------------------------------------------
+    return final, body
 
 
 def parse_page(body: bytes, url: str) -> PageMeta:

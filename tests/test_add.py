@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from publisher import catalog_append, webmeta
+from publisher import catalog_append, sources, webmeta
 from publisher.add import same_url_key, slugify, unique_id
 from publisher.catalog import load_catalog
 from publisher.catalog_append import fold_positions, splice
@@ -380,14 +380,14 @@ def test_page_size_is_capped(pages, monkeypatch):
 
 def test_every_redirect_hop_is_checked(pages, monkeypatch):
     """The test server is on loopback, so only it is let through; the hop it sends is not."""
-    real_check = webmeta.check_url
+    real_check = sources.check_url
     hops = []
 
     def check(url: str, allow_private: bool) -> str:
         hops.append(url)
         return real_check(url, allow_private or url.startswith(pages))
 
-    monkeypatch.setattr(webmeta, "check_url", check)
+    monkeypatch.setattr(sources, "check_url", check)
     with pytest.raises(SourceRefused) as refused:
         webmeta.fetch(pages + "/to-metadata", allow_private=False)
     assert str(refused.value) == (
