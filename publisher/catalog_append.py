@@ -24,7 +24,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarStrin
 
 from publisher.catalog import load_catalog
 from publisher.errors import CatalogError, OutputError, Problem
-from publisher.writer import temp_path_beside
+from publisher.writer import replace_atomically, temp_path_beside
 
 WRAP = 88  # where long summaries are folded, like the shipped catalog's
 
@@ -184,7 +184,7 @@ def _write_validated(path: Path, text: str, write: bool) -> None:
             write_candidate(temp, text.encode("utf-8"))
             _validate_as(temp, path)
             if write:
-                _replace(temp, path, mode)
+                replace_atomically(temp, path, mode)  # the catalog keeps its permissions
     except OSError as error:
         # the temp file's name means nothing to the editor; the catalog's does
         raise type(error)(error.errno, error.strerror, str(path)) from error
@@ -204,13 +204,3 @@ def _validate_as(temp: Path, path: Path) -> None:
         raise CatalogError(
             [Problem(str(path), p.line, p.field, p.message, p.hint) for p in error.problems]
         ) from None
-
-
-def _replace(temp: Path, path: Path, mode: int) -> None:
-    os.chmod(temp, mode)
-    os.replace(temp, path)
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)  # so the rename itself survives a power cut
-    finally:
-        os.close(folder)

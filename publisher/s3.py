@@ -25,6 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from lxml import etree
 
 from publisher import urls
+from publisher.check import parse_xml
 from publisher.contenttypes import cache_control, content_type
 from publisher.errors import ConfigurationError, ToolError
 from publisher.writer import TEMP_PREFIX
@@ -337,11 +338,10 @@ def referenced_suffixes(feeds: Iterable[Path]) -> set[str]:
     The base URL is not known here, so "https://x/pod/media/a.m4a" protects "media/a.m4a"
     and every other tail of it: protecting too much is the safe mistake.
     """
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     suffixes: set[str] = set()
     for feed in feeds:
         try:
-            tree = etree.parse(str(feed), parser)
+            tree = parse_xml(feed.read_bytes())
         except (OSError, etree.XMLSyntaxError) as error:
             raise ToolError(f"cannot read {feed.name} to protect its media: {error}") from None
         for url in _urls_in(tree):

@@ -16,10 +16,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import quote
-from xml.etree.ElementTree import ParseError
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import parse as defused_parse
+from lxml import etree
 from werkzeug.exceptions import (
     HTTPException,
     MethodNotAllowed,
@@ -34,6 +32,7 @@ from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
 
 from publisher import urls
+from publisher.check import parse_xml
 from publisher.contenttypes import content_type
 from publisher.errors import ConfigurationError
 
@@ -140,8 +139,8 @@ def feed_paths(folder: Path) -> Iterator[str]:
 def built_for(folder: Path) -> str | None:
     """The base URL the published feeds were built with, read back from the OPML."""
     try:
-        tree = defused_parse(folder / urls.OPML)
-    except (OSError, ParseError, DefusedXmlException):
+        tree = parse_xml((folder / urls.OPML).read_bytes())
+    except (OSError, etree.XMLSyntaxError):
         return None
     for outline in tree.iter("outline"):
         url = outline.get("xmlUrl") or ""

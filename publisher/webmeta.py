@@ -21,7 +21,7 @@ from publisher.sources import checked_get, read_capped
 
 TIMEOUT = 15.0  # seconds without a byte
 MAX_BYTES = 5 * 1024 * 1024  # an article page larger than this is not an article page
-USER_AGENT = "publisher (podcast feed builder; +https://github.com/)"
+USER_AGENT = "publisher (podcast feed builder)"
 ARTICLE_TYPES = {
     "Article",
     "NewsArticle",

@@ -60,11 +60,11 @@ def temp_path_beside(target: Path, suffix: str = "") -> Iterator[Path]:
         temp.unlink(missing_ok=True)
 
 
-def replace_atomically(temp: Path, target: Path) -> None:
+def replace_atomically(temp: Path, target: Path, mode: int = 0o644) -> None:
     """fsync `temp`, rename it over `target`, and fsync the folder so the rename survives."""
     with temp.open("rb") as handle:
         os.fsync(handle.fileno())
-    os.chmod(temp, 0o644)
+    os.chmod(temp, mode)
     os.replace(temp, target)
     _fsync_dir(target.parent)
 
