@@ -204,12 +204,12 @@ def site_cover(run: Run) -> str | None:
     return run.artwork.get("site")
 
 
-def is_url(value: str) -> bool:
+def is_web_url(value: str) -> bool:
     return value.startswith(("https://", "http://"))
 
 
 def absolute(run: Run, path: str | None) -> str | None:
-    if path is None or is_url(path):
+    if path is None or is_web_url(path):
         return path
     return urls.public_url(run.base_url, path)
 
@@ -229,7 +229,7 @@ def template_environment() -> jinja2.Environment:
     )
     env.filters["duration"] = format_duration
     env.filters["timestamp"] = format_timestamp
-    env.filters["web_url"] = lambda url: url if url and is_url(url) else None
+    env.filters["web_url"] = lambda url: url if url and is_web_url(url) else None
     env.filters["href"] = href
     env.filters["plain"] = plain_text
     env.filters["clean"] = lambda text: Markup(clean_html(text))
@@ -261,6 +261,6 @@ def _hms(total: int) -> str:
 
 def href(path: str, root: str = "") -> str:
     """A link to a file in the site from a page `root` away from the top ("" or "../")."""
-    if is_url(path):
+    if is_web_url(path):
         return path
     return root + quote(path, safe="/-._~")

@@ -133,7 +133,8 @@ def publish_folder(
         multipart_threshold=multipart_threshold, multipart_chunksize=multipart_threshold
     )
     for phase in upload_phases(changed):
-        _upload_phase(client, target, {rel: local[rel] for rel in phase}, config, report, notify)
+        phase_files = {rel: local[rel] for rel in phase}
+        _upload_phase(client, target, phase_files, config, report, notify, known)
     if delete:
         stale = sorted(set(remote) - set(local))
         _delete_stale(client, target, stale, protected, report, notify)
@@ -269,11 +270,11 @@ def _matches(client, target, relative: str, path: Path, remote, known: Digests) 
     return True
 
 
-def _upload_phase(client, target, files: dict[str, Path], config, report, notify) -> None:
+def _upload_phase(client, target, files: dict[str, Path], config, report, notify, known) -> None:
     """Upload one phase in parallel; on the first failure, cancel the rest and raise."""
     with ThreadPoolExecutor(UPLOAD_WORKERS) as pool:
         futures = {
-            pool.submit(_upload_one, client, target, rel, path, config, notify): rel
+            pool.submit(_upload_one, client, target, rel, path, config, notify, known): rel
             for rel, path in files.items()
         }
         failure = None
@@ -292,13 +293,13 @@ def _upload_phase(client, target, files: dict[str, Path], config, report, notify
         raise failure
 
 
-def _upload_one(client, target, relative: str, path: Path, config, notify) -> None:
+def _upload_one(client, target, relative: str, path: Path, config, notify, known) -> None:
     notify("upload", relative)
     try:
         extra = {
             "ContentType": content_type(relative),
             "CacheControl": cache_control(relative),
-            "Metadata": {MD5_METADATA: file_md5(path)},
+            "Metadata": {MD5_METADATA: known.md5(relative, path)},  # read once per change
         }
         client.upload_file(
             str(path), target.bucket, target.key_for(relative), ExtraArgs=extra, Config=config
