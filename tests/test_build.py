@@ -88,3 +88,16 @@ def test_build_without_network_reports_unreachable_sources(shipped_catalog: Path
     assert rows["july-days"]["error"]
     assert rows["kornilov-coup"]["state"] == "pending"
     assert rows["lenin-and-the-october-insurrection"]["state"] == "published"
+
+
+def test_a_change_to_one_entry_rewrites_only_the_files_it_affects(shipped_catalog: Path):
+    folder = shipped_catalog.parent
+    assert run_publisher("build", "--offline", cwd=folder).exit_code == 3
+    before = snapshot(folder / "feeds")
+    text = shipped_catalog.read_text(encoding="utf-8")
+    old_title = '"Lenin and the October insurrection"'
+    shipped_catalog.write_text(text.replace(old_title, '"Lenin and the insurrection"'), "utf-8")
+    assert run_publisher("build", "--offline", cwd=folder).exit_code == 3
+    after = snapshot(folder / "feeds")
+    changed = {path for path in after if after[path] != before.get(path)}
+    assert changed == {"articles.xml", "articles.atom", "index.html"}
