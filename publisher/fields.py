@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -86,6 +87,18 @@ def source(reader: Reader, node: Node, where: str) -> str:
         raise Invalid("file:// URLs are not sources", "write the local file's path instead")
     if scheme and len(scheme) > 1 and scheme not in ("http", "https"):
         raise Invalid(f"the scheme {scheme!r} is not allowed", "use an http(s) URL or a path")
+    return value
+
+
+def image(reader: Reader, node: Node, where: str) -> str:
+    """Cover art: a URL, or a file that exists, relative to the catalog's folder."""
+    value = required_text(reader, node, where)
+    if urlsplit(value).scheme in ("http", "https"):
+        return value
+    if not (Path(reader.file).parent / value).is_file():
+        raise Invalid(
+            f"there is no file {value!r}", "give a path relative to the catalog, or a URL"
+        )
     return value
 
 

@@ -110,6 +110,14 @@ BYTE_CASES = {
 }  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def cover(tmp_path: Path) -> Path:
+    """The cover image BASE names, beside the catalogs the tests write in `tmp_path`."""
+    path = tmp_path / "cover.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n")
+    return path
+
+
 def problems_of(path: Path) -> list[str]:
     with pytest.raises(CatalogError) as raised:
         load_catalog(path)
@@ -242,4 +250,14 @@ def test_a_guid_pinned_twice_is_refused(tmp_path):
     assert problems_of(path) == [
         "26: entries[1].guid: duplicate guid 'tag:old-host,2017:1' (first used at line 16);"
         " a GUID names one episode; remove it from one of them",
+    ]
+
+
+def test_a_cover_image_that_is_not_there_is_located(tmp_path, cover):
+    cover.unlink()
+    path = tmp_path / "media_catalog.yaml"
+    path.write_text(BASE)
+    assert problems_of(path) == [
+        "8: site.image: there is no file 'cover.png'; give a path relative to the catalog,"
+        " or a URL",
     ]
