@@ -16,6 +16,16 @@ import yaml_writer
 REPO = Path(__file__).resolve().parent.parent
 
 
+# The smallest entry that publishes: an article needs no media.
+ARTICLE = {
+    "id": "an-article",
+    "kind": "article",
+    "title": "An article",
+    "link": "https://example.org/a",
+    "published": "2017-07-20",
+}
+
+
 @dataclass
 class CliResult:
     exit_code: int

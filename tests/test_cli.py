@@ -6,15 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fixtures_catalog import run_publisher
-
-ARTICLE = {
-    "id": "an-article",
-    "kind": "article",
-    "title": "An article",
-    "link": "https://example.org/a",
-    "published": "2017-07-20",
-}
+from fixtures_catalog import ARTICLE, run_publisher
 
 
 def test_exit_0_when_everything_is_published(write_catalog):

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 import boto3
 import pytest
 import requests
-from fixtures_catalog import run_publisher
+from fixtures_catalog import ARTICLE, run_publisher
 
 from publisher.contenttypes import IMMUTABLE_CACHE, SHORT_CACHE
 from publisher.errors import ConfigurationError, ToolError
@@ -318,14 +318,7 @@ def test_bad_destination_is_a_configuration_error(destination):
 
 
 def test_the_publish_command_uploads_a_built_folder(s3, bucket, endpoint, write_catalog):
-    article = {
-        "id": "an-article",
-        "kind": "article",
-        "title": "An article",
-        "link": "https://example.org/a",
-        "published": "2017-07-20",
-    }
-    catalog = write_catalog(entries=[article])
+    catalog = write_catalog(entries=[ARTICLE])
     assert run_publisher("build", cwd=catalog.parent).exit_code == 0
     target = f"s3://{bucket}/site"
     result = run_publisher("publish", target, "--endpoint-url", endpoint, cwd=catalog.parent)

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 import pytest
-from fixtures_catalog import run_publisher
+from fixtures_catalog import ARTICLE, run_publisher
 
 from publisher.websub import feed_urls_to_ping, ping_hubs
 
@@ -102,14 +102,7 @@ def test_changed_feeds_become_public_urls_without_opml():
 
 
 def test_a_build_announces_its_changed_feeds_and_a_no_op_build_does_not(hub, write_catalog):
-    article = {
-        "id": "an-article",
-        "kind": "article",
-        "title": "An article",
-        "link": "https://example.org/a",
-        "published": "2017-07-20",
-    }
-    catalog = write_catalog(entries=[article], site={"hubs": [hub_url(hub)]})
+    catalog = write_catalog(entries=[ARTICLE], site={"hubs": [hub_url(hub)]})
     assert run_publisher("build", cwd=catalog.parent).exit_code == 0
     announced = sorted(form["hub.url"][0] for _, _, form in hub.pings)
     assert announced == [
