@@ -296,3 +296,36 @@ def test_a_new_talk_reads_its_source_page_once(write_catalog, media_server):
     assert run_publisher("build", PRIVATE, cwd=catalog.parent).exit_code == 0
     page_reads = [path for path in media_server.requests if path.startswith("/page.html")]
     assert len(page_reads) <= 2, page_reads  # the address check's request, and yt-dlp's
+
+
+def test_a_full_disk_leaves_the_old_feeds_and_no_temp_file(write_catalog, monkeypatch):
+    """The disk fills while feeds are written: the build stops with the error, the old
+    feeds are untouched and no temp file is left behind."""
+    import errno
+    import pathlib
+
+    from fixtures_catalog import ARTICLE
+
+    from publisher.build import build
+    from publisher.pipeline import BuildOptions
+
+    catalog = write_catalog(entries=[ARTICLE])
+    out = catalog.parent / "feeds"
+    build(catalog, BuildOptions(out=out))
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    write_catalog(entries=[{**ARTICLE, "title": "A new title"}])
+    real_write = pathlib.Path.write_bytes
+
+    def full_disk(path, data):
+        if path.name.startswith(".tmp-"):
+            real_write(path, data[: len(data) // 2])  # the disk filled halfway through
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real_write(path, data)
+
+    monkeypatch.setattr(pathlib.Path, "write_bytes", full_disk)
+    with pytest.raises(OSError) as raised:
+        build(catalog, BuildOptions(out=out))
+    assert raised.value.errno == errno.ENOSPC
+    monkeypatch.undo()
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert run_publisher("build", cwd=catalog.parent).exit_code == 0, "the next run completes"
