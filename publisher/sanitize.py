@@ -70,6 +70,10 @@ def clean_html(text: str) -> str:
         return ""
     if not looks_like_html(text):
         return _paragraphs(text)
+    if "\n" in text.strip() and not _BLOCK_EDGE.search(text):
+        # Text with a few inline tags but laid out in lines ("00:00 Intro" lists): the
+        # lines are the layout, so they become paragraphs and breaks as in plain text.
+        text = _paragraphs(text, escape=lambda line: line)
     cleaned = nh3.clean(
         _STRIPPED_BLOCK_EDGE.sub(r" <\1", text),
         tags=set(ALLOWED_TAGS),
@@ -134,9 +138,9 @@ def _normalise(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
-def _paragraphs(text: str) -> str:
+def _paragraphs(text: str, escape=html.escape) -> str:
     paragraphs = [p.strip() for p in _BLANK_LINES.split(text.strip()) if p.strip()]
     return "\n".join(
-        "<p>" + "<br>\n".join(html.escape(line.strip()) for line in p.split("\n")) + "</p>"
+        "<p>" + "<br>\n".join(escape(line.strip()) for line in p.split("\n")) + "</p>"
         for p in paragraphs
     )

@@ -165,3 +165,10 @@ def test_plain_text_limit_applies_after_stripping():
     result = plain_text(html, limit_bytes=4000)
     assert result == ("word " * 100).strip()
     assert plain_text(html, limit_bytes=20) == "word word word…"
+
+
+def test_lines_of_text_with_inline_tags_keep_their_line_breaks():
+    summary = "00:00 Introduction\n01:02:03 Questions & <b>answers</b>\n\nThanks."
+    assert clean_html(summary) == (
+        "<p>00:00 Introduction<br>\n01:02:03 Questions &amp; <b>answers</b></p>\n<p>Thanks.</p>"
+    )
