@@ -14,7 +14,11 @@ from publisher import workfiles
 from publisher.artwork import publish_episode_art
 from publisher.catalog import load_catalog
 from publisher.chapters import publish_chapters, published_chapters
-from publisher.cleanup import orphans_waiting, sweep_unreferenced_media
+from publisher.cleanup import (
+    orphans_waiting,
+    remove_unrendered_outputs,
+    sweep_unreferenced_media,
+)
 from publisher.enrich import enrich
 from publisher.extract import extract, publish_media
 from publisher.lock import RunLock
@@ -23,8 +27,13 @@ from publisher.pipeline import BuildOptions, ItemStage, Progress, Run, run_item_
 from publisher.render import identity, render
 from publisher.state import State, state_path_for
 from publisher.tag import tag
-from publisher.transcripts import publish_transcripts
-from publisher.unchanged import nothing_to_render, remember_render, render_inputs_digest
+from publisher.transcripts import ROLE_SRT, ROLE_VTT, publish_transcripts
+from publisher.unchanged import (
+    last_outputs,
+    nothing_to_render,
+    remember_render,
+    render_inputs_digest,
+)
 from publisher.websub import feed_urls_to_ping, ping_hubs
 from publisher.writer import Writer, is_published, remove_stale_temp_files
 
@@ -121,9 +130,13 @@ def render_unless_unchanged(run: Run) -> None:
         if orphans_waiting(run):
             sweep_unreferenced_media(run)
         return
+    previous = last_outputs(run)
     render(run)
+    remove_unrendered_outputs(run, previous)
     sweep_unreferenced_media(run)
-    remember_render(run, digest)
+    # Rendering gives new episodes their GUIDs, an input of the digest: take it again, or
+    # the next run would find the inputs changed and render (and write the state) again.
+    remember_render(run, render_inputs_digest(run))
 
 
 def restore_published_media(run: Run) -> None:
@@ -139,12 +152,15 @@ def restore_published_media(run: Run) -> None:
         }
         if "audio" not in files:
             continue
+        series = run.series_of(item)
         item.audio = files["audio"]
-        item.video = files.get("video")
+        # a series whose video was turned off no longer offers it, in feeds or pages
+        item.video = files.get("video") if series and series.video else None
         item.image = files.get("image")
         item.chapters_file = files.get("chapters")
         item.chapters = published_chapters(run.out, item.chapters_file)
-        item.transcripts = [f for role, f in sorted(files.items()) if role.startswith("transcript")]
+        # in the order the transcripts stage gives, or the render digest would differ
+        item.transcripts = [files[role] for role in (ROLE_VTT, ROLE_SRT) if role in files]
         item.info = run.state.media_info(item.id)
 
 

@@ -19,9 +19,17 @@ log = logging.getLogger(__name__)
 
 
 def referenced_media(run: Run) -> set[str]:
-    """Every path under the folder that this run's items, the state or the output use."""
+    """Every path under the folder that this run's items, the state or the output use.
+    The state's files count only for entries still in the catalog, and videos only in a
+    series that still has video: the files of a removed entry stay recorded (a re-added
+    entry is recognised by them), but they are orphans."""
+    series_of = {item.id: run.series_of(item) for item in run.items}
     paths = {
-        media.path for files in run.state.all_media_files().values() for media in files.values()
+        media.path
+        for entry_id, files in run.state.all_media_files().items()
+        if entry_id in series_of
+        for role, media in files.items()
+        if role != "video" or getattr(series_of[entry_id], "video", False)
     }
     for item in run.items:
         files = [item.audio, item.video, item.image, item.chapters_file, *item.transcripts]
@@ -30,6 +38,21 @@ def referenced_media(run: Run) -> set[str]:
     paths.update(run.writer.written)
     paths.update(run.writer.unchanged)
     return paths
+
+
+def remove_unrendered_outputs(run: Run, previous: set[str]) -> list[str]:
+    """Delete the feeds and pages the last render made and this one did not: archive pages
+    past the last one, the video feed of a series without video now, the feeds and page
+    of a removed series. Left behind, they would point at media the sweep deletes."""
+    current = {*run.writer.written, *run.writer.unchanged, *run.refused_feeds}
+    gone = sorted(p for p in previous - current if not p.startswith("media/"))
+    for relative in gone:
+        path = resolve_inside(run.out, relative)
+        path.unlink(missing_ok=True)
+        log.info("removed %s: no longer published", relative)
+        if path.parent != run.out and not any(path.parent.iterdir()):
+            path.parent.rmdir()  # the folder of a removed series
+    return gone
 
 
 def orphans_waiting(run: Run) -> bool:

@@ -237,6 +237,8 @@ class State:
         return result
 
     def save_media_file(self, entry_id: str, role: str, media: MediaFile, made_from: str) -> None:
+        if self.media_files(entry_id).get(role) == (media, made_from):
+            return  # already recorded: a no-op run must not write a byte of the state
         with self.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO media_files"

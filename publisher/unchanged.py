@@ -65,6 +65,12 @@ def nothing_to_render(run: Run, digest: str) -> bool:
     return True
 
 
+def last_outputs(run: Run) -> set[str]:
+    """The files the last remembered render wrote or found unchanged."""
+    remembered = run.state.meta(LAST_RENDER)
+    return set(json.loads(remembered)["outputs"]) if remembered else set()
+
+
 def remember_render(run: Run, digest: str) -> None:
     """Record this render's inputs and outputs, unless it refused a feed (retry next time)."""
     if run.refused_feeds:

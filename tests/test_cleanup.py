@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from fixtures_catalog import run_publisher
 from run_factory import make_run
+from yaml_writer import DEFAULT_SERIES
 
 from publisher import workfiles
 from publisher.cleanup import sweep_unreferenced_media
@@ -52,3 +54,84 @@ def test_work_folders_of_removed_entries_are_deleted(tmp_path):
         (folder / "download-abc.m4a.part").write_bytes(b"half a download")
     workfiles.forget_removed_entries(run)
     assert kept.exists() and not gone.exists()
+
+
+def test_media_of_an_entry_removed_from_the_catalog_is_swept(write_catalog, media_server):
+    """The state still records the removed entry's files (a re-added entry is known by
+    them); that must not keep them published forever."""
+
+    def talk(entry_id: str, name: str) -> dict:
+        return {
+            "id": entry_id,
+            "kind": "video",
+            "series": "talks",
+            "title": f"Talk {entry_id}",
+            "source": media_server.url(f"/media/{name}"),
+            "published": "2017-07-20",
+        }
+
+    site = {"media_grace_days": 0}
+    catalog = write_catalog(
+        entries=[talk("kept", "talk.m4a"), talk("gone", "talk.webm")], site=site
+    )
+    media = catalog.parent / "feeds" / "media" / "talks"
+    assert run_publisher("build", "--allow-private-sources", cwd=catalog.parent).exit_code == 0
+    assert (media / "gone.m4a").is_file()
+
+    write_catalog(entries=[talk("kept", "talk.m4a")], site=site)
+    result = run_publisher("build", "--allow-private-sources", cwd=catalog.parent)
+    assert result.exit_code == 0, result.stderr
+    assert not (media / "gone.m4a").exists()
+    assert (media / "kept.m4a").is_file()
+    assert run_publisher("check", cwd=catalog.parent).exit_code == 0
+
+
+def _talk(entry_id: str, source: str, **fields) -> dict:
+    return {
+        "id": entry_id,
+        "kind": "video",
+        "series": "talks",
+        "title": f"Talk {entry_id}",
+        "source": source,
+        "published": "2017-07-20",
+        **fields,
+    }
+
+
+def test_turning_video_off_unpublishes_the_video_feed_and_its_files(write_catalog, media_server):
+    site = {"media_grace_days": 0}
+    entries = [_talk("one", media_server.url("/media/talk.mp4"))]
+    catalog = write_catalog(entries, {"talks": {**DEFAULT_SERIES, "video": True}}, site)
+    out = catalog.parent / "feeds"
+    assert run_publisher("build", "--allow-private-sources", cwd=catalog.parent).exit_code == 0
+    assert (out / "talks" / "video.xml").is_file()
+    assert (out / "media" / "talks" / "one.mp4").is_file()
+
+    write_catalog(entries, {"talks": {**DEFAULT_SERIES, "video": False}}, site)
+    result = run_publisher("build", "--allow-private-sources", cwd=catalog.parent)
+    assert result.exit_code == 0, result.stderr
+    assert not (out / "talks" / "video.xml").exists()
+    assert "alternateEnclosure" not in (out / "talks" / "podcast.xml").read_text()
+    assert not (out / "media" / "talks" / "one.mp4").exists()
+    assert (out / "media" / "talks" / "one.m4a").is_file()
+    assert run_publisher("check", cwd=catalog.parent).exit_code == 0
+
+
+def test_archive_pages_no_longer_needed_are_removed(write_catalog, media_server):
+    """A stale archive page would keep listing a removed episode, and once its media is
+    swept, `check` (and apps) would find its enclosure missing."""
+    entries = [
+        _talk("old", media_server.url("/media/talk.webm"), published="2017-07-01"),
+        _talk("new", media_server.url("/media/talk.m4a"), published="2017-07-02"),
+    ]
+    catalog = write_catalog(entries, site={"media_grace_days": 0, "feed_page_size": 1})
+    archive = catalog.parent / "feeds" / "talks" / "podcast-archive-1.xml"
+    assert run_publisher("build", "--allow-private-sources", cwd=catalog.parent).exit_code == 0
+    assert archive.is_file()
+
+    write_catalog(entries[1:], site={"media_grace_days": 0, "feed_page_size": 0})
+    result = run_publisher("build", "--allow-private-sources", cwd=catalog.parent)
+    assert result.exit_code == 0, result.stderr
+    assert not archive.exists()
+    assert not (catalog.parent / "feeds" / "media" / "talks" / "old.m4a").exists()
+    assert run_publisher("check", cwd=catalog.parent).exit_code == 0

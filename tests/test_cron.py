@@ -329,3 +329,32 @@ def test_a_full_disk_leaves_the_old_feeds_and_no_temp_file(write_catalog, monkey
     monkeypatch.undo()
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert run_publisher("build", cwd=catalog.parent).exit_code == 0, "the next run completes"
+
+
+def test_a_no_op_rebuild_leaves_the_state_file_byte_for_byte(write_catalog, media_server):
+    """Chapters are made from the summary on every run; recording the same file again
+    must not rewrite its row (a new rowid changes state.db's bytes)."""
+    summary = "A talk.\n00:00 Opening\n00:01 Body\n00:02 End\n"
+    source = media_server.url("/media/talk.m4a")
+    catalog = write_catalog(entries=[talk_entry("one", source, summary=summary)])
+    assert run_publisher("build", PRIVATE, cwd=catalog.parent).exit_code == 0
+    assert (catalog.parent / "feeds/media/talks/one.chapters.json").is_file()
+    state = catalog.parent / ".publisher" / "state.db"
+    before = state.read_bytes()
+    for _ in range(2):
+        assert run_publisher("build", PRIVATE, "--quiet", cwd=catalog.parent).exit_code == 0
+        assert state.read_bytes() == before
+
+
+def test_online_and_offline_no_op_builds_agree_on_what_to_render(write_catalog, media_server):
+    """A talk with transcripts: an offline build restores them from the state, and must
+    see the same render inputs as an online one, or each switch re-renders and writes."""
+    catalog = write_catalog(entries=[talk_entry("one", media_server.url("/page.html"))])
+    assert run_publisher("build", PRIVATE, cwd=catalog.parent).exit_code == 0
+    assert (catalog.parent / "feeds/media/talks/one.vtt").is_file()
+    state = catalog.parent / ".publisher" / "state.db"
+    assert run_publisher("build", PRIVATE, cwd=catalog.parent).exit_code == 0
+    before = state.read_bytes()
+    for mode in ("--offline", PRIVATE, "--offline"):
+        assert run_publisher("build", mode, "--quiet", cwd=catalog.parent).exit_code == 0
+        assert state.read_bytes() == before, mode
