@@ -76,10 +76,10 @@ def seed_cached_media(catalog_path: Path, out: Path) -> None:
     """Record every talk's audio in the state, with a stand-in file of that length."""
     from publisher.catalog import load_catalog
     from publisher.model import MediaFile
-    from publisher.state import State, state_path_for
+    from publisher.state import State, folder_key, state_path_for
 
     catalog = load_catalog(catalog_path)
-    state = State(state_path_for(catalog_path))
+    state = State(state_path_for(catalog_path), folder_key(catalog_path, out))
     rows = []
     for entry in catalog.entries:
         if entry.kind != "video":
@@ -90,9 +90,12 @@ def seed_cached_media(catalog_path: Path, out: Path) -> None:
         rows.append((entry.id, "audio", MediaFile(relative, 64, "audio/mp4", 3600.0)))
     with state.transaction() as db:
         db.executemany(
-            "INSERT OR REPLACE INTO media_files (entry_id, role, path, length, mime_type,"
-            " duration, made_from) VALUES (?, ?, ?, ?, ?, ?, '')",
-            [(eid, role, m.path, m.length, m.mime_type, m.duration) for eid, role, m in rows],
+            "INSERT OR REPLACE INTO media_files (entry_id, role, folder, path, length,"
+            " mime_type, duration, made_from) VALUES (?, ?, ?, ?, ?, ?, ?, '')",
+            [
+                (eid, role, state.folder, m.path, m.length, m.mime_type, m.duration)
+                for eid, role, m in rows
+            ],
         )
     state.close()
 
@@ -129,11 +132,11 @@ def timed_feed_render(catalog_path: Path, out: Path) -> tuple[float, float]:
     from publisher.pages import render_pages
     from publisher.pipeline import BuildOptions, Run
     from publisher.render import assign_guids, publish_channel_art, render_feeds
-    from publisher.state import State, state_path_for
+    from publisher.state import State, folder_key, state_path_for
     from publisher.writer import Writer
 
     catalog = load_catalog(catalog_path)
-    state = State(state_path_for(catalog_path))
+    state = State(state_path_for(catalog_path), folder_key(catalog_path, out))
     run = Run(
         catalog,
         state,

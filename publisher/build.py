@@ -25,7 +25,7 @@ from publisher.lock import RunLock
 from publisher.model import Item
 from publisher.pipeline import BuildOptions, ItemStage, Progress, Run, run_item_stages
 from publisher.render import identity, render
-from publisher.state import State, state_path_for
+from publisher.state import State, folder_key, state_path_for
 from publisher.tag import tag
 from publisher.transcripts import ROLE_SRT, ROLE_VTT, publish_transcripts
 from publisher.unchanged import (
@@ -97,7 +97,7 @@ def build(
     catalog = load_catalog(catalog_path)  # nothing is written unless this passes
     state_path = state_path_for(catalog_path)
     with RunLock(state_path.parent):
-        state = State(state_path)
+        state = State(state_path, folder_key(catalog_path, options.out))
         try:
             options.out.mkdir(parents=True, exist_ok=True)
             remove_stale_temp_files(options.out)

@@ -56,7 +56,8 @@ def remove_unrendered_outputs(run: Run, previous: set[str]) -> list[str]:
 
 
 def orphans_waiting(run: Run) -> bool:
-    return run.state.db.execute("SELECT 1 FROM removed_media LIMIT 1").fetchone() is not None
+    waiting = "SELECT 1 FROM removed_media WHERE folder = ? LIMIT 1"
+    return run.state.db.execute(waiting, (run.state.folder,)).fetchone() is not None
 
 
 def sweep_unreferenced_media(run: Run, now: datetime | None = None) -> list[str]:
@@ -84,16 +85,22 @@ def sweep_unreferenced_media(run: Run, now: datetime | None = None) -> list[str]
 
 def _record_orphans(run: Run, orphans: set[str]) -> dict[str, datetime]:
     db = run.state.db
-    known = dict(db.execute("SELECT path, removed_at FROM removed_media"))
+    folder = run.state.folder
+    known = dict(
+        db.execute("SELECT path, removed_at FROM removed_media WHERE folder = ?", (folder,))
+    )
     stale = [p for p in known if p not in orphans]  # referenced again, or gone
     new = [p for p in sorted(orphans) if p not in known]
     if stale or new:
         at = now_iso()
         with run.state.transaction() as tx:
-            tx.executemany("DELETE FROM removed_media WHERE path = ?", [(p,) for p in stale])
             tx.executemany(
-                "INSERT INTO removed_media (path, removed_at) VALUES (?, ?)",
-                [(p, at) for p in new],
+                "DELETE FROM removed_media WHERE folder = ? AND path = ?",
+                [(folder, p) for p in stale],
+            )
+            tx.executemany(
+                "INSERT INTO removed_media (folder, path, removed_at) VALUES (?, ?, ?)",
+                [(folder, p, at) for p in new],
             )
         known = {p: t for p, t in known.items() if p in orphans} | {p: at for p in new}
     return {p: datetime.fromisoformat(t) for p, t in known.items()}
@@ -102,4 +109,7 @@ def _record_orphans(run: Run, orphans: set[str]) -> dict[str, datetime]:
 def _forget(run: Run, paths: list[str]) -> None:
     if paths:
         with run.state.transaction() as tx:
-            tx.executemany("DELETE FROM removed_media WHERE path = ?", [(p,) for p in paths])
+            tx.executemany(
+                "DELETE FROM removed_media WHERE folder = ? AND path = ?",
+                [(run.state.folder, p) for p in paths],
+            )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from publisher.cli_support import catalog_option, private_option, reports_errors
+from publisher.cli_support import catalog_option, out_option, private_option, reports_errors
 
 
 @click.command("add")
@@ -101,6 +101,7 @@ def validate_command(catalog):
 
 @click.command("status")
 @catalog_option
+@out_option
 @click.option("--series", metavar="ID", help="Only the entries of this series.")
 @click.option(
     "--state",
@@ -111,7 +112,7 @@ def validate_command(catalog):
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of objects instead.")
 @reports_errors
-def status_command(catalog, series, states, as_json):
+def status_command(catalog, out, series, states, as_json):
     """Show every entry's state: published, pending or failed, and why.
 
     One line per entry: its state, its series, the duration, what is still pending (or
@@ -128,7 +129,7 @@ def status_command(catalog, series, states, as_json):
     from publisher.status import as_json as to_json
     from publisher.status import print_status, read_status
 
-    rows = read_status(catalog, series=series, states=tuple(states))
+    rows = read_status(catalog, series=series, states=tuple(states), out=out)
     if as_json:
         click.echo(to_json(rows))
     else:

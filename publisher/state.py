@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sqlite3
 import threading
 import uuid
@@ -74,6 +75,35 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE entries ADD COLUMN identity TEXT NOT NULL DEFAULT ''
     """,
+    # 4: files made, and orphans waiting, per published folder: a preview build into
+    # another folder must not take over the records (and file names) of the real one
+    """
+    CREATE TABLE media_files_4 (
+        entry_id TEXT NOT NULL,
+        role TEXT NOT NULL,
+        folder TEXT NOT NULL,
+        path TEXT NOT NULL,
+        length INTEGER NOT NULL,
+        mime_type TEXT NOT NULL,
+        duration REAL,
+        made_from TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (entry_id, role, folder)
+    );
+    INSERT INTO media_files_4
+        SELECT entry_id, role, 'feeds', path, length, mime_type, duration, made_from
+        FROM media_files;
+    DROP TABLE media_files;
+    ALTER TABLE media_files_4 RENAME TO media_files;
+    CREATE TABLE removed_media_4 (
+        folder TEXT NOT NULL,
+        path TEXT NOT NULL,
+        removed_at TEXT NOT NULL,
+        PRIMARY KEY (folder, path)
+    );
+    INSERT INTO removed_media_4 SELECT 'feeds', path, removed_at FROM removed_media;
+    DROP TABLE removed_media;
+    ALTER TABLE removed_media_4 RENAME TO removed_media
+    """,
 ]
 
 
@@ -94,11 +124,21 @@ def state_path_for(catalog_path: Path) -> Path:
     return catalog_path.resolve().parent / STATE_DIR / "state.db"
 
 
-class State:
-    """A thin, typed layer over the state database."""
+def folder_key(catalog_path: Path, out: Path) -> str:
+    """How the state names a published folder: its path relative to the catalog's."""
+    return os.path.relpath(out.resolve(), catalog_path.resolve().parent)
 
-    def __init__(self, path: Path):
+
+class State:
+    """A thin, typed layer over the state database.
+
+    `folder` names the published folder this run writes (relative to the catalog, so
+    moving the project keeps it): the records of files made belong to one folder.
+    """
+
+    def __init__(self, path: Path, folder: str = "feeds"):
         self.path = path
+        self.folder = folder
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -222,8 +262,8 @@ class State:
         """role -> (file, what it was made from) for one entry."""
         rows = self.db.execute(
             "SELECT role, path, length, mime_type, duration, made_from FROM media_files"
-            " WHERE entry_id = ?",
-            (entry_id,),
+            " WHERE entry_id = ? AND folder = ?",
+            (entry_id, self.folder),
         )
         return {r[0]: (MediaFile(r[1], r[2], r[3], r[4]), r[5]) for r in rows}
 
@@ -231,6 +271,8 @@ class State:
         result: dict[str, dict[str, MediaFile]] = {}
         rows = self.db.execute(
             "SELECT entry_id, role, path, length, mime_type, duration FROM media_files"
+            " WHERE folder = ?",
+            (self.folder,),
         )
         for eid, role, path, length, mime, duration in rows:
             result.setdefault(eid, {})[role] = MediaFile(path, length, mime, duration)
@@ -242,11 +284,12 @@ class State:
         with self.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO media_files"
-                " (entry_id, role, path, length, mime_type, duration, made_from)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " (entry_id, role, folder, path, length, mime_type, duration, made_from)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     entry_id,
                     role,
+                    self.folder,
                     media.path,
                     media.length,
                     media.mime_type,
@@ -257,7 +300,10 @@ class State:
 
     def forget_media_file(self, entry_id: str, role: str) -> None:
         with self.transaction() as db:
-            db.execute("DELETE FROM media_files WHERE entry_id = ? AND role = ?", (entry_id, role))
+            db.execute(
+                "DELETE FROM media_files WHERE entry_id = ? AND role = ? AND folder = ?",
+                (entry_id, role, self.folder),
+            )
 
     # Settings and memories of the last run --------------------------------------
 

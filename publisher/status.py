@@ -19,7 +19,7 @@ from rich.table import Table
 from publisher import urls
 from publisher.catalog import load_catalog
 from publisher.model import Catalog, Entry, ItemState, MediaFile
-from publisher.state import State, state_path_for
+from publisher.state import State, folder_key, state_path_for
 
 STATES: tuple[ItemState, ...] = ("published", "pending", "failed")
 STYLE = {"published": "green", "pending": "yellow", "failed": "red"}
@@ -54,20 +54,24 @@ class Snapshot:
 
 
 def read_status(
-    catalog_path: Path, series: str | None = None, states: tuple[str, ...] = ()
+    catalog_path: Path,
+    series: str | None = None,
+    states: tuple[str, ...] = (),
+    out: Path = Path("feeds"),
 ) -> list[StatusRow]:
-    """The rows of `publisher status` for the catalog at `catalog_path`, filtered."""
+    """The rows of `publisher status` for the catalog at `catalog_path` and the published
+    folder `out`, filtered."""
     catalog = load_catalog(catalog_path)
-    snapshot = read_snapshot(catalog)
+    snapshot = read_snapshot(catalog, out)
     rows = status_rows(catalog, snapshot)
     return filter_rows(rows, series=series, states=states)
 
 
-def read_snapshot(catalog: Catalog) -> Snapshot:
+def read_snapshot(catalog: Catalog, out: Path) -> Snapshot:
     path = state_path_for(catalog.path)
     if not path.is_file():
         return Snapshot({}, {}, {})
-    state = State(path)
+    state = State(path, folder_key(catalog.path, out))
     try:
         durations = {}
         for entry in catalog.entries:

@@ -20,6 +20,10 @@ LAST_RENDER = "last_render"
 PACKAGE = Path(publisher.__file__).parent
 
 
+def last_render_key(run: Run) -> str:
+    return f"{LAST_RENDER}:{run.state.folder}"  # each published folder has its own
+
+
 def render_inputs_digest(run: Run) -> str:
     """A digest of everything rendering reads."""
     digest = hashlib.sha256()
@@ -52,7 +56,7 @@ def _stat(path: Path) -> tuple[int, int] | None:
 
 def nothing_to_render(run: Run, digest: str) -> bool:
     """True when the last render had these inputs and its files are all still as written."""
-    remembered = run.state.meta(LAST_RENDER)
+    remembered = run.state.meta(last_render_key(run))
     if remembered is None:
         return False
     last = json.loads(remembered)
@@ -67,7 +71,7 @@ def nothing_to_render(run: Run, digest: str) -> bool:
 
 def last_outputs(run: Run) -> set[str]:
     """The files the last remembered render wrote or found unchanged."""
-    remembered = run.state.meta(LAST_RENDER)
+    remembered = run.state.meta(last_render_key(run))
     return set(json.loads(remembered)["outputs"]) if remembered else set()
 
 
@@ -80,5 +84,5 @@ def remember_render(run: Run, digest: str) -> None:
         for relative in sorted(set(run.writer.written) | set(run.writer.unchanged))
     }
     value = json.dumps({"digest": digest, "outputs": outputs}, sort_keys=True)
-    if value != run.state.meta(LAST_RENDER):
-        run.state.set_meta(LAST_RENDER, value)
+    if value != run.state.meta(last_render_key(run)):
+        run.state.set_meta(last_render_key(run), value)

@@ -358,3 +358,22 @@ def test_online_and_offline_no_op_builds_agree_on_what_to_render(write_catalog, 
     for mode in ("--offline", PRIVATE, "--offline"):
         assert run_publisher("build", mode, "--quiet", cwd=catalog.parent).exit_code == 0
         assert state.read_bytes() == before, mode
+
+
+def test_a_preview_build_into_another_folder_leaves_the_real_one_alone(write_catalog, media_server):
+    catalog = write_catalog(entries=[talk_entry("one", media_server.url("/media/talk.m4a"))])
+    assert run_publisher("build", PRIVATE, cwd=catalog.parent).exit_code == 0
+    feed = catalog.parent / "feeds" / "talks" / "podcast.xml"
+    published = items_of(feed)
+    preview = run_publisher(
+        "build", PRIVATE, "--out", "preview", "--base-url", "http://192.0.2.7:8000/",
+        cwd=catalog.parent,
+    )  # fmt: skip
+    assert preview.exit_code == 0, preview.stderr
+    assert len(items_of(catalog.parent / "preview" / "talks" / "podcast.xml")) == 1
+    media_server.reset()
+    again = run_publisher("build", PRIVATE, cwd=catalog.parent)
+    assert again.exit_code == 0
+    assert "0 files written" in again.stdout
+    assert items_of(feed) == published
+    assert media_server.requests == []

@@ -97,3 +97,20 @@ def test_signed_caption_urls_are_never_stored(tmp_path):
     assert [c.url for c in state.media_info("talk").captions] == [plain]
     stored = sqlite3.connect(tmp_path / "state.db").execute("SELECT info FROM media_info")
     assert "signature" not in stored.fetchone()[0]
+
+
+def test_files_made_before_folders_were_recorded_belong_to_feeds(tmp_path):
+    old = sqlite3.connect(tmp_path / "state.db")
+    for number, script in enumerate(MIGRATIONS[:3], start=1):
+        old.executescript(script)
+        old.execute(f"PRAGMA user_version = {number}")
+    old.execute(
+        "INSERT INTO media_files (entry_id, role, path, length, mime_type, duration, made_from)"
+        " VALUES ('july-days', 'audio', 'media/s/july-days.m4a', 9, 'audio/mp4', 3.0, 'k')"
+    )
+    old.commit()
+    old.close()
+    state = State(tmp_path / "state.db")  # the default folder, "feeds"
+    assert state.schema_version == len(MIGRATIONS)
+    assert state.media_files("july-days")["audio"][0].path == "media/s/july-days.m4a"
+    assert State(tmp_path / "state.db", folder="preview").media_files("july-days") == {}

@@ -8,11 +8,11 @@ from click.testing import CliRunner
 
 from publisher.cli_editor import status_command
 from publisher.model import MediaFile
-from publisher.state import State, state_path_for
+from publisher.state import State, folder_key, state_path_for
 
 
 def record(catalog):
-    state = State(state_path_for(catalog))
+    state = State(state_path_for(catalog), folder_key(catalog, catalog.parent / "feeds"))
     try:
         audio = MediaFile("media/russian-revolution-1917/july-days.m4a", 1000, "audio/mp4", 3723.4)
         state.save_media_file("july-days", "audio", audio, "source")
@@ -22,7 +22,8 @@ def record(catalog):
 
 
 def status(catalog, *args):
-    return CliRunner().invoke(status_command, ["--catalog", str(catalog), *args])
+    out = str(catalog.parent / "feeds")
+    return CliRunner().invoke(status_command, ["--catalog", str(catalog), "--out", out, *args])
 
 
 def test_json_rows(shipped_catalog):
