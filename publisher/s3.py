@@ -128,6 +128,7 @@ def publish_folder(
     remote = list_remote_objects(client, target)
     report = PublishReport()
     known = Digests(digests if digests is not None else {})
+    known.forget_all_but(local)
     changed = _changed_files(client, target, local, remote, report, notify, known)
     config = TransferConfig(
         multipart_threshold=multipart_threshold, multipart_chunksize=multipart_threshold
@@ -222,6 +223,11 @@ class Digests:
         digest = file_md5(path)
         self.memory[relative] = [info.st_size, info.st_mtime_ns, digest, ""]
         return digest
+
+    def forget_all_but(self, present) -> None:
+        """Drop what is remembered of files no longer in the folder."""
+        for gone in set(self.memory) - set(present):
+            del self.memory[gone]
 
     def matched_etag(self, relative: str) -> str:
         return self.memory[relative][3]

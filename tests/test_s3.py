@@ -357,3 +357,6 @@ def test_an_unchanged_folder_is_not_read_again_when_digests_are_remembered(
     (folder / "index.html").write_text("<p>changed</p>")
     report = publish(folder, bucket, endpoint, digests=digests)
     assert report.uploaded == ["index.html"]
+    (folder / "index.html").unlink()
+    publish(folder, bucket, endpoint, digests=digests)
+    assert "index.html" not in digests, "nothing is remembered of a file that is gone"
