@@ -131,7 +131,12 @@ def test_landing_page_lists_every_series(watched, site):
     page.goto(site + "/", wait_until="load")
     titles = page.locator(".series-list .series h3").all_inner_texts()
     assert titles == ['1917: The "Russian" Revolution', "Nothing yet"]
-    assert page.locator(f"#series-{SERIES} img.cover").evaluate("img => img.naturalWidth") == 300
+    cover = page.locator(f"#series-{SERIES} img.cover")
+    # covers load lazily, possibly after the page's load event: wait for this one
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=cover.element_handle()
+    )
+    assert cover.evaluate("img => img.naturalWidth") == 300
     assert page.locator(".article h3").all_inner_texts() == ["An article <script>x</script>"]
     screenshot(page, "index.png")
     page.locator(f"#series-{SERIES} h3 a").click()
