@@ -125,7 +125,7 @@ class MediaServer:
         self.latency = latency  # seconds added to every response, to mimic a far server
         self.requests: list[str] = []
         self._lock = threading.Lock()
-        self.httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
+        self.httpd = QuietServer(("127.0.0.1", 0), _handler_for(self))
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.base = f"http://127.0.0.1:{self.port}"
@@ -167,7 +167,7 @@ class MediaServer:
 """
 
 
-class _QuietServer(ThreadingHTTPServer):
+class QuietServer(ThreadingHTTPServer):
     def handle_error(self, request, client_address):
         pass  # clients that hang up early (timeouts, cancelled downloads) are expected
 

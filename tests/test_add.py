@@ -11,11 +11,12 @@ import errno
 import json
 import threading
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from media_helpers import QuietServer
 
 from publisher import catalog_append, sources, webmeta
 from publisher.add import same_url_key, slugify, unique_id
@@ -88,7 +89,7 @@ class ArticleHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def pages():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ArticleHandler)
+    server = QuietServer(("127.0.0.1", 0), ArticleHandler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 
 import pytest
 from fixtures_catalog import ARTICLE, run_publisher
+from media_helpers import QuietServer
 
 from publisher.websub import feed_urls_to_ping, ping_hubs
 
@@ -33,7 +34,7 @@ class RecordingHub(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def hub():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), RecordingHub)
+    server = QuietServer(("127.0.0.1", 0), RecordingHub)
     server.pings, server.status = [], 204
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
