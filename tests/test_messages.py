@@ -52,12 +52,11 @@ def test_bad_catalog_lists_every_problem():
 
 
 def test_unreachable_source():
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/talk"
-    with pytest.raises(SourceError) as raised:
-        webmeta.fetch(url, allow_private=True)
+    with socket.socket() as probe:  # bound, never listening: the port refuses, and no
+        probe.bind(("127.0.0.1", 0))  # other test can take it while this one runs
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/talk"
+        with pytest.raises(SourceError) as raised:
+            webmeta.fetch(url, allow_private=True)
     assert describe(raised.value) == (
         f"source {url} could not be read: cannot connect to the server"
         " — check the address and the network; the next run retries"
@@ -66,12 +65,11 @@ def test_unreachable_source():
 
 def test_unreachable_media_source(tmp_path):
     """A direct media URL on a server that is down: short words and advice, not a repr."""
-    with socket.socket() as probe:  # a port nobody listens on
+    with socket.socket() as probe:  # bound, never listening: the port refuses
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/talk.mp4"
-    with pytest.raises(SourceError) as raised:
-        sources.follow_redirects(url, allow_private=True, timeout=5)
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/talk.mp4"
+        with pytest.raises(SourceError) as raised:
+            sources.follow_redirects(url, allow_private=True, timeout=5)
     assert describe(raised.value) == (
         f"source {url} could not be read: cannot connect to the server"
         " — check the address and the network; the next run retries"
