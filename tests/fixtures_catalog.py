@@ -26,6 +26,20 @@ ARTICLE = {
 }
 
 
+def talk_entry(entry_id: str, source: str, **fields) -> dict:
+    """A talk of the default series `talks`, from `source` (a URL or a local path)."""
+    return {
+        "id": entry_id,
+        "kind": "video",
+        "series": "talks",
+        "title": f"Talk {entry_id}",
+        "source": source,
+        "published": "2017-07-20",
+        "authors": ["Alan Woods"],
+        **fields,
+    }
+
+
 @dataclass
 class CliResult:
     exit_code: int

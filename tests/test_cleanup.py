@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from fixtures_catalog import run_publisher
+from fixtures_catalog import run_publisher, talk_entry
 from run_factory import make_run
 from yaml_writer import DEFAULT_SERIES
 
@@ -86,21 +86,9 @@ def test_media_of_an_entry_removed_from_the_catalog_is_swept(write_catalog, medi
     assert run_publisher("check", cwd=catalog.parent).exit_code == 0
 
 
-def _talk(entry_id: str, source: str, **fields) -> dict:
-    return {
-        "id": entry_id,
-        "kind": "video",
-        "series": "talks",
-        "title": f"Talk {entry_id}",
-        "source": source,
-        "published": "2017-07-20",
-        **fields,
-    }
-
-
 def test_turning_video_off_unpublishes_the_video_feed_and_its_files(write_catalog, media_server):
     site = {"media_grace_days": 0}
-    entries = [_talk("one", media_server.url("/media/talk.mp4"))]
+    entries = [talk_entry("one", media_server.url("/media/talk.mp4"))]
     catalog = write_catalog(entries, {"talks": {**DEFAULT_SERIES, "video": True}}, site)
     out = catalog.parent / "feeds"
     assert run_publisher("build", "--allow-private-sources", cwd=catalog.parent).exit_code == 0
@@ -121,8 +109,8 @@ def test_archive_pages_no_longer_needed_are_removed(write_catalog, media_server)
     """A stale archive page would keep listing a removed episode, and once its media is
     swept, `check` (and apps) would find its enclosure missing."""
     entries = [
-        _talk("old", media_server.url("/media/talk.webm"), published="2017-07-01"),
-        _talk("new", media_server.url("/media/talk.m4a"), published="2017-07-02"),
+        talk_entry("old", media_server.url("/media/talk.webm"), published="2017-07-01"),
+        talk_entry("new", media_server.url("/media/talk.m4a"), published="2017-07-02"),
     ]
     catalog = write_catalog(entries, site={"media_grace_days": 0, "feed_page_size": 1})
     archive = catalog.parent / "feeds" / "talks" / "podcast-archive-1.xml"

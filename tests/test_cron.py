@@ -14,24 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
-from fixtures_catalog import run_publisher
+from fixtures_catalog import run_publisher, talk_entry
 from lxml import etree
 from media_helpers import MediaServer
 
 PRIVATE = "--allow-private-sources"
-
-
-def talk_entry(entry_id: str, source: str, **fields) -> dict:
-    return {
-        "id": entry_id,
-        "kind": "video",
-        "series": "talks",
-        "title": f"Talk {entry_id}",
-        "source": source,
-        "published": "2017-07-20",
-        "authors": ["Alan Woods"],
-        **fields,
-    }
 
 
 def folder_hash(folder: Path) -> str:
