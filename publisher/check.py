@@ -70,6 +70,11 @@ class FeedCheck:
 
     def local_file(self, url: str, what: str, item: str = "") -> Path | None:
         """The published file `url` points at; an error if it is missing, None if remote."""
+        found = self._published(url, what, item)
+        return found[0] if found else None
+
+    def _published(self, url: str, what: str, item: str) -> tuple[Path, int] | None:
+        """(path, size) of the published file `url` points at, reporting why there is none."""
         if not self.base_url or not url.startswith(self.base_url):
             self.warning(
                 "files.external", f"{what} {url} is not under this folder; not verified", item
@@ -83,7 +88,7 @@ class FeedCheck:
         if found is None:
             self.error("files.missing", f"{what} {url}: no file {relative} is published", item)
             return None
-        return found[0]
+        return found
 
     def _find(self, relative: str) -> tuple[Path, int] | str | None:
         """(path, size) of a published file, "outside", or None; looked up once per feed,
@@ -101,9 +106,9 @@ class FeedCheck:
         return self._found[relative]
 
     def file_with_length(self, url: str, length: str | None, what: str, item: str = "") -> None:
-        path = self.local_file(url, what, item)
-        if path is not None and length is not None and length.isdigit():
-            size = path.stat().st_size
+        found = self._published(url, what, item)
+        if found is not None and length is not None and length.isdigit():
+            size = found[1]  # measured once per feed by `_find`
             if size != int(length):
                 self.error(
                     "files.length",
