@@ -43,10 +43,10 @@ import json, sys, time
 sys.path.insert(0, {tests!r})
 import pathlib
 import media_helpers
-from publisher.enrich import enrich
-from publisher.extract import extract, publish_media
-from publisher.pipeline import run_item_stages
-from publisher.tag import tag
+from publisher.stages.enrich import enrich
+from publisher.stages.extract import extract, publish_media
+from publisher.build.run import run_item_stages
+from publisher.stages.tag import tag
 started = time.perf_counter()
 entries = [media_helpers.talk(f"talk-{{i}}", url) for i, url in enumerate({urls!r})]
 run = media_helpers.new_run(pathlib.Path({folder!r}), entries, jobs={jobs})

@@ -25,7 +25,7 @@ from pathlib import Path
 import boto3
 import requests
 
-from publisher.s3 import publish_folder
+from publisher.deliver.s3 import publish_folder
 
 BUCKET = "bench"
 DESTINATION = f"s3://{BUCKET}/site"

@@ -74,7 +74,7 @@ def write_catalog(folder: Path, entries: int) -> Path:
 
 def seed_cached_media(catalog_path: Path, out: Path) -> None:
     """Record every talk's audio in the state, with a stand-in file of that length."""
-    from publisher.catalog import load_catalog
+    from publisher.catalog.load import load_catalog
     from publisher.model import MediaFile
     from publisher.state import State, folder_key, state_path_for
 
@@ -106,7 +106,7 @@ def timed_build(catalog_path: Path, out: Path) -> tuple[float, int, float]:
         "import json, resource, sys, time\n"
         "from pathlib import Path\n"
         "from publisher.build import build\n"
-        "from publisher.pipeline import BuildOptions\n"
+        "from publisher.build.run import BuildOptions\n"
         "t = time.perf_counter()\n"
         "report = build(Path(sys.argv[1]), BuildOptions(out=Path(sys.argv[2]), offline=True))\n"
         "elapsed = time.perf_counter() - t\n"
@@ -125,15 +125,15 @@ def timed_build(catalog_path: Path, out: Path) -> tuple[float, int, float]:
 
 def timed_feed_render(catalog_path: Path, out: Path) -> tuple[float, float]:
     """(seconds for every feed, seconds for every feed and page), on the built run."""
-    from publisher import sanitize
     from publisher.build import restore_published_media
-    from publisher.catalog import load_catalog
+    from publisher.build.run import BuildOptions, Run
+    from publisher.catalog.load import load_catalog
+    from publisher.formats import sanitize
     from publisher.model import Item
-    from publisher.pages import render_pages
-    from publisher.pipeline import BuildOptions, Run
+    from publisher.output.writer import Writer
     from publisher.render import assign_guids, publish_channel_art, render_feeds
+    from publisher.render.pages import render_pages
     from publisher.state import State, folder_key, state_path_for
-    from publisher.writer import Writer
 
     catalog = load_catalog(catalog_path)
     state = State(state_path_for(catalog_path), folder_key(catalog_path, out))
@@ -158,7 +158,7 @@ def timed_feed_render(catalog_path: Path, out: Path) -> tuple[float, float]:
 
 
 def timed_load(catalog_path: Path) -> float:
-    from publisher.catalog import load_catalog
+    from publisher.catalog.load import load_catalog
 
     start = time.perf_counter()
     load_catalog(catalog_path)

@@ -79,7 +79,7 @@ def catalog(error: CatalogError) -> str:
 
 
 def lock_held(error: LockHeld) -> str:
-    text = _first_line(error)  # publisher.lock names the holder's pid and the folder
+    text = _first_line(error)  # publisher.output.lock names the holder's pid and the folder
     return f"{text}{DASH}wait for it to finish; the next scheduled run goes ahead"
 
 

@@ -1,7 +1,7 @@
 """The records that flow through the pipeline.
 
 The catalog is loaded into `Catalog` (site, series, entries), which the rest of the code
-trusts: validation happens once, in `publisher.catalog`. Each entry then travels through
+trusts: validation happens once, in `publisher.catalog.load`. Each entry then travels through
 the stages as an `Item`, which the stages fill in: enrichment adds `MediaInfo`, extraction
 and tagging add `MediaFile`s, rendering reads it all.
 """

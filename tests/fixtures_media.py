@@ -24,7 +24,7 @@ import imageio_ffmpeg
 import pytest
 from media_helpers import MediaServer, make_media, new_run, series_talks, talk
 
-from publisher.pipeline import Run
+from publisher.build.run import Run
 
 __all__ = ["MediaServer", "make_media", "new_run", "series_talks", "talk"]
 

@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from publisher.build.run import BuildOptions, Run
 from publisher.model import AudioSettings, Catalog, Entry, Owner, Series, Site
-from publisher.pipeline import BuildOptions, Run
+from publisher.output.writer import Writer
 from publisher.state import State
-from publisher.writer import Writer
 
 SECONDS = 3
 TONE = f"sine=frequency=440:sample_rate=44100:duration={SECONDS}"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from publisher.chapters import to_json
+from publisher.build.run import BuildOptions, Run
 from publisher.model import (
     Catalog,
     Chapter,
@@ -21,10 +21,10 @@ from publisher.model import (
     Series,
     Site,
 )
-from publisher.pipeline import BuildOptions, Run
+from publisher.output.writer import Writer
+from publisher.stages.chapters import to_json
+from publisher.stages.transcripts import Cue, to_srt, to_vtt
 from publisher.state import State
-from publisher.transcripts import Cue, to_srt, to_vtt
-from publisher.writer import Writer
 
 BASE_URL = "https://feeds.example.org/"
 SUMMARY = (

@@ -18,12 +18,14 @@ import pytest
 from click.testing import CliRunner
 from media_helpers import QuietServer
 
-from publisher import catalog_append, sources, webmeta
-from publisher.add import same_url_key, slugify, unique_id
-from publisher.catalog import load_catalog
-from publisher.catalog_append import fold_positions, splice
-from publisher.cli_editor import add_command
+from publisher import sources
+from publisher.catalog import append
+from publisher.catalog.append import fold_positions, splice
+from publisher.catalog.load import load_catalog
+from publisher.cli.editor import add_command
+from publisher.editor.add import same_url_key, slugify, unique_id
 from publisher.errors import SourceError, SourceRefused
+from publisher.formats import pagemeta
 
 SERIES = "russian-revolution-1917"
 
@@ -337,7 +339,7 @@ def test_disk_full_leaves_the_catalog_and_no_temp_file(shipped_catalog, pages, m
             full.write(data)
             full.flush()
 
-    monkeypatch.setattr(catalog_append, "write_candidate", write_to_a_full_disk)
+    monkeypatch.setattr(append, "write_candidate", write_to_a_full_disk)
     before = shipped_catalog.read_bytes()
     result = run_add(shipped_catalog, pages + "/og.html", "--kind", "article",
                      "--allow-private-sources")  # fmt: skip
@@ -359,7 +361,7 @@ def test_no_write_permission_names_the_catalog(shipped_catalog, pages, monkeypat
     def refuse(temp: Path, data: bytes) -> None:
         raise PermissionError(errno.EACCES, "Permission denied", str(temp))
 
-    monkeypatch.setattr(catalog_append, "write_candidate", refuse)  # root ignores chmod
+    monkeypatch.setattr(append, "write_candidate", refuse)  # root ignores chmod
     before = shipped_catalog.read_bytes()
     result = run_add(shipped_catalog, pages + "/og.html", "--kind", "article",
                      "--allow-private-sources")  # fmt: skip
@@ -374,9 +376,9 @@ def test_no_write_permission_names_the_catalog(shipped_catalog, pages, monkeypat
 
 
 def test_page_size_is_capped(pages, monkeypatch):
-    monkeypatch.setattr(webmeta, "MAX_BYTES", 1000)
+    monkeypatch.setattr(pagemeta, "MAX_BYTES", 1000)
     with pytest.raises(SourceError, match="is larger than 0 MB"):
-        webmeta.read_page_meta(pages + "/big.html", allow_private=True)
+        pagemeta.read_page_meta(pages + "/big.html", allow_private=True)
 
 
 def test_every_redirect_hop_is_checked(pages, monkeypatch):
@@ -390,7 +392,7 @@ def test_every_redirect_hop_is_checked(pages, monkeypatch):
 
     monkeypatch.setattr(sources, "check_url", check)
     with pytest.raises(SourceRefused) as refused:
-        webmeta.fetch(pages + "/to-metadata", allow_private=False)
+        pagemeta.fetch(pages + "/to-metadata", allow_private=False)
     assert str(refused.value) == (
         "source http://169.254.169.254/latest/ refused: 169.254.169.254 is a link-local address"
         " (169.254.169.254); use --allow-private-sources to read from intranets"

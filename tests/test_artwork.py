@@ -11,17 +11,17 @@ import pytest
 from PIL import Image
 from run_factory import make_catalog, save_image, talk
 
-from publisher.artwork import (
+from publisher.build.run import BuildOptions, Run
+from publisher.model import Item
+from publisher.output.writer import Writer
+from publisher.stages.episode_art import (
     artwork_problems,
     catalog_image_problems,
     conform,
     publish_channel_art,
     publish_episode_art,
 )
-from publisher.model import Item
-from publisher.pipeline import BuildOptions, Run
 from publisher.state import State
-from publisher.writer import Writer
 
 
 def encoded(size, fmt="JPEG", mode="RGB", colour="red") -> bytes:
@@ -69,7 +69,7 @@ def test_too_large_transparent_or_webp_art_is_fixed(size, fmt, mode, side):
 
 
 def test_not_an_image_is_an_error():
-    from publisher.artwork import ImageError
+    from publisher.stages.episode_art import ImageError
 
     with pytest.raises(ImageError):
         conform(b"<html>not found</html>")

@@ -17,9 +17,9 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 from test_pages import make_audio, make_site
 
+from publisher.deliver.serve import make_server_for
 from publisher.model import MediaFile
-from publisher.pages import render_pages
-from publisher.serve import make_server_for
+from publisher.render.pages import render_pages
 
 pytestmark = pytest.mark.browser
 

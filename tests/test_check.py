@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from publisher.chapters import to_json
 from publisher.check import Finding, check_feed, check_folder
 from publisher.model import Chapter
-from publisher.transcripts import Cue, to_vtt
+from publisher.stages.chapters import to_json
+from publisher.stages.transcripts import Cue, to_vtt
 
 DATA = Path(__file__).parent / "data" / "check"
 CASES = sorted(p for p in DATA.iterdir() if p.suffix in (".xml", ".atom"))

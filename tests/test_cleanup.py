@@ -8,9 +8,9 @@ from fixtures_catalog import run_publisher, talk_entry
 from run_factory import make_run
 from yaml_writer import DEFAULT_SERIES
 
-from publisher import workfiles
-from publisher.cleanup import sweep_unreferenced_media
+from publisher.build.sweep import sweep_unreferenced_media
 from publisher.render import render
+from publisher.stages import workfiles
 
 
 def test_orphaned_media_is_kept_for_the_grace_period_then_removed(tmp_path):

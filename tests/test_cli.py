@@ -54,7 +54,8 @@ def test_exit_75_while_another_run_holds_the_lock(write_catalog):
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from publisher.lock import RunLock\n"
+            "import sys, time; from pathlib import Path\n"
+            "from publisher.output.lock import RunLock\n"
             "with RunLock(Path(sys.argv[1])):\n"
             "    print('held', flush=True); time.sleep(30)",
             str(catalog.parent / ".publisher"),

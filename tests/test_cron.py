@@ -294,7 +294,7 @@ def test_a_full_disk_leaves_the_old_feeds_and_no_temp_file(write_catalog, monkey
     from fixtures_catalog import ARTICLE
 
     from publisher.build import build
-    from publisher.pipeline import BuildOptions
+    from publisher.build.run import BuildOptions
 
     catalog = write_catalog(entries=[ARTICLE])
     out = catalog.parent / "feeds"

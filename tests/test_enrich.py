@@ -7,10 +7,10 @@ import dataclasses
 import pytest
 from media_helpers import talk
 
-from publisher import ytdlp
-from publisher.enrich import enrich, refuse_unpublishable
 from publisher.errors import SourceError, SourceRefused
 from publisher.model import Limits, MediaInfo
+from publisher.stages.enrich import enrich, refuse_unpublishable
+from publisher.tools import ytdlp
 
 
 def test_page_metadata_and_captions(make_run, media_server):

@@ -11,11 +11,12 @@ import textwrap
 import pytest
 from media_helpers import talk
 
-from publisher import ffmpeg, tag
-from publisher.enrich import enrich
-from publisher.extract import extract, publish_media
-from publisher.pipeline import run_item_stages
-from publisher.tag import tag as tag_stage
+from publisher.build.run import run_item_stages
+from publisher.stages import tag
+from publisher.stages.enrich import enrich
+from publisher.stages.extract import extract, publish_media
+from publisher.stages.tag import tag as tag_stage
+from publisher.tools import ffmpeg
 
 STAGES = [enrich, extract, tag_stage, publish_media]
 
@@ -185,7 +186,7 @@ KILLED_BUILD = textwrap.dedent(
     """
     import sys, time
     sys.path.insert(0, {tests!r})
-    from publisher import ffmpeg
+    from publisher.tools import ffmpeg
     original = ffmpeg.run
 
     def slow_run(exe, arguments, what, *args, **kwargs):
@@ -244,7 +245,7 @@ def test_progress_reports_steps(make_run, media_server):
 def test_an_interrupted_run_stops_measuring_loudness(make_run, media_files):
     """Measuring decodes the whole talk: like the other ffmpeg steps, it gives up on SIGTERM."""
     from publisher.errors import Interrupted
-    from publisher.extract import Maker
+    from publisher.stages.extract import Maker
 
     run = make_run([talk("quiet", str(media_files["quiet.m4a"]))], loudness=-16)
     maker = Maker(run, run.items[0], client=None)

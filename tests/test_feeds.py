@@ -17,7 +17,7 @@ import pytest
 from fixtures_catalog import run_publisher
 from lxml import etree
 
-from publisher.feedext.podcastindex import PODCAST_NS
+from publisher.check.findings import PODCAST_NS
 
 GOLDEN = Path(__file__).parent / "golden"
 NS = {

@@ -12,11 +12,12 @@ import pytest
 from lxml import etree
 from run_factory import BASE_URL, make_run
 
-from publisher.artwork import publish_channel_art
 from publisher.build import report_of
 from publisher.check import check_feed
-from publisher.feedext.podcastindex import PODCAST_NS, podcast_guid
+from publisher.check.findings import PODCAST_NS
+from publisher.guids import podcast_guid
 from publisher.render import assign_guids, publish_feed, render_feeds
+from publisher.stages.episode_art import publish_channel_art
 
 NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 from yt_dlp.utils import DownloadError
 
-from publisher import ffmpeg, sources, webmeta
+from publisher import sources
 from publisher.errors import (
     CatalogError,
     ConfigurationError,
@@ -27,9 +27,11 @@ from publisher.errors import (
     SourceError,
     ToolError,
 )
-from publisher.lock import RunLock
+from publisher.formats import pagemeta
 from publisher.messages import describe, exit_code
-from publisher.ytdlp import describe_error
+from publisher.output.lock import RunLock
+from publisher.tools import ffmpeg
+from publisher.tools.ytdlp import describe_error
 
 CATALOG = "media_catalog.yaml"
 
@@ -56,7 +58,7 @@ def test_unreachable_source():
         probe.bind(("127.0.0.1", 0))  # other test can take it while this one runs
         url = f"http://127.0.0.1:{probe.getsockname()[1]}/talk"
         with pytest.raises(SourceError) as raised:
-            webmeta.fetch(url, allow_private=True)
+            pagemeta.fetch(url, allow_private=True)
     assert describe(raised.value) == (
         f"source {url} could not be read: cannot connect to the server"
         " — check the address and the network; the next run retries"
@@ -87,14 +89,14 @@ def test_a_tool_saying_retries_still_gets_advice():
 def test_stalling_source(media_server):
     url = media_server.url("/stall")
     with pytest.raises(SourceError) as raised:
-        webmeta.fetch(url, allow_private=True, timeout=0.5)
+        pagemeta.fetch(url, allow_private=True, timeout=0.5)
     assert describe(raised.value) == f"source {url} timed out after 0.5 s; the next run retries"
 
 
 def test_rate_limited_source(media_server):
     url = media_server.url("/429")
     with pytest.raises(SourceError) as raised:
-        webmeta.fetch(url, allow_private=True)
+        pagemeta.fetch(url, allow_private=True)
     assert describe(raised.value) == (
         f"source {url}: HTTP 429 Too Many Requests; the site is rate-limiting, the next run retries"
     )
@@ -115,7 +117,7 @@ def test_removed_video():
 def test_private_source_without_the_flag(media_server):
     url = media_server.url("/page.html")
     with pytest.raises(SourceError) as raised:
-        webmeta.fetch(url, allow_private=False)
+        pagemeta.fetch(url, allow_private=False)
     assert describe(raised.value) == (
         f"source {url} refused: 127.0.0.1 is a loopback address (127.0.0.1);"
         " use --allow-private-sources to read from intranets"

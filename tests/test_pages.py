@@ -14,7 +14,7 @@ from pathlib import Path
 import imageio_ffmpeg
 import pytest
 
-from publisher import urls
+from publisher.build.run import BuildOptions, Run
 from publisher.model import (
     Catalog,
     Chapter,
@@ -25,10 +25,10 @@ from publisher.model import (
     Series,
     Site,
 )
-from publisher.pages import format_duration, read_vtt, render_pages, subscribe_links
-from publisher.pipeline import BuildOptions, Run
+from publisher.output import urls
+from publisher.output.writer import Writer
+from publisher.render.pages import format_duration, read_vtt, render_pages, subscribe_links
 from publisher.state import State
-from publisher.writer import Writer
 
 BASE_URL = "https://feeds.example.org/"
 HOSTILE_SUMMARY = (

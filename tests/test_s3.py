@@ -18,9 +18,9 @@ import pytest
 import requests
 from fixtures_catalog import ARTICLE, run_publisher
 
-from publisher.contenttypes import IMMUTABLE_CACHE, SHORT_CACHE
+from publisher.deliver.s3 import parse_destination, publish_folder
 from publisher.errors import ConfigurationError, ToolError
-from publisher.s3 import parse_destination, publish_folder
+from publisher.output.contenttypes import IMMUTABLE_CACHE, SHORT_CACHE
 
 THRESHOLD = 1024 * 1024  # small, so the test's "large" media goes multipart
 BASE = "https://feeds.example.org/pod/"
@@ -350,7 +350,7 @@ def test_an_unchanged_folder_is_not_read_again_when_digests_are_remembered(
     publish(folder, bucket, endpoint, digests=digests)  # learns the multipart ETags
     reads = []
     with monkeypatch.context() as patch:
-        patch.setattr("publisher.s3.file_md5", lambda path: reads.append(path) or "")
+        patch.setattr("publisher.deliver.s3.file_md5", lambda path: reads.append(path) or "")
         with recorded_writes(endpoint, bucket, ("PUT", "POST", "DELETE", "HEAD")) as made:
             report = publish(folder, bucket, endpoint, digests=digests)
     assert report.uploaded == [] and reads == [] and made == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from publisher.sanitize import clean_html, looks_like_html, plain_text, truncate_utf8
+from publisher.formats.sanitize import clean_html, looks_like_html, plain_text, truncate_utf8
 
 # Each of these must come out with nothing that runs: no script, no handler, no js: URL.
 ATTACKS = [

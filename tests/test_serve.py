@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from publisher.deliver.serve import built_for, feed_urls, make_server_for, serve, server_origin
 from publisher.errors import ConfigurationError
-from publisher.serve import built_for, feed_urls, make_server_for, serve, server_origin
 
 AUDIO = bytes(range(256)) * 8  # 2048 bytes, every byte distinguishable by position
 SIZE = len(AUDIO)
@@ -241,7 +241,7 @@ class NoLoop:
 
 @pytest.fixture
 def no_loop(monkeypatch):
-    import publisher.serve as module
+    import publisher.deliver.serve as module
 
     monkeypatch.setattr(module, "make_server_for", lambda *args: NoLoop())
 

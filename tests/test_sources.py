@@ -100,7 +100,8 @@ def test_a_redirect_that_yt_dlp_follows_is_checked_before_the_hop(monkeypatch):
     import http.server
     import threading
 
-    from publisher import sources, ytdlp
+    from publisher import sources
+    from publisher.tools import ytdlp
 
     asked = []
 

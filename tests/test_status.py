@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from publisher.cli_editor import status_command
+from publisher.cli.editor import status_command
 from publisher.model import MediaFile
 from publisher.state import State, folder_key, state_path_for
 

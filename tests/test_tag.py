@@ -6,9 +6,8 @@ import shutil
 
 import pytest
 
-from publisher import ffmpeg, mp4chapters
 from publisher.model import Chapter
-from publisher.tag import (
+from publisher.stages.tag import (
     EpisodeTags,
     audio_facts,
     media_duration,
@@ -16,6 +15,7 @@ from publisher.tag import (
     tag_text,
     write_tags,
 )
+from publisher.tools import ffmpeg, mp4chapters
 
 TAGS = EpisodeTags(
     title="July Days — “Counter-revolution” & <reaction> 🚩 שלום",

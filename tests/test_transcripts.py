@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from publisher.model import Caption, Entry, Item, MediaInfo
-from publisher.transcripts import (
+from publisher.stages.transcripts import (
     Cue,
     choose_caption,
     clean_cues,

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from publisher.catalog import load_catalog
-from publisher.cli_editor import validate_command
+from publisher.catalog.load import load_catalog
+from publisher.cli.editor import validate_command
 from publisher.errors import CatalogError
 from publisher.messages import problem_line
 

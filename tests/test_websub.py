@@ -12,7 +12,7 @@ import pytest
 from fixtures_catalog import ARTICLE, run_publisher
 from media_helpers import QuietServer
 
-from publisher.websub import feed_urls_to_ping, ping_hubs
+from publisher.deliver.websub import feed_urls_to_ping, ping_hubs
 
 FEEDS = ["https://feeds.example.org/talks/podcast.xml", "https://feeds.example.org/articles.atom"]
 
@@ -67,7 +67,7 @@ def test_each_feed_is_announced_to_the_hub(hub):
 
 def test_dead_hub_is_a_logged_problem_and_the_next_hub_still_hears(hub, caplog):
     dead = dead_url()
-    with caplog.at_level(logging.WARNING, logger="publisher.websub"):
+    with caplog.at_level(logging.WARNING, logger="publisher.deliver.websub"):
         problems = ping_hubs((dead, hub_url(hub)), FEEDS, timeout=5)
 
     assert len(problems) == 1 and dead in problems[0] and "unreachable" in problems[0]

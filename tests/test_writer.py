@@ -7,7 +7,7 @@ import os
 import pytest
 
 from publisher.errors import OutputError
-from publisher.writer import TEMP_PREFIX, Writer, remove_stale_temp_files
+from publisher.output.writer import TEMP_PREFIX, Writer, remove_stale_temp_files
 
 
 def test_writes_atomically_and_leaves_no_temp_file(tmp_path):

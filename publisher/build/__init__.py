@@ -1,0 +1,184 @@
+"""`publisher build`: load the catalog, run the stages, render and write.
+
+The stage lists live here, in one place: an online build enriches and extracts; an
+offline build runs no per-entry stage at all and publishes what the state already has.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from publisher.build.render_memo import (
+    last_outputs,
+    nothing_to_render,
+    remember_render,
+    render_inputs_digest,
+)
+from publisher.build.run import BuildOptions, ItemStage, Progress, Run, run_item_stages
+from publisher.build.sweep import (
+    orphans_waiting,
+    remove_unrendered_outputs,
+    sweep_unreferenced_media,
+)
+from publisher.catalog.load import load_catalog
+from publisher.deliver.websub import feed_urls_to_ping, ping_hubs
+from publisher.model import Item
+from publisher.output.lock import RunLock
+from publisher.output.writer import Writer, is_published, remove_stale_temp_files
+from publisher.render import identity, render
+from publisher.stages import workfiles
+from publisher.stages.chapters import publish_chapters, published_chapters
+from publisher.stages.enrich import enrich
+from publisher.stages.episode_art import publish_episode_art
+from publisher.stages.extract import extract, publish_media
+from publisher.stages.tag import tag
+from publisher.stages.transcripts import ROLE_SRT, ROLE_VTT, publish_transcripts
+from publisher.state import State, folder_key, state_path_for
+
+log = logging.getLogger(__name__)
+
+# A talk's way to an episode. Chapters and episode art come before tagging, which writes
+# both into the audio file; transcripts come last, as a failure there costs no episode.
+ONLINE_STAGES: list[ItemStage] = [
+    enrich,
+    publish_chapters,
+    publish_episode_art,
+    extract,
+    tag,
+    publish_media,
+    publish_transcripts,
+]
+# Offline, nothing is fetched or made: items keep what was last published.
+OFFLINE_STAGES: list[ItemStage] = []
+
+
+@dataclass
+class BuildReport:
+    published: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    written: list[str] = field(default_factory=list)
+    refused_feeds: dict[str, list[str]] = field(default_factory=dict)  # failed `check`
+
+    @property
+    def exit_code(self) -> int:
+        return 3 if self.pending or self.failed or self.refused_feeds else 0
+
+    def summary(self) -> str:
+        """One line, all a cron job prints when nothing went wrong."""
+        parts = [
+            f"{len(self.published)} published",
+            f"{len(self.pending)} pending",
+            f"{len(self.failed)} failed",
+            f"{len(self.written)} files written",
+        ]
+        if self.refused_feeds:
+            parts.append(f"{len(self.refused_feeds)} feeds refused by check")
+        line = "build: " + ", ".join(parts)
+        if self.pending:
+            line += f"; pending: {_listed(self.pending)}"
+        if self.failed:
+            kept = set(self.published)
+            failed = [f"{i} (last episode kept)" if i in kept else i for i in self.failed]
+            line += f"; failed: {_listed(failed)}"
+        return line
+
+
+def _listed(ids: list[str], most: int = 10) -> str:
+    shown = ", ".join(ids[:most])
+    return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
+
+
+def build(
+    catalog_path: Path, options: BuildOptions, progress: Progress | None = None
+) -> BuildReport:
+    catalog = load_catalog(catalog_path)  # nothing is written unless this passes
+    state_path = state_path_for(catalog_path)
+    with RunLock(state_path.parent):
+        state = State(state_path, folder_key(catalog_path, options.out))
+        try:
+            options.out.mkdir(parents=True, exist_ok=True)
+            remove_stale_temp_files(options.out)
+            run = Run(
+                catalog=catalog,
+                state=state,
+                options=options,
+                writer=Writer(options.out),
+                items=[Item(entry) for entry in catalog.entries],
+                progress=progress or Progress(),
+            )
+            for old, new in state.follow_renames({e.id: identity(e) for e in catalog.entries}):
+                log.info("%s was %s: it keeps its GUID and its media", new, old)
+            restore_published_media(run)
+            workfiles.forget_removed_entries(run)
+            run_item_stages(run, OFFLINE_STAGES if options.offline else ONLINE_STAGES)
+            render_unless_unchanged(run)
+            if not options.offline:
+                announce_changed_feeds(run)
+            return report_of(run)
+        finally:
+            state.close()
+
+
+def render_unless_unchanged(run: Run) -> None:
+    """Render and sweep, unless the inputs and outputs are exactly as the last render left
+    them; then only orphans already waiting out their grace period are looked at."""
+    digest = render_inputs_digest(run)
+    if nothing_to_render(run, digest):
+        if orphans_waiting(run):
+            sweep_unreferenced_media(run)
+        return
+    previous = last_outputs(run)
+    render(run)
+    remove_unrendered_outputs(run, previous)
+    sweep_unreferenced_media(run)
+    # Rendering gives new episodes their GUIDs, an input of the digest: take it again, or
+    # the next run would find the inputs changed and render (and write the state) again.
+    remember_render(run, render_inputs_digest(run))
+
+
+def restore_published_media(run: Run) -> None:
+    """Start every item from what was last published, so a failure now never drops it.
+    Only files still in the folder with their recorded length are restored: a feed must
+    never point at a missing file."""
+    published = run.state.all_media_files()
+    for item in run.items:
+        files = {
+            role: media
+            for role, media in published.get(item.id, {}).items()
+            if is_published(run.out, media)
+        }
+        if "audio" not in files:
+            continue
+        series = run.series_of(item)
+        item.audio = files["audio"]
+        # a series whose video was turned off no longer offers it, in feeds or pages
+        item.video = files.get("video") if series and series.video else None
+        item.image = files.get("image")
+        item.chapters_file = files.get("chapters")
+        item.chapters = published_chapters(run.out, item.chapters_file)
+        # in the order the transcripts stage gives, or the render digest would differ
+        item.transcripts = [files[role] for role in (ROLE_VTT, ROLE_SRT) if role in files]
+        item.info = run.state.media_info(item.id)
+
+
+def announce_changed_feeds(run: Run) -> None:
+    """WebSub: tell the catalog's hubs which feeds changed; never fatal."""
+    changed = feed_urls_to_ping(run.base_url, run.writer.written)
+    ping_hubs(run.catalog.site.hubs, changed)  # logs its own problems; never fatal
+
+
+def report_of(run: Run) -> BuildReport:
+    """Published: has its episode (maybe from an earlier run). Failed: this run's attempt
+    failed, whether or not an older episode stays published. Pending: neither."""
+    report = BuildReport(written=list(run.writer.written), refused_feeds=dict(run.refused_feeds))
+    for item in run.items:
+        if item.entry.kind == "article" or item.audio is not None:
+            report.published.append(item.id)
+        if item.error:
+            report.failed[item.id] = item.error
+        elif item.entry.kind == "video" and item.audio is None:
+            report.pending.append(item.id)
+    return report

@@ -1,0 +1,88 @@
+"""Knowing when there is nothing to render.
+
+Rendering is deterministic: the same catalog, media, GUIDs, images, base URL and program
+give the same bytes. So a build remembers a digest of those inputs and the size and
+mtime of every file it rendered; when the next build finds the same digest and every
+file as it left it, rendering would change nothing, and is skipped. This is what makes a
+cron build with nothing new cost little more than reading the catalog.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import publisher
+from publisher.build.run import Run
+
+LAST_RENDER = "last_render"
+PACKAGE = Path(publisher.__file__).parent
+
+
+def last_render_key(run: Run) -> str:
+    return f"{LAST_RENDER}:{run.state.folder}"  # each published folder has its own
+
+
+def render_inputs_digest(run: Run) -> str:
+    """A digest of everything rendering reads."""
+    digest = hashlib.sha256()
+    digest.update(run.catalog.path.read_bytes())
+    digest.update(run.base_url.encode())
+    for item in run.items:
+        media = [item.audio, item.video, item.image, item.chapters_file, *item.transcripts]
+        digest.update(repr((item.id, media, item.info)).encode())
+    digest.update(repr(sorted(run.state.publications().items())).encode())
+    for image in _local_images(run):
+        digest.update(repr(_stat(image)).encode())
+    for source in sorted(PACKAGE.rglob("*")):  # the program itself: code and templates
+        if source.suffix in (".py", ".html", ".css", ".js"):
+            digest.update(repr((source.name, _stat(source))).encode())
+    return digest.hexdigest()
+
+
+def _local_images(run: Run) -> list[Path]:
+    images = [run.catalog.site.image] + [s.image for s in run.catalog.series.values() if s.image]
+    return [run.catalog.root / image for image in images if "://" not in image]
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns
+
+
+def nothing_to_render(run: Run, digest: str) -> bool:
+    """True when the last render had these inputs and its files are all still as written."""
+    remembered = run.state.meta(last_render_key(run))
+    if remembered is None:
+        return False
+    last = json.loads(remembered)
+    if last["digest"] != digest:
+        return False
+    outputs: dict[str, list[int]] = last["outputs"]
+    if any(list(_stat(run.out / relative) or ()) != seen for relative, seen in outputs.items()):
+        return False
+    run.writer.unchanged.extend(outputs)
+    return True
+
+
+def last_outputs(run: Run) -> set[str]:
+    """The files the last remembered render wrote or found unchanged."""
+    remembered = run.state.meta(last_render_key(run))
+    return set(json.loads(remembered)["outputs"]) if remembered else set()
+
+
+def remember_render(run: Run, digest: str) -> None:
+    """Record this render's inputs and outputs, unless it refused a feed (retry next time)."""
+    if run.refused_feeds:
+        return
+    outputs = {
+        relative: list(_stat(run.out / relative) or ())
+        for relative in sorted(set(run.writer.written) | set(run.writer.unchanged))
+    }
+    value = json.dumps({"digest": digest, "outputs": outputs}, sort_keys=True)
+    if value != run.state.meta(last_render_key(run)):
+        run.state.set_meta(last_render_key(run), value)

@@ -1,0 +1,143 @@
+"""The pipeline: the stages of a build, listed in one place.
+
+    load ─▶ enrich ─▶ extract ─▶ tag ─▶ render ─▶ publish
+
+Per-entry stages take the run and one `Item` and fill it in; a stage that raises a
+`PublisherError` fails that item only (logged, recorded in state, counted), and the run
+goes on. `--offline` is a different list of stages, not a flag threaded through them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from publisher.errors import PublisherError
+from publisher.messages import describe
+from publisher.model import Catalog, Item
+from publisher.output.writer import Writer
+from publisher.state import State
+from publisher.testhooks import pause_point
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    out: Path
+    offline: bool = False
+    refresh: bool = False
+    jobs: int = 2
+    allow_private_sources: bool = False
+    base_url: str | None = None  # overrides the catalog's for one build
+    ffmpeg: str | None = None  # a system ffmpeg to use instead of imageio-ffmpeg's
+
+
+class Progress:
+    """Where stages report what they are doing; the CLI supplies a terminal or log version."""
+
+    def start(self, item: Item, what: str) -> None:
+        log.debug("%s: %s", item.id, what)
+
+    def advance(self, item: Item, fraction: float) -> None:
+        """`fraction` of the current step is done (0.0–1.0), e.g. a download's percentage."""
+
+    def done(self, item: Item) -> None:
+        pass
+
+
+@dataclass
+class Run:
+    """Everything a stage may use: the validated catalog, state, options, the writer."""
+
+    catalog: Catalog
+    state: State
+    options: BuildOptions
+    writer: Writer
+    items: list[Item]
+    progress: Progress = field(default_factory=Progress)
+    # Published cover art, relative to the folder: "site" and each series id.
+    artwork: dict[str, str] = field(default_factory=dict)
+    # Feeds that failed `check` and were not published (the old one stays): path -> errors.
+    refused_feeds: dict[str, list[str]] = field(default_factory=dict)
+    # Set when the run is interrupted (Ctrl-C, SIGTERM): long steps check it and stop.
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def base_url(self) -> str:
+        url = self.options.base_url or self.catalog.site.base_url
+        return url if url.endswith("/") else url + "/"
+
+    @property
+    def out(self) -> Path:
+        return self.options.out
+
+    @property
+    def work_dir(self) -> Path:
+        """Scratch space for downloads in progress: next to the state, never published."""
+        path = self.state.path.parent / "work"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @cached_property
+    def talks_by_series(self) -> dict[str, list[Item]]:
+        """The talks of each series, in catalog order (the item list never changes)."""
+        grouped: dict[str, list[Item]] = {}
+        for item in self.items:
+            if item.entry.kind == "video" and item.entry.series:
+                grouped.setdefault(item.entry.series, []).append(item)
+        return grouped
+
+    @property
+    def catalog_articles(self) -> list[Item]:
+        return [item for item in self.items if item.entry.kind == "article"]
+
+    def series_of(self, item: Item):
+        return self.catalog.series[item.entry.series] if item.entry.series else None
+
+
+ItemStage = Callable[[Run, Item], None]
+
+
+def run_item_stages(run: Run, stages: list[ItemStage]) -> None:
+    """Run each talk through `stages`, `jobs` at a time; a failure stops only that talk."""
+    if not stages:
+        return  # offline: nothing is attempted, so nothing is cleared or recorded
+    talks = [item for item in run.items if item.entry.kind == "video" and item.entry.source]
+    pool = ThreadPoolExecutor(max_workers=max(1, run.options.jobs))
+    try:
+        list(pool.map(lambda item: _run_one(run, item, stages), talks))
+    except BaseException:
+        # Interrupted: no new step starts, running downloads and ffmpeg see `stopping`.
+        run.stopping.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_one(run: Run, item: Item, stages: list[ItemStage]) -> None:
+    try:
+        for stage in stages:
+            if run.stopping.is_set():
+                return
+            run.progress.start(item, stage.__name__)
+            stage(run, item)
+            pause_point(stage.__name__)
+        run.state.clear_error(item.id)
+    except PublisherError as error:
+        if run.stopping.is_set():
+            return  # interrupted, not failed: the next run simply does it again
+        item.error = describe(error)  # what happened and what to do, in one line
+        log.error("%s: %s", item.id, item.error)
+        run.state.record_error(item.id, item.error)
+    except Exception as error:  # a bug must not cost the other entries their episodes
+        item.error = f"internal error: {error!r}"
+        log.exception("%s: unexpected error", item.id)
+        run.state.record_error(item.id, item.error)
+    finally:
+        run.progress.done(item)

@@ -1,0 +1,314 @@
+"""Load: read `media_catalog.yaml` and validate it, once, into a `Catalog`.
+
+Every problem is collected, located (file:line, field) and reported together, so an
+editor fixes the whole file in one pass. After this module the code trusts its types.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from publisher.catalog.schema import (
+    LANGUAGE,
+    Field,
+    Invalid,
+    base_url,
+    boolean,
+    category,
+    check_slug,
+    choice,
+    did_you_mean,
+    image,
+    integer,
+    loudness,
+    nested,
+    published,
+    required_text,
+    slug,
+    source,
+    text,
+    text_list,
+    url,
+    url_list,
+)
+from publisher.catalog.yamlnodes import compose, mapping_items, read_text, tag_problems
+from publisher.errors import CatalogError, Problem
+from publisher.model import (
+    AudioSettings,
+    Catalog,
+    Entry,
+    Funding,
+    Limits,
+    Owner,
+    Series,
+    Site,
+)
+
+# Schemas ---------------------------------------------------------------------------
+
+OWNER = {"name": Field(required_text, True), "email": Field(required_text, True)}
+FUNDING = {"url": Field(url, True), "text": Field(required_text, True)}
+LIMITS = {"max_duration": Field(integer(1)), "max_filesize": Field(integer(1))}
+AUDIO = {"format": Field(choice("m4a", "mp3")), "loudness": Field(loudness)}
+
+SITE = {
+    "title": Field(required_text, True),
+    "base_url": Field(base_url, True),
+    "link": Field(url, True),
+    "language": Field(required_text, True),
+    "author": Field(required_text, True),
+    "owner": Field(nested(OWNER, Owner), True),
+    "image": Field(image, True),
+    "copyright": Field(text),
+    "description": Field(text),
+    "funding": Field(nested(FUNDING, Funding)),
+    "license": Field(text),
+    "hubs": Field(url_list),
+    "feed_page_size": Field(integer(0)),
+    "media_grace_days": Field(integer(0)),
+    "limits": Field(nested(LIMITS, Limits)),
+}
+
+SERIES = {
+    "title": Field(required_text, True),
+    "description": Field(required_text, True),
+    "author": Field(required_text, True),
+    "category": Field(category, True),
+    "explicit": Field(boolean),
+    "type": Field(choice("serial", "episodic")),
+    "image": Field(image),
+    "audio": Field(nested(AUDIO, AudioSettings)),
+    "video": Field(boolean),
+    "link": Field(url),
+    "update_frequency": Field(required_text),
+}
+
+ENTRY = {
+    "id": Field(slug, True),
+    "kind": Field(choice("video", "article"), True),
+    "series": Field(slug),
+    "title": Field(required_text, True),
+    "source": Field(source),
+    "link": Field(url),
+    "published": Field(published, True),
+    "authors": Field(text_list),
+    "summary": Field(text),
+    "episode": Field(integer(1)),
+    "season": Field(integer(1)),
+    "episode_type": Field(choice("full", "trailer", "bonus")),
+    "explicit": Field(boolean),
+    "guid": Field(required_text),
+}
+
+TOP = {"site", "series", "entries"}
+
+
+class Reader:
+    """Walks the node tree against the schemas, collecting every problem."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+        # Series given but invalid: their own problems are reported, so entries naming
+        # them do not also get "unknown series".
+        self.invalid_series: set[str] = set()
+
+    def problem(self, node: Node, field: str, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(self.file, node.start_mark.line + 1, field, message, hint))
+
+    def mapping(self, node: Node, schema: dict[str, Field], where: str) -> dict[str, Any] | None:
+        if not isinstance(node, MappingNode):
+            self.problem(node, where.rstrip(".") or "catalog", "expected a mapping of keys")
+            return None
+        values: dict[str, Any] = {}
+        failed: set[str] = set()
+        for name, key, value in mapping_items(node, self.file, self.problems, where):
+            spec = schema.get(name)
+            if spec is None:
+                self.problem(key, where + name, "unknown key", did_you_mean(name, schema))
+                continue
+            try:
+                converted = spec.convert(self, value, where + name)
+            except Invalid as error:
+                self.problem(value, where + name, error.message, error.hint)
+                failed.add(name)
+                continue
+            if converted is None and spec.required:
+                failed.add(name)  # a nested mapping already reported its problems
+            elif converted is not None:
+                values[name] = converted
+        for name, spec in schema.items():
+            if spec.required and name not in values and name not in failed:
+                self.problem(node, where + name, "is required")
+        return values
+
+
+def load_catalog(path: Path) -> Catalog:
+    """The validated catalog, or a CatalogError listing every problem with file:line."""
+    file = str(path)
+    root = compose(read_text(path), file)
+    if root is None:
+        raise CatalogError([Problem(file, 1, "catalog", "the file is empty")])
+    reader = Reader(file)
+    reader.problems += tag_problems(root, file)
+    if reader.problems:
+        raise CatalogError(reader.problems)
+    catalog = _read_catalog(reader, root, path)
+    if reader.problems:
+        raise CatalogError(reader.problems)
+    assert catalog is not None
+    return catalog
+
+
+def _read_catalog(reader: Reader, root: Node, path: Path) -> Catalog | None:
+    if not isinstance(root, MappingNode):
+        reader.problem(root, "catalog", "expected a mapping with site, series and entries")
+        return None
+    sections = {}
+    for name, key, value in mapping_items(root, reader.file, reader.problems, ""):
+        if name not in TOP:
+            reader.problem(
+                key,
+                name,
+                "unknown key",
+                did_you_mean(name, TOP) or "expected site, series or entries",
+            )
+        else:
+            sections[name] = value
+    for name in ("site", "entries"):
+        if name not in sections:
+            reader.problem(root, name, "is required")
+    site = _read_site(reader, sections.get("site"))
+    series = _read_series(reader, sections.get("series"))
+    entries = _read_entries(reader, sections.get("entries"), series)
+    if site is None or reader.problems:
+        return None
+    return Catalog(path=path.resolve(), site=site, series=series, entries=tuple(entries))
+
+
+def _read_site(reader: Reader, node: Node | None) -> Site | None:
+    if node is None:
+        return None
+    values = reader.mapping(node, SITE, "site.")
+    if values is None or any(n not in values for n, s in SITE.items() if s.required):
+        return None
+    language = values["language"]
+    if not LANGUAGE.match(language):
+        reader.problem(
+            field_node(node, "language"),
+            "site.language",
+            f"{language!r} is not a language code",
+            "e.g. en or en-GB",
+        )
+    return Site(**values)
+
+
+def _read_series(reader: Reader, node: Node | None) -> dict[str, Series]:
+    series: dict[str, Series] = {}
+    if node is None:
+        return series
+    if not isinstance(node, MappingNode):
+        reader.problem(node, "series", "expected a mapping of series ids to series")
+        return series
+    for series_id, key, value in mapping_items(node, reader.file, reader.problems, "series."):
+        reader.invalid_series.add(series_id)
+        try:
+            check_slug(series_id)
+        except Invalid as error:
+            reader.problem(key, f"series.{series_id}", error.message, error.hint)
+            continue
+        known = len(reader.problems)
+        values = reader.mapping(value, SERIES, f"series.{series_id}.")
+        if values is not None and len(reader.problems) == known:
+            series[series_id] = Series(id=series_id, line=key.start_mark.line + 1, **values)
+            reader.invalid_series.discard(series_id)
+    return series
+
+
+def _read_entries(reader: Reader, node: Node | None, series: dict[str, Series]) -> list[Entry]:
+    entries: list[Entry] = []
+    if node is None:
+        return entries
+    if not isinstance(node, SequenceNode):
+        reader.problem(node, "entries", "expected a list of entries")
+        return entries
+    seen: dict[str, dict[str, int]] = {"id": {}, "guid": {}}
+    for index, child in enumerate(node.value):
+        where = f"entries[{index}]."
+        values = reader.mapping(child, ENTRY, where)
+        if values is None:
+            continue
+        # The uniqueness and series checks run even when another field is wrong, so that
+        # every problem is reported in one pass.
+        line = child.start_mark.line + 1
+        unique = all(  # a list, not a generator: both fields are always checked
+            [
+                _first_use(reader, child, where, name, values.get(name), seen[name], line)
+                for name in ("id", "guid")
+            ]
+        )
+        series_ok = _entry_series_ok(reader, child, where, values, series)
+        complete = all(n in values for n, s in ENTRY.items() if s.required)
+        if unique and series_ok and complete:
+            entries.append(Entry(line=line, **values))
+    return entries
+
+
+DUPLICATE_HINTS = {
+    "id": "ids are never reused; pick another",
+    "guid": "a GUID names one episode; remove it from one of them",
+}
+
+
+def _first_use(reader, node, where, name, value, seen: dict[str, int], line: int) -> bool:
+    """False (and a problem) when `value` of field `name` was used by an earlier entry."""
+    if value is None:
+        return True
+    if value in seen:
+        reader.problem(
+            field_node(node, name),
+            where + name,
+            f"duplicate {name} {value!r} (first used at line {seen[value]})",
+            DUPLICATE_HINTS[name],
+        )
+        return False
+    seen[value] = line
+    return True
+
+
+def _entry_series_ok(reader, node, where, values, series) -> bool:
+    series_id = values.get("series")
+    if series_id is None:
+        if values.get("kind") == "video":
+            reader.problem(
+                node,
+                where + "series",
+                "is required for a video",
+                did_you_mean("", series) or f"one of: {', '.join(series)}",
+            )
+            return False
+        return True
+    if series_id in reader.invalid_series:
+        return False  # that series' own problems are reported where it is defined
+    if series_id not in series:
+        given = [*series, *sorted(reader.invalid_series)]  # an invalid series is still a name
+        reader.problem(
+            field_node(node, "series"),
+            where + "series",
+            f"unknown series {series_id!r}",
+            did_you_mean(series_id, given) or f"known series: {', '.join(given) or 'none'}",
+        )
+        return False
+    return True
+
+
+def field_node(node: Node, name: str) -> Node:
+    """The value node of key `name` in a mapping node, so a problem points at its line."""
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            if isinstance(key, ScalarNode) and key.value == name:
+                return value
+    return node

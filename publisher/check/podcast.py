@@ -1,0 +1,393 @@
+"""Apple Podcasts' and the Podcast Index's rules for a podcast feed, for `publisher.check`.
+
+Apple: https://podcasters.apple.com/support/823-podcast-requirements (required and
+recommended tags, explicit as true/false, categories from its list, artwork read from
+the file). Podcast Index: https://podcastindex.org/namespace/1.0 ("anywhere the url of a
+hyper-text based resource is specified, it must be given as https").
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import TYPE_CHECKING
+
+from PIL import Image, UnidentifiedImageError
+
+from publisher.check.findings import ATOM_NS, HISTORY_NS, PODCAST_NAMESPACES
+from publisher.formats import apple
+from publisher.guids import podcast_guid
+from publisher.stages.chapters import CHAPTERS_TYPE, parse_json
+from publisher.stages.episode_art import artwork_problems
+
+if TYPE_CHECKING:
+    from publisher.check import FeedCheck
+
+ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+
+# Apple documents audio/x-m4a for AAC; audio/mp4 is the registered type, which Apple
+# accepts too and which the publisher serves.
+ENCLOSURE_TYPES = frozenset(
+    {"audio/x-m4a", "audio/mp4", "audio/mpeg", "video/quicktime", "video/mp4", "video/x-m4v"}
+    | {"application/pdf"}
+)
+TRANSCRIPT_TYPES = frozenset(
+    {"text/vtt", "application/x-subrip", "application/srt", "text/html", "text/plain"}
+    | {"application/json"}
+)
+MEDIUMS = frozenset(
+    {"podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "publisher"}
+    | {"course", "mixed"}
+    | {f"{m}L" for m in ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog")}
+)
+EPISODE_TYPES = ("full", "trailer", "bonus")
+# The Podcast Index taxonomy's "cast" roles, the ones a talk's speakers take.
+CAST_ROLES = frozenset(
+    {"host", "co-host", "guest", "guest host", "featured guest", "narrator", "announcer"}
+    | {"voice actor", "reporter", "performer", "panelist", "moderator", "speaker"}
+)
+PERSON_GROUPS = frozenset(
+    {"creative direction", "cast", "writing", "audio production", "audio post-production"}
+    | {"administration", "visuals", "community", "misc.", "video production"}
+    | {"video post-production"}
+)
+_DURATION = re.compile(r"^(\d+|(\d+:)?[0-5]?\d:[0-5]\d)$")
+_LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_RRULE = re.compile(r"^(?:[A-Z]+=[A-Za-z0-9,+\-:]+;)*FREQ=[A-Z]+(?:;[A-Z]+=[A-Za-z0-9,+\-:]+)*$")
+_UNSAFE_HTML = re.compile(r"<\s*(script|iframe|object|embed|style)\b|\son\w+\s*=|javascript:", re.I)
+
+
+def _it(tag: str) -> str:
+    return f"{{{ITUNES_NS}}}{tag}"
+
+
+def _pfindall(parent, tag: str) -> list:
+    """podcast: children under either of the namespace's two URIs."""
+    return [found for ns in PODCAST_NAMESPACES for found in parent.findall(f"{{{ns}}}{tag}")]
+
+
+def _pfind(parent, tag: str):
+    return next(iter(_pfindall(parent, tag)), None)
+
+
+def _ptext(parent, tag: str) -> str | None:
+    element = _pfind(parent, tag)
+    return None if element is None else (element.text or "").strip()
+
+
+def is_podcast(channel) -> bool:
+    """Apple's rules apply to feeds with itunes: tags or enclosures, not to article feeds."""
+    return any(child.tag.startswith(f"{{{ITUNES_NS}}}") for child in channel) or (
+        channel.find("item/enclosure") is not None
+    )
+
+
+def _text(parent, tag: str) -> str | None:
+    element = parent.find(tag)
+    return None if element is None else (element.text or "").strip()
+
+
+# Channel ------------------------------------------------------------------------------
+
+
+def check_channel(context: FeedCheck, channel) -> None:
+    _check_summaries(context, channel, "")
+    language = _text(channel, "language")
+    if not language:
+        context.error("apple.language", "the channel has no <language>")
+    elif not _LANGUAGE.match(language):
+        context.error("apple.language", f"<language> {language!r} is not an ISO 639 code")
+    image = channel.find(_it("image"))
+    if image is None or not image.get("href"):
+        context.error("apple.image", "the channel has no <itunes:image href>")
+    else:
+        check_image(context, image.get("href", ""), "")
+    _check_categories(context, channel)
+    _check_explicit(context, channel, "", required=True)
+    if not _text(channel, _it("author")):
+        context.warning("apple.author", "no <itunes:author> (Apple recommends one)")
+    email = _text(channel, f"{_it('owner')}/{_it('email')}")
+    if not email:
+        context.warning("apple.owner", "no <itunes:owner><itunes:email> (Apple recommends one)")
+    elif not _EMAIL.match(email):
+        context.error("apple.owner", f"<itunes:email> {email!r} is not an e-mail address")
+    kind = _text(channel, _it("type"))
+    if kind is not None and kind not in ("episodic", "serial"):
+        context.error("apple.type", f"<itunes:type> {kind!r} is not episodic or serial")
+    _check_podcast_channel(context, channel)
+
+
+def _check_summaries(context: FeedCheck, element, name: str) -> None:
+    description = _text(element, "description")
+    summary = _text(element, _it("summary"))
+    if not description and not summary and not name:
+        context.error("apple.description", "the channel has no <description>")
+    for tag, value in (("description", description), ("itunes:summary", summary)):
+        if value and len(value.encode("utf-8")) > apple.SUMMARY_MAX_BYTES:
+            size = len(value.encode("utf-8"))
+            limit = apple.SUMMARY_MAX_BYTES
+            context.error(
+                "apple.summary", f"<{tag}> is {size} bytes; Apple's limit is {limit}", name
+            )
+
+
+def _check_categories(context: FeedCheck, channel) -> None:
+    categories = channel.findall(_it("category"))
+    if not categories:
+        context.error("apple.category", "the channel has no <itunes:category>")
+    for category in categories:
+        top = category.get("text", "")
+        subcategories = [sub.get("text", "") for sub in category.findall(_it("category"))]
+        for path in [top] + [f"{top} > {sub}" for sub in subcategories]:
+            parsed, why = apple.parse_category(path)
+            if parsed is None or parsed[0] != top:
+                context.error("apple.category", why or f"{path!r} is a legacy category")
+
+
+def _check_explicit(context: FeedCheck, element, name: str, required: bool) -> None:
+    value = _text(element, _it("explicit"))
+    if value is None:
+        if required:
+            context.error("apple.explicit", "no <itunes:explicit> (true or false)", name)
+    elif value in ("yes", "no", "clean"):
+        context.warning(
+            "apple.explicit", f"<itunes:explicit> {value!r}: Apple wants true/false", name
+        )
+    elif value not in ("true", "false"):
+        context.error("apple.explicit", f"<itunes:explicit> {value!r} is not true or false", name)
+
+
+def check_image(context: FeedCheck, url: str, name: str) -> None:
+    """Apple's artwork rules, read from the published file itself."""
+    if not url.lower().endswith((".jpg", ".jpeg", ".png")):
+        context.error("apple.image", f"{url} does not end in .jpg or .png", name)
+    _check_https(context, url, "artwork", name, rule="apple.https")
+    path = context.local_file(url, "artwork", name)
+    if path is None:
+        return
+    if path not in context.image_problems:  # one cover serves many items: read it once
+        try:
+            with Image.open(path) as image:
+                context.image_problems[path] = artwork_problems(image)
+        except (UnidentifiedImageError, OSError) as error:
+            context.image_problems[path] = [f"not a readable image ({error})"]
+    for problem in context.image_problems[path]:
+        context.error("apple.image", f"{url}: {problem}", name)
+
+
+def _check_podcast_channel(context: FeedCheck, channel) -> None:
+    guid = _ptext(channel, "guid")
+    if guid is None:
+        context.warning("podcast.guid", "no <podcast:guid>")
+    else:
+        _check_podcast_guid(context, guid, channel)
+    locked = _ptext(channel, "locked")
+    if locked is not None and locked not in ("yes", "no"):
+        context.error("podcast.locked", f"<podcast:locked> {locked!r} is not yes or no")
+    medium = _ptext(channel, "medium")
+    if medium is not None and medium not in MEDIUMS:
+        context.error("podcast.medium", f"<podcast:medium> {medium!r} is not a known medium")
+    frequency = _pfind(channel, "updateFrequency")
+    if frequency is not None:
+        _check_update_frequency(context, frequency)
+    for funding in _pfindall(channel, "funding"):
+        _check_https(context, funding.get("url", ""), "podcast:funding", "")
+        _check_short_text(context, funding, "podcast.funding", "")
+    license_ = _pfind(channel, "license")
+    if license_ is not None:
+        _check_short_text(context, license_, "podcast.license", "", required=True)
+    _check_people(context, channel, "")
+
+
+def _subscription_url(context: FeedCheck, channel) -> str | None:
+    """The feed this document belongs to: itself, or for an RFC 5005 archive page the
+    feed its rel="current" link names."""
+    if channel.find(f"{{{HISTORY_NS}}}archive") is not None:
+        for link in channel.iterfind(f"{{{ATOM_NS}}}link"):
+            if link.get("rel") == "current":
+                return link.get("href")
+    return context.base_url + context.relative if context.base_url else None
+
+
+def _check_podcast_guid(context: FeedCheck, guid: str, channel) -> None:
+    try:
+        version = uuid.UUID(guid).version
+    except ValueError:
+        context.error("podcast.guid", f"<podcast:guid> {guid!r} is not a UUID")
+        return
+    if version != 5:
+        context.error("podcast.guid", f"<podcast:guid> {guid} is a version {version} UUID, not 5")
+    elif feed_url := _subscription_url(context, channel):
+        expected = podcast_guid(feed_url)
+        if guid != expected:
+            context.error(
+                "podcast.guid",
+                f"<podcast:guid> {guid} is not the UUIDv5 of the feed URL ({expected})",
+            )
+
+
+def _check_update_frequency(context: FeedCheck, element) -> None:
+    _check_short_text(context, element, "podcast.updateFrequency", "", required=True)
+    rrule = element.get("rrule")
+    if rrule is not None and not _RRULE.match(rrule):
+        context.error("podcast.updateFrequency", f"rrule {rrule!r} is not an RFC 5545 RRULE")
+    if element.get("complete") not in (None, "true", "false"):
+        context.error("podcast.updateFrequency", "complete must be true or false")
+
+
+def _check_short_text(context: FeedCheck, element, rule: str, name: str, required=False) -> None:
+    text = (element.text or "").strip()
+    tag = element.tag.split("}")[-1]
+    if required and not text:
+        context.error(rule, f"<podcast:{tag}> is empty", name)
+    elif len(text) > 128:
+        context.error(rule, f"<podcast:{tag}> is {len(text)} characters; the limit is 128", name)
+
+
+def _check_people(context: FeedCheck, element, name: str) -> None:
+    for person in _pfindall(element, "person"):
+        _check_short_text(context, person, "podcast.person", name, required=True)
+        group = (person.get("group") or "cast").lower()
+        role = (person.get("role") or "host").lower()
+        if group not in PERSON_GROUPS:
+            context.warning("podcast.person", f"group {group!r} is not in the taxonomy", name)
+        elif group == "cast" and role not in CAST_ROLES:
+            context.warning("podcast.person", f"role {role!r} is not a cast role", name)
+
+
+def _check_https(context: FeedCheck, url: str, what: str, name: str, rule="podcast.https") -> None:
+    """https where the namespace requires it; a preview served over http gets a warning."""
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if scheme == "https":
+        return
+    if scheme != "http":
+        context.error(rule, f"{what} URL {url!r} is not an https URL", name)
+    elif context.base_url and context.base_url.startswith("https:"):
+        context.error(rule, f"{what} URL {url} must be https", name)
+    else:
+        context.warning(rule, f"{what} URL {url} is not https (fine for a preview only)", name)
+
+
+# Items --------------------------------------------------------------------------------
+
+
+def check_item(context: FeedCheck, item, name: str) -> None:
+    if not _text(item, "title"):
+        context.error("apple.title", "the item has no <title>", name)
+    if not _text(item, "guid"):
+        context.error("apple.guid", "the item has no <guid>", name)
+    if _text(item, "pubDate") is None:
+        context.warning("apple.pubDate", "no <pubDate> (Apple recommends one)", name)
+    _check_summaries(context, item, name)
+    _check_enclosure(context, item, name)
+    _check_explicit(context, item, name, required=False)
+    _check_itunes_numbers(context, item, name)
+    image = item.find(_it("image"))
+    if image is not None:
+        check_image(context, image.get("href", ""), name)
+    content = _text(item, f"{{{CONTENT_NS}}}encoded")
+    if content and _UNSAFE_HTML.search(content):
+        context.error("content.html", "<content:encoded> has scripts or event handlers", name)
+    _check_podcast_item(context, item, name)
+
+
+def _check_enclosure(context: FeedCheck, item, name: str) -> None:
+    enclosure = item.find("enclosure")
+    if enclosure is None:
+        context.error("apple.enclosure", "the item has no <enclosure>", name)
+        return
+    url, length, kind = (enclosure.get(a) for a in ("url", "length", "type"))
+    if not url or length is None or not kind:
+        context.error("apple.enclosure", "<enclosure> needs url, length and type", name)
+        return
+    if not length.isdigit() or int(length) <= 0:
+        context.error("apple.enclosure", f"<enclosure length> {length!r} is not a byte count", name)
+    if kind not in ENCLOSURE_TYPES:
+        context.error(
+            "apple.enclosure.type", f"<enclosure type> {kind!r} is not one Apple accepts", name
+        )
+    _check_https(context, url, "enclosure", name, rule="apple.https")
+    context.file_with_length(url, length, "enclosure", name)
+    duration = _text(item, _it("duration"))
+    if duration is None:
+        context.warning("apple.duration", "no <itunes:duration> (Apple recommends one)", name)
+    elif not _DURATION.match(duration) or not any(c in "123456789" for c in duration):
+        context.error(
+            "apple.duration", f"<itunes:duration> {duration!r} is not seconds or H:MM:SS", name
+        )
+
+
+def _check_itunes_numbers(context: FeedCheck, item, name: str) -> None:
+    kind = _text(item, _it("episodeType"))
+    if kind is not None and kind not in EPISODE_TYPES:
+        context.error(
+            "apple.episodeType",
+            f"<itunes:episodeType> {kind!r} is not full, trailer or bonus",
+            name,
+        )
+    for tag in ("episode", "season"):
+        value = _text(item, _it(tag))
+        if value is not None and not (value.isdigit() and int(value) > 0):
+            context.error(
+                f"apple.{tag}", f"<itunes:{tag}> {value!r} is not a positive integer", name
+            )
+
+
+def _check_podcast_item(context: FeedCheck, item, name: str) -> None:
+    for transcript in _pfindall(item, "transcript"):
+        url, kind = transcript.get("url", ""), transcript.get("type", "")
+        if kind not in TRANSCRIPT_TYPES:
+            context.error(
+                "podcast.transcript", f"transcript type {kind!r} is not a transcript format", name
+            )
+        if transcript.get("rel") not in (None, "captions"):
+            context.error(
+                "podcast.transcript", f"rel {transcript.get('rel')!r} is not captions", name
+            )
+        _check_https(context, url, "transcript", name)
+        context.local_file(url, "transcript", name)
+    chapters = _pfind(item, "chapters")
+    if chapters is not None:
+        _check_chapters(context, chapters, name)
+    _check_people(context, item, name)
+    season, episode = _ptext(item, "season"), _ptext(item, "episode")
+    if season is not None and not season.isdigit():
+        context.error("podcast.season", f"<podcast:season> {season!r} is not an integer", name)
+    if episode is not None and not re.match(r"^\d+(\.\d+)?$", episode):
+        context.error("podcast.episode", f"<podcast:episode> {episode!r} is not a number", name)
+    for alternate in _pfindall(item, "alternateEnclosure"):
+        _check_alternate(context, alternate, name)
+
+
+def _check_chapters(context: FeedCheck, chapters, name: str) -> None:
+    url, kind = chapters.get("url", ""), chapters.get("type", "")
+    if kind != CHAPTERS_TYPE:
+        context.error("podcast.chapters", f"chapters type {kind!r} is not {CHAPTERS_TYPE}", name)
+    _check_https(context, url, "chapters", name)
+    path = context.local_file(url, "chapters", name)
+    if path is not None:
+        try:
+            parse_json(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as error:
+            context.error("podcast.chapters", f"{url} is not a chapters file: {error}", name)
+
+
+def _check_alternate(context: FeedCheck, alternate, name: str) -> None:
+    kind, length = alternate.get("type"), alternate.get("length")
+    if not kind:
+        context.error(
+            "podcast.alternateEnclosure", "<podcast:alternateEnclosure> needs a type", name
+        )
+    if length is not None and not length.isdigit():
+        context.error("podcast.alternateEnclosure", f"length {length!r} is not a byte count", name)
+    sources = _pfindall(alternate, "source")
+    if not sources:
+        context.error(
+            "podcast.alternateEnclosure", "an alternateEnclosure needs a <podcast:source>", name
+        )
+    for source in sources:
+        uri = source.get("uri", "")
+        _check_https(context, uri, "alternateEnclosure source", name)
+        context.file_with_length(uri, length, "alternateEnclosure source", name)

@@ -1,0 +1,137 @@
+"""The editors' commands: `add`, `validate` and `status`.
+
+Thin click commands over `publisher.editor.add`, `publisher.catalog.load` and
+`publisher.editor.status`;
+`publisher.cli` registers them on the main group. Each docstring is the command's
+--help, with examples. Errors become one line from `publisher.messages` (a traceback
+only with --verbose) and the contract's exit codes: 0 done, 1 invalid catalog or refused.
+"""
+
+from __future__ import annotations
+
+import click
+
+from publisher.cli.options import catalog_option, out_option, private_option, reports_errors
+
+
+@click.command("add")
+@click.argument("url")
+@click.option("--series", metavar="ID", help="The series the entry belongs to (talks need one).")
+@click.option(
+    "--kind",
+    type=click.Choice(["video", "article"]),
+    default="video",
+    show_default=True,
+    help="A talk (video) or a written article.",
+)
+@click.option("--id", "entry_id", metavar="SLUG", help="The entry's id (default: from the title).")
+@click.option("--title", help="The title to use instead of the page's.")
+@click.option("--dry-run", is_flag=True, help="Show the entry and validate it; write nothing.")
+@catalog_option
+@private_option
+@reports_errors
+def add_command(url, series, kind, entry_id, title, dry_run, catalog, allow_private_sources):
+    """Read URL's metadata and append a new entry to the catalog.
+
+    For a talk (--kind video) the metadata comes from yt-dlp; for an article, from the
+    page's JSON-LD, Open Graph and <meta> tags. The entry gets a slug id made from the
+    title, the date, the authors and a summary; it is shown, validated with the whole
+    catalog, and appended after the last entry. The rest of the file (comments, order,
+    formatting) is left byte for byte as it was. A URL already in the catalog is refused
+    with the id of the entry that has it.
+
+    \b
+    Examples:
+      publisher add https://www.youtube.com/watch?v=XXXXXXXXXXX --series russian-revolution-1917
+      publisher add https://marxist.com/some-article.htm --kind article
+      publisher add https://example.org/talk --series my-series --id my-talk --dry-run
+    """
+    from publisher.editor.add import AddRequest, add
+    from publisher.output.lock import RunLock
+    from publisher.state import state_path_for
+
+    request = AddRequest(
+        url=url,
+        kind=kind,
+        series=series,
+        entry_id=entry_id,
+        title=title,
+        allow_private=allow_private_sources,
+    )
+    with RunLock(state_path_for(catalog).parent, "catalog.lock"):  # one add at a time
+        proposal = add(catalog, request, dry_run=dry_run)
+    click.echo(proposal.appended.entry_text.strip("\r\n"))
+    for note in proposal.notes:
+        click.echo(f"note: {note}")
+    if dry_run:
+        click.echo(f"dry run: {proposal.entry_id!r} is valid; {catalog} was not changed")
+    else:
+        click.echo(f"added {proposal.entry_id!r} to {catalog}:{proposal.appended.line}")
+
+
+@click.command("validate")
+@catalog_option
+@reports_errors
+def validate_command(catalog):
+    """Validate the catalog without building anything.
+
+    Prints every problem at once, as FILE:LINE: FIELD: what is wrong; a hint — and exits
+    1 if there is any, 0 if the catalog is valid. Writes nothing; made for editors and
+    for a pre-commit hook.
+
+    \b
+    Examples:
+      publisher validate
+      publisher validate --catalog drafts/media_catalog.yaml
+    \b
+    As a pre-commit hook (.pre-commit-config.yaml):
+      - repo: local
+        hooks:
+          - {id: catalog, name: validate the catalog, entry: publisher validate,
+             language: system, files: media_catalog.yaml, pass_filenames: false}
+    """
+    from publisher.catalog.load import load_catalog
+
+    loaded = load_catalog(catalog)
+    talks = sum(1 for entry in loaded.entries if entry.kind == "video")
+    click.echo(
+        f"{catalog}: valid ({len(loaded.series)} series, {talks} talks, "
+        f"{len(loaded.entries) - talks} articles)"
+    )
+
+
+@click.command("status")
+@catalog_option
+@out_option
+@click.option("--series", metavar="ID", help="Only the entries of this series.")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice(["published", "pending", "failed"]),
+    help="Only entries in this state (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of objects instead.")
+@reports_errors
+def status_command(catalog, out, series, states, as_json):
+    """Show every entry's state: published, pending or failed, and why.
+
+    One line per entry: its state, its series, the duration, what is still pending (or
+    the last error) and the published URL. Reads the catalog and the state database;
+    writes nothing. --json prints a list of objects with the keys id, kind, series,
+    state, title, duration, error, pending, reason and url.
+
+    \b
+    Examples:
+      publisher status
+      publisher status --state failed --state pending
+      publisher status --series russian-revolution-1917 --json
+    """
+    from publisher.editor.status import as_json as to_json
+    from publisher.editor.status import print_status, read_status
+
+    rows = read_status(catalog, series=series, states=tuple(states), out=out)
+    if as_json:
+        click.echo(to_json(rows))
+    else:
+        print_status(rows)

@@ -1,0 +1,370 @@
+"""Publish the folder to S3-compatible storage: the only module that talks to boto3.
+
+Listeners must never fetch a feed whose episodes are not there yet, so uploads run in
+phases: content (media, images, transcripts, chapters, pages, css), then feeds, then the
+OPML list. A failure stops before the next phase, which leaves the old feeds in place.
+Objects whose bytes already match are skipped, so an unchanged folder makes no PUT.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import boto3
+from boto3.exceptions import S3UploadFailedError
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from lxml import etree
+
+from publisher.check import parse_xml
+from publisher.errors import ConfigurationError, ToolError
+from publisher.output import urls
+from publisher.output.contenttypes import cache_control, content_type
+from publisher.output.writer import TEMP_PREFIX
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MULTIPART_THRESHOLD = 16 * 1024 * 1024
+UPLOAD_WORKERS = 8
+# Multipart ETags are not an MD5 of the bytes, so every object carries its own.
+MD5_METADATA = "md5"
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_S3_ERRORS = (BotoCoreError, ClientError, S3UploadFailedError)
+
+# Called as progress(action, relative path) with action upload, skip, delete or keep;
+# "upload" comes from worker threads, as each upload starts.
+Progress = Callable[[str, str], None]
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where the folder goes: a bucket and a key prefix without slashes at either end."""
+
+    bucket: str
+    prefix: str
+
+    def key_for(self, relative: str) -> str:
+        return f"{self.prefix}/{relative}" if self.prefix else relative
+
+    @property
+    def list_prefix(self) -> str:
+        # "feeds/" and not "feeds", which would also match "feeds-old/…"
+        return f"{self.prefix}/" if self.prefix else ""
+
+
+@dataclass
+class PublishReport:
+    """What a publish did, each list in the order it happened."""
+
+    uploaded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # stale, but a feed still references it
+
+
+@dataclass(frozen=True)
+class RemoteObject:
+    key: str
+    etag: str  # without quotes
+    size: int
+
+
+def parse_destination(destination: str) -> Destination:
+    """`s3://BUCKET/PREFIX` → Destination, or a one-line ConfigurationError."""
+    scheme, sep, rest = destination.partition("://")
+    if scheme != "s3" or not sep:
+        raise ConfigurationError(
+            f"{destination!r} is not an S3 destination: use s3://BUCKET/PREFIX"
+        )
+    bucket, _, prefix = rest.partition("/")
+    if not _BUCKET_NAME.fullmatch(bucket):
+        raise ConfigurationError(
+            f"{bucket!r} is not a valid S3 bucket name (3–63 of a-z, 0-9, '.', '-')"
+        )
+    prefix = prefix.strip("/")
+    parts = prefix.split("/") if prefix else []
+    if any(part in ("", ".", "..") for part in parts) or any(ord(c) < 32 for c in prefix):
+        raise ConfigurationError(f"{prefix!r} is not a usable S3 key prefix")
+    return Destination(bucket, prefix)
+
+
+def publish_folder(
+    folder: Path,
+    destination: str,
+    endpoint_url: str | None = None,
+    delete: bool = False,
+    progress: Progress | None = None,
+    *,
+    multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD,
+    digests: dict[str, list] | None = None,
+) -> PublishReport:
+    """Upload `folder` to `destination`: content first, feeds and OPML last.
+
+    `digests` remembers, between runs, each file's MD5 by size and mtime and the ETag it
+    matched: an unchanged folder of large media is then neither read nor asked about
+    again. The caller keeps it (the CLI in the state database); it is updated in place.
+
+    Raises ConfigurationError for a bad destination or an empty folder, and ToolError
+    (naming the file and the S3 error) when listing, an upload or a deletion fails; feeds
+    are uploaded only after all content succeeded, and deletions happen last.
+    """
+    target = parse_destination(destination)
+    local = list_local_files(folder)
+    if not local:
+        raise ConfigurationError(f"nothing to publish: {folder} has no files")
+    # Read the feeds before touching the bucket: an unreadable feed must not cost media.
+    feeds = [folder / relative for relative in local if urls.is_feed(relative)]
+    protected = referenced_suffixes(feeds) if delete else set()
+    notify = progress or (lambda action, relative: None)
+    client = _make_client(endpoint_url)
+    remote = list_remote_objects(client, target)
+    report = PublishReport()
+    known = Digests(digests if digests is not None else {})
+    known.forget_all_but(local)
+    changed = _changed_files(client, target, local, remote, report, notify, known)
+    config = TransferConfig(
+        multipart_threshold=multipart_threshold, multipart_chunksize=multipart_threshold
+    )
+    for phase in upload_phases(changed):
+        phase_files = {rel: local[rel] for rel in phase}
+        _upload_phase(client, target, phase_files, config, report, notify, known)
+    if delete:
+        stale = sorted(set(remote) - set(local))
+        _delete_stale(client, target, stale, protected, report, notify)
+    return report
+
+
+def list_local_files(folder: Path) -> dict[str, Path]:
+    """Every published file under `folder` by its relative path; half-written temps excluded."""
+    if not folder.is_dir():
+        raise ConfigurationError(f"nothing to publish: {folder} is not a folder")
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder).as_posix()
+        if path.is_file() and not any(p.startswith(TEMP_PREFIX) for p in relative.split("/")):
+            files[relative] = path
+    return files
+
+
+def upload_phases(relatives: Iterable[str]) -> list[list[str]]:
+    """Content, then feeds, then OPML (which lists the feeds); empty phases dropped."""
+    content, feeds, opml = [], [], []
+    for relative in sorted(relatives):
+        if not urls.is_feed(relative):
+            content.append(relative)
+        elif relative.endswith(".opml"):
+            opml.append(relative)
+        else:
+            feeds.append(relative)
+    return [phase for phase in (content, feeds, opml) if phase]
+
+
+def list_remote_objects(client, target: Destination) -> dict[str, RemoteObject]:
+    """The objects under the prefix, by relative path: one paginated listing."""
+    objects = {}
+    try:
+        pages = client.get_paginator("list_objects_v2").paginate(
+            Bucket=target.bucket, Prefix=target.list_prefix
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                relative = item["Key"][len(target.list_prefix) :]
+                objects[relative] = RemoteObject(item["Key"], item["ETag"].strip('"'), item["Size"])
+    except _S3_ERRORS as error:
+        raise ToolError(f"S3: cannot list s3://{target.bucket}/{target.prefix}: {error}") from None
+    return objects
+
+
+def file_md5(path: Path) -> str:
+    """MD5 of a file, as S3 reports it for single-part uploads; read in chunks."""
+    digest = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _make_client(endpoint_url: str | None):
+    s3_options = {}
+    if endpoint_url:
+        # S3-compatible servers (MinIO, Ceph, moto, IP endpoints) often lack bucket DNS names.
+        s3_options["addressing_style"] = "path"
+    config = Config(
+        s3=s3_options,
+        retries={"mode": "standard", "max_attempts": 5},
+        max_pool_connections=UPLOAD_WORKERS * 2,
+    )
+    try:
+        return boto3.session.Session().client("s3", endpoint_url=endpoint_url, config=config)
+    except _S3_ERRORS + (ValueError,) as error:
+        raise ConfigurationError(f"S3: cannot make a client: {error}") from None
+
+
+class Digests:
+    """relative path -> [size, mtime_ns, md5, matching remote ETag], trusted while the
+    file's size and mtime are as recorded."""
+
+    def __init__(self, memory: dict[str, list]):
+        self.memory = memory
+
+    def md5(self, relative: str, path: Path) -> str:
+        info = path.stat()
+        known = self.memory.get(relative)
+        if known and known[:2] == [info.st_size, info.st_mtime_ns]:
+            return known[2]
+        digest = file_md5(path)
+        self.memory[relative] = [info.st_size, info.st_mtime_ns, digest, ""]
+        return digest
+
+    def forget_all_but(self, present) -> None:
+        """Drop what is remembered of files no longer in the folder."""
+        for gone in set(self.memory) - set(present):
+            del self.memory[gone]
+
+    def matched_etag(self, relative: str) -> str:
+        return self.memory[relative][3]
+
+    def remember_etag(self, relative: str, etag: str) -> None:
+        self.memory[relative][3] = etag
+
+
+def _changed_files(client, target, local, remote, report, notify, known: Digests) -> list[str]:
+    """The files whose remote copy is missing or differs; the rest are reported skipped."""
+
+    def needs_upload(relative: str) -> bool:
+        return not _matches(client, target, relative, local[relative], remote, known)
+
+    with ThreadPoolExecutor(UPLOAD_WORKERS) as pool:
+        verdicts = list(pool.map(needs_upload, local))
+    changed = []
+    for relative, upload in zip(local, verdicts, strict=True):
+        if upload:
+            changed.append(relative)
+        else:
+            report.skipped.append(relative)
+            notify("skip", relative)
+    return changed
+
+
+def _matches(client, target, relative: str, path: Path, remote, known: Digests) -> bool:
+    found = remote.get(relative)
+    try:
+        if found is None or found.size != path.stat().st_size:
+            return False
+        local_md5 = known.md5(relative, path)
+    except OSError:  # vanished or unreadable: the upload will report it properly
+        return False
+    if found.etag in (local_md5, known.matched_etag(relative)):
+        return True
+    # Multipart (or KMS-encrypted) objects: the ETag is no MD5, our metadata is.
+    try:
+        head = client.head_object(Bucket=target.bucket, Key=found.key)
+    except _S3_ERRORS as error:
+        log.debug("S3: cannot read %s, uploading it again: %s", found.key, error)
+        return False
+    if head.get("Metadata", {}).get(MD5_METADATA) != local_md5:
+        return False
+    known.remember_etag(relative, found.etag)
+    return True
+
+
+def _upload_phase(client, target, files: dict[str, Path], config, report, notify, known) -> None:
+    """Upload one phase in parallel; on the first failure, cancel the rest and raise."""
+    with ThreadPoolExecutor(UPLOAD_WORKERS) as pool:
+        futures = {
+            pool.submit(_upload_one, client, target, rel, path, config, notify, known): rel
+            for rel, path in files.items()
+        }
+        failure = None
+        for future in as_completed(futures):
+            if future.cancelled():
+                continue
+            try:
+                future.result()
+            except ToolError as error:
+                failure = failure or error
+                for pending in futures:
+                    pending.cancel()
+            else:
+                report.uploaded.append(futures[future])
+    if failure:
+        raise failure
+
+
+def _upload_one(client, target, relative: str, path: Path, config, notify, known) -> None:
+    notify("upload", relative)
+    try:
+        extra = {
+            "ContentType": content_type(relative),
+            "CacheControl": cache_control(relative),
+            "Metadata": {MD5_METADATA: known.md5(relative, path)},  # read once per change
+        }
+        client.upload_file(
+            str(path), target.bucket, target.key_for(relative), ExtraArgs=extra, Config=config
+        )
+    except (OSError, *_S3_ERRORS) as error:
+        raise ToolError(f"S3: upload of {relative} failed: {_one_line(error)}") from None
+    log.info("uploaded %s", relative)
+
+
+def _delete_stale(client, target, stale: list[str], protected, report, notify) -> None:
+    """Delete remote objects that are gone locally, except what a feed still references."""
+    doomed = []
+    for relative in stale:
+        if relative in protected:
+            report.kept.append(relative)
+            notify("keep", relative)
+        else:
+            doomed.append(relative)
+    for start in range(0, len(doomed), 1000):  # DeleteObjects takes at most 1,000 keys
+        batch = doomed[start : start + 1000]
+        request = {"Objects": [{"Key": target.key_for(rel)} for rel in batch], "Quiet": True}
+        try:
+            response = client.delete_objects(Bucket=target.bucket, Delete=request)
+        except _S3_ERRORS as error:
+            raise ToolError(f"S3: deleting stale objects failed: {_one_line(error)}") from None
+        if errors := response.get("Errors"):
+            first = errors[0]
+            raise ToolError(f"S3: cannot delete {first['Key']}: {first.get('Message', '')}")
+        for relative in batch:
+            report.deleted.append(relative)
+            notify("delete", relative)
+
+
+def referenced_suffixes(feeds: Iterable[Path]) -> set[str]:
+    """Every path tail of every URL the feeds mention (enclosures, transcripts, images…).
+
+    The base URL is not known here, so "https://x/pod/media/a.m4a" protects "media/a.m4a"
+    and every other tail of it: protecting too much is the safe mistake.
+    """
+    suffixes: set[str] = set()
+    for feed in feeds:
+        try:
+            tree = parse_xml(feed.read_bytes())
+        except (OSError, etree.XMLSyntaxError) as error:
+            raise ToolError(f"cannot read {feed.name} to protect its media: {error}") from None
+        for url in _urls_in(tree):
+            parts = [part for part in unquote(urlsplit(url).path).split("/") if part]
+            suffixes.update("/".join(parts[i:]) for i in range(len(parts)))
+    return suffixes
+
+
+def _urls_in(tree) -> Iterable[str]:
+    for element in tree.iter(etree.Element):
+        for name in ("url", "href", "uri"):  # enclosure, itunes:image, podcast:source…
+            if value := element.get(name):
+                yield value
+        if etree.QName(element).localname == "url" and element.text:  # <image><url>
+            yield element.text.strip()
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())

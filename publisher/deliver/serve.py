@@ -1,0 +1,231 @@
+"""`publisher serve`: the published folder over HTTP, for trying feeds in a podcast app.
+
+Podcast apps are picky about what static hosting does for them: the right Content-Type,
+HEAD, byte ranges (players seek with them; Apple refuses enclosures without them), and
+ETag/Last-Modified so a refresh costs a 304. Werkzeug's `send_file` does all of that,
+streaming the file through `wsgi.file_wrapper` instead of reading it into memory; this
+module adds the folder rules: no listing, index.html for folders, nothing outside it.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import quote
+
+from lxml import etree
+from werkzeug.exceptions import (
+    HTTPException,
+    MethodNotAllowed,
+    NotFound,
+    RequestedRangeNotSatisfiable,
+)
+from werkzeug.http import parse_range_header
+from werkzeug.routing import RequestRedirect
+from werkzeug.security import safe_join
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.utils import send_file
+from werkzeug.wrappers import Request, Response
+
+from publisher.check import parse_xml
+from publisher.errors import ConfigurationError
+from publisher.output import urls
+from publisher.output.contenttypes import content_type
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+FEED_SUFFIXES = (".xml", ".atom", ".opml")
+
+
+class FolderApp:
+    """A WSGI app serving the files under `folder`, and nothing else."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder.resolve()
+
+    def __call__(self, environ, start_response) -> Iterable[bytes]:
+        request = Request(environ)
+        try:
+            response = self.respond(request)
+        except HTTPException as error:
+            # Includes 416 from send_file, whose headers carry "Content-Range: bytes */size".
+            response = error.get_response(environ)
+        return response(environ, start_response)
+
+    def respond(self, request: Request) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            raise MethodNotAllowed(valid_methods=["GET", "HEAD"])
+        path = self.file_for(request.path)
+        follow_rfc_on_ranges(request.environ, path.stat().st_size)
+        response = send_file(
+            path,
+            request.environ,
+            mimetype=content_type(path.name),
+            conditional=True,  # ETag, Last-Modified, 304 and Range
+            etag=True,
+            max_age=None,  # "no-cache": an app sees a rebuilt feed at once, via ETag
+        )
+        # Exactly the table's type, as S3 serves it: werkzeug would append a charset.
+        response.headers["Content-Type"] = content_type(path.name)
+        return response
+
+    def file_for(self, url_path: str) -> Path:
+        """The file a URL path names; 404 for anything else, including escapes."""
+        relative = url_path.removeprefix("/")
+        if relative.startswith("/") or "\\" in relative or "\0" in relative:
+            raise NotFound()  # "//etc/passwd" is an absolute path in disguise
+        if any(part.startswith(".") for part in relative.split("/")):
+            raise NotFound()  # "..", "." and dotfiles such as the writer's temp files
+        if relative == "" or relative.endswith("/"):
+            relative += urls.INDEX_PAGE  # a folder shows its page, never a listing
+        elif (self.folder / relative / urls.INDEX_PAGE).is_file():
+            # "/series" → "/series/", so the page's relative links resolve inside it
+            raise RequestRedirect("/" + quote(relative) + "/")
+        joined = safe_join(str(self.folder), relative)
+        if joined is None:
+            raise NotFound()
+        path = Path(joined).resolve()
+        # safe_join checks the text; resolve() catches a symlink pointing out of the folder.
+        if not path.is_relative_to(self.folder) or not path.is_file():
+            raise NotFound()
+        return path
+
+
+_ZERO_SUFFIX = re.compile(r"\s*bytes\s*=\s*-0+\s*", re.IGNORECASE)
+
+
+def follow_rfc_on_ranges(environ: dict, size: int) -> None:
+    """Adjust the Range header where werkzeug answers 416 but RFC 9110 says otherwise.
+
+    A Range we cannot use (malformed, another unit, several ranges) is ignored and the
+    whole file sent; a suffix longer than the file means the whole file.
+    """
+    header = environ.get("HTTP_RANGE")
+    if header is None:
+        return
+    if _ZERO_SUFFIX.fullmatch(header):
+        raise RequestedRangeNotSatisfiable(size)  # "the last 0 bytes": werkzeug reads 0-
+    parsed = parse_range_header(header)
+    if parsed is None or parsed.units != "bytes" or len(parsed.ranges) != 1:
+        del environ["HTTP_RANGE"]
+        return
+    start, end = parsed.ranges[0]
+    if end is None and start < 0 and -start >= size:
+        environ["HTTP_RANGE"] = "bytes=0-"
+
+
+def make_app(folder: Path) -> FolderApp:
+    return FolderApp(folder)
+
+
+def feed_urls(folder: Path, origin: str) -> list[str]:
+    """The URL of every feed and OPML file under `folder`, as served from `origin`."""
+    origin = origin.rstrip("/") + "/"
+    return [urls.public_url(origin, relative) for relative in feed_paths(folder)]
+
+
+def feed_paths(folder: Path) -> Iterator[str]:
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder).as_posix()
+        if path.suffix in FEED_SUFFIXES and path.is_file() and "/." not in "/" + relative:
+            yield relative
+
+
+def built_for(folder: Path) -> str | None:
+    """The base URL the published feeds were built with, read back from the OPML."""
+    try:
+        tree = parse_xml((folder / urls.OPML).read_bytes())
+    except (OSError, etree.XMLSyntaxError):
+        return None
+    for outline in tree.iter("outline"):
+        url = outline.get("xmlUrl") or ""
+        for relative in feed_paths(folder):
+            if url.endswith("/" + relative):
+                return url.removesuffix(relative)
+    return None
+
+
+def make_server_for(folder: Path, host: str, port: int) -> BaseWSGIServer:
+    """A threaded server on (host, port); port 0 picks a free one (see `server.port`).
+
+    The socket is bound here, not by werkzeug, which would print a hint and `sys.exit`
+    on a taken port; an OSError is something the caller can report in its own words.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.create_server((host, port), family=family)
+    try:  # werkzeug duplicates the descriptor, so this one is closed either way
+        return make_server(host, port, make_app(folder), threaded=True, fd=listener.fileno())
+    finally:
+        listener.close()
+
+
+def serve(
+    folder: Path,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    base_url_hint: str | None = None,
+    out: TextIO | None = None,
+) -> None:
+    """Serve `folder` until interrupted, after printing the feed URLs to paste into an app.
+
+    Binding anywhere but loopback is warned about: the folder becomes visible to the
+    network. `base_url_hint` is the base URL the feeds were built with; when it is not
+    this server, enclosures in the feeds point elsewhere, and the message says how to
+    build for this server (`publisher build --base-url URL`).
+    """
+    out = out or sys.stdout
+    base_url_hint = base_url_hint or built_for(folder)
+    if not folder.is_dir():
+        raise ConfigurationError(f"{folder} is not a folder; run `publisher build` first")
+    try:
+        server = make_server_for(folder, host, port)
+    except OSError as error:  # port taken, address not on this machine
+        raise ConfigurationError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    origin = server_origin(host, server.port)
+    if host not in LOOPBACK_HOSTS:
+        print(f"warning: serving {folder} to the network on {host}:{server.port}", file=out)
+    print(f"Serving {folder} at {origin}/ (Ctrl-C to stop)", file=out)
+    listed = feed_urls(folder, origin)
+    if listed:
+        print("Feeds to paste into a podcast app:", file=out)
+        for url in listed:
+            print(f"  {url}", file=out)
+    if base_url_hint and not base_url_hint.startswith(origin + "/"):
+        # The feeds' enclosures point at base_url_hint, not here: say how to change that.
+        print(
+            f"note: the feeds' media URLs start with {base_url_hint}, not this server;"
+            f" to try them in an app, build with --base-url {origin}/",
+            file=out,
+        )
+    out.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def server_origin(host: str, port: int) -> str:
+    if host in ("0.0.0.0", "::", ""):
+        host = _outward_address() or "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _outward_address() -> str | None:
+    """This machine's address on the LAN, for printing URLs a phone can open."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("192.0.2.1", 9))  # TEST-NET: no packet is sent for a UDP connect
+        return probe.getsockname()[0]
+    except OSError:
+        return None
+    finally:
+        probe.close()

@@ -1,0 +1,241 @@
+"""`publisher add`: propose a catalog entry from a URL's metadata, and append it.
+
+    check the URL ─▶ refuse a duplicate ─▶ read metadata ─▶ propose ─▶ append (validated)
+
+A talk's metadata comes from yt-dlp (`publisher.tools.ytdlp`), an article's from its page's
+JSON-LD and Open Graph tags (`publisher.formats.pagemeta`). The proposal follows the catalog's
+rules: a slug id made from the title and never used before, a date with a time zone,
+plain-text summary. Appending is `publisher.catalog.append`'s job.
+"""
+
+from __future__ import annotations
+
+import difflib
+import email.utils
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from publisher.catalog.append import Appended, append_entry
+from publisher.catalog.load import load_catalog
+from publisher.catalog.schema import SLUG, SLUG_MAX
+from publisher.errors import PublisherError
+from publisher.formats import pagemeta
+from publisher.model import Catalog, EntryKind, MediaInfo
+from publisher.sources import check_url
+from publisher.state import State, state_path_for
+
+SUMMARY_MAX = 1200  # characters; a summary is a paragraph, not the whole description
+
+
+class AddRefused(PublisherError):
+    """`publisher add` will not add this URL (a duplicate, an unknown series, no title)."""
+
+
+@dataclass(frozen=True)
+class AddRequest:
+    url: str
+    kind: EntryKind = "video"
+    series: str | None = None
+    entry_id: str | None = None
+    title: str | None = None  # the editor's title wins over the page's
+    allow_private: bool = False
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """The entry to add, in the catalog's key order, and what the editor should know."""
+
+    fields: dict[str, Any]
+    notes: tuple[str, ...] = ()
+    appended: Appended | None = field(default=None, compare=False)
+
+    @property
+    def entry_id(self) -> str:
+        return self.fields["id"]
+
+
+def add(catalog_path: Path, request: AddRequest, *, dry_run: bool = False) -> Proposal:
+    """Propose an entry for `request.url` and append it (unless a dry run), validated."""
+    proposal = propose(catalog_path, request)
+    appended = append_entry(catalog_path, proposal.fields, write=not dry_run)
+    return Proposal(proposal.fields, proposal.notes, appended)
+
+
+def propose(catalog_path: Path, request: AddRequest, today: date | None = None) -> Proposal:
+    """The entry `add` would append; reads the URL's metadata, writes nothing."""
+    catalog = load_catalog(catalog_path)  # an invalid catalog is fixed first, not added to
+    _check_series(catalog, request)
+    refuse_duplicate(catalog, request.url)  # before any request: a duplicate needs no network
+    url = check_url(request.url, request.allow_private)
+    if request.kind == "video":
+        fields, notes = _video_fields(read_video(url, request.allow_private), url)
+    else:
+        fields, notes = _article_fields(pagemeta.read_page_meta(url, request.allow_private), url)
+    refuse_duplicate(catalog, fields.get("link") or url)
+    if request.title:
+        fields["title"] = request.title
+    if not fields.get("title"):
+        raise AddRefused(f"{url} has no title — give one with --title")
+    notes = list(notes)
+    if fields.get("published") is None:
+        fields["published"] = today or datetime.now(UTC).date()
+        notes.append("the page gives no date; today's date was used — correct it if needed")
+    entry_id = request.entry_id or unique_id(slugify(fields["title"]), taken_ids(catalog))
+    _check_id(catalog, entry_id)
+    ordered = {"id": entry_id, "kind": request.kind}
+    if request.series:
+        ordered["series"] = request.series
+    ordered.update(fields)
+    return Proposal({k: v for k, v in ordered.items() if v not in (None, "", ())}, tuple(notes))
+
+
+def read_video(url: str, allow_private: bool) -> MediaInfo:
+    """What yt-dlp finds at `url` (imported here: yt-dlp is slow to import)."""
+    from publisher.sources import follow_redirects
+    from publisher.tools import ytdlp
+
+    location = follow_redirects(url, allow_private, ytdlp.SOCKET_TIMEOUT)  # every hop checked
+    with ytdlp.Client(allow_private) as client:
+        return client.read(location.url, url, direct_media=location.is_media).info
+
+
+# Checks --------------------------------------------------------------------------------
+
+
+def _check_series(catalog: Catalog, request: AddRequest) -> None:
+    known = ", ".join(catalog.series) or "none"
+    if request.series is None:
+        if request.kind == "video":
+            raise AddRefused(f"a talk needs a series — give --series, one of: {known}")
+        return
+    if request.series not in catalog.series:
+        close = difflib.get_close_matches(request.series, list(catalog.series), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"known series: {known}"
+        raise AddRefused(f"unknown series {request.series!r}; {hint}")
+
+
+def _check_id(catalog: Catalog, entry_id: str) -> None:
+    if len(entry_id) > SLUG_MAX or not SLUG.match(entry_id):
+        raise AddRefused(
+            f"{entry_id!r} is not a slug — use a-z, 0-9 and -, at most {SLUG_MAX} characters"
+        )
+    if entry_id in taken_ids(catalog):
+        raise AddRefused(f"the id {entry_id!r} is already used — choose another with --id")
+
+
+def refuse_duplicate(catalog: Catalog, url: str) -> None:
+    """A URL already in the catalog (as a source or link) is refused, naming the entry."""
+    wanted = same_url_key(url)
+    for entry in catalog.entries:
+        for value in (entry.source, entry.link):
+            if value and same_url_key(value) == wanted:
+                raise AddRefused(
+                    f"{url} is already in the catalog as {entry.id!r} "
+                    f"({catalog.path.name}:{entry.line}) — edit that entry instead"
+                )
+
+
+def same_url_key(url: str) -> str:
+    """A URL reduced to what makes it the same page: no scheme, fragment or trailing /."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    port = f":{parts.port}" if parts.port else ""
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{host}{port}{parts.path.rstrip('/')}{query}"
+
+
+def taken_ids(catalog: Catalog) -> set[str]:
+    """Ids in the catalog and ids ever published: ids are never reused (GUIDs hang on them)."""
+    ids = {entry.id for entry in catalog.entries}
+    state_file = state_path_for(catalog.path)
+    if state_file.is_file():
+        state = State(state_file)
+        try:
+            ids |= set(state.publications())
+        finally:
+            state.close()
+    return ids
+
+
+# Proposing -----------------------------------------------------------------------------
+
+
+def _video_fields(info: MediaInfo, url: str) -> tuple[dict[str, Any], list[str]]:
+    day = None
+    if info.upload_date and re.fullmatch(r"\d{8}", info.upload_date):
+        day = date(int(info.upload_date[:4]), int(info.upload_date[4:6]), int(info.upload_date[6:]))
+    fields = {
+        "title": pagemeta.clean(info.title),
+        "source": url,
+        "link": info.webpage_url or url,
+        "published": day,
+        "authors": tuple(filter(None, [pagemeta.clean(info.uploader)])),
+        "summary": summarize(info.description),
+    }
+    return fields, []
+
+
+def _article_fields(page: pagemeta.PageMeta, url: str) -> tuple[dict[str, Any], list[str]]:
+    notes = [f"image: {page.image}"] if page.image else []
+    fields = {
+        "title": page.title,
+        "link": page.url or url,
+        "published": parse_published(page.published),
+        "authors": page.authors,
+        "summary": summarize(page.description),
+    }
+    return fields, notes
+
+
+def parse_published(text: str) -> date | str | None:
+    """A date, or an ISO datetime text with its offset; None when it cannot be read."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace(" ", "T", 1))
+    except ValueError:
+        try:
+            moment = email.utils.parsedate_to_datetime(text)  # RFC 2822, as some CMSs write
+        except (TypeError, ValueError, IndexError):
+            return None
+    if len(text) == 10 or moment.tzinfo is None:
+        return moment.date()  # a day, or a time without a zone: the day is what is known
+    return moment.isoformat()
+
+
+def summarize(description: str) -> str:
+    """One clean paragraph of at most SUMMARY_MAX characters, cut at a sentence if it can."""
+    text = pagemeta.clean(description)
+    if len(text) <= SUMMARY_MAX:
+        return text
+    cut = text[:SUMMARY_MAX]
+    sentence = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "))
+    if sentence > SUMMARY_MAX // 2:
+        return cut[: sentence + 1]
+    return cut.rsplit(" ", 1)[0] + "…"
+
+
+def slugify(title: str) -> str:
+    """A slug from a title: ASCII, lower case, words joined by -, cut at a word."""
+    title = re.sub(r"['’]", "", title)  # "Lenin's" is one word: lenins, not lenin-s
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(slug) > SLUG_MAX:
+        slug = slug[: SLUG_MAX + 1].rsplit("-", 1)[0][:SLUG_MAX].strip("-")
+    return slug or "entry"
+
+
+def unique_id(slug: str, taken: set[str]) -> str:
+    """`slug`, or `slug-2`, `slug-3`… — the first not taken, still at most SLUG_MAX long."""
+    candidate, number = slug, 1
+    while candidate in taken:
+        number += 1
+        suffix = f"-{number}"
+        candidate = slug[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
+    return candidate

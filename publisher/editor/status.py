@@ -1,0 +1,190 @@
+"""`publisher status`: per entry, published, pending or failed — and why.
+
+Read-only: it reads the catalog and the state database and writes nothing (a missing
+state database means nothing was built yet, and is not created). The rules are the
+build's (`Item.state`): an article is published when rendered, a talk when its audio
+was made; a talk with a recorded error and no audio has failed; anything else is
+pending, with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from publisher.catalog.load import load_catalog
+from publisher.model import Catalog, Entry, ItemState, MediaFile
+from publisher.output import urls
+from publisher.state import State, folder_key, state_path_for
+
+STATES: tuple[ItemState, ...] = ("published", "pending", "failed")
+STYLE = {"published": "green", "pending": "yellow", "failed": "red"}
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    id: str
+    kind: str
+    series: str | None
+    state: ItemState
+    title: str
+    duration: float | None  # seconds, of the published audio (or the source, if known)
+    error: str | None  # the last error recorded for the entry, even if an older version is up
+    pending: tuple[str, ...]  # what is not published yet: "audio", "video"
+    reason: str  # why it is pending or failed, in a few words
+    url: str | None  # where the episode's audio (or the article) is published
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["pending"] = list(self.pending)
+        return data
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the state database knows, read once: files, errors, cached durations."""
+
+    files: dict[str, dict[str, MediaFile]]
+    errors: dict[str, str]
+    durations: dict[str, float]
+
+
+def read_status(
+    catalog_path: Path,
+    series: str | None = None,
+    states: tuple[str, ...] = (),
+    out: Path = Path("feeds"),
+) -> list[StatusRow]:
+    """The rows of `publisher status` for the catalog at `catalog_path` and the published
+    folder `out`, filtered."""
+    catalog = load_catalog(catalog_path)
+    snapshot = read_snapshot(catalog, out)
+    rows = status_rows(catalog, snapshot)
+    return filter_rows(rows, series=series, states=states)
+
+
+def read_snapshot(catalog: Catalog, out: Path) -> Snapshot:
+    path = state_path_for(catalog.path)
+    if not path.is_file():
+        return Snapshot({}, {}, {})
+    state = State(path, folder_key(catalog.path, out))
+    try:
+        durations = {}
+        for entry in catalog.entries:
+            info = state.media_info(entry.id)
+            if info and info.duration:
+                durations[entry.id] = info.duration
+        return Snapshot(state.all_media_files(), state.errors(), durations)
+    finally:
+        state.close()
+
+
+def status_rows(catalog: Catalog, snapshot: Snapshot) -> list[StatusRow]:
+    """One row per catalog entry, in catalog order."""
+    return [row_of(catalog, entry, snapshot) for entry in catalog.entries]
+
+
+def row_of(catalog: Catalog, entry: Entry, snapshot: Snapshot) -> StatusRow:
+    files = snapshot.files.get(entry.id, {})
+    error = snapshot.errors.get(entry.id)
+    audio = files.get("audio")
+    wants_video = entry.kind == "video" and catalog.series[entry.series].video
+    missing = []
+    if entry.kind == "video" and audio is None:
+        missing.append("audio")
+    if wants_video and "video" not in files:
+        missing.append("video")
+    state, reason = _state_and_reason(entry, audio, error, missing)
+    return StatusRow(
+        id=entry.id,
+        kind=entry.kind,
+        series=entry.series,
+        state=state,
+        title=entry.title,
+        duration=(audio.duration if audio else None) or snapshot.durations.get(entry.id),
+        error=error,
+        pending=tuple(missing),
+        reason=reason,
+        url=_published_url(catalog, entry, audio),
+    )
+
+
+def _state_and_reason(entry, audio, error, missing) -> tuple[ItemState, str]:
+    if entry.kind == "article":
+        return "published", ""
+    if audio is not None:
+        return "published", (f"{' and '.join(missing)} not made yet" if missing else "")
+    if error:
+        return "failed", "the last build failed; it retries on the next run"
+    if not entry.source:
+        return "pending", "no source yet"
+    return "pending", "not built yet"
+
+
+def _published_url(catalog: Catalog, entry: Entry, audio: MediaFile | None) -> str | None:
+    if entry.kind == "article":
+        return entry.link
+    return urls.public_url(catalog.site.base_url, audio.path) if audio else None
+
+
+def filter_rows(
+    rows: list[StatusRow], series: str | None = None, states: tuple[str, ...] = ()
+) -> list[StatusRow]:
+    return [
+        row
+        for row in rows
+        if (series is None or row.series == series) and (not states or row.state in states)
+    ]
+
+
+# Output --------------------------------------------------------------------------------
+
+
+def as_json(rows: list[StatusRow]) -> str:
+    return json.dumps([row.as_dict() for row in rows], indent=2, ensure_ascii=False)
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def table(rows: list[StatusRow]) -> Table:
+    """The rich table `publisher status` prints: one line per entry."""
+    grid = Table(show_lines=False, header_style="bold")
+    for name in ("id", "state", "series", "duration", "pending / error", "url"):
+        grid.add_column(name, overflow="fold")
+    for row in rows:
+        why = row.error or row.reason
+        if row.pending and row.state != "failed":
+            why = f"{', '.join(row.pending)}: {why}" if why else ", ".join(row.pending)
+        grid.add_row(
+            row.id,
+            f"[{STYLE[row.state]}]{row.state}[/]",
+            row.series or "",
+            format_duration(row.duration),
+            why,
+            row.url or "",
+        )
+    return grid
+
+
+def summary(rows: list[StatusRow]) -> str:
+    counts = {name: sum(1 for row in rows if row.state == name) for name in STATES}
+    return ", ".join(f"{counts[name]} {name}" for name in STATES)
+
+
+def print_status(rows: list[StatusRow], console: Console | None = None) -> None:
+    if console is None:
+        console = Console()
+        if not console.is_terminal:  # piped or logged: no need to fold to 80 columns
+            console = Console(width=200)
+    console.print(table(rows))
+    console.print(summary(rows), highlight=False)

@@ -1,0 +1,73 @@
+"""How a published file is served: its Content-Type and its Cache-Control.
+
+One table for every place that serves the published folder (S3 upload, the preview
+server), so a file gets the same headers wherever a listener fetches it.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from publisher.output import urls
+
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
+
+CONTENT_TYPES: dict[str, str] = {
+    # feeds and the OPML list
+    ".xml": "application/rss+xml",
+    ".atom": "application/atom+xml",
+    ".opml": "text/x-opml",
+    # audio and video
+    ".m4a": "audio/mp4",
+    ".mp3": "audio/mpeg",
+    ".mp4": "video/mp4",
+    ".m4v": "video/x-m4v",
+    ".webm": "video/webm",
+    ".opus": "audio/ogg",
+    ".ogg": "audio/ogg",
+    # transcripts and chapters
+    ".vtt": "text/vtt",
+    ".srt": "application/x-subrip",
+    # The Podcast Index names "application/json+chapters" for chapter files, and the feed's
+    # <podcast:chapters type> says so; over HTTP plain JSON is served because CDNs only
+    # compress, and browsers' tooling only recognises, registered JSON types.
+    ".json": "application/json",
+    # pages and their assets
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css",
+    ".js": "text/javascript",
+    ".txt": "text/plain; charset=utf-8",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+    ".ico": "image/x-icon",
+}
+
+# Feeds and pages change in place, so caches must come back soon. Media files get a new
+# name whenever their bytes change (reliability.md), so a cached copy is never stale.
+SHORT_CACHE = "public, max-age=300"
+IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
+
+_IMMUTABLE_TYPE_PREFIXES = ("audio/", "video/", "image/")
+
+
+def content_type(path: str | PurePosixPath) -> str:
+    """The Content-Type for a published file, by its extension (case-insensitive)."""
+    suffix = PurePosixPath(path).suffix.lower()
+    return CONTENT_TYPES.get(suffix, DEFAULT_CONTENT_TYPE)
+
+
+def cache_control(relative: str) -> str:
+    """Cache-Control for a path under the published folder.
+
+    Only audio, video and images under media/ are immutable: transcripts and chapters
+    keep their names when an editor fixes them, so they are cached briefly like pages.
+    """
+    if urls.is_feed(relative) or not relative.startswith("media/"):
+        return SHORT_CACHE
+    if content_type(relative).startswith(_IMMUTABLE_TYPE_PREFIXES):
+        return IMMUTABLE_CACHE
+    return SHORT_CACHE

@@ -1,0 +1,98 @@
+"""Render: the whole published model first, then one pass of writing.
+
+Feeds, OPML and pages are all rendered from the finished run; each feed is checked
+before it replaces the published one, and a feed with errors is not published (the old
+one stays).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from publisher.check import check_feed
+from publisher.model import Entry, Item
+from publisher.output import urls
+from publisher.render.articles import render_article_feeds
+from publisher.render.opml import render_opml
+from publisher.render.pages import render_pages
+from publisher.render.podcast import FeedSpec, render_series_feed
+from publisher.stages.episode_art import publish_channel_art
+
+if TYPE_CHECKING:
+    from publisher.build.run import Run
+
+log = logging.getLogger(__name__)
+
+
+def assign_guids(run: Run) -> None:
+    """Each entry with something to publish gets its GUID once; existing ones never change."""
+    publishable = [item for item in run.items if is_publishable(item)]
+    pinned = {item.id: item.entry.guid for item in publishable if item.entry.guid}
+    known = run.state.publications()
+    new = {item.id: identity(item.entry) for item in publishable if item.id not in known}
+    if new:
+        run.state.record_publications(new, pinned)
+        known = run.state.publications()
+    for item in publishable:
+        item.guid, item.first_published = known[item.id]
+
+
+def identity(entry: Entry) -> str:
+    """What an entry is, whatever its id: where it comes from, or where it is read."""
+    return entry.source or entry.link or ""
+
+
+def is_publishable(item: Item) -> bool:
+    return item.entry.kind == "article" or item.audio is not None
+
+
+def render_feeds(run: Run) -> dict[str, bytes]:
+    """Every feed and the OPML, path -> bytes, before anything is written."""
+    outputs: dict[str, bytes] = {}
+    for series in sorted(run.catalog.series.values(), key=lambda s: s.id):
+        specs = [FeedSpec.audio(series.id)] + ([FeedSpec.video(series.id)] if series.video else [])
+        for spec in specs:
+            outputs.update(render_series_feed(run, series, spec))
+    outputs.update(render_article_feeds(run))
+    outputs[urls.OPML] = render_opml(run)
+    return outputs
+
+
+def render(run: Run) -> None:
+    """The render stage: GUIDs, cover art, feeds, OPML and pages, through the one writer."""
+    assign_guids(run)
+    publish_channel_art(run)  # before the feeds: `check` reads the art they point at
+    for relative, data in render_feeds(run).items():
+        publish_feed(run, relative, data)
+    render_pages(run)
+
+
+def publish_feed(run: Run, relative: str, data: bytes) -> bool:
+    """Write a feed only if `check` finds no error in it; else keep the published one.
+    Returns whether the published feed now holds `data`.
+
+    Media, transcripts, chapters and art are already in place, so the check sees the
+    files the feed points at exactly as listeners will. Bytes already published were
+    checked when they were first written, so an unchanged feed is not checked again.
+    """
+    accepted = True
+
+    def passes_check() -> bool:
+        nonlocal accepted
+        accepted = feed_passes_check(run, relative, data)
+        return accepted
+
+    run.writer.write_bytes(relative, data, accept=passes_check)
+    return accepted
+
+
+def feed_passes_check(run: Run, relative: str, data: bytes) -> bool:
+    findings = check_feed(relative, data, run.out)
+    errors = [finding for finding in findings if finding.severity == "error"]
+    for finding in findings:
+        (log.error if finding.severity == "error" else log.warning)("%s", finding.located())
+    if errors:
+        log.error("%s not published: %d errors; the old one stays", relative, len(errors))
+        run.refused_feeds[relative] = [str(finding) for finding in errors]
+    return not errors

@@ -1,0 +1,163 @@
+"""The Podcast Index's `podcast:` namespace (Podcasting 2.0) as a feedgen extension.
+
+Channel: guid, locked, medium, funding, license, updateFrequency, person.
+Item: transcript, chapters, person, season, episode, alternateEnclosure with source.
+See https://podcastindex.org/namespace/1.0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.util import xml_elem
+
+from publisher.check.findings import PODCAST_NS
+
+_FREQUENCIES = {
+    "DAILY": ("Daily", "days"),
+    "WEEKLY": ("Weekly", "weeks"),
+    "MONTHLY": ("Monthly", "months"),
+    "YEARLY": ("Yearly", "years"),
+}
+
+
+def describe_rrule(rrule: str) -> str:
+    """podcast:updateFrequency's text: the schedule in words, the rule being an attribute.
+
+    The namespace wants a human-readable string as the element's text ("Weekly") and the
+    RFC 5545 rule in `rrule`; apps show the text.
+    """
+    parts = dict(p.split("=", 1) for p in rrule.upper().split(";") if "=" in p)
+    once, many = _FREQUENCIES.get(parts.get("FREQ", ""), ("Regularly", ""))
+    interval = parts.get("INTERVAL", "1")
+    if interval.isdigit() and int(interval) > 1 and many:
+        return f"Every {int(interval)} {many}"
+    return once
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    role: str = "host"
+    group: str = "cast"
+    href: str | None = None
+    img: str | None = None
+
+
+@dataclass(frozen=True)
+class Transcript:
+    url: str
+    type: str  # text/vtt, application/x-subrip, …
+    language: str | None = None
+    rel: str | None = "captions"
+
+
+@dataclass(frozen=True)
+class AlternateEnclosure:
+    type: str
+    length: int
+    sources: tuple[str, ...]
+    title: str | None = None
+    height: int | None = None
+    default: bool = False
+
+
+def _element(parent, tag: str, text: str | None = None, **attributes):
+    element = xml_elem(f"{{{PODCAST_NS}}}{tag}", parent)
+    for key, value in attributes.items():
+        if value is not None:
+            element.set(key, str(value))
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _add_people(parent, people: list[Person]) -> None:
+    for person in people:
+        _element(
+            parent,
+            "person",
+            person.name,
+            role=person.role,
+            group=person.group,
+            href=person.href,
+            img=person.img,
+        )
+
+
+class PodcastIndexExtension(BaseExtension):
+    def __init__(self):
+        self.guid: str | None = None
+        self.locked: tuple[bool, str | None] | None = None
+        self.medium: str | None = None
+        self.funding: tuple[str, str] | None = None
+        self.license: str | None = None
+        self.update_frequency: str | None = None
+        self.people: list[Person] = []
+
+    def extend_ns(self):
+        return {"podcast": PODCAST_NS}
+
+    def extend_rss(self, rss_feed):
+        channel = rss_feed[0]
+        if self.guid:
+            _element(channel, "guid", self.guid)
+        if self.locked is not None:
+            locked, owner = self.locked
+            _element(channel, "locked", "yes" if locked else "no", owner=owner)
+        if self.medium:
+            _element(channel, "medium", self.medium)
+        if self.funding:
+            _element(channel, "funding", self.funding[1], url=self.funding[0])
+        if self.license:
+            _element(channel, "license", self.license)
+        if self.update_frequency:
+            rrule = self.update_frequency.strip().removeprefix("RRULE:")
+            _element(channel, "updateFrequency", describe_rrule(rrule), rrule=rrule)
+        _add_people(channel, self.people)
+        return rss_feed
+
+
+class PodcastIndexEntryExtension(BaseEntryExtension):
+    def __init__(self):
+        self.transcripts: list[Transcript] = []
+        self.chapters: str | None = None  # URL of the chapters JSON file
+        self.people: list[Person] = []
+        self.season: int | None = None
+        self.episode: int | None = None
+        self.alternate_enclosures: list[AlternateEnclosure] = []
+
+    def extend_ns(self):
+        return {"podcast": PODCAST_NS}
+
+    def extend_rss(self, entry):
+        for transcript in self.transcripts:
+            _element(
+                entry,
+                "transcript",
+                url=transcript.url,
+                type=transcript.type,
+                language=transcript.language,
+                rel=transcript.rel,
+            )
+        if self.chapters:
+            _element(entry, "chapters", url=self.chapters, type="application/json+chapters")
+        _add_people(entry, self.people)
+        if self.season is not None:
+            _element(entry, "season", str(self.season))
+        if self.episode is not None:
+            _element(entry, "episode", str(self.episode))
+        for alternate in self.alternate_enclosures:
+            element = _element(
+                entry,
+                "alternateEnclosure",
+                type=alternate.type,
+                length=alternate.length,
+                title=alternate.title,
+                height=alternate.height,
+                default="true" if alternate.default else None,
+            )
+            for uri in alternate.sources:
+                _element(element, "source", uri=uri)
+        return entry

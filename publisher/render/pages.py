@@ -1,0 +1,269 @@
+"""The render stage for pages: the landing page and one page per series.
+
+Pages are for people who find the podcast on the web: they show every series with its
+subscribe links, and every episode with a player, chapters and transcript. They are built
+from the same `Run` as the feeds, written by the same writer, and deterministic: nothing
+depends on the clock, and every list has an explicit order.
+
+Links inside the site are relative, so the folder works from any host (S3, `publisher
+serve`, a file:// preview); feed URLs are absolute, because podcast apps need them so.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup
+
+from publisher.formats.sanitize import clean_html, plain_text
+from publisher.model import Item, Series
+from publisher.output import urls
+from publisher.render.podcast import newest_first
+from publisher.stages.transcripts import clean_cues, parse_vtt
+
+if TYPE_CHECKING:
+    from publisher.build.run import Run
+
+log = logging.getLogger(__name__)
+
+SCRIPT = "site.js"  # chapter and transcript seeking, copy-the-feed-URL; no framework
+OG_DESCRIPTION_BYTES = 300
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    href: str
+
+
+@dataclass(frozen=True)
+class Timed:
+    """A chapter or a transcript cue: something the player can seek to."""
+
+    start: float
+    text: str
+
+
+@dataclass(frozen=True)
+class SeriesView:
+    series: Series
+    page: str  # relative to the site root
+    cover: str | None  # relative to the site root, or an absolute URL
+    description: Markup
+    feed_url: str
+    video_feed_url: str | None
+    subscribe: tuple[Link, ...]
+    episodes: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class EpisodeView:
+    item: Item
+    summary: Markup
+    chapters: tuple[Timed, ...]
+    transcript: tuple[Timed, ...]
+    captions: str | None  # the .vtt path, for the video player's <track>
+
+
+def render_pages(run: Run) -> None:
+    """Write index.html, <series>/index.html, style.css and site.js through the writer."""
+    env = template_environment()
+    views = [series_view(run, series) for series in run.catalog.series.values()]
+    site_context = {"site": run.catalog.site, "script": SCRIPT}
+    index = env.get_template("index.html").render(
+        **site_context,
+        root="",
+        page_title=run.catalog.site.title,
+        description=run.catalog.site.description,
+        series_list=views,
+        articles=[
+            i.entry for i in newest_first([i for i in run.items if i.entry.kind == "article"])
+        ],
+        article_feeds=article_feeds(run),
+        opml_url=urls.public_url(run.base_url, urls.OPML),
+        page_url=urls.public_url(run.base_url, urls.INDEX_PAGE),
+        og_image=absolute(run, site_cover(run)),
+    )
+    run.writer.write_text(urls.INDEX_PAGE, index)
+    for view in views:
+        page = env.get_template("series.html").render(
+            **site_context,
+            root="../",
+            page_title=f"{view.series.title} · {run.catalog.site.title}",
+            description=view.series.description,
+            view=view,
+            episodes=[episode_view(run, item) for item in view.episodes],
+            page_url=urls.public_url(run.base_url, urls.series_page(view.series.id)),
+            og_image=absolute(run, view.cover),
+        )
+        run.writer.write_text(urls.series_page(view.series.id), page)
+    run.writer.write_text(urls.STYLESHEET, static_file("style.css"))
+    run.writer.write_text(SCRIPT, static_file(SCRIPT))
+
+
+# The model behind the pages ---------------------------------------------------------
+
+
+def series_view(run: Run, series: Series) -> SeriesView:
+    feed_url = urls.public_url(run.base_url, urls.podcast_feed(series.id))
+    return SeriesView(
+        series=series,
+        page=urls.series_page(series.id),
+        cover=series_cover(run, series),
+        description=Markup(clean_html(series.description)),
+        feed_url=feed_url,
+        video_feed_url=(
+            urls.public_url(run.base_url, urls.video_feed(series.id)) if series.video else None
+        ),
+        subscribe=subscribe_links(feed_url, series.title),
+        episodes=tuple(published_episodes(run, series.id)),
+    )
+
+
+def published_episodes(run: Run, series_id: str) -> list[Item]:
+    """The talks of a series that have audio, newest first (the feed's order)."""
+    return newest_first([item for item in run.talks_by_series.get(series_id, []) if item.audio])
+
+
+def episode_view(run: Run, item: Item) -> EpisodeView:
+    summary = item.entry.summary or (item.info.description if item.info else "")
+    vtt = next((t for t in item.transcripts if t.path.endswith(".vtt")), None)
+    cues = read_transcript(run.out, vtt.path) if vtt else []
+    return EpisodeView(
+        item=item,
+        summary=Markup(clean_html(summary)),
+        chapters=tuple(Timed(c.start, c.title) for c in item.chapters),
+        transcript=tuple(cues),
+        captions=vtt.path if vtt else None,
+    )
+
+
+def read_transcript(out: Path, relative: str) -> list[Timed]:
+    """The cues of a published .vtt; a missing or unreadable one just shows no transcript."""
+    try:
+        return read_vtt((out / relative).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        log.warning("transcript %s not shown: %s", relative, error)
+        return []
+
+
+def article_feeds(run: Run) -> tuple[Link, ...]:
+    return (
+        Link("RSS", urls.public_url(run.base_url, urls.ARTICLES_RSS)),
+        Link("Atom", urls.public_url(run.base_url, urls.ARTICLES_ATOM)),
+    )
+
+
+def subscribe_links(feed_url: str, title: str) -> tuple[Link, ...]:
+    """One link per app, in the form each app documents for "subscribe to this feed"."""
+    bare = feed_url.split("://", 1)[-1]  # Apple and Pocket Casts take the URL sans scheme
+    encoded, encoded_title = quote(feed_url, safe=""), quote(title, safe="")
+    return (
+        Link("Apple Podcasts", f"podcast://{bare}"),
+        Link("Pocket Casts", f"pktc://subscribe/{bare}"),
+        Link(
+            "AntennaPod",
+            f"https://antennapod.org/deeplink/subscribe?url={encoded}&title={encoded_title}",
+        ),
+        Link("Overcast", f"overcast://x-callback-url/add?url={encoded}"),
+        Link("RSS", feed_url),
+    )
+
+
+# Transcripts -------------------------------------------------------------------------
+
+
+def read_vtt(text: str) -> list[Timed]:
+    """The cues of a WebVTT file as (start, one line of text), for reading along.
+
+    The transcript stage publishes cleaned cues already; a repeat is merged all the same,
+    so a hand-made .vtt beside a local source reads well too.
+    """
+    cues = clean_cues(parse_vtt(text), rolling=False)
+    return [Timed(cue.start, " ".join(cue.text.split("\n"))) for cue in cues]
+
+
+# Cover art ----------------------------------------------------------------------------
+
+
+def series_cover(run: Run, series: Series) -> str | None:
+    """The series' published cover (the artwork stage's), else the site's, else the
+    newest episode's art; a path in the folder or a URL."""
+    cover = run.artwork.get(series.id) or run.artwork.get("site")
+    if cover:
+        return cover
+    episodes = published_episodes(run, series.id)
+    return next((item.image.path for item in episodes if item.image), None)
+
+
+def site_cover(run: Run) -> str | None:
+    return run.artwork.get("site")
+
+
+def is_web_url(value: str) -> bool:
+    return value.startswith(("https://", "http://"))
+
+
+def absolute(run: Run, path: str | None) -> str | None:
+    if path is None or is_web_url(path):
+        return path
+    return urls.public_url(run.base_url, path)
+
+
+# Templates ----------------------------------------------------------------------------
+
+
+@cache
+def template_environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("publisher.render", "templates"),
+        autoescape=True,  # every page is HTML; summaries arrive as Markup after clean_html
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["duration"] = format_duration
+    env.filters["timestamp"] = format_timestamp
+    env.filters["web_url"] = lambda url: url if url and is_web_url(url) else None
+    env.filters["href"] = href
+    env.filters["plain"] = plain_text
+    env.filters["clean"] = lambda text: Markup(clean_html(text))
+    env.globals["OG_DESCRIPTION_BYTES"] = OG_DESCRIPTION_BYTES
+    return env
+
+
+def static_file(name: str) -> str:
+    source, _, _ = template_environment().loader.get_source(template_environment(), name)
+    return source
+
+
+def format_duration(seconds: float | None) -> str:
+    """H:MM:SS, the form podcast apps show; rounded to whole seconds."""
+    return "" if seconds is None else _hms(round(seconds))
+
+
+def format_timestamp(seconds: float) -> str:
+    """H:MM:SS of a position: a cue at 1.5 s is shown at 0:00:01, when it starts."""
+    return _hms(math.floor(seconds))
+
+
+def _hms(total: int) -> str:
+    total = max(0, total)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"
+
+
+def href(path: str, root: str = "") -> str:
+    """A link to a file in the site from a page `root` away from the top ("" or "../")."""
+    if is_web_url(path):
+        return path
+    return root + quote(path, safe="/-._~")

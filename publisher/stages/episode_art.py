@@ -1,0 +1,242 @@
+"""Cover and episode art that Apple accepts, under names that change with the image.
+
+Apple wants square JPEG or PNG art, 1400–3000 px, in RGB. Talk thumbnails are 16:9 and
+often 1280 px wide, so `conform` puts them on a square canvas: the picture whole, in the
+middle, over a blurred and enlarged copy of itself filling the rest (the "blur-fill" TV
+uses for portrait video; black bars look like a broken image in a podcast app). Art that
+already conforms is published byte for byte.
+
+Catalog images that are too small are upscaled so the feed stays valid, and reported
+with a warning on every build (and by `catalog_image_problems`, for `validate`): an
+editor should replace them, but a cron build must not stop publishing for it.
+
+Apps cache artwork by URL, so a new image must get a new name: the published name ends
+with a hash of the published bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
+
+from publisher.errors import ConfigurationError, SourceError
+from publisher.formats import apple
+from publisher.model import Catalog, Item, MediaFile
+from publisher.output import urls
+from publisher.output.writer import is_published
+from publisher.sources import is_url
+from publisher.tools.http import read_small
+
+if TYPE_CHECKING:
+    from publisher.build.run import Run
+
+log = logging.getLogger(__name__)
+
+JPEG_QUALITY = 90
+MAX_PIXELS = 40_000_000  # larger than any real cover; refuses decompression bombs early
+BLUR_SCALE = 16  # the background is blurred at 1/16 size: the same look, a fraction of the work
+ROLE = "image"
+IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".webp")
+MIME_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
+
+
+@dataclass(frozen=True)
+class Conformed:
+    data: bytes
+    ext: str  # ".jpg" or ".png"
+    original_size: tuple[int, int]
+    size: tuple[int, int]
+    changes: tuple[str, ...]  # what was wrong with the original; () when published as it was
+
+    @property
+    def upscaled(self) -> bool:
+        return self.size[0] > max(self.original_size)
+
+
+class ImageError(ValueError):
+    """The bytes are not an image Pillow can read (or are absurdly large)."""
+
+
+def artwork_problems(image: Image.Image) -> list[str]:
+    """What keeps an opened image from Apple's artwork rules; [] when it conforms."""
+    width, height = image.size
+    problems = []
+    if image.format not in apple.ARTWORK_FORMATS:
+        problems.append(f"{image.format or 'unknown'} format, not JPEG or PNG")
+    if image.mode != "RGB":
+        problems.append(f"{image.mode} colour, not RGB")
+    if width != height:
+        problems.append(f"{width}×{height} px, not square")
+    if max(width, height) < apple.ARTWORK_MIN_PX:
+        problems.append(f"{width}×{height} px, smaller than {apple.ARTWORK_MIN_PX} px")
+    elif max(width, height) > apple.ARTWORK_MAX_PX:
+        problems.append(f"{width}×{height} px, larger than {apple.ARTWORK_MAX_PX} px")
+    return problems
+
+
+def open_image(data: bytes) -> Image.Image:
+    try:
+        image = Image.open(io.BytesIO(data))
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+        raise ImageError(f"not a readable image: {error}") from None
+    if image.size[0] * image.size[1] > MAX_PIXELS:
+        raise ImageError(f"{image.size[0]}×{image.size[1]} px is too large to be a cover")
+    return image
+
+
+def conform(data: bytes) -> Conformed:
+    """`data` as Apple-conforming art: unchanged if it already is, else a square RGB JPEG."""
+    image = open_image(data)
+    problems = artwork_problems(image)
+    if not problems:
+        ext = ".jpg" if image.format == "JPEG" else ".png"
+        return Conformed(data, ext, image.size, image.size, ())
+    side = min(max(max(image.size), apple.ARTWORK_MIN_PX), apple.ARTWORK_MAX_PX)
+    try:
+        square = blur_fill(_rgb(image), side)
+    except OSError as error:  # truncated or corrupt data shows only when decoding
+        raise ImageError(f"not a readable image: {error}") from None
+    buffer = io.BytesIO()
+    square.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    return Conformed(buffer.getvalue(), ".jpg", image.size, square.size, tuple(problems))
+
+
+def _rgb(image: Image.Image) -> Image.Image:
+    """RGB, with any transparency laid over white (JPEG has none, and apps show black)."""
+    image = ImageOps.exif_transpose(image)
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, "white")
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    return image.convert("RGB")
+
+
+def blur_fill(image: Image.Image, side: int) -> Image.Image:
+    """`image` whole in a `side`-px square, over a blurred, cropped-to-fill copy of itself."""
+    small = max(1, side // BLUR_SCALE)
+    background = ImageOps.fit(image, (small, small), Image.Resampling.BILINEAR)
+    background = background.filter(ImageFilter.GaussianBlur(2))
+    canvas = background.resize((side, side), Image.Resampling.BICUBIC)
+    picture = ImageOps.contain(image, (side, side), Image.Resampling.LANCZOS)
+    canvas.paste(picture, ((side - picture.width) // 2, (side - picture.height) // 2))
+    return canvas
+
+
+def hashed_name(stem: str, conformed: Conformed) -> str:
+    return f"{stem}-{hashlib.sha256(conformed.data).hexdigest()[:8]}{conformed.ext}"
+
+
+# Channel art --------------------------------------------------------------------------
+
+
+def publish_channel_art(run: Run) -> None:
+    """Publish the site's and each series' cover; fills `run.artwork`."""
+    site_image = run.catalog.site.image
+    run.artwork["site"] = publish_image(run, site_image, "media/cover")
+    for series in sorted(run.catalog.series.values(), key=lambda s: s.id):
+        if series.image and series.image != site_image:
+            run.artwork[series.id] = publish_image(
+                run, series.image, f"{urls.media_dir(series.id)}/cover"
+            )
+
+
+def publish_image(run: Run, image: str, stem: str) -> str:
+    """The published path of a catalog image (or the URL itself for a remote one)."""
+    if is_url(image):
+        return image  # served by someone else; `check` says it could not be verified
+    conformed = _conform_catalog_image(run.catalog.root, image)
+    relative = hashed_name(stem, conformed)
+    run.writer.write_bytes(relative, conformed.data)
+    return relative
+
+
+def _conform_catalog_image(root: Path, image: str) -> Conformed:
+    try:
+        conformed = conform((root / image).read_bytes())
+    except OSError as error:
+        raise ConfigurationError(f"cannot read the image {image}: {error.strerror}") from None
+    except ImageError as error:
+        raise ConfigurationError(f"the image {image} is {error}") from None
+    if conformed.upscaled:
+        log.warning("%s", _too_small(image, conformed))
+    elif conformed.changes:
+        log.info("%s: %s; published as a conforming JPEG", image, "; ".join(conformed.changes))
+    return conformed
+
+
+def _too_small(image: str, conformed: Conformed) -> str:
+    width, height = conformed.original_size
+    return (
+        f"{image}: {width}×{height} px is below Apple's {apple.ARTWORK_MIN_PX} px minimum;"
+        f" published upscaled to {conformed.size[0]}×{conformed.size[1]}, which looks"
+        f" blurred: give a square image of {apple.ARTWORK_MIN_PX}–{apple.ARTWORK_MAX_PX} px"
+    )
+
+
+def catalog_image_problems(catalog: Catalog) -> list[str]:
+    """Catalog images that cannot be read or that are too small to publish well."""
+    images = [("site", catalog.site.image)]
+    images += [(f"series {s.id}", s.image) for s in catalog.series.values() if s.image]
+    problems = []
+    for owner, image in images:
+        if is_url(image):
+            continue
+        try:
+            conformed = conform((catalog.root / image).read_bytes())
+        except (OSError, ImageError) as error:
+            problems.append(f"{owner}: image {image}: {error}")
+            continue
+        if conformed.upscaled:
+            problems.append(f"{owner}: {_too_small(image, conformed)}")
+    return problems
+
+
+# Episode art --------------------------------------------------------------------------
+
+
+def publish_episode_art(run: Run, item: Item) -> None:
+    """Publish media/<series>/<entry>-<hash8>.jpg from the talk's thumbnail.
+
+    Art is an extra: when the thumbnail cannot be read the episode keeps the art it had
+    (or shows the series cover), and the next run tries again.
+    """
+    found = thumbnail_origin(run, item)
+    if found is None:
+        return
+    location, made_from = found
+    made = run.state.media_files(item.id).get(ROLE)
+    if made and made[1] == made_from and is_published(run.out, made[0]) and not run.options.refresh:
+        item.image = made[0]
+        return
+    try:
+        data = read_small(location, run.catalog.root, run.options.allow_private_sources)
+        conformed = conform(data)
+    except (SourceError, ImageError) as error:
+        log.warning("%s: episode art not made, kept as it was: %s", item.id, error)
+        return
+    relative = hashed_name(f"{urls.media_dir(item.entry.series or '')}/{item.id}", conformed)
+    run.writer.write_bytes(relative, conformed.data)
+    media = MediaFile(relative, len(conformed.data), MIME_TYPES[conformed.ext])
+    run.state.save_media_file(item.id, ROLE, media, made_from)
+    item.image = media
+
+
+def thumbnail_origin(run: Run, item: Item) -> tuple[str, str] | None:
+    """(where to read, what the state remembers of it): an image beside a local source
+    (same stem), else the source's thumbnail (a URL, or a file enrichment saved)."""
+    source = item.entry.source or ""
+    if source and not is_url(source):
+        for ext in IMAGE_EXTS:
+            beside = (run.catalog.root / source).with_suffix(ext)
+            if beside.is_file():
+                stat = beside.stat()
+                return str(beside.resolve()), f"{beside.name} {stat.st_size} {stat.st_mtime_ns}"
+    thumbnail = item.info.thumbnail if item.info else None
+    return (thumbnail, thumbnail) if thumbnail else None

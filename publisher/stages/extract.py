@@ -1,0 +1,329 @@
+"""The `extract` and `publish_media` stages: a talk's source becomes episode files.
+
+`extract` downloads only what the episode needs (an audio-only format when there is
+one), converts it with ffmpeg into a `.part` file in the work dir, verifies it (it
+decodes at both ends; its duration is within a second of the source's) and only then
+renames it to a pending output. `tag` tags pending outputs; `publish_media` moves them
+into `media/<series>/` and records them in the state. A run killed anywhere leaves at
+most unverified or unpublished files in the work dir, which the next run remakes.
+
+Media is remade only when its recipe changes (source, format, loudness), not when a
+title or summary does, so enclosure URLs stay put. Replaced media gets a new name,
+because podcast apps cache files by URL.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from publisher.errors import (
+    Interrupted,
+    NoVideo,
+    PublisherError,
+    SourceError,
+    SourceRefused,
+    ToolError,
+)
+from publisher.model import AudioSettings, Item, MediaFile
+from publisher.output import urls
+from publisher.output.writer import file_digest, is_published
+from publisher.sources import is_url
+from publisher.stages import tag, workfiles
+from publisher.stages.enrich import checked_source, read_listing, refuse_unpublishable
+from publisher.tools import ffmpeg, mp4chapters, ytdlp
+
+if TYPE_CHECKING:
+    from publisher.build.run import Run
+
+log = logging.getLogger(__name__)
+
+MIME_TYPES = {"m4a": "audio/mp4", "mp3": "audio/mpeg", "mp4": "video/mp4"}
+LOUDNESS_TOLERANCE = 1.0  # LU: closer than this to the target keeps the stream copy
+DURATION_TOLERANCE = 1.0  # seconds between an output's duration and its source's
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file an entry should have: its role, extension and the recipe it is made by."""
+
+    role: str  # "audio" or "video"
+    ext: str
+    made_from: str
+
+
+def wanted_outputs(run: Run, item: Item) -> list[Output]:
+    series = run.series_of(item)
+    audio = series.audio if series else AudioSettings()
+    source = source_identity(run, item)
+    loudness = "off" if audio.loudness is None else f"{audio.loudness:g}"
+    outputs = [Output("audio", audio.format, f"{source}|{audio.format}|{loudness}")]
+    if series and series.video and not (item.info and item.info.offers_video is False):
+        outputs.append(Output("video", "mp4", f"{source}|mp4"))
+    return outputs
+
+
+def source_identity(run: Run, item: Item) -> str:
+    """The source as a recipe sees it: a local file also by size and mtime, so edits count."""
+    source = item.entry.source or ""
+    path = Path(source).expanduser()
+    path = path if path.is_absolute() else run.catalog.root / path
+    if is_url(source) or not path.is_file():
+        return source
+    stat = path.stat()
+    return f"{source}@{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def is_current(run: Run, published: tuple[MediaFile, str] | None, made_from: str) -> bool:
+    if published is None or published[1] != made_from:
+        return False
+    return is_published(run.out, published[0])
+
+
+# The extract stage ---------------------------------------------------------------------
+
+
+def extract(run: Run, item: Item) -> None:
+    """Make the entry's missing or outdated media as pending outputs in the work dir."""
+    published = run.state.media_files(item.id)
+    workfiles.forget_pending(run, item)  # anything a killed run left is remade or dropped
+    missing = []
+    for output in wanted_outputs(run, item):
+        if is_current(run, published.get(output.role), output.made_from):
+            setattr(item, output.role, published[output.role][0])
+        else:
+            missing.append(output)
+    if missing:
+        with ytdlp.Client(run.options.allow_private_sources, run.options.ffmpeg) as client:
+            Maker(run, item, client).make(missing)
+
+
+class Maker:
+    """Makes one entry's outputs, downloading each needed format at most once."""
+
+    def __init__(self, run: Run, item: Item, client: ytdlp.Client):
+        self.run, self.item, self.client = run, item, client
+        self.exe = ffmpeg.executable(run.options.ffmpeg)
+        self.allow_private = run.options.allow_private_sources
+        self.limits = run.catalog.site.limits
+        self.formats: list[dict] = []
+        self.local: Path | None = None
+
+    def make(self, outputs: list[Output]) -> None:
+        if self.item.formats:  # enrichment read the source in this run: still fresh
+            self.formats = self.item.formats
+            self.fetch_thumbnail(self.item.info.thumbnail if self.item.info else None)
+        else:
+            self.read_source()
+        # video first: making audio may move the audio download into place
+        for output in sorted(outputs, key=lambda o: o.role != "video"):
+            if output.role == "video":
+                self.make_video_if_offered(output)
+            else:
+                self.make_audio(output)
+
+    def read_source(self) -> None:
+        location = checked_source(self.run, self.item.entry)
+        if isinstance(location, Path):
+            self.local = location
+        else:  # format URLs expire: read them afresh rather than from the cache
+            listing = read_listing(self.run, self.item.entry, location, self.client)
+            refuse_unpublishable(listing.info, self.limits, self.item.entry)
+            self.formats = listing.formats
+            self.fetch_thumbnail(listing.info.thumbnail)
+
+    def make_video_if_offered(self, output: Output) -> None:
+        """A talk with no picture is still an episode: its audio is published, and the
+        state remembers that there is no video, so later runs do not look again."""
+        try:
+            self.make_video(output)
+        except NoVideo as missing:
+            log.warning("%s: %s; publishing the audio episode only", self.item.id, missing)
+            info = self.item.info or self.run.state.media_info(self.item.id)
+            if info is not None:
+                self.item.info = dataclasses.replace(info, offers_video=False)
+                self.run.state.save_media_info(self.item.id, self.item.info)
+
+    # sources
+
+    def fetch(self, fmt: dict | None) -> Path:
+        """The local file of a format (downloaded once, resumable), or the local source."""
+        if fmt is None:
+            assert self.local is not None
+            return self.local
+        key = f"{self.item.entry.source}|{fmt.get('format_id')}"
+        path = workfiles.download_path(self.run, self.item, key, fmt.get("ext") or "")
+        if not path.is_file():
+            self.run.progress.start(self.item, "downloading")
+            self.client.download(fmt, path, self.limits.max_filesize, self.advance)
+        return path
+
+    def advance(self, fraction: float) -> None:
+        """Report progress, and give up the download or ffmpeg step if the run is stopping."""
+        if self.run.stopping.is_set():
+            raise Interrupted(f"{self.item.id}: interrupted")
+        self.run.progress.advance(self.item, fraction)
+
+    def source_duration(self, path: Path) -> float:
+        duration = tag.media_duration(path) or ffmpeg.demuxed_duration(self.exe, path)
+        if duration > self.limits.max_duration:
+            raise SourceRefused(
+                f"source {self.item.entry.source} lasts {duration / 3600:.1f} h, over the"
+                " limit; raise site.limits.max_duration to allow it"
+            )
+        return duration
+
+    # audio
+
+    def make_audio(self, output: Output) -> None:
+        audio_format = None if self.local else ytdlp.choose_audio(self.formats, output.ext == "m4a")
+        source = self.fetch(audio_format)
+        streams = ffmpeg.streams(self.exe, source)
+        codec = next((s.codec for s in streams if s.kind == "audio"), None)
+        if codec is None:
+            raise SourceError(f"source {self.item.entry.source} has no audio")
+        duration = self.source_duration(source)
+        loudness = self.loudness_filter(source, duration)
+        building = workfiles.building_path(self.run, self.item, "audio", output.ext)
+        self.run.progress.start(self.item, "extracting audio")
+        conversion = audio_conversion(output.ext, codec, loudness)
+        if conversion == "copy" and output.ext == "m4a" and usable_as_is(source, streams):
+            # already an AAC-only MP4: the download is the stream copy, byte for byte
+            move = self.local is None
+            (shutil.move if move else shutil.copyfile)(source, building)
+        else:
+            ffmpeg.extract_audio(self.exe, source, building, conversion, loudness, duration,
+                                 self.advance)  # fmt: skip
+        self.verify(building, duration, "a")
+        building.replace(workfiles.pending_path(self.run, self.item, "audio", output.ext))
+
+    def loudness_filter(self, source: Path, duration: float) -> str | None:
+        series = self.run.series_of(self.item)
+        target = series.audio.loudness if series else None
+        if target is None:
+            return None
+        self.run.progress.start(self.item, "measuring loudness")
+        measured = ffmpeg.measure_loudness(self.exe, source, target, duration, self.advance)
+        if abs(measured.integrated - target) <= LOUDNESS_TOLERANCE:
+            return None  # close enough: keep the stream copy rather than re-encode
+        return ffmpeg.normalize_filter(measured, target)
+
+    # video
+
+    def make_video(self, output: Output) -> None:
+        video_format = audio_format = None
+        if not self.local:
+            video_format = ytdlp.choose_video(self.formats)
+            if not ytdlp.has_audio(video_format):
+                audio_format = ytdlp.choose_audio(self.formats, prefer_aac=True)
+        video = self.fetch(video_format)
+        audio = self.fetch(audio_format) if audio_format else None
+        streams = ffmpeg.streams(self.exe, video)
+        video_codec = next((s.codec for s in streams if s.kind == "video"), None)
+        if video_codec is None:
+            raise NoVideo(f"source {self.item.entry.source} has no video stream")
+        audio_streams = ffmpeg.streams(self.exe, audio) if audio else streams
+        audio_codec = next((s.codec for s in audio_streams if s.kind == "audio"), None)
+        duration = self.source_duration(audio or video)
+        building = workfiles.building_path(self.run, self.item, "video", "mp4")
+        self.run.progress.start(self.item, "making the video")
+        ffmpeg.make_video(self.exe, video, audio, building, video_codec == "h264",
+                          audio_codec == "aac", duration, self.advance)  # fmt: skip
+        self.verify(building, duration, "v")
+        building.replace(workfiles.pending_path(self.run, self.item, "video", "mp4"))
+
+    # checks and extras
+
+    def verify(self, path: Path, expected: float, stream: str) -> None:
+        """An output is kept only if it decodes and lasts as long as its source."""
+        self.run.progress.start(self.item, "verifying")
+        ffmpeg.verify_decodes(self.exe, path, stream)
+        duration = tag.media_duration(path)
+        if duration is None or abs(duration - expected) > DURATION_TOLERANCE:
+            path.unlink(missing_ok=True)
+            raise ToolError(
+                f"the {path.suffix[1:]} made from {self.item.entry.source} lasts"
+                f" {duration or 0:.1f} s but the source {expected:.1f} s; the next run retries"
+            )
+
+    def fetch_thumbnail(self, url: str | None) -> None:
+        """The source's thumbnail as a JPEG, for cover art; a failure only costs the cover."""
+        if not url or self.item.image is not None:
+            return
+        suffix = Path(urlsplit(url).path).suffix.lstrip(".") or "img"
+        fmt = {"url": url, "ext": suffix, "format_id": "thumbnail",
+               "protocol": urlsplit(url).scheme}  # fmt: skip
+        try:
+            image = self.fetch(fmt)
+            ffmpeg.make_jpeg(self.exe, image, workfiles.thumbnail_path(self.run, self.item))
+        except PublisherError as error:
+            log.warning("%s: no cover art from the thumbnail: %s", self.item.id, error)
+
+
+def audio_conversion(ext: str, source_codec: str, loudness_filter: str | None) -> str:
+    """ "copy" when the source's codec already fits the output and needs no new level."""
+    fits = {"m4a": "aac", "mp3": "mp3"}[ext]
+    return "copy" if source_codec == fits and not loudness_filter else {"m4a": "aac"}.get(ext, ext)
+
+
+def usable_as_is(path: Path, streams: list[ffmpeg.Stream]) -> bool:
+    """A plain (not fragmented) MP4 holding one AAC stream and nothing else."""
+    facts = tag.audio_facts(path)
+    if facts is None or facts.container != "mp4" or len(streams) != 1:
+        return False
+    try:
+        boxes = {name for name, _, _ in mp4chapters.top_level_boxes(path)}
+    except mp4chapters.BrokenMP4:
+        return False
+    return b"moof" not in boxes and b"moov" in boxes
+
+
+# The publish_media stage ---------------------------------------------------------------
+
+
+def publish_media(run: Run, item: Item) -> None:
+    """Move tagged pending outputs into `media/<series>/` and record them in the state."""
+    outputs = workfiles.pending_outputs(run, item)
+    if not outputs:
+        return
+    wanted = {output.role: output for output in wanted_outputs(run, item)}
+    published = run.state.media_files(item.id)
+    for role, path in sorted(outputs.items()):
+        output = wanted.get(role)
+        if output is None or path.suffix != f".{output.ext}":
+            path.unlink()  # made for a recipe that is no longer wanted
+            continue
+        media = MediaFile(
+            path=published_name(run, item, path, published.get(role)),
+            length=path.stat().st_size,  # after tagging: the bytes that will be served
+            mime_type=MIME_TYPES[output.ext],
+            duration=tag.media_duration(path),
+        )
+        run.writer.publish_file(media.path, path)
+        run.state.save_media_file(item.id, role, media, output.made_from)
+        setattr(item, role, media)
+    workfiles.clean_up(run, item)
+
+
+def published_name(run: Run, item: Item, path: Path, previous) -> str:
+    """`<entry>.<ext>` for a first version; a replacement gets the file's digest in its name."""
+    base = f"{urls.media_dir(item.entry.series)}/{item.id}"
+    plain = f"{base}{path.suffix}"
+    if previous is None:
+        target = run.writer.path_of(plain)
+        if not target.is_file() or same_bytes(target, path):
+            return plain
+    elif same_bytes(run.out / previous[0].path, path):
+        return previous[0].path
+    return f"{base}-{file_digest(path)[:8]}{path.suffix}"
+
+
+def same_bytes(one: Path, other: Path) -> bool:
+    if not one.is_file() or one.stat().st_size != other.stat().st_size:
+        return False
+    return file_digest(one) == file_digest(other)

@@ -1,0 +1,398 @@
+"""yt-dlp, used as a library: the only module that imports it.
+
+`Client.read` asks yt-dlp what a URL holds (extract_info without download, then
+sanitize_info) and returns a clean `MediaInfo` plus the formats on offer. Format URLs are
+often signed and expire within hours (googlevideo), so they live only in memory, for a
+download in the same run; they are never stored. `Client.download` fetches one format with
+yt-dlp's own downloaders (resuming a `.part` file left by a killed run) and never runs
+its ffmpeg postprocessors: converting is `publisher.tools.ffmpeg`'s job.
+
+Every request yt-dlp makes goes through `CheckedYoutubeDL.urlopen`, which applies the
+same address rules as `publisher.sources` to the request and to where it ended up.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import re
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import yt_dlp
+from yt_dlp.networking._requests import RequestsRH
+from yt_dlp.networking.exceptions import HTTPError, RequestError, TransportError
+
+from publisher.errors import NoVideo, PublisherError, SourceError
+from publisher.model import Caption, Chapter, MediaInfo
+from publisher.sources import check_url, is_signed_url, raise_for_status
+from publisher.state import now_iso
+
+log = logging.getLogger(__name__)
+
+SOCKET_TIMEOUT = 20.0  # seconds without a byte before a request fails
+RETRIES = 3
+LIVE_STATUSES = {"is_live", "is_upcoming", "post_live"}
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+ProgressCallback = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class SourceListing:
+    """What a source offers: clean metadata to keep, raw formats to use once and forget."""
+
+    info: MediaInfo
+    formats: list[dict]
+
+
+class _LogRoute:
+    """yt-dlp's logger interface, sent to `logging` instead of the terminal."""
+
+    def debug(self, message: str) -> None:
+        log.debug("%s", message)
+
+    def info(self, message: str) -> None:
+        log.debug("%s", message)
+
+    def warning(self, message: str) -> None:
+        log.info("yt-dlp: %s", message)
+
+    def error(self, message: str) -> None:
+        log.debug("yt-dlp: %s", message)  # raised as an exception too; logged there
+
+
+class RedirectRefused(RequestError):
+    """A redirect to an address the run may not reach; raised before the hop is made."""
+
+
+class CheckedRequestsRH(RequestsRH):
+    """yt-dlp's requests handler, checking each redirect's target before following it.
+
+    yt-dlp follows redirects inside its handler, out of `urlopen`'s sight; a requests
+    response hook sees each 3xx before the next hop is made.
+    """
+
+    allow_private = False
+
+    def _create_instance(self, cookiejar, legacy_ssl_support=None):
+        session = super()._create_instance(cookiejar, legacy_ssl_support)
+        session.hooks["response"].append(self._refuse_forbidden_redirect)
+        return session
+
+    def _refuse_forbidden_redirect(self, response, **kwargs):
+        if response.is_redirect:
+            target = urljoin(response.url, response.headers["location"])
+            try:
+                check_url(target, self.allow_private)
+            except PublisherError as refused:
+                response.close()
+                raise RedirectRefused(str(refused)) from None
+        return response
+
+
+class CheckedYoutubeDL(yt_dlp.YoutubeDL):
+    """A YoutubeDL whose every request, and every redirect hop, is address-checked.
+
+    Made without yt-dlp's ~1,800 site extractors (slow to set up); `Client` adds them
+    only when a URL is not a direct media file.
+    """
+
+    def __init__(self, params: dict, allow_private: bool):
+        super().__init__(params, auto_init=False)
+        self.allow_private = allow_private
+
+    @functools.cached_property
+    def _request_director(self):
+        # Only the checked handler: a fallback handler would follow redirects unchecked.
+        director = self.build_request_director([CheckedRequestsRH])
+        for handler in director.handlers.values():
+            handler.allow_private = self.allow_private
+        return director
+
+    def urlopen(self, req):
+        url = getattr(req, "url", None) or getattr(req, "full_url", None) or str(req)
+        check_url(url, self.allow_private)
+        response = super().urlopen(req)
+        try:
+            check_url(response.url, self.allow_private)
+        except PublisherError:
+            response.close()
+            raise
+        return response
+
+
+class Client:
+    """One YoutubeDL for one talk: reading it and downloading its formats share the
+    connection pool and TLS setup, which cost more than the reading on a fast link."""
+
+    def __init__(self, allow_private: bool, ffmpeg: str | None = None):
+        self.ydl = CheckedYoutubeDL(_params(ffmpeg, {"progress_hooks": [self._hook]}),
+                                    allow_private)  # fmt: skip
+        self.on_progress: ProgressCallback | None = None
+        self._site_extractors = False
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.ydl.close()
+
+    def read(self, url: str, source: str, direct_media: bool = False) -> SourceListing:
+        """What `url` holds; `source` is the catalog's text, kept as the cache key.
+
+        `direct_media` (the server said audio/* or video/*) goes straight to yt-dlp's
+        generic extractor instead of trying every site extractor's URL pattern first.
+        """
+        if not direct_media and not self._site_extractors:
+            self.ydl.add_default_info_extractors()
+            self._site_extractors = True
+        ie_key = "Generic" if direct_media else None
+        if ie_key:
+            self.ydl.get_info_extractor(ie_key)  # registers just that one
+        with _translated_errors(url):
+            raw = self.ydl.sanitize_info(self.ydl.extract_info(url, download=False, ie_key=ie_key))
+        if raw.get("_type") in ("playlist", "multi_video"):
+            raise SourceError(f"source {url} is a playlist, not one talk; give one video's URL")
+        formats = [f for f in raw.get("formats") or [raw] if _usable(f)]
+        if not formats:
+            raise SourceError(f"source {url} offers no downloadable media")
+        audio = choose_audio(formats, prefer_aac=True)
+        info = media_info(raw, source, audio)
+        if all(f.get("vcodec") == "none" for f in formats):  # yt-dlp knows: audio only
+            info = dataclasses.replace(info, offers_video=False)
+        return SourceListing(info, formats)
+
+    def download(
+        self,
+        fmt: dict,
+        path: Path,
+        max_filesize: int | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> Path:
+        """Download one format to `path`; a killed run leaves `path.part`, which is resumed."""
+        self.ydl.params["max_filesize"] = max_filesize
+        self.on_progress = on_progress
+        with _translated_errors(fmt.get("url", "")):
+            ok = self.ydl.dl(str(path), dict(fmt))
+        if not ok or not path.is_file():
+            raise SourceError(
+                f"download of {_host(fmt.get('url', ''))} did not finish"
+                " (larger than the size limit, or cut short); the next run retries"
+            )
+        return path
+
+    def _hook(self, status: dict) -> None:
+        total = status.get("total_bytes") or status.get("total_bytes_estimate")
+        if self.on_progress and total and status.get("status") == "downloading":
+            self.on_progress(min(1.0, status.get("downloaded_bytes", 0) / total))
+
+
+def _params(ffmpeg: str | None, extra: dict | None = None) -> dict:
+    params = {
+        "quiet": True,
+        "no_warnings": True,
+        "noprogress": True,
+        "logger": _LogRoute(),
+        "socket_timeout": SOCKET_TIMEOUT,
+        "retries": RETRIES,
+        "fragment_retries": RETRIES,
+        "extractor_retries": 1,
+        "noplaylist": True,
+        "cachedir": False,
+        "color": {"stdout": "never", "stderr": "never"},
+        "postprocessors": [],
+        "fixup": "never",  # no ffmpeg behind our back; publisher.tools.ffmpeg remuxes
+        "check_formats": False,
+        "continuedl": True,
+        "buffersize": 1 << 20,  # fewer, larger reads: downloads are CPU-bound on fast links
+    }
+    if ffmpeg:
+        params["ffmpeg_location"] = ffmpeg  # for HLS/DASH downloads that need it
+    params.update(extra or {})
+    return params
+
+
+def media_info(raw: dict, source: str, audio: dict) -> MediaInfo:
+    """Clean metadata from yt-dlp's sanitized info: no control characters, no signed URLs."""
+    return MediaInfo(
+        source=source,
+        title=clean_text(raw.get("title")),
+        description=clean_text(raw.get("description")),
+        duration=_number(raw.get("duration")),
+        thumbnail=_unsigned(raw.get("thumbnail")),
+        upload_date=raw.get("upload_date"),
+        uploader=clean_text(raw.get("uploader") or raw.get("channel")),
+        webpage_url=_unsigned(raw.get("webpage_url")) or "",
+        chapters=tuple(_chapters(raw)),
+        captions=tuple(_captions(raw)),
+        is_live=bool(raw.get("is_live")) or raw.get("live_status") in LIVE_STATUSES,
+        filesize=audio.get("filesize") or audio.get("filesize_approx"),
+        audio_codec=_codec(audio.get("acodec")),
+        video_codec=_codec(audio.get("vcodec")),
+        fetched_at=now_iso(),
+    )
+
+
+# Choosing formats ----------------------------------------------------------------------
+
+
+def _usable(fmt: dict) -> bool:
+    return bool(fmt.get("url")) and fmt.get("protocol") != "mhtml" and not fmt.get("has_drm")
+
+
+def _codec(value) -> str | None:
+    return None if value in (None, "none") else str(value)
+
+
+def has_audio(fmt: dict) -> bool:
+    return fmt.get("acodec") != "none"  # None means unknown, as for a direct URL
+
+
+def has_video(fmt: dict) -> bool:
+    return fmt.get("vcodec") != "none"
+
+
+def is_aac(fmt: dict) -> bool:
+    return str(fmt.get("acodec") or "").startswith(("mp4a", "aac"))
+
+
+def is_h264(fmt: dict) -> bool:
+    return str(fmt.get("vcodec") or "").startswith(("avc1", "h264"))
+
+
+def choose_audio(formats: list[dict], prefer_aac: bool) -> dict:
+    """The smallest download that carries the best audio: audio-only first, AAC if wanted."""
+    with_audio = [f for f in formats if has_audio(f)] or formats
+
+    def rank(fmt: dict):
+        audio_only = not has_video(fmt) or fmt.get("vcodec") is None and fmt.get("ext") in (
+            "m4a", "mp3", "opus", "ogg", "aac", "wav", "flac")  # fmt: skip
+        bitrate = fmt.get("abr") or fmt.get("tbr") or 0
+        return (audio_only, prefer_aac and is_aac(fmt), bitrate, -(fmt.get("height") or 0))
+
+    return max(with_audio, key=rank)
+
+
+def choose_video(formats: list[dict], max_height: int = 1080) -> dict:
+    """The video to publish: H.264 (remuxed, not re-encoded) up to `max_height` first."""
+    with_video = [f for f in formats if has_video(f)]
+    if not with_video:
+        raise NoVideo("the source offers no video, but the series publishes video")
+
+    def rank(fmt: dict):
+        height = fmt.get("height") or 0
+        # a sharper picture beats saving the merge; both ways the H.264 is not re-encoded
+        return (height <= max_height, is_h264(fmt), height, has_audio(fmt) and is_aac(fmt),
+                fmt.get("tbr") or 0)  # fmt: skip
+
+    return max(with_video, key=rank)
+
+
+# Cleaning outside text -----------------------------------------------------------------
+
+
+def clean_text(value) -> str:
+    """Text from outside, safe for XML and tags: no control characters or lone surrogates."""
+    if not value:
+        return ""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL_CHARS.sub("", text).strip()
+
+
+def _unsigned(url) -> str | None:
+    return url if url and not is_signed_url(url) else None
+
+
+def _number(value) -> float | None:
+    return float(value) if isinstance(value, int | float) and value >= 0 else None
+
+
+def _chapters(raw: dict) -> Iterator[Chapter]:
+    for chapter in raw.get("chapters") or ():
+        start = _number(chapter.get("start_time"))
+        if start is not None:
+            title = clean_text(chapter.get("title")) or f"Chapter at {int(start)} s"
+            yield Chapter(start=start, title=title, end=_number(chapter.get("end_time")))
+
+
+def _captions(raw: dict) -> Iterator[Caption]:
+    """Manual captions first, then automatic ones in the talk's own language only."""
+    language = (raw.get("language") or "").split("-")[0]
+    for automatic, tracks in ((False, raw.get("subtitles")), (True, raw.get("automatic_captions"))):
+        for lang, offers in sorted((tracks or {}).items()):
+            if automatic and not (lang.endswith("-orig") or (language and lang == language)):
+                continue  # machine translations of machine captions: not worth offering
+            best = _best_caption(offers or [])
+            if best and best.get("url") and "googlevideo.com" not in best["url"]:
+                yield Caption(lang, best["url"], best.get("ext") or "vtt", automatic)
+
+
+def _best_caption(offers: list[dict]) -> dict | None:
+    by_ext = {offer.get("ext"): offer for offer in offers}
+    return by_ext.get("vtt") or by_ext.get("srt") or (offers[0] if offers else None)
+
+
+# Errors --------------------------------------------------------------------------------
+
+
+class _translated_errors:
+    """Turn yt-dlp's exceptions into one-line SourceErrors saying what to do."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if error is None or isinstance(error, PublisherError | KeyboardInterrupt):
+            return False
+        if not isinstance(error, yt_dlp.utils.YoutubeDLError | OSError):
+            return False
+        raise describe_error(error, self.url) from error
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    stack = [error]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        exc_info = getattr(current, "exc_info", None)
+        stack += [getattr(current, "cause", None), current.__cause__, current.__context__]
+        stack.append(exc_info[1] if isinstance(exc_info, tuple) and len(exc_info) > 1 else None)
+
+
+def describe_error(error: BaseException, url: str) -> PublisherError:
+    """The most specific PublisherError for a yt-dlp failure."""
+    host = _host(url)
+    for cause in _causes(error):
+        if isinstance(cause, PublisherError):
+            return cause
+        if isinstance(cause, HTTPError):
+            try:
+                raise_for_status(cause.status, url)
+            except SourceError as translated:
+                return translated
+        if isinstance(cause, TimeoutError | socket.timeout):
+            return SourceError(f"{host} timed out after {SOCKET_TIMEOUT:g} s; the next run retries")
+    message = clean_text(str(error)).removeprefix("ERROR: ").splitlines()[0]
+    if re.search(r"timed? ?out", message, re.I):
+        return SourceError(f"{host} timed out; the next run retries ({message})")
+    if re.search(r"private video|video unavailable|removed|deleted|not available", message, re.I):
+        return SourceError(f"the video at {url} is gone or private: {message}; fix the source")
+    if isinstance(error, TransportError):
+        return SourceError(f"{host} could not be reached: {message}; the next run retries")
+    return SourceError(f"yt-dlp could not read {url}: {message}")
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or url
