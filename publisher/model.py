@@ -98,6 +98,23 @@ class Entry:
     guid: str | None = None  # pinned by the editor, e.g. for an episode moved from elsewhere
     line: int = 0
 
+    @property
+    def is_talk(self) -> bool:
+        """A talk becomes audio (and video) episodes; an article is published as it is."""
+        return self.kind == "video"
+
+    @property
+    def is_article(self) -> bool:
+        return self.kind == "article"
+
+
+def entry_state(entry: Entry, audio: MediaFile | None, error: str | None) -> ItemState:
+    """THE rule: an article is published as soon as it is in the catalog; a talk once it has
+    audio (from this run or an earlier one); a talk without audio failed or is pending."""
+    if entry.is_article or audio is not None:
+        return "published"
+    return "failed" if error else "pending"
+
 
 @dataclass(frozen=True)
 class Catalog:
@@ -112,11 +129,11 @@ class Catalog:
         return self.path.parent
 
     def series_entries(self, series_id: str) -> list[Entry]:
-        return [e for e in self.entries if e.series == series_id and e.kind == "video"]
+        return [e for e in self.entries if e.series == series_id and e.is_talk]
 
     @property
     def articles(self) -> list[Entry]:
-        return [e for e in self.entries if e.kind == "article"]
+        return [e for e in self.entries if e.is_article]
 
 
 @dataclass(frozen=True)
@@ -193,6 +210,8 @@ class Item:
 
     @property
     def state(self) -> ItemState:
-        if self.entry.kind == "article" or self.audio is not None:
-            return "published"
-        return "failed" if self.error else "pending"
+        return entry_state(self.entry, self.audio, self.error)
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == "published"

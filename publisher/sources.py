@@ -34,6 +34,11 @@ def is_url(source: str) -> bool:
     return len(scheme) > 1 and source[len(scheme) : len(scheme) + 1] == ":"
 
 
+def is_web_url(value: str) -> bool:
+    """An http(s) URL: the only kind of URL the publisher reads or publishes."""
+    return is_url(value) and urlsplit(value).scheme.lower() in ALLOWED_SCHEMES
+
+
 def check_source(source: str, catalog_root: Path, allow_private: bool) -> str:
     """The normalized URL or absolute local path of `source`, or SourceRefused/SourceError."""
     if is_url(source):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from publisher.build.run import Run
 from publisher.model import Caption, Entry, Item, MediaInfo
 from publisher.stages.transcripts import (
     Cue,
@@ -143,6 +144,8 @@ class _Run:
         self.catalog = type("C", (), {"root": root, "site": type("S", (), {"language": "en"})})
         self.options = type("O", (), {"refresh": False, "allow_private_sources": True})
         self.state, self.writer, self.out = _State(), _Writer(out), out
+
+    reusable_file = Run.reusable_file
 
 
 def test_stage_publishes_vtt_and_srt_from_a_caption_beside_a_local_source(tmp_path: Path):

@@ -26,7 +26,7 @@ from publisher.catalog.load import load_catalog
 from publisher.deliver.websub import feed_urls_to_ping, ping_hubs
 from publisher.model import Item
 from publisher.output.lock import RunLock
-from publisher.output.writer import Writer, is_published, remove_stale_temp_files
+from publisher.output.writer import Writer, is_in_folder, remove_stale_temp_files
 from publisher.render import identity, render
 from publisher.stages import workfiles
 from publisher.stages.chapters import publish_chapters, published_chapters
@@ -148,7 +148,7 @@ def restore_published_media(run: Run) -> None:
         files = {
             role: media
             for role, media in published.get(item.id, {}).items()
-            if is_published(run.out, media)
+            if is_in_folder(run.out, media)
         }
         if "audio" not in files:
             continue
@@ -175,10 +175,10 @@ def report_of(run: Run) -> BuildReport:
     failed, whether or not an older episode stays published. Pending: neither."""
     report = BuildReport(written=list(run.writer.written), refused_feeds=dict(run.refused_feeds))
     for item in run.items:
-        if item.entry.kind == "article" or item.audio is not None:
+        if item.is_published:
             report.published.append(item.id)
         if item.error:
             report.failed[item.id] = item.error
-        elif item.entry.kind == "video" and item.audio is None:
+        elif not item.is_published:
             report.pending.append(item.id)
     return report

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from publisher.errors import PublisherError
 from publisher.messages import describe
-from publisher.model import Catalog, Item
-from publisher.output.writer import Writer
+from publisher.model import Catalog, Item, MediaFile
+from publisher.output.writer import Writer, is_in_folder
 from publisher.state import State
 from publisher.testhooks import pause_point
 
@@ -89,13 +89,21 @@ class Run:
         """The talks of each series, in catalog order (the item list never changes)."""
         grouped: dict[str, list[Item]] = {}
         for item in self.items:
-            if item.entry.kind == "video" and item.entry.series:
+            if item.entry.is_talk and item.entry.series:
                 grouped.setdefault(item.entry.series, []).append(item)
         return grouped
 
     @property
     def catalog_articles(self) -> list[Item]:
-        return [item for item in self.items if item.entry.kind == "article"]
+        return [item for item in self.items if item.entry.is_article]
+
+    def reusable_file(self, item: Item, role: str, made_from: str) -> MediaFile | None:
+        """THE reuse rule: a file made earlier is kept while its recipe (`made_from`) is
+        unchanged and it is still in the folder with its recorded length."""
+        made = self.state.media_files(item.id).get(role)
+        if made is None or made[1] != made_from or not is_in_folder(self.out, made[0]):
+            return None
+        return made[0]
 
     def series_of(self, item: Item):
         return self.catalog.series[item.entry.series] if item.entry.series else None
@@ -108,7 +116,7 @@ def run_item_stages(run: Run, stages: list[ItemStage]) -> None:
     """Run each talk through `stages`, `jobs` at a time; a failure stops only that talk."""
     if not stages:
         return  # offline: nothing is attempted, so nothing is cleared or recorded
-    talks = [item for item in run.items if item.entry.kind == "video" and item.entry.source]
+    talks = [item for item in run.items if item.entry.is_talk and item.entry.source]
     pool = ThreadPoolExecutor(max_workers=max(1, run.options.jobs))
     try:
         list(pool.map(lambda item: _run_one(run, item, stages), talks))

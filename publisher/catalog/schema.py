@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from publisher.formats import apple
+from publisher.sources import is_url, is_web_url
 
 if TYPE_CHECKING:
     from publisher.catalog.load import Reader
@@ -82,18 +83,18 @@ def base_url(reader: Reader, node: Node, where: str) -> str:
 
 def source(reader: Reader, node: Node, where: str) -> str:
     value = required_text(reader, node, where)
+    if not is_url(value) or is_web_url(value):
+        return value
     scheme = urlsplit(value).scheme.lower()
     if scheme == "file":
         raise Invalid("file:// URLs are not sources", "write the local file's path instead")
-    if scheme and len(scheme) > 1 and scheme not in ("http", "https"):
-        raise Invalid(f"the scheme {scheme!r} is not allowed", "use an http(s) URL or a path")
-    return value
+    raise Invalid(f"the scheme {scheme!r} is not allowed", "use an http(s) URL or a path")
 
 
 def image(reader: Reader, node: Node, where: str) -> str:
     """Cover art: a URL, or a file that exists, relative to the catalog's folder."""
     value = required_text(reader, node, where)
-    if urlsplit(value).scheme in ("http", "https"):
+    if is_web_url(value):
         return value
     if not (Path(reader.file).parent / value).is_file():
         raise Invalid(

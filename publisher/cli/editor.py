@@ -93,7 +93,7 @@ def validate_command(catalog):
     from publisher.catalog.load import load_catalog
 
     loaded = load_catalog(catalog)
-    talks = sum(1 for entry in loaded.entries if entry.kind == "video")
+    talks = sum(1 for entry in loaded.entries if entry.is_talk)
     click.echo(
         f"{catalog}: valid ({len(loaded.series)} series, {talks} talks, "
         f"{len(loaded.entries) - talks} articles)"

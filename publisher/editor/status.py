@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from publisher.catalog.load import load_catalog
-from publisher.model import Catalog, Entry, ItemState, MediaFile
+from publisher.model import Catalog, Entry, ItemState, MediaFile, entry_state
 from publisher.output import urls
 from publisher.state import State, folder_key, state_path_for
 
@@ -92,9 +92,9 @@ def row_of(catalog: Catalog, entry: Entry, snapshot: Snapshot) -> StatusRow:
     files = snapshot.files.get(entry.id, {})
     error = snapshot.errors.get(entry.id)
     audio = files.get("audio")
-    wants_video = entry.kind == "video" and catalog.series[entry.series].video
+    wants_video = entry.is_talk and catalog.series[entry.series].video
     missing = []
-    if entry.kind == "video" and audio is None:
+    if entry.is_talk and audio is None:
         missing.append("audio")
     if wants_video and "video" not in files:
         missing.append("video")
@@ -114,19 +114,16 @@ def row_of(catalog: Catalog, entry: Entry, snapshot: Snapshot) -> StatusRow:
 
 
 def _state_and_reason(entry, audio, error, missing) -> tuple[ItemState, str]:
-    if entry.kind == "article":
-        return "published", ""
-    if audio is not None:
-        return "published", (f"{' and '.join(missing)} not made yet" if missing else "")
-    if error:
-        return "failed", "the last build failed; it retries on the next run"
-    if not entry.source:
-        return "pending", "no source yet"
-    return "pending", "not built yet"
+    state = entry_state(entry, audio, error)
+    if state == "published":
+        return state, (f"{' and '.join(missing)} not made yet" if missing else "")
+    if state == "failed":
+        return state, "the last build failed; it retries on the next run"
+    return state, ("not built yet" if entry.source else "no source yet")
 
 
 def _published_url(catalog: Catalog, entry: Entry, audio: MediaFile | None) -> str | None:
-    if entry.kind == "article":
+    if entry.is_article:
         return entry.link
     return urls.public_url(catalog.site.base_url, audio.path) if audio else None
 

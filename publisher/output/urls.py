@@ -30,6 +30,11 @@ def media_dir(series_id: str) -> str:
     return f"media/{series_id}"
 
 
+def entry_stem(series_id: str | None, entry_id: str) -> str:
+    """`media/<series>/<entry>`: every file of an entry is named from this stem."""
+    return f"{media_dir(series_id or '')}/{entry_id}"
+
+
 def public_url(base_url: str, relative: str) -> str:
     """`base_url` + a path under the published folder, percent-encoded where needed."""
     base = base_url if base_url.endswith("/") else base_url + "/"

@@ -145,7 +145,7 @@ def _holds(target: Path, data: bytes) -> bool:
     return target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data
 
 
-def is_published(out: Path, media: MediaFile | None) -> bool:
+def is_in_folder(out: Path, media: MediaFile | None) -> bool:
     """True when `media` is in the published folder with its recorded length."""
     if media is None:
         return False

@@ -11,7 +11,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from publisher.check import check_feed
-from publisher.model import Entry, Item
+from publisher.model import Entry
 from publisher.output import urls
 from publisher.render.articles import render_article_feeds
 from publisher.render.opml import render_opml
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 def assign_guids(run: Run) -> None:
     """Each entry with something to publish gets its GUID once; existing ones never change."""
-    publishable = [item for item in run.items if is_publishable(item)]
+    publishable = [item for item in run.items if item.is_published]
     pinned = {item.id: item.entry.guid for item in publishable if item.entry.guid}
     known = run.state.publications()
     new = {item.id: identity(item.entry) for item in publishable if item.id not in known}
@@ -41,10 +41,6 @@ def assign_guids(run: Run) -> None:
 def identity(entry: Entry) -> str:
     """What an entry is, whatever its id: where it comes from, or where it is read."""
     return entry.source or entry.link or ""
-
-
-def is_publishable(item: Item) -> bool:
-    return item.entry.kind == "article" or item.audio is not None
 
 
 def render_feeds(run: Run) -> dict[str, bytes]:

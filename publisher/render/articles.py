@@ -19,7 +19,7 @@ ATOM_TYPE = "application/atom+xml"
 
 
 def article_items(run: Run) -> list[Item]:
-    return newest_first([i for i in run.items if i.entry.kind == "article" and i.guid])
+    return newest_first([i for i in run.catalog_articles if i.guid])
 
 
 def render_article_feeds(run: Run) -> dict[str, bytes]:

@@ -26,6 +26,7 @@ from publisher.formats.sanitize import clean_html, plain_text
 from publisher.model import Item, Series
 from publisher.output import urls
 from publisher.render.podcast import newest_first
+from publisher.sources import is_web_url
 from publisher.stages.transcripts import clean_cues, parse_vtt
 
 if TYPE_CHECKING:
@@ -83,9 +84,7 @@ def render_pages(run: Run) -> None:
         page_title=run.catalog.site.title,
         description=run.catalog.site.description,
         series_list=views,
-        articles=[
-            i.entry for i in newest_first([i for i in run.items if i.entry.kind == "article"])
-        ],
+        articles=[i.entry for i in newest_first(run.catalog_articles)],
         article_feeds=article_feeds(run),
         opml_url=urls.public_url(run.base_url, urls.OPML),
         page_url=urls.public_url(run.base_url, urls.INDEX_PAGE),
@@ -205,10 +204,6 @@ def series_cover(run: Run, series: Series) -> str | None:
 
 def site_cover(run: Run) -> str | None:
     return run.artwork.get("site")
-
-
-def is_web_url(value: str) -> bool:
-    return value.startswith(("https://", "http://"))
 
 
 def absolute(run: Run, path: str | None) -> str | None:

@@ -19,6 +19,7 @@ from publisher.model import Item, MediaFile, Series
 from publisher.output import urls
 from publisher.render.feedext import podcast_feed_generator
 from publisher.render.feedext.podcastindex import AlternateEnclosure, Person, Transcript
+from publisher.sources import is_web_url
 from publisher.stages.transcripts import transcript_language
 
 if TYPE_CHECKING:
@@ -166,7 +167,7 @@ def _category_args(category: tuple[str, ...]) -> tuple[str, str | None]:
 def channel_image_url(run: Run, key: str) -> str:
     """The published cover of a series (or of the site, under the key "site")."""
     relative = run.artwork.get(key) or run.artwork.get("site", "")
-    return relative if "://" in relative else urls.public_url(run.base_url, relative)
+    return relative if is_web_url(relative) else urls.public_url(run.base_url, relative)
 
 
 def _add_episode(run: Run, feed: FeedGenerator, series: Series, spec: FeedSpec, item: Item):

@@ -152,7 +152,7 @@ def publish_chapters(run: Run, item: Item) -> None:
     chapters = find_chapters(item)
     if not chapters:
         return
-    relative = f"{urls.media_dir(item.entry.series or '')}/{item.id}.chapters.json"
+    relative = f"{urls.entry_stem(item.entry.series, item.id)}.chapters.json"
     data = to_json(chapters).encode("utf-8")
     run.writer.write_bytes(relative, data)
     media = MediaFile(relative, len(data), CHAPTERS_TYPE)

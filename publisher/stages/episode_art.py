@@ -29,7 +29,6 @@ from publisher.errors import ConfigurationError, SourceError
 from publisher.formats import apple
 from publisher.model import Catalog, Item, MediaFile
 from publisher.output import urls
-from publisher.output.writer import is_published
 from publisher.sources import is_url
 from publisher.tools.http import read_small
 
@@ -211,9 +210,9 @@ def publish_episode_art(run: Run, item: Item) -> None:
     if found is None:
         return
     location, made_from = found
-    made = run.state.media_files(item.id).get(ROLE)
-    if made and made[1] == made_from and is_published(run.out, made[0]) and not run.options.refresh:
-        item.image = made[0]
+    reusable = run.reusable_file(item, ROLE, made_from)
+    if reusable and not run.options.refresh:
+        item.image = reusable
         return
     try:
         data = read_small(location, run.catalog.root, run.options.allow_private_sources)
@@ -221,7 +220,7 @@ def publish_episode_art(run: Run, item: Item) -> None:
     except (SourceError, ImageError) as error:
         log.warning("%s: episode art not made, kept as it was: %s", item.id, error)
         return
-    relative = hashed_name(f"{urls.media_dir(item.entry.series or '')}/{item.id}", conformed)
+    relative = hashed_name(urls.entry_stem(item.entry.series, item.id), conformed)
     run.writer.write_bytes(relative, conformed.data)
     media = MediaFile(relative, len(conformed.data), MIME_TYPES[conformed.ext])
     run.state.save_media_file(item.id, ROLE, media, made_from)

@@ -32,7 +32,7 @@ from publisher.errors import (
 )
 from publisher.model import AudioSettings, Item, MediaFile
 from publisher.output import urls
-from publisher.output.writer import file_digest, is_published
+from publisher.output.writer import file_digest
 from publisher.sources import is_url
 from publisher.stages import tag, workfiles
 from publisher.stages.enrich import checked_source, read_listing, refuse_unpublishable
@@ -79,23 +79,17 @@ def source_identity(run: Run, item: Item) -> str:
     return f"{source}@{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def is_current(run: Run, published: tuple[MediaFile, str] | None, made_from: str) -> bool:
-    if published is None or published[1] != made_from:
-        return False
-    return is_published(run.out, published[0])
-
-
 # The extract stage ---------------------------------------------------------------------
 
 
 def extract(run: Run, item: Item) -> None:
     """Make the entry's missing or outdated media as pending outputs in the work dir."""
-    published = run.state.media_files(item.id)
     workfiles.forget_pending(run, item)  # anything a killed run left is remade or dropped
     missing = []
     for output in wanted_outputs(run, item):
-        if is_current(run, published.get(output.role), output.made_from):
-            setattr(item, output.role, published[output.role][0])
+        reusable = run.reusable_file(item, output.role, output.made_from)
+        if reusable:
+            setattr(item, output.role, reusable)
         else:
             missing.append(output)
     if missing:
@@ -312,7 +306,7 @@ def publish_media(run: Run, item: Item) -> None:
 
 def published_name(run: Run, item: Item, path: Path, previous) -> str:
     """`<entry>.<ext>` for a first version; a replacement gets the file's digest in its name."""
-    base = f"{urls.media_dir(item.entry.series)}/{item.id}"
+    base = urls.entry_stem(item.entry.series, item.id)
     plain = f"{base}{path.suffix}"
     if previous is None:
         target = run.writer.path_of(plain)

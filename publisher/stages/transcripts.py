@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 from publisher.errors import SourceError
 from publisher.model import Caption, Item, MediaFile
 from publisher.output import urls
-from publisher.output.writer import is_published
 from publisher.sources import is_url
 from publisher.tools.http import read_small
 
@@ -223,7 +222,7 @@ def publish_transcripts(run: Run, item: Item) -> None:
     if not cues:
         log.info("%s: the captions have no text; no transcript published", item.id)
         return
-    stem = f"{urls.media_dir(item.entry.series or '')}/{item.id}"
+    stem = urls.entry_stem(item.entry.series, item.id)
     item.transcripts = [
         _write(run, item, f"{stem}.vtt", ROLE_VTT, VTT_TYPE, to_vtt(cues), origin.made_from),
         _write(run, item, f"{stem}.srt", ROLE_SRT, SRT_TYPE, to_srt(cues), origin.made_from),
@@ -254,12 +253,10 @@ def caption_origin(run: Run, item: Item) -> _Origin | None:
 
 def _restore(run: Run, item: Item, origin: _Origin) -> bool:
     """Reuse what an earlier run made from the same captions, if it is still on disk."""
-    made = run.state.media_files(item.id)
-    files = [made.get(ROLE_VTT), made.get(ROLE_SRT)]
-    for found in files:
-        if found is None or found[1] != origin.made_from or not is_published(run.out, found[0]):
-            return False
-    item.transcripts = [found[0] for found in files if found]
+    files = [run.reusable_file(item, role, origin.made_from) for role in (ROLE_VTT, ROLE_SRT)]
+    if None in files:
+        return False
+    item.transcripts = files
     return True
 
 
