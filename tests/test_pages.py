@@ -15,6 +15,7 @@ import imageio_ffmpeg
 import pytest
 
 from publisher.build.run import BuildOptions, Run
+from publisher.formats.durations import format_duration
 from publisher.model import (
     Catalog,
     Chapter,
@@ -27,7 +28,7 @@ from publisher.model import (
 )
 from publisher.output import urls
 from publisher.output.writer import Writer
-from publisher.render.pages import format_duration, read_vtt, render_pages, subscribe_links
+from publisher.render.pages import read_vtt, render_pages, subscribe_links
 from publisher.state import State
 
 BASE_URL = "https://feeds.example.org/"

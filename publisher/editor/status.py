@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from publisher.catalog.load import load_catalog
+from publisher.formats.durations import format_duration
 from publisher.model import Catalog, Entry, ItemState, MediaFile, entry_state
 from publisher.output import urls
 from publisher.state import State, folder_key, state_path_for
@@ -143,14 +144,6 @@ def filter_rows(
 
 def as_json(rows: list[StatusRow]) -> str:
     return json.dumps([row.as_dict() for row in rows], indent=2, ensure_ascii=False)
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 def table(rows: list[StatusRow]) -> Table:

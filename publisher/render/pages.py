@@ -12,7 +12,6 @@ serve`, a file:// preview); feed URLs are absolute, because podcast apps need th
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,6 +21,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
+from publisher.formats.durations import format_duration, format_timestamp
 from publisher.formats.sanitize import clean_html, plain_text
 from publisher.model import Item, Series
 from publisher.output import urls
@@ -238,23 +238,6 @@ def template_environment() -> jinja2.Environment:
 def static_file(name: str) -> str:
     source, _, _ = template_environment().loader.get_source(template_environment(), name)
     return source
-
-
-def format_duration(seconds: float | None) -> str:
-    """H:MM:SS, the form podcast apps show; rounded to whole seconds."""
-    return "" if seconds is None else _hms(round(seconds))
-
-
-def format_timestamp(seconds: float) -> str:
-    """H:MM:SS of a position: a cue at 1.5 s is shown at 0:00:01, when it starts."""
-    return _hms(math.floor(seconds))
-
-
-def _hms(total: int) -> str:
-    total = max(0, total)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}"
 
 
 def href(path: str, root: str = "") -> str:
