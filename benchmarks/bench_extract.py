@@ -44,7 +44,8 @@ sys.path.insert(0, {tests!r})
 import pathlib
 import media_helpers
 from publisher.stages.enrich import enrich
-from publisher.stages.extract import extract, publish_media
+from publisher.stages.extract import extract
+from publisher.stages.publish_media import publish_media
 from publisher.build.run import run_item_stages
 from publisher.stages.tag import tag
 started = time.perf_counter()

@@ -10,6 +10,8 @@ from pathlib import Path
 from PIL import Image
 
 from publisher.build.run import BuildOptions, Run
+from publisher.formats.captions import Cue, to_srt, to_vtt
+from publisher.formats.chapters import to_json
 from publisher.model import (
     Catalog,
     Chapter,
@@ -22,8 +24,6 @@ from publisher.model import (
     Site,
 )
 from publisher.output.writer import Writer
-from publisher.stages.chapters import to_json
-from publisher.stages.transcripts import Cue, to_srt, to_vtt
 from publisher.state import State
 
 BASE_URL = "https://feeds.example.org/"

@@ -12,12 +12,11 @@ from PIL import Image
 from run_factory import make_catalog, save_image, talk
 
 from publisher.build.run import BuildOptions, Run
+from publisher.formats.artwork import artwork_problems, conform
 from publisher.model import Item
 from publisher.output.writer import Writer
 from publisher.stages.episode_art import (
-    artwork_problems,
     catalog_image_problems,
-    conform,
     publish_channel_art,
     publish_episode_art,
 )
@@ -69,7 +68,7 @@ def test_too_large_transparent_or_webp_art_is_fixed(size, fmt, mode, side):
 
 
 def test_not_an_image_is_an_error():
-    from publisher.stages.episode_art import ImageError
+    from publisher.formats.artwork import ImageError
 
     with pytest.raises(ImageError):
         conform(b"<html>not found</html>")

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from publisher.formats.chapters import chapters_from_text, parse_json, to_json
 from publisher.model import Chapter, Entry, Item, MediaInfo
-from publisher.stages.chapters import chapters_from_text, find_chapters, parse_json, to_json
+from publisher.stages.chapters import find_chapters
 
 DESCRIPTION = """Alan Woods on the July Days. Recorded at Marxist University.
 

@@ -17,9 +17,9 @@ import pytest
 from PIL import Image
 
 from publisher.check import Finding, check_feed, check_folder
+from publisher.formats.captions import Cue, to_vtt
+from publisher.formats.chapters import to_json
 from publisher.model import Chapter
-from publisher.stages.chapters import to_json
-from publisher.stages.transcripts import Cue, to_vtt
 
 DATA = Path(__file__).parent / "data" / "check"
 CASES = sorted(p for p in DATA.iterdir() if p.suffix in (".xml", ".atom"))

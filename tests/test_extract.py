@@ -12,11 +12,11 @@ import pytest
 from media_helpers import talk
 
 from publisher.build.run import run_item_stages
-from publisher.stages import tag
 from publisher.stages.enrich import enrich
-from publisher.stages.extract import extract, publish_media
+from publisher.stages.extract import extract
+from publisher.stages.publish_media import publish_media
 from publisher.stages.tag import tag as tag_stage
-from publisher.tools import ffmpeg
+from publisher.tools import ffmpeg, mutagen
 
 STAGES = [enrich, extract, tag_stage, publish_media]
 
@@ -45,9 +45,9 @@ def test_aac_source_is_published_as_a_stream_copy_with_tags(make_run, media_serv
     assert item.audio.length == path.stat().st_size
     assert item.audio.mime_type == "audio/mp4"
     assert item.audio.duration == pytest.approx(3.0, abs=0.1)
-    source, made = tag.audio_facts(media_files["talk.m4a"]), tag.audio_facts(path)
+    source, made = mutagen.audio_facts(media_files["talk.m4a"]), mutagen.audio_facts(path)
     assert (made.codec, made.bitrate) == (source.codec, source.bitrate)  # no re-encode
-    tags = tag.read_tags(path)
+    tags = mutagen.read_tags(path)
     assert tags["\xa9nam"] == ["Talk july-days — “quoted” & <escaped>"]
     assert tags["\xa9ART"] == ["Alan Woods"]
     assert tags["\xa9alb"] == ["1917: The Russian Revolution"]
@@ -86,9 +86,9 @@ def test_opus_source_becomes_mp3_with_id3_chapters(make_run, media_server):
     path = published_path(run, item.audio)
     assert item.audio.path == "media/talks/opus.mp3"
     assert item.audio.mime_type == "audio/mpeg"
-    assert tag.audio_facts(path).codec == "mp3"
+    assert mutagen.audio_facts(path).codec == "mp3"
     assert item.audio.duration == pytest.approx(3.0, abs=0.2)
-    tags = tag.read_tags(path)
+    tags = mutagen.read_tags(path)
     assert str(tags["TIT2"]) == item.entry.title
     chapters = [frame for key, frame in tags.items() if key.startswith("CHAP")]
     assert sorted((c.start_time, str(c.sub_frames["TIT2"])) for c in chapters) == [
@@ -107,7 +107,7 @@ def test_m4a_chapters_are_written_and_survive_tagging(make_run, media_server):
     item.chapters = (Chapter(0.0, "Début"), Chapter(2.0, "Fin ✓"))
     for stage in STAGES[1:]:
         stage(run, item)
-    tags = tag.read_tags(published_path(run, item.audio))
+    tags = mutagen.read_tags(published_path(run, item.audio))
     assert tags["chapters"] == [(0.0, "Début"), (2.0, "Fin ✓")]
 
 
@@ -123,8 +123,8 @@ def test_loudness_is_normalized_within_one_lu(make_run, media_server, ffmpeg_exe
 def test_loud_enough_source_keeps_the_stream_copy(make_run, media_server, media_files):
     run = make_run([talk("loud", media_server.url("/media/loud.m4a"))], loudness=-16)
     item = build(run)["loud"]
-    made = tag.audio_facts(published_path(run, item.audio))
-    source = tag.audio_facts(media_files["loud.m4a"])
+    made = mutagen.audio_facts(published_path(run, item.audio))
+    source = mutagen.audio_facts(media_files["loud.m4a"])
     assert (made.codec, made.bitrate) == (source.codec, source.bitrate)
 
 
@@ -140,7 +140,7 @@ def test_video_series_remuxes_h264_without_reencoding(make_run, media_server, ff
     assert {("video", "h264"), ("audio", "aac")} <= kinds
     assert item.audio.path == "media/talks/vid.m4a"
     # the page's og:image became the cover (JPEG), not the series' PNG
-    assert tag.read_tags(published_path(run, item.audio))["covr"][0][:2] == b"\xff\xd8"
+    assert mutagen.read_tags(published_path(run, item.audio))["covr"][0][:2] == b"\xff\xd8"
 
 
 def test_local_file_source(make_run, media_files):
@@ -148,7 +148,7 @@ def test_local_file_source(make_run, media_files):
     item = build(run)["local"]
     assert item.error is None
     assert item.audio.path == "media/talks/local.m4a"
-    assert tag.audio_facts(published_path(run, item.audio)).codec.startswith("mp4a")
+    assert mutagen.audio_facts(published_path(run, item.audio)).codec.startswith("mp4a")
     assert media_files["talk.mp3"].is_file()  # the user's file is read, never moved
 
 

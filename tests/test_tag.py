@@ -7,15 +7,9 @@ import shutil
 import pytest
 
 from publisher.model import Chapter
-from publisher.stages.tag import (
-    EpisodeTags,
-    audio_facts,
-    media_duration,
-    read_tags,
-    tag_text,
-    write_tags,
-)
+from publisher.stages.tag import tag_text
 from publisher.tools import ffmpeg, mp4chapters
+from publisher.tools.mutagen import EpisodeTags, audio_facts, media_duration, read_tags, write_tags
 
 TAGS = EpisodeTags(
     title="July Days — “Counter-revolution” & <reaction> 🚩 שלום",

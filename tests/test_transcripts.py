@@ -9,18 +9,18 @@ from pathlib import Path
 import pytest
 
 from publisher.build.run import Run
-from publisher.model import Caption, Entry, Item, MediaInfo
-from publisher.stages.transcripts import (
+from publisher.formats.captions import (
     Cue,
     choose_caption,
     clean_cues,
     is_rolling,
     parse_srt,
     parse_vtt,
-    publish_transcripts,
     to_srt,
     to_vtt,
 )
+from publisher.model import Caption, Entry, Item, MediaInfo
+from publisher.stages.transcripts import publish_transcripts
 
 # The shape of yt-dlp's .vtt for YouTube automatic captions: each cue repeats the line
 # before it, word timings in <c> tags, 10 ms cues in between, lines of one space.

@@ -32,7 +32,8 @@ from publisher.stages import workfiles
 from publisher.stages.chapters import publish_chapters, published_chapters
 from publisher.stages.enrich import enrich
 from publisher.stages.episode_art import publish_episode_art
-from publisher.stages.extract import extract, publish_media
+from publisher.stages.extract import extract
+from publisher.stages.publish_media import publish_media
 from publisher.stages.tag import tag
 from publisher.stages.transcripts import ROLE_SRT, ROLE_VTT, publish_transcripts
 from publisher.state import State, folder_key, state_path_for

@@ -16,9 +16,9 @@ from PIL import Image, UnidentifiedImageError
 
 from publisher.check.findings import ATOM_NS, HISTORY_NS, PODCAST_NAMESPACES
 from publisher.formats import apple
+from publisher.formats.artwork import artwork_problems
+from publisher.formats.chapters import CHAPTERS_TYPE, parse_json
 from publisher.guids import podcast_guid
-from publisher.stages.chapters import CHAPTERS_TYPE, parse_json
-from publisher.stages.episode_art import artwork_problems
 
 if TYPE_CHECKING:
     from publisher.check import FeedCheck

@@ -21,13 +21,13 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
+from publisher.formats.captions import clean_cues, parse_vtt
 from publisher.formats.durations import format_duration, format_timestamp
 from publisher.formats.sanitize import clean_html, plain_text
 from publisher.model import Item, Series
 from publisher.output import urls
 from publisher.render.podcast import newest_first
 from publisher.sources import is_web_url
-from publisher.stages.transcripts import clean_cues, parse_vtt
 
 if TYPE_CHECKING:
     from publisher.build.run import Run

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 from feedgen.feed import FeedGenerator
 
 from publisher.formats import apple, sanitize
+from publisher.formats.captions import transcript_language
 from publisher.guids import podcast_guid
 from publisher.model import Item, MediaFile, Series
 from publisher.output import urls
 from publisher.render.feedext import podcast_feed_generator
 from publisher.render.feedext.podcastindex import AlternateEnclosure, Person, Transcript
 from publisher.sources import is_web_url
-from publisher.stages.transcripts import transcript_language
 
 if TYPE_CHECKING:
     from publisher.build.run import Run

@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING
 from publisher.errors import SourceRefused
 from publisher.model import Entry, Limits, MediaInfo
 from publisher.sources import Resolved, check_source, follow_redirects, is_url
-from publisher.stages import tag
 from publisher.state import now_iso
-from publisher.tools import ffmpeg, ytdlp
+from publisher.tools import ffmpeg, mutagen, ytdlp
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
@@ -73,7 +72,7 @@ def local_media_info(run: Run, entry: Entry, path: Path) -> MediaInfo:
     video = next((s.codec for s in streams if s.kind == "video"), None)
     if audio is None:
         raise SourceRefused(f"local source {path} has no audio stream")
-    duration = tag.media_duration(path) or ffmpeg.demuxed_duration(exe, path)
+    duration = mutagen.media_duration(path) or ffmpeg.demuxed_duration(exe, path)
     return MediaInfo(
         source=entry.source or str(path),
         title=entry.title,

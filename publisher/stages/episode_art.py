@@ -16,17 +16,18 @@ with a hash of the published bytes.
 
 from __future__ import annotations
 
-import hashlib
-import io
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
-
 from publisher.errors import ConfigurationError, SourceError
 from publisher.formats import apple
+from publisher.formats.artwork import (
+    Conformed,
+    ImageError,
+    conform,
+    hashed_name,
+)
 from publisher.model import Catalog, Item, MediaFile
 from publisher.output import urls
 from publisher.sources import is_url
@@ -37,99 +38,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-JPEG_QUALITY = 90
-MAX_PIXELS = 40_000_000  # larger than any real cover; refuses decompression bombs early
-BLUR_SCALE = 16  # the background is blurred at 1/16 size: the same look, a fraction of the work
 ROLE = "image"
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".webp")
 MIME_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
-
-
-@dataclass(frozen=True)
-class Conformed:
-    data: bytes
-    ext: str  # ".jpg" or ".png"
-    original_size: tuple[int, int]
-    size: tuple[int, int]
-    changes: tuple[str, ...]  # what was wrong with the original; () when published as it was
-
-    @property
-    def upscaled(self) -> bool:
-        return self.size[0] > max(self.original_size)
-
-
-class ImageError(ValueError):
-    """The bytes are not an image Pillow can read (or are absurdly large)."""
-
-
-def artwork_problems(image: Image.Image) -> list[str]:
-    """What keeps an opened image from Apple's artwork rules; [] when it conforms."""
-    width, height = image.size
-    problems = []
-    if image.format not in apple.ARTWORK_FORMATS:
-        problems.append(f"{image.format or 'unknown'} format, not JPEG or PNG")
-    if image.mode != "RGB":
-        problems.append(f"{image.mode} colour, not RGB")
-    if width != height:
-        problems.append(f"{width}×{height} px, not square")
-    if max(width, height) < apple.ARTWORK_MIN_PX:
-        problems.append(f"{width}×{height} px, smaller than {apple.ARTWORK_MIN_PX} px")
-    elif max(width, height) > apple.ARTWORK_MAX_PX:
-        problems.append(f"{width}×{height} px, larger than {apple.ARTWORK_MAX_PX} px")
-    return problems
-
-
-def open_image(data: bytes) -> Image.Image:
-    try:
-        image = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
-        raise ImageError(f"not a readable image: {error}") from None
-    if image.size[0] * image.size[1] > MAX_PIXELS:
-        raise ImageError(f"{image.size[0]}×{image.size[1]} px is too large to be a cover")
-    return image
-
-
-def conform(data: bytes) -> Conformed:
-    """`data` as Apple-conforming art: unchanged if it already is, else a square RGB JPEG."""
-    image = open_image(data)
-    problems = artwork_problems(image)
-    if not problems:
-        ext = ".jpg" if image.format == "JPEG" else ".png"
-        return Conformed(data, ext, image.size, image.size, ())
-    side = min(max(max(image.size), apple.ARTWORK_MIN_PX), apple.ARTWORK_MAX_PX)
-    try:
-        square = blur_fill(_rgb(image), side)
-    except OSError as error:  # truncated or corrupt data shows only when decoding
-        raise ImageError(f"not a readable image: {error}") from None
-    buffer = io.BytesIO()
-    square.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True)
-    return Conformed(buffer.getvalue(), ".jpg", image.size, square.size, tuple(problems))
-
-
-def _rgb(image: Image.Image) -> Image.Image:
-    """RGB, with any transparency laid over white (JPEG has none, and apps show black)."""
-    image = ImageOps.exif_transpose(image)
-    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-        rgba = image.convert("RGBA")
-        flat = Image.new("RGB", rgba.size, "white")
-        flat.paste(rgba, mask=rgba.getchannel("A"))
-        return flat
-    return image.convert("RGB")
-
-
-def blur_fill(image: Image.Image, side: int) -> Image.Image:
-    """`image` whole in a `side`-px square, over a blurred, cropped-to-fill copy of itself."""
-    small = max(1, side // BLUR_SCALE)
-    background = ImageOps.fit(image, (small, small), Image.Resampling.BILINEAR)
-    background = background.filter(ImageFilter.GaussianBlur(2))
-    canvas = background.resize((side, side), Image.Resampling.BICUBIC)
-    picture = ImageOps.contain(image, (side, side), Image.Resampling.LANCZOS)
-    canvas.paste(picture, ((side - picture.width) // 2, (side - picture.height) // 2))
-    return canvas
-
-
-def hashed_name(stem: str, conformed: Conformed) -> str:
-    return f"{stem}-{hashlib.sha256(conformed.data).hexdigest()[:8]}{conformed.ext}"
 
 
 # Channel art --------------------------------------------------------------------------

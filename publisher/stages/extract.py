@@ -1,4 +1,4 @@
-"""The `extract` and `publish_media` stages: a talk's source becomes episode files.
+"""The `extract` stage: a talk's source becomes episode files in the work dir.
 
 `extract` downloads only what the episode needs (an audio-only format when there is
 one), converts it with ffmpeg into a `.part` file in the work dir, verifies it (it
@@ -30,13 +30,11 @@ from publisher.errors import (
     SourceRefused,
     ToolError,
 )
-from publisher.model import AudioSettings, Item, MediaFile
-from publisher.output import urls
-from publisher.output.writer import file_digest
+from publisher.model import AudioSettings, Item
 from publisher.sources import is_url
-from publisher.stages import tag, workfiles
+from publisher.stages import workfiles
 from publisher.stages.enrich import checked_source, read_listing, refuse_unpublishable
-from publisher.tools import ffmpeg, mp4chapters, ytdlp
+from publisher.tools import ffmpeg, mp4chapters, mutagen, ytdlp
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
@@ -77,9 +75,6 @@ def source_identity(run: Run, item: Item) -> str:
         return source
     stat = path.stat()
     return f"{source}@{stat.st_size}:{stat.st_mtime_ns}"
-
-
-# The extract stage ---------------------------------------------------------------------
 
 
 def extract(run: Run, item: Item) -> None:
@@ -164,7 +159,7 @@ class Maker:
         self.run.progress.advance(self.item, fraction)
 
     def source_duration(self, path: Path) -> float:
-        duration = tag.media_duration(path) or ffmpeg.demuxed_duration(self.exe, path)
+        duration = mutagen.media_duration(path) or ffmpeg.demuxed_duration(self.exe, path)
         if duration > self.limits.max_duration:
             raise SourceRefused(
                 f"source {self.item.entry.source} lasts {duration / 3600:.1f} h, over the"
@@ -237,7 +232,7 @@ class Maker:
         """An output is kept only if it decodes and lasts as long as its source."""
         self.run.progress.start(self.item, "verifying")
         ffmpeg.verify_decodes(self.exe, path, stream)
-        duration = tag.media_duration(path)
+        duration = mutagen.media_duration(path)
         if duration is None or abs(duration - expected) > DURATION_TOLERANCE:
             path.unlink(missing_ok=True)
             raise ToolError(
@@ -267,7 +262,7 @@ def audio_conversion(ext: str, source_codec: str, loudness_filter: str | None) -
 
 def usable_as_is(path: Path, streams: list[ffmpeg.Stream]) -> bool:
     """A plain (not fragmented) MP4 holding one AAC stream and nothing else."""
-    facts = tag.audio_facts(path)
+    facts = mutagen.audio_facts(path)
     if facts is None or facts.container != "mp4" or len(streams) != 1:
         return False
     try:
@@ -275,49 +270,3 @@ def usable_as_is(path: Path, streams: list[ffmpeg.Stream]) -> bool:
     except mp4chapters.BrokenMP4:
         return False
     return b"moof" not in boxes and b"moov" in boxes
-
-
-# The publish_media stage ---------------------------------------------------------------
-
-
-def publish_media(run: Run, item: Item) -> None:
-    """Move tagged pending outputs into `media/<series>/` and record them in the state."""
-    outputs = workfiles.pending_outputs(run, item)
-    if not outputs:
-        return
-    wanted = {output.role: output for output in wanted_outputs(run, item)}
-    published = run.state.media_files(item.id)
-    for role, path in sorted(outputs.items()):
-        output = wanted.get(role)
-        if output is None or path.suffix != f".{output.ext}":
-            path.unlink()  # made for a recipe that is no longer wanted
-            continue
-        media = MediaFile(
-            path=published_name(run, item, path, published.get(role)),
-            length=path.stat().st_size,  # after tagging: the bytes that will be served
-            mime_type=MIME_TYPES[output.ext],
-            duration=tag.media_duration(path),
-        )
-        run.writer.publish_file(media.path, path)
-        run.state.save_media_file(item.id, role, media, output.made_from)
-        setattr(item, role, media)
-    workfiles.clean_up(run, item)
-
-
-def published_name(run: Run, item: Item, path: Path, previous) -> str:
-    """`<entry>.<ext>` for a first version; a replacement gets the file's digest in its name."""
-    base = urls.entry_stem(item.entry.series, item.id)
-    plain = f"{base}{path.suffix}"
-    if previous is None:
-        target = run.writer.path_of(plain)
-        if not target.is_file() or same_bytes(target, path):
-            return plain
-    elif same_bytes(run.out / previous[0].path, path):
-        return previous[0].path
-    return f"{base}-{file_digest(path)[:8]}{path.suffix}"
-
-
-def same_bytes(one: Path, other: Path) -> bool:
-    if not one.is_file() or one.stat().st_size != other.stat().st_size:
-        return False
-    return file_digest(one) == file_digest(other)

@@ -1,4 +1,4 @@
-"""Tagging: the `tag` stage, and the only module that imports mutagen.
+"""The `tag` stage: an episode file gets its tags before it is published.
 
 An episode file carries its title, authors, series, date, description, episode number,
 cover art and chapters, written before the file is published (its enclosure length is
@@ -9,37 +9,16 @@ mutagen reads but cannot write.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mutagen import File as MutagenFile
-from mutagen import MutagenError
-from mutagen.id3 import (
-    APIC,
-    CHAP,
-    COMM,
-    CTOC,
-    ID3,
-    TALB,
-    TCON,
-    TDRC,
-    TIT2,
-    TPE1,
-    TPE2,
-    TRCK,
-    CTOCFlags,
-    ID3NoHeaderError,
-)
-from mutagen.mp4 import MP4, MP4Cover
-
-from publisher.errors import ToolError
 from publisher.formats import sanitize
-from publisher.model import Chapter, Item
+from publisher.model import Item
 from publisher.stages import workfiles
-from publisher.tools import mp4chapters
+from publisher.tools.mutagen import (
+    EpisodeTags,
+    write_tags,
+)
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
@@ -47,23 +26,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DESCRIPTION_LIMIT = 4000  # characters kept in tags; players show little more
-
-
-@dataclass(frozen=True)
-class EpisodeTags:
-    title: str
-    artist: str
-    album: str
-    album_artist: str
-    date: str  # YYYY-MM-DD
-    description: str = ""
-    track: int | None = None
-    season: int | None = None
-    cover: bytes | None = None  # JPEG or PNG bytes
-    chapters: tuple[Chapter, ...] = ()
-
-
-# The stage -----------------------------------------------------------------------------
 
 
 def tag(run: Run, item: Item) -> None:
@@ -110,136 +72,3 @@ def _cover_bytes(run: Run, item: Item) -> bytes | None:
         if path.is_file() and path.suffix.lower() in (".jpg", ".jpeg", ".png"):
             return path.read_bytes()
     return None
-
-
-# Writing tags --------------------------------------------------------------------------
-
-
-def write_tags(path: Path, tags: EpisodeTags) -> None:
-    """Write `tags` into `path` (mp3, m4a or mp4), replacing any tags the source had."""
-    try:
-        if path.suffix == ".mp3":
-            _write_id3(path, tags)
-        else:
-            mp4chapters.write(path, _chapters_to_end(tags.chapters, media_duration(path)))
-            _write_mp4(path, tags)
-    except (MutagenError, OSError, ValueError) as error:  # BrokenMP4 is a ValueError
-        raise ToolError(f"tagging {path.name} failed: {error}") from error
-
-
-def _write_mp4(path: Path, tags: EpisodeTags) -> None:
-    audio = MP4(path)
-    audio.delete()  # drop whatever the source carried (encoder names, other titles)
-    audio = MP4(path)
-    values = {
-        "\xa9nam": [tags.title],
-        "\xa9ART": [tags.artist],
-        "\xa9alb": [tags.album],
-        "aART": [tags.album_artist],
-        "\xa9day": [tags.date],
-        "\xa9gen": ["Podcast"],
-        "desc": [tags.description[:255]],
-        "ldes": [tags.description],
-    }
-    audio.update({key: value for key, value in values.items() if value[0]})
-    if tags.track:
-        audio["trkn"] = [(tags.track, 0)]
-        audio["tves"] = [tags.track]
-    if tags.season:
-        audio["tvsn"] = [tags.season]
-    if tags.cover:
-        kind = MP4Cover.FORMAT_PNG if tags.cover[:4] == b"\x89PNG" else MP4Cover.FORMAT_JPEG
-        audio["covr"] = [MP4Cover(tags.cover, kind)]
-    audio.save()
-
-
-def _write_id3(path: Path, tags: EpisodeTags) -> None:
-    with contextlib.suppress(ID3NoHeaderError):
-        ID3(path).delete(path)  # drop what ffmpeg or the source wrote
-    id3 = ID3()
-    texts = [(TIT2, tags.title), (TPE1, tags.artist), (TALB, tags.album),
-             (TPE2, tags.album_artist), (TDRC, tags.date), (TCON, "Podcast")]  # fmt: skip
-    for frame, text in texts:
-        if text:
-            id3.add(frame(encoding=3, text=[text]))
-    if tags.description:
-        id3.add(COMM(encoding=3, lang="eng", desc="", text=[tags.description]))
-    if tags.track:
-        id3.add(TRCK(encoding=3, text=[str(tags.track)]))
-    if tags.cover:
-        mime = "image/png" if tags.cover[:4] == b"\x89PNG" else "image/jpeg"
-        id3.add(APIC(encoding=3, mime=mime, type=3, desc="Cover", data=tags.cover))
-    _add_id3_chapters(id3, _chapters_to_end(tags.chapters, media_duration(path)))
-    id3.save(path, v2_version=4)
-
-
-def _add_id3_chapters(id3: ID3, chapters: tuple[Chapter, ...]) -> None:
-    """ID3v2 chapter frames (CHAP) under one ordered top-level table of contents (CTOC)."""
-    if not chapters:
-        return
-    ids = [f"chp{index}" for index in range(len(chapters))]
-    for element_id, chapter in zip(ids, chapters, strict=True):
-        id3.add(CHAP(element_id=element_id, start_time=int(chapter.start * 1000),
-                     end_time=int((chapter.end or chapter.start) * 1000),
-                     sub_frames=[TIT2(encoding=3, text=[chapter.title])]))  # fmt: skip
-    flags = CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED
-    table = [TIT2(encoding=3, text=["Chapters"])]
-    id3.add(CTOC(element_id="toc", flags=flags, child_element_ids=ids, sub_frames=table))
-
-
-def _chapters_to_end(chapters: tuple[Chapter, ...], duration: float | None) -> tuple[Chapter, ...]:
-    """Chapters in order, inside the file's duration, each ending where the next starts."""
-    inside = sorted(
-        (c for c in chapters if duration is None or c.start < duration), key=lambda c: c.start
-    )
-    result = []
-    for index, chapter in enumerate(inside):
-        following = inside[index + 1].start if index + 1 < len(inside) else None
-        end = following if following is not None else (chapter.end or duration or chapter.start)
-        result.append(Chapter(start=chapter.start, title=chapter.title, end=end))
-    return tuple(result)
-
-
-# Reading -------------------------------------------------------------------------------
-
-
-def media_duration(path: Path) -> float | None:
-    """Duration in seconds as the file's headers give it, or None if mutagen can't read it."""
-    try:
-        media = MutagenFile(path)
-    except (MutagenError, OSError):
-        return None
-    length = getattr(getattr(media, "info", None), "length", None)
-    return float(length) if length else None
-
-
-@dataclass(frozen=True)
-class AudioFacts:
-    container: str  # "mp4", "mp3", "ogg"…
-    codec: str  # "mp4a.40.2", "mp3", "opus"…
-    bitrate: int  # bits per second (0 when unknown)
-    duration: float | None
-
-
-def audio_facts(path: Path) -> AudioFacts | None:
-    """Container, codec and bitrate of an audio file mutagen reads (not WebM/Matroska)."""
-    try:
-        media = MutagenFile(path)
-    except (MutagenError, OSError):
-        return None
-    if media is None:
-        return None
-    kind = type(media).__name__.lower()
-    info = media.info
-    codec = getattr(info, "codec", None) or {"mp3": "mp3", "mp4": "mp4a"}.get(kind, kind)
-    duration = getattr(info, "length", None)
-    return AudioFacts(kind, str(codec), int(getattr(info, "bitrate", 0) or 0), duration)
-
-
-def read_tags(path: Path) -> dict:
-    """The tags of a file as mutagen sees them (for checks and tests)."""
-    media = MutagenFile(path)
-    result = dict(media.tags or {}) if media is not None else {}
-    if isinstance(media, MP4) and media.chapters:
-        result["chapters"] = [(c.start, c.title) for c in media.chapters]
-    return result
