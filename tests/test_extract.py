@@ -138,6 +138,31 @@ def test_video_series_remuxes_h264_without_reencoding(make_run, media_server, ff
     assert item.video.length == video.stat().st_size
     kinds = {(s.kind, s.codec) for s in ffmpeg.streams(ffmpeg_exe, video)}
     assert {("video", "h264"), ("audio", "aac")} <= kinds
+
+
+def video_packets_digest(ffmpeg_exe, path) -> str:
+    """A digest of the video stream's packets: equal only if the picture was copied."""
+    command = [ffmpeg_exe, "-v", "error", "-i", str(path), "-map", "0:v:0", "-c", "copy",
+               "-f", "md5", "-"]  # fmt: skip
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def test_video_audio_is_normalized_and_its_picture_copied(
+    make_run, media_server, media_files, ffmpeg_exe
+):
+    source_level = ebur128_integrated(ffmpeg_exe, media_files["talk.mp4"])
+    assert abs(source_level - -16) > 3  # the source needs normalising (about -22 LUFS)
+    run = make_run([talk("vid", media_server.url("/page.html"))], video=True, loudness=-16)
+    item = build(run)["vid"]
+    assert item.error is None
+    video = published_path(run, item.video)
+    assert ebur128_integrated(ffmpeg_exe, video) == pytest.approx(-16, abs=1.0)
+    assert ebur128_integrated(ffmpeg_exe, published_path(run, item.audio)) == pytest.approx(
+        -16, abs=1.0
+    )
+    assert video_packets_digest(ffmpeg_exe, video) == video_packets_digest(
+        ffmpeg_exe, media_files["talk.mp4"]
+    )
     assert item.audio.path == "media/talks/vid.m4a"
     # the page's og:image became the cover (JPEG), not the series' PNG
     assert mutagen.read_tags(published_path(run, item.audio))["covr"][0][:2] == b"\xff\xd8"

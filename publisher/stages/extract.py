@@ -62,7 +62,9 @@ def wanted_outputs(run: Run, item: Item) -> list[Output]:
     loudness = "off" if audio.loudness is None else f"{audio.loudness:g}"
     outputs = [Output("audio", audio.format, f"{source}|{audio.format}|{loudness}")]
     if series and series.video and not (item.info and item.info.offers_video is False):
-        outputs.append(Output("video", "mp4", f"{source}|mp4"))
+        # videos made before their audio was normalised keep their recipe when it is off
+        level = "" if audio.loudness is None else f"|{loudness}"
+        outputs.append(Output("video", "mp4", f"{source}|mp4{level}"))
     return outputs
 
 
@@ -102,6 +104,7 @@ class Maker:
         self.limits = run.catalog.site.limits
         self.formats: list[dict] = []
         self.local: Path | None = None
+        self.measured: dict[Path, ffmpeg.Loudness] = {}  # audio and video may share a source
 
     def make(self, outputs: list[Output]) -> None:
         if self.item.formats:  # enrichment read the source in this run: still fresh
@@ -196,8 +199,11 @@ class Maker:
         target = series.audio.loudness if series else None
         if target is None:
             return None
-        self.run.progress.start(self.item, "measuring loudness")
-        measured = ffmpeg.measure_loudness(self.exe, source, target, duration, self.advance)
+        measured = self.measured.get(source)
+        if measured is None:
+            self.run.progress.start(self.item, "measuring loudness")
+            measured = ffmpeg.measure_loudness(self.exe, source, target, duration, self.advance)
+            self.measured[source] = measured
         if abs(measured.integrated - target) <= LOUDNESS_TOLERANCE:
             return None  # close enough: keep the stream copy rather than re-encode
         return ffmpeg.normalize_filter(measured, target)
@@ -219,10 +225,12 @@ class Maker:
         audio_streams = ffmpeg.streams(self.exe, audio) if audio else streams
         audio_codec = next((s.codec for s in audio_streams if s.kind == "audio"), None)
         duration = self.source_duration(audio or video)
+        # the same level as the audio episode: one talk, one loudness, whichever is played
+        loudness = self.loudness_filter(audio or video, duration) if audio_codec else None
         building = workfiles.building_path(self.run, self.item, "video", "mp4")
         self.run.progress.start(self.item, "making the video")
         ffmpeg.make_video(self.exe, video, audio, building, video_codec == "h264",
-                          audio_codec == "aac", duration, self.advance)  # fmt: skip
+                          audio_codec == "aac", loudness, duration, self.advance)  # fmt: skip
         self.verify(building, duration, "v")
         building.replace(workfiles.pending_path(self.run, self.item, "video", "mp4"))
 

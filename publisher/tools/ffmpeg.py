@@ -169,10 +169,15 @@ def make_video(
     output: Path,
     copy_video: bool,
     copy_audio: bool,
+    loudness_filter: str | None = None,
     total_seconds: float | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> None:
-    """An H.264/AAC MP4 from `video` (and a separate `audio`), copying what already fits."""
+    """An H.264/AAC MP4 from `video` (and a separate `audio`), copying what already fits.
+
+    With `loudness_filter` the audio track is re-encoded through it; the picture is still
+    copied when it fits, since a level change is no reason to re-encode video.
+    """
     arguments = ["-y", "-i", str(video)]
     if audio:
         arguments += ["-i", str(audio)]
@@ -183,7 +188,13 @@ def make_video(
     else:
         arguments += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
                       "-pix_fmt", "yuv420p"]  # fmt: skip
-    arguments += ["-c:a", "copy"] if copy_audio else ["-c:a", "aac", "-b:a", "128k"]
+    if loudness_filter:
+        # loudnorm resamples to 192 kHz internally: back to a rate every player takes
+        arguments += ["-af", loudness_filter, "-ar", "48000"]
+    if copy_audio and not loudness_filter:
+        arguments += ["-c:a", "copy"]
+    else:
+        arguments += ["-c:a", "aac", "-b:a", "128k"]
     # the index first, so a browser or an app starts playing before the whole file arrives
     arguments += ["-movflags", "+faststart", "-f", "mp4", str(output)]
     run(ffmpeg, arguments, "making the video", total_seconds, on_progress)
