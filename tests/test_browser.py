@@ -1,12 +1,14 @@
 """The pages in a real browser: headless Chromium, served by `publisher serve`'s app.
 
-Screenshots of both pages are kept in test-artifacts/ (gitignored) for a person to look at.
+Screenshots of every page, at desktop and phone widths in light and dark, are kept in
+test-artifacts/ (gitignored) for a person to look at, and axe-core checks each of them.
 Every request to a host other than the test server is blocked and counted: the pages
 must work with no CDN and no outside service.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -14,11 +16,12 @@ from pathlib import Path
 
 import imageio_ffmpeg
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
 from test_pages import make_audio, make_site
 
 from publisher.deliver.serve import make_server_for
-from publisher.model import MediaFile
+from publisher.model import Chapter, MediaFile
 from publisher.render.pages import render_pages
 
 pytestmark = pytest.mark.browser
@@ -37,6 +40,20 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 SERIES = "russian-revolution-1917"
+EPISODE_NUMBERS = {"april-theses": 3, "july-days": 4, "same-day": 5}
+APRIL_SUMMARY = "The April Theses, read aloud.\n0:00 Opening\n0:03 All power\n\nHe turns at 0:04."
+
+
+def make_video(path: Path, seconds: float) -> Path:
+    """H.264 and AAC in MP4, as the extract stage publishes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y",
+               "-f", "lavfi", "-i", f"testsrc2=size=160x90:rate=10:duration={seconds}",
+               "-f", "lavfi", "-i", f"sine=frequency=330:duration={seconds}",
+               "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+               "-c:a", "aac", "-shortest", "-movflags", "+faststart", str(path)]  # fmt: skip
+    subprocess.run(command, check=True)
+    return path
 
 
 def make_image(path: Path, color: str) -> Path:
@@ -49,16 +66,28 @@ def make_image(path: Path, color: str) -> Path:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Iterator[str]:
-    """A rendered site with real audio and cover art, served on 127.0.0.1."""
+    """A rendered site with real audio, video and cover art, served on 127.0.0.1.
+
+    The series is serial and numbered; "july-days" has a video, chapters, a transcript
+    and a hostile summary; "april-theses" lists chapters in its summary that disagree
+    with its source's; the second series has no episode yet.
+    """
     tmp = tmp_path_factory.mktemp("browser")
     audio = make_audio(tmp / "tone.m4a", seconds=6)
     run = make_site(tmp, audio_source=audio, site_image="media/cover-0123abcd.png")
+    series = run.catalog.series[SERIES]
+    run.catalog.series[SERIES] = dataclasses.replace(series, type="serial")
     make_image(run.out / "media/cover-0123abcd.png", "darkred")
     art = make_image(run.out / "media" / SERIES / "july-days.jpg", "navy")
-    run.items[0].image = MediaFile(
-        f"media/{SERIES}/july-days.jpg", art.stat().st_size, "image/jpeg"
-    )
-    run.items[0].video = None  # video players are not what this test is about
+    july, april = run.items[0], run.items[1]
+    july.image = MediaFile(f"media/{SERIES}/july-days.jpg", art.stat().st_size, "image/jpeg")
+    video = make_video(run.out / "media" / SERIES / "july-days.mp4", seconds=6)
+    july.video = MediaFile(f"media/{SERIES}/july-days.mp4", video.stat().st_size, "video/mp4", 6.0)
+    april.chapters = (Chapter(0.0, "Opening"), Chapter(1.0, "Dual power"), Chapter(3.0, "All"))
+    for item in run.items:
+        number = EPISODE_NUMBERS.get(item.id)
+        summary = APRIL_SUMMARY if item is april else item.entry.summary
+        item.entry = dataclasses.replace(item.entry, episode=number, summary=summary)
     render_pages(run)
     server = make_server_for(run.out, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -138,14 +167,84 @@ def test_landing_page_lists_every_series(watched, site):
     )
     assert cover.evaluate("img => img.naturalWidth") == 300
     assert page.locator(".article h3").all_inner_texts() == ["An article <script>x</script>"]
-    screenshot(page, "index.png")
     page.locator(f"#series-{SERIES} h3 a").click()
     page.wait_for_url(f"**/{SERIES}/index.html")
     watched.assert_clean()
 
 
-def current_time(audio) -> float:
-    return audio.evaluate("a => a.currentTime")
+def test_empty_series_offers_no_subscription(watched, site):
+    page = watched.page
+    page.goto(site + "/", wait_until="load")
+    card = page.locator("#series-empty-series")
+    assert "No episodes yet" in card.locator(".meta").inner_text()
+    assert card.locator(".subscribe, input, button").count() == 0
+    assert page.locator(f"#series-{SERIES} .feed").count() == 2
+    page.goto(site + "/empty-series/", wait_until="load")
+    assert page.locator(".episodes").inner_text().endswith("No episodes yet.")
+    assert page.locator(".subscribe, .apps a, input").count() == 0
+    watched.assert_clean()
+
+
+def test_serial_series_page_lists_episodes_by_number(watched, site):
+    page = watched.page
+    page.goto(f"{site}/{SERIES}/", wait_until="load")
+    assert page.locator(".episode .number").all_inner_texts() == [
+        "EPISODE 3",  # shown in capitals by the stylesheet
+        "EPISODE 4",
+        "EPISODE 5",
+    ]
+    assert page.locator(".episode h3").all_inner_texts() == [
+        "The April Theses",
+        "July Days <em>&</em> after",
+        "Same day, later id",
+    ]
+    watched.assert_clean()
+
+
+def test_video_feed_has_its_own_labelled_subscribe_row(watched, site):
+    page = watched.page
+    page.goto(f"{site}/{SERIES}/", wait_until="load")
+    video = page.get_by_role("group", name="Video podcast")
+    apps = ["Apple Podcasts", "Pocket Casts", "AntennaPod", "RSS"]
+    assert video.get_by_role("link").count() == len(apps)
+    for app in apps:  # each named for what it subscribes to, for a screen reader's list
+        expect(video.get_by_role("link", name=f"{app} (video)", exact=True)).to_be_visible()
+    url = f"https://feeds.example.org/{SERIES}/video.xml"
+    expect(video.get_by_role("link", name="Apple Podcasts (video)")).to_have_attribute(
+        "href", f"podcast://feeds.example.org/{SERIES}/video.xml"
+    )
+    expect(page.get_by_label("Video podcast feed URL")).to_have_value(url)
+    audio = page.get_by_role("group", name="Audio podcast")
+    expect(audio.get_by_role("link", name="Overcast (audio)", exact=True)).to_be_visible()
+    watched.assert_clean()
+
+
+def test_players_and_url_boxes_have_names_of_their_own(watched, site):
+    """What a screen reader announces: the box by its label alone, each player by its talk."""
+    page = watched.page
+    page.goto(f"{site}/{SERIES}/", wait_until="load")
+    box = page.get_by_label("Audio podcast feed URL", exact=True)
+    expect(box).to_have_value(f"https://feeds.example.org/{SERIES}/podcast.xml")
+    expect(page.get_by_label("Audio: The April Theses", exact=True)).to_have_count(1)
+    july = page.get_by_label("Video: July Days <em>&</em> after", exact=True)
+    expect(july).to_have_js_property("tagName", "VIDEO")
+    watched.assert_clean()
+
+
+def current_time(player) -> float:
+    return player.evaluate("a => a.currentTime")
+
+
+def is_paused(player) -> bool:
+    return player.evaluate("a => a.paused")
+
+
+def wait_playing_from(page, player, start: float) -> None:
+    page.wait_for_function(
+        f"a => !a.paused && a.currentTime >= {start} && a.currentTime < {start + 1.5}",
+        arg=player.element_handle(),
+        timeout=5000,
+    )
 
 
 def test_series_page_plays_seeks_and_shows_the_transcript(watched, site):
@@ -162,9 +261,7 @@ def test_series_page_plays_seeks_and_shows_the_transcript(watched, site):
 
     # A chapter link seeks the player (and keeps it playing).
     episode.locator('.chapters a[data-start="2.500"]').click()
-    page.wait_for_function(
-        "a => a.currentTime >= 2.5 && a.currentTime < 4", arg=audio.element_handle(), timeout=3000
-    )
+    wait_playing_from(page, audio, 2.5)
     assert page.url.endswith(f"/{SERIES}/")  # the click seeked; it did not navigate
 
     # The transcript is there, collapsed, and its timestamps seek too.
@@ -180,17 +277,106 @@ def test_series_page_plays_seeks_and_shows_the_transcript(watched, site):
     summary = episode.locator(".summary")
     assert "Before" in summary.inner_text() and "bold" in summary.inner_text()
     assert summary.locator("script, img, [onerror]").count() == 0
-    screenshot(page, "series.png")
     watched.assert_clean()
 
 
-def test_copy_button_copies_the_feed_url(browser, site):
+def test_one_player_at_a_time_and_links_seek_the_last_used(watched, site):
+    page = watched.page
+    page.goto(f"{site}/{SERIES}/", wait_until="load")
+    july = page.locator("#episode-july-days")
+    audio, video = july.locator("audio"), july.locator("video")
+    other = page.locator("#episode-april-theses audio")
+
+    other.evaluate("a => a.play()")
+    wait_playing_from(page, other, 0)
+    audio.evaluate("a => a.play()")  # starting one player pauses every other
+    wait_playing_from(page, audio, 0)
+    assert is_paused(other)
+
+    july.locator("details.video summary").click()
+    video.evaluate("v => v.play()")
+    page.wait_for_function("v => v.currentTime > 0.5", arg=video.element_handle(), timeout=5000)
+    assert is_paused(audio) and is_paused(other)
+
+    # The visitor pauses the video: a chapter link still means the video, not the audio.
+    video.evaluate("v => v.pause()")
+    july.locator('.chapters a[data-start="2.500"]').click()
+    wait_playing_from(page, video, 2.5)
+    assert is_paused(audio)
+
+    # Back to the audio: the transcript now seeks the audio, and the video stops.
+    audio.evaluate("a => a.play()")
+    july.locator("details.transcript summary").click()
+    july.locator('.transcript a[data-start="1.500"]').click()
+    wait_playing_from(page, audio, 1.5)
+    assert is_paused(video)
+    watched.assert_clean()
+
+
+def test_summary_timestamps_seek_and_one_chapter_list_is_shown(watched, site):
+    page = watched.page
+    page.goto(f"{site}/{SERIES}/", wait_until="load")
+    april = page.locator("#episode-april-theses")
+    assert april.locator("ol.chapters").count() == 1
+    assert april.locator("ol.chapters li").all_text_contents() == [
+        "0:00:00 Opening",
+        "0:00:01 Dual power",
+        "0:00:03 All",
+    ]
+    summary = april.locator(".summary")
+    assert summary.inner_text() == "The April Theses, read aloud.\n\nHe turns at 0:04."
+    summary.get_by_role("link", name="0:04").click()
+    wait_playing_from(page, april.locator("audio"), 4.0)
+    assert page.url.endswith(f"/{SERIES}/")
+    watched.assert_clean()
+
+
+def test_copy_button_copies_the_feed_url_and_resets(browser, site):
     context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
     page.goto(f"{site}/{SERIES}/", wait_until="load")
-    button = page.locator(".subscribe button[data-copy]")
-    button.click()
-    expect(button).to_have_text("Copied")  # set once the clipboard promise resolves
+    row = page.get_by_role("group", name="Video podcast")
+    row.get_by_role("button", name="Copy").click()
+    status = row.get_by_role("status")
+    expect(status).to_have_text("Copied")  # set once the clipboard promise resolves
     copied = page.evaluate("navigator.clipboard.readText()")
-    assert copied == f"https://feeds.example.org/{SERIES}/podcast.xml"
+    assert copied == f"https://feeds.example.org/{SERIES}/video.xml"
+    expect(status).to_have_text("", timeout=5000)  # and gone again a moment later
     context.close()
+
+
+def test_without_javascript_links_open_the_audio_and_no_dead_button(browser, site):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{site}/{SERIES}/", wait_until="load")
+    assert page.locator("button:visible").count() == 0  # copying needs the script
+    link = page.locator('#episode-july-days .chapters a[data-start="2.500"]')
+    assert link.get_attribute("href") == f"../media/{SERIES}/july-days.m4a#t=2.500"
+    assert page.get_by_label("Audio podcast feed URL").is_editable() is False
+    context.close()
+
+
+PAGES = {"landing": "/", "series": f"/{SERIES}/", "empty": "/empty-series/"}
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(scope="module")
+def axe() -> Axe:
+    return Axe()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_passes_axe_core(browser, site, axe, name, viewport, scheme):
+    """Zero axe-core violations; the screenshot is kept for a person to look at."""
+    context = browser.new_context(viewport=VIEWPORTS[viewport], color_scheme=scheme)
+    page = context.new_page()
+    page.goto(site + PAGES[name], wait_until="load")
+    for details in page.locator("details").all():  # check what opening them shows too
+        details.evaluate("d => d.open = true")
+    page.evaluate("Promise.all([...document.images].map(i => i.decode().catch(() => {})))")
+    results = axe.run(page)
+    screenshot(page, f"{name}-{viewport}-{scheme}.png")
+    context.close()
+    assert results.violations_count == 0, results.generate_report()

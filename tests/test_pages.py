@@ -235,7 +235,6 @@ def test_feed_discovery_links(rendered):
     assert alternates == {
         ("application/rss+xml", BASE_URL + "russian-revolution-1917/podcast.xml"),
         ("application/rss+xml", BASE_URL + "russian-revolution-1917/video.xml"),
-        ("application/rss+xml", BASE_URL + "empty-series/podcast.xml"),
         ("application/rss+xml", BASE_URL + "articles.xml"),
         ("application/atom+xml", BASE_URL + "articles.atom"),
     }
@@ -305,8 +304,100 @@ def test_only_relative_links_inside_the_site(rendered):
     assert page.find("a", class_="home")[0]["href"] == "../index.html"
 
 
-def test_empty_series_page_says_so(rendered):
-    assert "No episodes yet." in read(rendered, "empty-series/index.html")
+def test_empty_series_is_not_offered_for_subscription(rendered):
+    """Directories refuse a show with no episodes, and an app would show it empty."""
+    empty_feed = BASE_URL + "empty-series/podcast.xml"
+    series = read(rendered, "empty-series/index.html")
+    assert "No episodes yet." in series
+    index = read(rendered, "index.html")
+    card = index[index.index('id="series-empty-series"') :].split("</article>")[0]
+    assert "No episodes yet" in card and "0 episodes" not in card
+    for html in (series, card):
+        page = Page(html)
+        assert page.find("input") == [] and page.find("button") == []
+        assert not any("empty-series%2Fpodcast.xml" in a["href"] for a in page.find("a"))
+        assert empty_feed not in html
+    assert empty_feed not in index  # not in the discovery links either
+
+
+def feed_rows(html: str) -> dict[str, list[str]]:
+    """Each subscribe row's label and the visible names of its app links."""
+    rows = {}
+    for block in html.split('<div class="feed ')[1:]:
+        block = block.split("</div>")[0]
+        label = block.split('class="feed-name"')[1].split(">", 1)[1].split("<")[0]
+        rows[label] = [a.split("<")[0] for a in block.split("<li><a ")[1:]]
+        rows[label] = [name.split(">", 1)[1] for name in rows[label]]
+    return rows
+
+
+def test_video_feed_has_its_own_subscribe_row(rendered):
+    html = read(rendered, "russian-revolution-1917/index.html")
+    assert feed_rows(html) == {
+        "Audio podcast": ["Apple Podcasts", "Pocket Casts", "AntennaPod", "Overcast", "RSS"],
+        "Video podcast": ["Apple Podcasts", "Pocket Casts", "AntennaPod", "RSS"],
+    }
+    page = Page(html)
+    video = BASE_URL + "russian-revolution-1917/video.xml"
+    assert page.find("a", href="podcast://feeds.example.org/russian-revolution-1917/video.xml")
+    assert page.find("input", value=video, id="russian-revolution-1917-video-url")
+    labels = [t for t in page.text if t.endswith("feed URL")]
+    assert labels == ["Audio podcast feed URL", "Video podcast feed URL"]
+
+
+def test_serial_series_lists_episodes_by_number_oldest_first(tmp_path):
+    run = make_site(tmp_path)
+    series = run.catalog.series["russian-revolution-1917"]
+    run.catalog.series[series.id] = dataclasses.replace(series, type="serial")
+    numbers = {"april-theses": 3, "july-days": 4, "same-day": 2}
+    for item in run.items:
+        if item.id in numbers:
+            item.entry = dataclasses.replace(item.entry, episode=numbers[item.id])
+    render_pages(run)
+    html = read(run, "russian-revolution-1917/index.html")
+    page = Page(html)
+    ids = [a["id"] for a in page.find("article") if a.get("id", "").startswith("episode-")]
+    assert ids == ["episode-same-day", "episode-april-theses", "episode-july-days"]
+    shown = [t for t in page.text if t.startswith("Episode ")]
+    assert shown == ["Episode 2", "Episode 3", "Episode 4"]
+
+
+def test_summary_timestamps_seek_and_one_chapter_list_is_shown(tmp_path):
+    """Chapters from the source (3) and a summary listing 2: the page shows the source's,
+    which the feed and the audio carry, and the summary keeps its other words."""
+    run = make_site(tmp_path)
+    july = run.items[0]
+    july.entry = dataclasses.replace(
+        july.entry,
+        summary="Alan Woods on July.\n00:00 Intro\n0:02 The Days\n\nThe key moment is at 0:03.",
+    )
+    july.chapters = (Chapter(0.0, "Opening"), Chapter(1.0, "Dual power"), Chapter(2.5, "July"))
+    render_pages(run)
+    html = read(run, "russian-revolution-1917/index.html")
+    summary = html.split('<div class="summary">')[1].split("</div>")[0]
+    assert "Intro" not in summary and "The Days" not in summary
+    assert "Alan Woods on July." in summary
+    assert summary.count("<a ") == 1
+    link = Page(summary).find("a")[0]
+    assert link == {
+        "href": "../media/russian-revolution-1917/july-days.m4a#t=3.000",
+        "data-start": "3.000",
+    }
+    page = Page(html.split('id="episode-july-days"')[1].split("</article>")[0])
+    assert page.find("ol", class_="chapters")
+    assert html.count('class="chapters"') == 1
+    assert "Opening" in page.text and "Dual power" in page.text
+
+
+def test_summary_chapter_lines_become_seek_links_when_no_list_is_shown(tmp_path):
+    run = make_site(tmp_path)
+    april = run.items[1]
+    april.entry = dataclasses.replace(april.entry, summary="Times: 00:01 and 12:30.")
+    render_pages(run)
+    html = read(run, "russian-revolution-1917/index.html")
+    episode = Page(html.split('id="episode-april-theses"')[1].split("</article>")[0])
+    starts = [a["data-start"] for a in episode.find("a") if "data-start" in a]
+    assert starts == ["1.000"]  # 12:30 is past the end of a 5 s talk: not a time in it
 
 
 @pytest.mark.parametrize(

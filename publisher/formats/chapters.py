@@ -17,15 +17,15 @@ from publisher.model import Chapter
 CHAPTERS_TYPE = "application/json+chapters"
 CHAPTERS_VERSION = "1.2.0"
 MIN_CHAPTERS = 2
-_TIME = r"(?:\d{1,2}:)?\d{1,2}:\d{2}"
+TIME = r"(?:\d{1,2}:)?\d{1,2}:\d{2}"  # 5:10, 05:10, 1:02:03
 
 # "00:00 Intro", "0:00 - Intro", "[00:00] Intro", "(1:02:03) Questions", "• 05:10 — Dual power"
 _TIME_FIRST = re.compile(
-    rf"^[^\w(\[]*[(\[]?(?P<time>{_TIME})[)\]]?\s*(?:[-–—:|.)]\s*)?(?P<title>\S.*?)\s*$"
+    rf"^[^\w(\[]*[(\[]?(?P<time>{TIME})[)\]]?\s*(?:[-–—:|.)]\s*)?(?P<title>\S.*?)\s*$"
 )
 
 # "Introduction - 00:00", "Questions (1:02:03)"
-_TIME_LAST = re.compile(rf"^[^\w]*(?P<title>\w.*?)\s*[-–—:|(\[]?\s*(?P<time>{_TIME})[)\]]?\s*$")
+_TIME_LAST = re.compile(rf"^[^\w]*(?P<title>\w.*?)\s*[-–—:|(\[]?\s*(?P<time>{TIME})[)\]]?\s*$")
 _LINE_BREAKS = re.compile(r"<br\s*/?>|</(?:p|li|div|h[1-6])\s*>", re.IGNORECASE)
 
 
@@ -35,11 +35,7 @@ def chapters_from_text(text: str, duration: float | None = None) -> tuple[Chapte
     Like YouTube, a list counts only if the first chapter starts at 0:00 and the
     times increase: a description that merely mentions "at 12:30" has no chapters.
     """
-    found: list[Chapter] = []
-    for line in _lines(text):
-        match = _TIME_FIRST.match(line) or _TIME_LAST.match(line)
-        if match and match.group("title").strip(" -–—:|"):
-            found.append(Chapter(_seconds(match.group("time")), match.group("title").strip()))
+    found = [chapter for chapter in map(chapter_of_line, _lines(text)) if chapter]
     if duration:
         found = [chapter for chapter in found if chapter.start < duration]
     starts = [chapter.start for chapter in found]
@@ -48,13 +44,21 @@ def chapters_from_text(text: str, duration: float | None = None) -> tuple[Chapte
     return tuple(found)
 
 
+def chapter_of_line(line: str) -> Chapter | None:
+    """The chapter one line of text names ("00:00 Intro", "Questions (1:02:03)"), if any."""
+    match = _TIME_FIRST.match(line.strip()) or _TIME_LAST.match(line.strip())
+    if match and match.group("title").strip(" -–—:|"):
+        return Chapter(seconds_of(match.group("time")), match.group("title").strip())
+    return None
+
+
 def _lines(text: str) -> list[str]:
     if sanitize.looks_like_html(text):
         text = html.unescape(nh3.clean(_LINE_BREAKS.sub("\n", text), tags=set()))
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _seconds(time: str) -> float:
+def seconds_of(time: str) -> float:
     total = 0
     for part in time.split(":"):
         total = total * 60 + int(part)

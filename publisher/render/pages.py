@@ -11,9 +11,12 @@ serve`, a file:// preview); feed URLs are absolute, because podcast apps need th
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 from dataclasses import dataclass
 from functools import cache
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -22,6 +25,7 @@ import jinja2
 from markupsafe import Markup
 
 from publisher.formats.captions import clean_cues, parse_vtt
+from publisher.formats.chapters import TIME, chapter_of_line, chapters_from_text, seconds_of
 from publisher.formats.durations import format_duration, format_timestamp
 from publisher.formats.sanitize import clean_html, plain_text
 from publisher.model import Item, Series
@@ -34,7 +38,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCRIPT = "site.js"  # chapter and transcript seeking, copy-the-feed-URL; no framework
+SCRIPT = "site.js"  # one player at a time, seeking, copy-the-feed-URL; no framework
+SERIES_ROOT = "../"  # where a series page is, seen from the site root
 OG_DESCRIPTION_BYTES = 300
 
 
@@ -53,15 +58,24 @@ class Timed:
 
 
 @dataclass(frozen=True)
+class FeedView:
+    """One feed a visitor can subscribe to: its URL and the apps that take it."""
+
+    id: str  # unique on a page: for the label of its URL box
+    label: str  # "Audio podcast", "Video podcast"
+    medium: str  # "audio" or "video"
+    url: str
+    apps: tuple[Link, ...]
+
+
+@dataclass(frozen=True)
 class SeriesView:
     series: Series
     page: str  # relative to the site root
     cover: str | None  # relative to the site root, or an absolute URL
     description: Markup
-    feed_url: str
-    video_feed_url: str | None
-    subscribe: tuple[Link, ...]
-    episodes: tuple[Item, ...]
+    feeds: tuple[FeedView, ...]  # none until the series has an episode
+    episodes: tuple[Item, ...]  # in the order the page lists them
 
 
 @dataclass(frozen=True)
@@ -94,7 +108,7 @@ def render_pages(run: Run) -> None:
     for view in views:
         page = env.get_template("series.html").render(
             **site_context,
-            root="../",
+            root=SERIES_ROOT,
             page_title=f"{view.series.title} · {run.catalog.site.title}",
             description=view.series.description,
             view=view,
@@ -111,19 +125,30 @@ def render_pages(run: Run) -> None:
 
 
 def series_view(run: Run, series: Series) -> SeriesView:
-    feed_url = urls.public_url(run.base_url, urls.podcast_feed(series.id))
+    episodes = published_episodes(run, series.id)
     return SeriesView(
         series=series,
         page=urls.series_page(series.id),
         cover=series_cover(run, series),
         description=Markup(clean_html(series.description)),
-        feed_url=feed_url,
-        video_feed_url=(
-            urls.public_url(run.base_url, urls.video_feed(series.id)) if series.video else None
-        ),
-        subscribe=subscribe_links(feed_url, series.title),
-        episodes=tuple(published_episodes(run, series.id)),
+        feeds=tuple(offered_feeds(run, series, episodes)),
+        episodes=tuple(page_order(series, episodes)),
     )
+
+
+def offered_feeds(run: Run, series: Series, episodes: list[Item]) -> list[FeedView]:
+    """The feeds worth subscribing to: none with no episode in it yet, since directories
+    refuse an empty show and an app would show an empty one."""
+    feeds = []
+    if episodes:
+        url = urls.public_url(run.base_url, urls.podcast_feed(series.id))
+        apps = subscribe_links(url, series.title)
+        feeds.append(FeedView(f"{series.id}-audio", "Audio podcast", "audio", url, apps))
+    if series.video and any(item.video for item in episodes):
+        url = urls.public_url(run.base_url, urls.video_feed(series.id))
+        apps = subscribe_links(url, series.title, video=True)
+        feeds.append(FeedView(f"{series.id}-video", "Video podcast", "video", url, apps))
+    return feeds
 
 
 def published_episodes(run: Run, series_id: str) -> list[Item]:
@@ -131,13 +156,28 @@ def published_episodes(run: Run, series_id: str) -> list[Item]:
     return newest_first([item for item in run.talks_by_series.get(series_id, []) if item.audio])
 
 
+def page_order(series: Series, episodes: list[Item]) -> list[Item]:
+    """A serial series is read in order, so its page lists episodes by number, oldest
+    first (unnumbered ones last, by date); an episodic one lists the newest first."""
+    if series.type != "serial":
+        return newest_first(episodes)
+
+    def number(item: Item) -> tuple:
+        entry = item.entry
+        return (entry.season or 0, entry.episode is None, entry.episode or 0,
+                entry.published.timestamp(), entry.id)  # fmt: skip
+
+    return sorted(episodes, key=number)
+
+
 def episode_view(run: Run, item: Item) -> EpisodeView:
     summary = item.entry.summary or (item.info.description if item.info else "")
     vtt = next((t for t in item.transcripts if t.path.endswith(".vtt")), None)
     cues = read_transcript(run.out, vtt.path) if vtt else []
+    assert item.audio is not None  # published_episodes keeps only talks with audio
     return EpisodeView(
         item=item,
-        summary=Markup(clean_html(summary)),
+        summary=page_summary(summary, item, href(item.audio.path, SERIES_ROOT)),
         chapters=tuple(Timed(c.start, c.title) for c in item.chapters),
         transcript=tuple(cues),
         captions=vtt.path if vtt else None,
@@ -160,20 +200,154 @@ def article_feeds(run: Run) -> tuple[Link, ...]:
     )
 
 
-def subscribe_links(feed_url: str, title: str) -> tuple[Link, ...]:
-    """One link per app, in the form each app documents for "subscribe to this feed"."""
+def subscribe_links(feed_url: str, title: str, video: bool = False) -> tuple[Link, ...]:
+    """One link per app, in the form each app documents for "subscribe to this feed".
+
+    A video feed is offered only to the apps that play video: Overcast plays audio only.
+    """
     bare = feed_url.split("://", 1)[-1]  # Apple and Pocket Casts take the URL sans scheme
     encoded, encoded_title = quote(feed_url, safe=""), quote(title, safe="")
-    return (
+    links = [
         Link("Apple Podcasts", f"podcast://{bare}"),
         Link("Pocket Casts", f"pktc://subscribe/{bare}"),
         Link(
             "AntennaPod",
             f"https://antennapod.org/deeplink/subscribe?url={encoded}&title={encoded_title}",
         ),
-        Link("Overcast", f"overcast://x-callback-url/add?url={encoded}"),
-        Link("RSS", feed_url),
-    )
+    ]
+    if not video:
+        links.append(Link("Overcast", f"overcast://x-callback-url/add?url={encoded}"))
+    return (*links, Link("RSS", feed_url))
+
+
+# Summaries on the page ------------------------------------------------------------------
+
+# A time in running text, not part of a longer number or time ("12:30", not "1:12:30:5").
+_TIMESTAMP = re.compile(rf"(?<![\d:])({TIME})(?![\d:])")
+_LINE_EDGES = frozenset({"p", "li", "ul", "ol", "blockquote"})  # and <br>
+_VOID = frozenset({"br"})
+
+
+def page_summary(text: str, item: Item, audio_href: str) -> Markup:
+    """The episode's summary as the page shows it: timestamps become seek links, and the
+    chapter lines it lists are left out when the page shows the episode's chapters, so
+    the page has one list of chapters: the one the feed and the audio file carry."""
+    cleaned = clean_html(text)
+    if not cleaned:
+        return Markup("")
+    duration = item.audio.duration if item.audio else None
+    tokens = _Tokens(cleaned).tokens
+    if item.chapters and chapters_from_text(text, duration):
+        tokens = _without_empty_elements(_without_chapter_lines(tokens))
+    return Markup(_serialise(tokens, audio_href, duration))
+
+
+class _Tokens(HTMLParser):
+    """Sanitised HTML as ("start", tag, attrs), ("end", tag, None), ("text", text, None)."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.tokens: list[tuple] = []
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.tokens.append(("start", tag, attrs))
+
+    def handle_endtag(self, tag):
+        self.tokens.append(("end", tag, None))
+
+    def handle_data(self, data):
+        self.tokens.append(("text", data, None))
+
+
+def _is_line_edge(token: tuple) -> bool:
+    return token[1] in _LINE_EDGES or (token[0] == "start" and token[1] in _VOID)
+
+
+def _without_chapter_lines(tokens: list[tuple]) -> list[tuple]:
+    """Drop the text of each line that names a chapter (and the links in it)."""
+    kept: list[tuple] = []
+    line: list[tuple] = []
+    for token in [*tokens, ("end", "p", None)]:  # a sentinel edge flushes the last line
+        if not _is_line_edge(token):
+            line.append(token)
+            continue
+        text = "".join(t[1] for t in line if t[0] == "text")
+        if chapter_of_line(text):
+            line = [t for t in line if t[0] != "text" and t[1] != "a"]
+            if kept and kept[-1][1] == "br":
+                kept.pop()  # the break before a dropped line goes with it
+        kept += line
+        kept.append(token)
+        line = []
+    return kept[:-1]
+
+
+def _without_empty_elements(tokens: list[tuple]) -> list[tuple]:
+    """Remove elements left with nothing in them, and breaks that start or end a block."""
+    changed = True
+    while changed:
+        changed = False
+        kept: list[tuple] = []
+        for token in tokens:
+            previous = kept[-1] if kept else None
+            blank = token[0] == "text" and not token[1].strip()
+            if (
+                previous
+                and previous[0] == "start"
+                and token[0] == "end"
+                and previous[1] == token[1]
+            ):
+                kept.pop()  # <p></p>, <b></b>
+                changed = True
+            elif token[1] == "br" and (previous is None or _is_line_edge(previous)):
+                changed = True  # <p><br>
+            elif token[0] == "end" and previous and previous[1] == "br":
+                kept[-1] = token  # <br></p>
+                changed = True
+            elif blank and previous and _is_line_edge(previous):
+                changed = True  # whitespace between blocks
+            else:
+                kept.append(token)
+        tokens = kept
+    return tokens
+
+
+def _serialise(tokens: list[tuple], audio_href: str, duration: float | None) -> str:
+    """Tokens back to HTML; every text escaped, timestamps outside links made seek links."""
+    out: list[str] = []
+    in_link = 0
+    for kind, value, attrs in tokens:
+        if kind == "start":
+            attributes = "".join(f' {name}="{html.escape(v or "")}"' for name, v in attrs)
+            out.append(f"<{value}{attributes}>")
+            in_link += value == "a"
+        elif kind == "end":
+            if value not in _VOID:
+                out.append(f"</{value}>")
+            in_link -= value == "a"
+        else:
+            out.append(
+                html.escape(value, quote=False)
+                if in_link
+                else _seek_links(value, audio_href, duration)
+            )
+    return "".join(out).strip()
+
+
+def _seek_links(text: str, audio_href: str, duration: float | None) -> str:
+    out, last = [], 0
+    for match in _TIMESTAMP.finditer(text):
+        start = seconds_of(match.group(1))
+        if duration is not None and start >= duration:
+            continue  # not a time in this talk
+        out.append(html.escape(text[last : match.start()], quote=False))
+        out.append(f'<a href="{html.escape(audio_href)}#t={start:.3f}" data-start="{start:.3f}">'
+                   f"{match.group(1)}</a>")  # fmt: skip
+        last = match.end()
+    out.append(html.escape(text[last:], quote=False))
+    return "".join(out)
 
 
 # Transcripts -------------------------------------------------------------------------
