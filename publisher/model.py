@@ -52,6 +52,8 @@ class Site:
     funding: Funding | None = None
     license: str = ""
     hubs: tuple[str, ...] = ()  # WebSub hubs pinged after a feed changes
+    pings: tuple[str, ...] = ()  # directory URL templates, "{url}" the changed feed's URL
+    enclosure_prefix: str = ""  # analytics (OP3, Podtrac): put before enclosure URLs
     feed_page_size: int = 0  # newest N items in the main feed; 0 = no paging
     media_grace_days: int = 30  # media of entries removed from the catalog is kept this long
     limits: Limits = field(default_factory=Limits)

@@ -164,15 +164,15 @@ def test_uploads_every_file_with_its_type_and_cache_policy(s3, bucket, endpoint,
     assert len(report.uploaded) == 11 and report.skipped == [] and report.deleted == []
     assert remote_keys(s3, bucket) == {f"site/{relative}" for relative in report.uploaded}
     expected = {
-        "talks/podcast.xml": ("application/rss+xml", SHORT_CACHE),
-        "feeds.opml": ("text/x-opml", SHORT_CACHE),
+        "talks/podcast.xml": ("application/rss+xml; charset=utf-8", SHORT_CACHE),
+        "feeds.opml": ("text/x-opml; charset=utf-8", SHORT_CACHE),
         "index.html": ("text/html; charset=utf-8", SHORT_CACHE),
-        "style.css": ("text/css", SHORT_CACHE),
+        "style.css": ("text/css; charset=utf-8", SHORT_CACHE),
         "media/talks/one.m4a": ("audio/mp4", IMMUTABLE_CACHE),
         "media/talks/one.mp4": ("video/mp4", IMMUTABLE_CACHE),
         "media/talks/cover.jpg": ("image/jpeg", IMMUTABLE_CACHE),
-        "media/talks/one.vtt": ("text/vtt", SHORT_CACHE),
-        "media/talks/one.json": ("application/json", SHORT_CACHE),
+        "media/talks/one.vtt": ("text/vtt; charset=utf-8", SHORT_CACHE),
+        "media/talks/one.json": ("application/json; charset=utf-8", SHORT_CACHE),
     }
     for relative, (content_type, cache) in expected.items():
         head = s3.head_object(Bucket=bucket, Key=f"site/{relative}")

@@ -73,16 +73,16 @@ def request(server, path: str, method: str = "GET", **headers: str):
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ("/talks/podcast.xml", "application/rss+xml"),
-        ("/articles.xml", "application/rss+xml"),
-        ("/articles.atom", "application/atom+xml"),
-        ("/feeds.opml", "text/x-opml"),
+        ("/talks/podcast.xml", "application/rss+xml; charset=utf-8"),
+        ("/articles.xml", "application/rss+xml; charset=utf-8"),
+        ("/articles.atom", "application/atom+xml; charset=utf-8"),
+        ("/feeds.opml", "text/x-opml; charset=utf-8"),
         ("/media/talks/a.m4a", "audio/mp4"),
         ("/media/talks/a.mp3", "audio/mpeg"),
         ("/media/talks/a.mp4", "video/mp4"),
-        ("/media/talks/a.vtt", "text/vtt"),
-        ("/media/talks/a.srt", "application/x-subrip"),
-        ("/media/talks/a.json", "application/json"),
+        ("/media/talks/a.vtt", "text/vtt; charset=utf-8"),
+        ("/media/talks/a.srt", "application/x-subrip; charset=utf-8"),
+        ("/media/talks/a.json", "application/json; charset=utf-8"),
         ("/index.html", "text/html; charset=utf-8"),
     ],
 )

@@ -23,6 +23,7 @@ from publisher.build.sweep import (
     sweep_unreferenced_media,
 )
 from publisher.catalog.load import load_catalog
+from publisher.deliver.pings import ping_directories
 from publisher.deliver.websub import feed_urls_to_ping, ping_hubs
 from publisher.model import Item
 from publisher.output.lock import RunLock
@@ -166,9 +167,10 @@ def restore_published_media(run: Run) -> None:
 
 
 def announce_changed_feeds(run: Run) -> None:
-    """WebSub: tell the catalog's hubs which feeds changed; never fatal."""
+    """WebSub hubs and directory pings: tell them which feeds changed; never fatal."""
     changed = feed_urls_to_ping(run.base_url, run.writer.written)
     ping_hubs(run.catalog.site.hubs, changed)  # logs its own problems; never fatal
+    ping_directories(run.catalog.site.pings, changed)
 
 
 def report_of(run: Run) -> BuildReport:

@@ -33,6 +33,7 @@ from publisher.catalog.schema import (
     text_list,
     url,
     url_list,
+    url_templates,
 )
 from publisher.catalog.yamlnodes import compose, mapping_items, read_text, tag_problems
 from publisher.errors import CatalogError, Problem
@@ -67,6 +68,8 @@ SITE = {
     "funding": Field(nested(FUNDING, Funding)),
     "license": Field(text),
     "hubs": Field(url_list),
+    "pings": Field(url_templates),
+    "enclosure_prefix": Field(base_url),
     "feed_page_size": Field(integer(0)),
     "media_grace_days": Field(integer(0)),
     "limits": Field(nested(LIMITS, Limits)),

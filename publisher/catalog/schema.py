@@ -208,6 +208,16 @@ def url_list(reader: Reader, node: Node, where: str) -> tuple[str, ...]:
     return tuple(url(reader, child, where) for child in node.value)
 
 
+def url_templates(reader: Reader, node: Node, where: str) -> tuple[str, ...]:
+    """URLs to call with a feed's URL in place of `{url}` (directory pings)."""
+    templates = url_list(reader, node, where)
+    for template in templates:
+        if "{url}" not in template:
+            hint = "write {url} where the feed's URL goes, e.g. ?url={url}"
+            raise Invalid(f"{template!r} has no {{url}}", hint)
+    return templates
+
+
 def nested(schema: dict[str, Field], build: Callable[..., Any]) -> Converter:
     def convert(reader: Reader, node: Node, where: str) -> Any:
         values = reader.mapping(node, schema, where + ".")

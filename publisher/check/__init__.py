@@ -23,11 +23,10 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from publisher.check import podcast
-from publisher.output.writer import TEMP_PREFIX
+from publisher.output import inventory, urls
 
 Severity = Literal["error", "warning"]
 ATOM_NS = "http://www.w3.org/2005/Atom"
-FEED_SUFFIXES = (".xml", ".atom", ".opml")
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 
@@ -74,7 +73,13 @@ class FeedCheck:
         return found[0] if found else None
 
     def _published(self, url: str, what: str, item: str) -> tuple[Path, int] | None:
-        """(path, size) of the published file `url` points at, reporting why there is none."""
+        """(path, size) of the published file `url` points at, reporting why there is none.
+
+        An enclosure behind an analytics prefix (`site.enclosure_prefix`) is the file
+        after the prefix: the service redirects there, so that is what must be published.
+        """
+        if self.base_url:
+            url = urls.unprefixed(url, self.base_url)
         if not self.base_url or not url.startswith(self.base_url):
             self.warning(
                 "files.external", f"{what} {url} is not under this folder; not verified", item
@@ -126,18 +131,13 @@ def parse_xml(data: bytes) -> etree._Element:
 
 
 def check_folder(out: Path) -> list[Finding]:
-    """Every feed (RSS, Atom, OPML) under `out`, media folders and temp files excepted."""
+    """Every feed of the inventory (RSS, Atom, OPML) published under `out`."""
     if not out.is_dir():
         return [Finding("error", str(out), "", "files.folder", "no published folder here")]
     findings: list[Finding] = []
     for path in sorted(out.rglob("*")):
         relative = path.relative_to(out).as_posix()
-        if (
-            path.suffix in FEED_SUFFIXES
-            and path.is_file()
-            and not relative.startswith("media/")
-            and not path.name.startswith(TEMP_PREFIX)
-        ):
+        if inventory.is_feed(relative) and path.is_file():
             findings += check_feed(relative, path.read_bytes(), out, only_feeds=True)
     return findings
 
@@ -205,9 +205,11 @@ def check_rss(context: FeedCheck, root) -> None:
         if len(item.findall("enclosure")) > 1:
             context.warning("rss.enclosure", "more than one <enclosure>; apps use the first", name)
     if podcast.is_podcast(channel):
-        podcast.check_channel(context, channel)
+        podcast.check_channel(context, channel, items)
         for number, item in enumerate(items, start=1):
             podcast.check_item(context, item, item_name(item, number))
+    elif not items:
+        context.warning("feed.empty", "the feed has no items; readers show it empty")
 
 
 def _check_rss_dates(context: FeedCheck, element, name: str) -> None:
@@ -256,6 +258,8 @@ def check_atom(context: FeedCheck, root) -> None:
         seen.add(name)
         if not has_author and entry.find(_atom("author")) is None:
             context.error("atom.author", "neither the entry nor the feed has an <author>", name)
+    if root.find(_atom("entry")) is None:
+        context.warning("feed.empty", "the feed has no entries; readers show it empty")
 
 
 def _check_atom_required(context: FeedCheck, element, name: str) -> None:

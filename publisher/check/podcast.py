@@ -92,8 +92,16 @@ def _text(parent, tag: str) -> str | None:
 # Channel ------------------------------------------------------------------------------
 
 
-def check_channel(context: FeedCheck, channel) -> None:
+def check_channel(context: FeedCheck, channel, items: list) -> None:
     _check_summaries(context, channel, "")
+    if not items and channel.find(f"{{{HISTORY_NS}}}archive") is None:
+        # Apple Podcasts refuses to list a show with no episodes, and so do the Podcast
+        # Index and the other directories that take submissions.
+        context.warning(
+            "apple.episodes",
+            "no episodes: Apple Podcasts and the directories refuse a show without one"
+            " — submit the feed once its first episode is published",
+        )
     language = _text(channel, "language")
     if not language:
         context.error("apple.language", "the channel has no <language>")

@@ -183,9 +183,12 @@ def serve(out, host, port):
 @out_option
 @click.option("--endpoint-url", help="An S3-compatible endpoint (MinIO, R2, moto…).")
 @click.option("--delete", is_flag=True, help="Delete remote files no longer published.")
+@click.option(
+    "--cors", is_flag=True, help="Let web players on any site read the bucket (GET and HEAD)."
+)
 @catalog_option
 @reports_errors
-def publish(destination, out, endpoint_url, delete, catalog):
+def publish(destination, out, endpoint_url, delete, cors, catalog):
     """Upload the published folder to S3-compatible storage.
 
     Media and pages first, feeds and OPML last; unchanged files are skipped. Credentials
@@ -194,9 +197,11 @@ def publish(destination, out, endpoint_url, delete, catalog):
     \b
     Example:
       publisher publish s3://my-bucket/podcasts --endpoint-url https://s3.example.org
+      publisher publish s3://my-bucket/podcasts --cors
     """
     from publisher.catalog.load import load_catalog
-    from publisher.deliver.s3 import publish_folder
+    from publisher.deliver.pings import ping_directories
+    from publisher.deliver.s3 import allow_cross_origin, publish_folder
     from publisher.deliver.websub import feed_urls_to_ping, ping_hubs
     from publisher.output.lock import RunLock
     from publisher.state import State, state_path_for
@@ -215,11 +220,15 @@ def publish(destination, out, endpoint_url, delete, catalog):
             if json.dumps(digests, sort_keys=True) != state.meta(remembered):
                 state.set_meta(remembered, json.dumps(digests, sort_keys=True))
             state.close()
+    if cors:
+        allow_cross_origin(destination, endpoint_url)
     click.echo(
         f"publish: {len(report.uploaded)} uploaded, {len(report.skipped)} unchanged,"
         f" {len(report.deleted)} deleted"
     )
-    ping_hubs(site.hubs, feed_urls_to_ping(site.base_url, report.uploaded))  # logs problems
+    changed = feed_urls_to_ping(site.base_url, report.uploaded)
+    ping_hubs(site.hubs, changed)  # each logs its own problems; never fatal
+    ping_directories(site.pings, changed)
 
 
 def _register_editor_commands() -> None:

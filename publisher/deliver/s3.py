@@ -26,7 +26,7 @@ from lxml import etree
 
 from publisher.check import parse_xml
 from publisher.errors import ConfigurationError, ToolError
-from publisher.output import urls
+from publisher.output import contenttypes, inventory
 from publisher.output.contenttypes import cache_control, content_type
 from publisher.output.writer import TEMP_PREFIX
 
@@ -121,7 +121,7 @@ def publish_folder(
     if not local:
         raise ConfigurationError(f"nothing to publish: {folder} has no files")
     # Read the feeds before touching the bucket: an unreadable feed must not cost media.
-    feeds = [folder / relative for relative in local if urls.is_feed(relative)]
+    feeds = [folder / relative for relative in local if inventory.is_feed(relative)]
     protected = referenced_suffixes(feeds) if delete else set()
     notify = progress or (lambda action, relative: None)
     client = _make_client(endpoint_url)
@@ -142,6 +142,30 @@ def publish_folder(
     return report
 
 
+def allow_cross_origin(destination: str, endpoint_url: str | None = None) -> None:
+    """Set the bucket's CORS rule: any origin may GET and HEAD, as `serve` allows.
+
+    Web players on other sites can then read chapters and transcripts and seek in media.
+    S3 keeps one CORS configuration per bucket, so this replaces any rule it had.
+    """
+    target = parse_destination(destination)
+    rule = {
+        "AllowedOrigins": list(contenttypes.CORS_ORIGINS),
+        "AllowedMethods": list(contenttypes.CORS_METHODS),
+        "AllowedHeaders": list(contenttypes.CORS_REQUEST_HEADERS),
+        "ExposeHeaders": list(contenttypes.CORS_EXPOSED_HEADERS),
+        "MaxAgeSeconds": contenttypes.CORS_MAX_AGE,
+    }
+    client = _make_client(endpoint_url)
+    try:
+        client.put_bucket_cors(Bucket=target.bucket, CORSConfiguration={"CORSRules": [rule]})
+    except _S3_ERRORS as error:
+        raise ToolError(
+            f"S3: cannot set the CORS rule of {target.bucket}: {_one_line(error)}"
+            " — check that these credentials may change the bucket's CORS configuration"
+        ) from None
+
+
 def list_local_files(folder: Path) -> dict[str, Path]:
     """Every published file under `folder` by its relative path; half-written temps excluded."""
     if not folder.is_dir():
@@ -158,9 +182,10 @@ def upload_phases(relatives: Iterable[str]) -> list[list[str]]:
     """Content, then feeds, then OPML (which lists the feeds); empty phases dropped."""
     content, feeds, opml = [], [], []
     for relative in sorted(relatives):
-        if not urls.is_feed(relative):
+        feed = inventory.recognise(relative)
+        if feed is None:
             content.append(relative)
-        elif relative.endswith(".opml"):
+        elif feed.kind == "opml":
             opml.append(relative)
         else:
             feeds.append(relative)

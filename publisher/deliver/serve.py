@@ -4,7 +4,8 @@ Podcast apps are picky about what static hosting does for them: the right Conten
 HEAD, byte ranges (players seek with them; Apple refuses enclosures without them), and
 ETag/Last-Modified so a refresh costs a 304. Werkzeug's `send_file` does all of that,
 streaming the file through `wsgi.file_wrapper` instead of reading it into memory; this
-module adds the folder rules: no listing, index.html for folders, nothing outside it.
+module adds the folder rules (no listing, index.html for folders, nothing outside it)
+and the headers S3 sends too: the table's Content-Type and CORS for web players.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 import socket
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import quote
@@ -33,13 +34,13 @@ from werkzeug.wrappers import Request, Response
 
 from publisher.check import parse_xml
 from publisher.errors import ConfigurationError
-from publisher.output import urls
+from publisher.output import contenttypes, inventory, urls
 from publisher.output.contenttypes import content_type
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
-FEED_SUFFIXES = (".xml", ".atom", ".opml")
+ALLOWED_METHODS = ["GET", "HEAD", "OPTIONS"]
 
 
 class FolderApp:
@@ -55,11 +56,16 @@ class FolderApp:
         except HTTPException as error:
             # Includes 416 from send_file, whose headers carry "Content-Range: bytes */size".
             response = error.get_response(environ)
+        allow_cross_origin(response)
+        # The server writes its own Date header; send_file's would make a second one.
+        del response.headers["Date"]
         return response(environ, start_response)
 
     def respond(self, request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return preflight()
         if request.method not in ("GET", "HEAD"):
-            raise MethodNotAllowed(valid_methods=["GET", "HEAD"])
+            raise MethodNotAllowed(valid_methods=ALLOWED_METHODS)
         path = self.file_for(request.path)
         follow_rfc_on_ranges(request.environ, path.stat().st_size)
         response = send_file(
@@ -96,6 +102,23 @@ class FolderApp:
         return path
 
 
+def allow_cross_origin(response: Response) -> None:
+    """Let a web player on any site read what it fetched, as the bucket's CORS rule does."""
+    response.headers["Access-Control-Allow-Origin"] = contenttypes.CORS_ORIGINS[0]
+    response.headers["Access-Control-Expose-Headers"] = ", ".join(contenttypes.CORS_EXPOSED_HEADERS)
+
+
+def preflight() -> Response:
+    """The answer to a browser's CORS preflight (OPTIONS): which requests may follow."""
+    response = Response(status=204)
+    del response.headers["Content-Type"]  # no body, so no type
+    response.headers["Allow"] = ", ".join(ALLOWED_METHODS)
+    response.headers["Access-Control-Allow-Methods"] = ", ".join(contenttypes.CORS_METHODS)
+    response.headers["Access-Control-Allow-Headers"] = ", ".join(contenttypes.CORS_REQUEST_HEADERS)
+    response.headers["Access-Control-Max-Age"] = str(contenttypes.CORS_MAX_AGE)
+    return response
+
+
 _ZERO_SUFFIX = re.compile(r"\s*bytes\s*=\s*-0+\s*", re.IGNORECASE)
 
 
@@ -126,14 +149,48 @@ def make_app(folder: Path) -> FolderApp:
 def feed_urls(folder: Path, origin: str) -> list[str]:
     """The URL of every feed and OPML file under `folder`, as served from `origin`."""
     origin = origin.rstrip("/") + "/"
-    return [urls.public_url(origin, relative) for relative in feed_paths(folder)]
+    return [urls.public_url(origin, feed.path) for feed in published_feeds(folder)]
 
 
-def feed_paths(folder: Path) -> Iterator[str]:
+def published_feeds(folder: Path) -> list[inventory.Feed]:
+    """The inventory's feeds under `folder` that are subscribed to (no archive pages)."""
+    found = []
     for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder).as_posix()
-        if path.suffix in FEED_SUFFIXES and path.is_file() and "/." not in "/" + relative:
-            yield relative
+        feed = inventory.recognise(path.relative_to(folder).as_posix())
+        if feed is not None and not feed.archive and path.is_file():
+            found.append(feed)
+    return found
+
+
+def item_count(path: Path) -> int | None:
+    """How many items (RSS) or entries (Atom) a feed holds; None if it cannot be read."""
+    try:
+        root = parse_xml(path.read_bytes())
+    except (OSError, etree.XMLSyntaxError):
+        return None
+    return len(root.findall("channel/item")) + len(root.findall("{*}entry"))
+
+
+def listing(folder: Path, origin: str) -> list[str]:
+    """The lines `serve` prints: podcasts to paste into a podcast app, then the rest.
+
+    A podcast with no episode yet is marked: Apple and the directories refuse it, and an
+    app shows it empty.
+    """
+    origin = origin.rstrip("/") + "/"
+    podcasts, others = [], []
+    for feed in published_feeds(folder):
+        line = f"  {urls.public_url(origin, feed.path)}"
+        if feed.is_podcast:
+            if item_count(folder / feed.path) == 0:
+                line += "  (no episodes yet)"
+            podcasts.append(line)
+        else:
+            others.append(line)
+    lines = ["Podcasts to paste into a podcast app:", *podcasts] if podcasts else []
+    if others:
+        lines += ["Article feeds and the OPML list, for feed readers:", *others]
+    return lines
 
 
 def built_for(folder: Path) -> str | None:
@@ -144,9 +201,9 @@ def built_for(folder: Path) -> str | None:
         return None
     for outline in tree.iter("outline"):
         url = outline.get("xmlUrl") or ""
-        for relative in feed_paths(folder):
-            if url.endswith("/" + relative):
-                return url.removesuffix(relative)
+        for feed in published_feeds(folder):
+            if url.endswith("/" + feed.path):
+                return url.removesuffix(feed.path)
     return None
 
 
@@ -190,11 +247,8 @@ def serve(
     if host not in LOOPBACK_HOSTS:
         print(f"warning: serving {folder} to the network on {host}:{server.port}", file=out)
     print(f"Serving {folder} at {origin}/ (Ctrl-C to stop)", file=out)
-    listed = feed_urls(folder, origin)
-    if listed:
-        print("Feeds to paste into a podcast app:", file=out)
-        for url in listed:
-            print(f"  {url}", file=out)
+    for line in listing(folder, origin):
+        print(line, file=out)
     if base_url_hint and not base_url_hint.startswith(origin + "/"):
         # The feeds' enclosures point at base_url_hint, not here: say how to change that.
         print(

@@ -1,18 +1,18 @@
 """Tell WebSub (PubSubHubbub) hubs that feeds changed, so apps fetch them at once.
 
 A ping is a courtesy: apps poll anyway. So a failing hub is logged and reported, never
-raised, and never stops a publish.
+raised, and never stops a publish. `announce` is the loop directory pings share.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 import requests
 
-from publisher.output import urls
+from publisher.output import inventory, urls
 
 log = logging.getLogger(__name__)
 
@@ -22,12 +22,13 @@ USER_AGENT = "publisher (WebSub ping)"
 def feed_urls_to_ping(base_url: str, changed: Iterable[str]) -> list[str]:
     """The public URLs of the changed feeds among `changed` (paths under the folder).
 
-    OPML is no feed a hub can deliver, so it is left out.
+    Only feeds people subscribe to: OPML is no feed a hub can deliver, and nobody
+    subscribes to an archive page (its feed changes with it and is announced).
     """
     return [
         urls.public_url(base_url, relative)
         for relative in sorted(changed)
-        if urls.is_feed(relative) and not relative.endswith(".opml")
+        if inventory.subscribable(relative)
     ]
 
 
@@ -35,39 +36,55 @@ def ping_hubs(hubs: tuple[str, ...], feed_urls: list[str], timeout: float = 10) 
     """POST hub.mode=publish for each feed to each hub; returns the problems, never raises.
 
     One POST per feed: the publish ping is not part of the WebSub spec, and not every hub
-    accepts several hub.url values in one request. A hub that cannot be reached is not
-    tried again for the other feeds, so a dead hub costs one timeout, not one per feed.
+    accepts several hub.url values in one request.
+    """
+
+    def send(session: requests.Session, hub: str, feed_url: str) -> requests.Response:
+        return session.post(hub, data={"hub.mode": "publish", "hub.url": feed_url}, timeout=timeout)
+
+    return announce("WebSub hub", hubs, feed_urls, send, USER_AGENT)
+
+
+Send = Callable[[requests.Session, str, str], requests.Response]
+
+
+def announce(
+    label: str, endpoints: tuple[str, ...], feed_urls: list[str], send: Send, user_agent: str
+) -> list[str]:
+    """`send` (endpoint, feed URL) for each changed feed to each endpoint; the problems.
+
+    Shared by WebSub hubs and directory pings. An endpoint that cannot be reached is not
+    tried again for the other feeds, so a dead one costs one timeout, not one per feed.
     """
     problems: list[str] = []
     if not feed_urls:
         return problems
     with requests.Session() as session:
-        session.headers["User-Agent"] = USER_AGENT
-        for hub in hubs:
-            problems.extend(_ping_hub(session, hub, feed_urls, timeout))
+        session.headers["User-Agent"] = user_agent
+        for endpoint in endpoints:
+            problems.extend(_announce_to(label, session, endpoint, feed_urls, send))
     return problems
 
 
-def _ping_hub(session: requests.Session, hub: str, feed_urls: list[str], timeout: float):
-    if urlsplit(hub).scheme not in ("http", "https"):
-        return [_problem(hub, "not an http(s) URL")]
+def _announce_to(label: str, session, endpoint: str, feed_urls: list[str], send: Send):
+    if urlsplit(endpoint).scheme not in ("http", "https"):
+        return [_problem(label, endpoint, "not an http(s) URL")]
     problems = []
     for feed_url in feed_urls:
         try:
-            response = session.post(
-                hub, data={"hub.mode": "publish", "hub.url": feed_url}, timeout=timeout
-            )
+            response = send(session, endpoint, feed_url)
         except requests.RequestException as error:
-            return [*problems, _problem(hub, f"unreachable: {type(error).__name__}: {error}")]
+            reason = f"unreachable: {type(error).__name__}: {error}"
+            return [*problems, _problem(label, endpoint, reason)]
         if 200 <= response.status_code < 300:
-            log.info("WebSub hub %s notified of %s", hub, feed_url)
+            log.info("%s %s notified of %s", label, endpoint, feed_url)
         else:
             reason = f"HTTP {response.status_code} {response.reason} for {feed_url}"
-            problems.append(_problem(hub, reason))
+            problems.append(_problem(label, endpoint, reason))
     return problems
 
 
-def _problem(hub: str, reason: str) -> str:
-    message = f"WebSub hub {hub}: {' '.join(reason.split())}"
+def _problem(label: str, endpoint: str, reason: str) -> str:
+    message = f"{label} {endpoint}: {' '.join(reason.split())}"
     log.warning("%s", message)
     return message

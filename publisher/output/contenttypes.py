@@ -1,4 +1,4 @@
-"""How a published file is served: its Content-Type and its Cache-Control.
+"""How a published file is served: its Content-Type, its Cache-Control, who may read it.
 
 One table for every place that serves the published folder (S3 upload, the preview
 server), so a file gets the same headers wherever a listener fetches it.
@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from publisher.output import urls
+from publisher.output import inventory
 
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
+# Every text type says its charset: without one, browsers and several clients read a
+# feed, a transcript or a page as Latin-1 ("â€”" for "—"). Everything published is UTF-8.
+UTF8 = "; charset=utf-8"
+
 CONTENT_TYPES: dict[str, str] = {
     # feeds and the OPML list
-    ".xml": "application/rss+xml",
-    ".atom": "application/atom+xml",
-    ".opml": "text/x-opml",
+    ".xml": "application/rss+xml" + UTF8,
+    ".atom": "application/atom+xml" + UTF8,
+    ".opml": "text/x-opml" + UTF8,
     # audio and video
     ".m4a": "audio/mp4",
     ".mp3": "audio/mpeg",
@@ -26,17 +30,18 @@ CONTENT_TYPES: dict[str, str] = {
     ".opus": "audio/ogg",
     ".ogg": "audio/ogg",
     # transcripts and chapters
-    ".vtt": "text/vtt",
-    ".srt": "application/x-subrip",
+    ".vtt": "text/vtt" + UTF8,
+    ".srt": "application/x-subrip" + UTF8,
     # The Podcast Index names "application/json+chapters" for chapter files, and the feed's
     # <podcast:chapters type> says so; over HTTP plain JSON is served because CDNs only
-    # compress, and browsers' tooling only recognises, registered JSON types.
-    ".json": "application/json",
+    # compress, and browsers' tooling only recognises, registered JSON types. JSON is
+    # UTF-8 by definition; the charset is for the clients that guess otherwise.
+    ".json": "application/json" + UTF8,
     # pages and their assets
-    ".html": "text/html; charset=utf-8",
-    ".css": "text/css",
-    ".js": "text/javascript",
-    ".txt": "text/plain; charset=utf-8",
+    ".html": "text/html" + UTF8,
+    ".css": "text/css" + UTF8,
+    ".js": "text/javascript" + UTF8,
+    ".txt": "text/plain" + UTF8,
     ".png": "image/png",
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
@@ -53,6 +58,15 @@ IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
 
 _IMMUTABLE_TYPE_PREFIXES = ("audio/", "video/", "image/")
 
+# CORS: web players on other sites read chapters and transcripts, and seek in media with
+# Range requests. Everything published is public, so any origin may GET and HEAD it;
+# players need to read the length and range headers of the answer.
+CORS_ORIGINS = ("*",)
+CORS_METHODS = ("GET", "HEAD")
+CORS_REQUEST_HEADERS = ("Range", "If-None-Match", "If-Modified-Since")
+CORS_EXPOSED_HEADERS = ("Content-Length", "Content-Range", "Accept-Ranges", "ETag")
+CORS_MAX_AGE = 86400  # seconds a browser may remember a preflight answer
+
 
 def content_type(path: str | PurePosixPath) -> str:
     """The Content-Type for a published file, by its extension (case-insensitive)."""
@@ -66,7 +80,7 @@ def cache_control(relative: str) -> str:
     Only audio, video and images under media/ are immutable: transcripts and chapters
     keep their names when an editor fixes them, so they are cached briefly like pages.
     """
-    if urls.is_feed(relative) or not relative.startswith("media/"):
+    if inventory.is_feed(relative) or not relative.startswith("media/"):
         return SHORT_CACHE
     if content_type(relative).startswith(_IMMUTABLE_TYPE_PREFIXES):
         return IMMUTABLE_CACHE

@@ -35,12 +35,24 @@ def entry_stem(series_id: str | None, entry_id: str) -> str:
     return f"{media_dir(series_id or '')}/{entry_id}"
 
 
+def prefixed(prefix: str, url: str) -> str:
+    """`url` behind an analytics prefix (OP3, Podtrac, Chartable): the prefix, then the URL
+    without its scheme, as these services expect (`https://op3.dev/e/feeds.example.org/…`).
+    No prefix: the URL itself."""
+    return prefix + url.split("://", 1)[-1] if prefix else url
+
+
+def unprefixed(url: str, base_url: str) -> str:
+    """The published file's own URL behind an analytics prefix (the inverse of `prefixed`),
+    or `url` as it is when it is not a prefixed URL of `base_url`."""
+    scheme, _, rest = base_url.partition("://")
+    at = url.find("/" + rest) if rest else -1
+    if url.startswith(base_url) or at < 0 or "://" not in url[:at]:
+        return url
+    return f"{scheme}://{url[at + 1 :]}"
+
+
 def public_url(base_url: str, relative: str) -> str:
     """`base_url` + a path under the published folder, percent-encoded where needed."""
     base = base_url if base_url.endswith("/") else base_url + "/"
     return base + quote(relative, safe="/-._~")
-
-
-def is_feed(relative: str) -> bool:
-    """Feeds and OPML are uploaded last and cached briefly; everything else is content."""
-    return relative.endswith((".xml", ".atom", ".opml"))

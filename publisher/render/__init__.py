@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 from publisher.check import check_feed
 from publisher.model import Entry
-from publisher.output import urls
-from publisher.render.articles import render_article_feeds
+from publisher.output import inventory
+from publisher.render.articles import article_items, render_article_feed
 from publisher.render.opml import render_opml
 from publisher.render.pages import render_pages
-from publisher.render.podcast import FeedSpec, render_series_feed
+from publisher.render.podcast import episodes_of, render_series_feed
 from publisher.stages.episode_art import publish_channel_art
 
 if TYPE_CHECKING:
@@ -44,15 +44,30 @@ def identity(entry: Entry) -> str:
 
 
 def render_feeds(run: Run) -> dict[str, bytes]:
-    """Every feed and the OPML, path -> bytes, before anything is written."""
+    """Every feed of the inventory, path -> bytes, before anything is written.
+
+    The OPML offers only feeds with items: Apple and the directories refuse a show with
+    no episodes, so a feed is not offered for subscription before its first one.
+    """
     outputs: dict[str, bytes] = {}
-    for series in sorted(run.catalog.series.values(), key=lambda s: s.id):
-        specs = [FeedSpec.audio(series.id)] + ([FeedSpec.video(series.id)] if series.video else [])
-        for spec in specs:
-            outputs.update(render_series_feed(run, series, spec))
-    outputs.update(render_article_feeds(run))
-    outputs[urls.OPML] = render_opml(run)
+    offered: list[inventory.Feed] = []
+    for feed in inventory.feeds(run.catalog):
+        if feed.kind == "opml":
+            outputs[feed.path] = render_opml(run, offered)
+            continue
+        if has_items(run, feed):
+            offered.append(feed)
+        if feed.series is not None:
+            outputs.update(render_series_feed(run, run.catalog.series[feed.series], feed))
+        else:
+            outputs[feed.path] = render_article_feed(run, feed)
     return outputs
+
+
+def has_items(run: Run, feed: inventory.Feed) -> bool:
+    if feed.series is not None:
+        return bool(episodes_of(run, run.catalog.series[feed.series], feed))
+    return bool(article_items(run))
 
 
 def render(run: Run) -> None:

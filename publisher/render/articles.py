@@ -9,7 +9,8 @@ from feedgen.feed import FeedGenerator
 from publisher.formats import sanitize
 from publisher.model import Item
 from publisher.output import urls
-from publisher.render.feedext import plain_feed_generator
+from publisher.output.inventory import Feed
+from publisher.render.feedext import plain_feed_generator, rss_bytes
 from publisher.render.podcast import GENERATOR, content_date, newest_first
 
 if TYPE_CHECKING:
@@ -22,26 +23,27 @@ def article_items(run: Run) -> list[Item]:
     return newest_first([i for i in run.catalog_articles if i.guid])
 
 
-def render_article_feeds(run: Run) -> dict[str, bytes]:
+def render_article_feed(run: Run, spec: Feed) -> bytes:
+    """The article feed `spec` of the inventory: RSS 2.0 or Atom."""
     items = article_items(run)
-    return {
-        urls.ARTICLES_RSS: _feed(run, items, urls.ARTICLES_RSS, "application/rss+xml").rss_str(
-            pretty=True
-        ),
-        urls.ARTICLES_ATOM: _feed(run, items, urls.ARTICLES_ATOM, ATOM_TYPE).atom_str(pretty=True),
-    }
+    if spec.kind == "atom":
+        return _feed(run, items, spec, ATOM_TYPE).atom_str(pretty=True)
+    return rss_bytes(_feed(run, items, spec, "application/rss+xml"))
 
 
-def _feed(run: Run, items: list[Item], relative: str, mime: str) -> FeedGenerator:
+def _feed(run: Run, items: list[Item], spec: Feed, mime: str) -> FeedGenerator:
     site = run.catalog.site
-    feed_url = urls.public_url(run.base_url, relative)
+    feed_url = urls.public_url(run.base_url, spec.path)
     feed = plain_feed_generator()
     feed.load_extension("dc")  # RSS <author> must be an e-mail address; names go in dc:creator
     feed.id(feed_url)
-    feed.title(f"{site.title}: articles")
-    feed.subtitle(site.description or f"Articles from {site.title}")
+    feed.title(spec.title)
+    atom = mime == ATOM_TYPE
+    subtitle = site.description or f"Articles from {site.title}"
+    # RSS's <description> is read as HTML by apps; Atom's <subtitle> is text as it says.
+    feed.subtitle(sanitize.plain_text(subtitle) if atom else sanitize.html_text(subtitle))
     feed.link(href=feed_url, rel="self", type=mime)  # first: feedgen's RSS link is the last
-    feed.link(href=site.link, rel="alternate")
+    feed.link(href=site.link, rel="alternate", type="text/html")
     feed.language(site.language)
     feed.author({"name": site.author})
     feed.generator(GENERATOR)
@@ -49,9 +51,12 @@ def _feed(run: Run, items: list[Item], relative: str, mime: str) -> FeedGenerato
     if site.copyright:
         feed.rights(site.copyright)
     for hub in site.hubs:
-        feed.atomlinks.add("hub", hub)
+        if atom:
+            feed.link(href=hub, rel="hub")
+        else:
+            feed.atomlinks.add("hub", hub)
     for item in items:
-        _add_article(run, feed, item, atom=mime == ATOM_TYPE)
+        _add_article(run, feed, item, atom)
     return feed
 
 
@@ -66,7 +71,7 @@ def _add_article(run: Run, feed: FeedGenerator, item: Item, atom: bool) -> None:
         article.guid(item.guid, permalink=False)
     article.title(entry.title)
     if entry.link:
-        article.link(href=entry.link, rel="alternate")
+        article.link(href=entry.link, rel="alternate", type="text/html")
     article.published(entry.published)
     article.updated(entry.published)
     authors = entry.authors or (run.catalog.site.author,)
@@ -74,5 +79,6 @@ def _add_article(run: Run, feed: FeedGenerator, item: Item, atom: bool) -> None:
     for name in authors:
         article.dc.dc_creator(name)  # RSS
     if entry.summary:
-        article.summary(sanitize.plain_text(entry.summary))
+        summary = sanitize.plain_text if atom else sanitize.html_text
+        article.summary(summary(entry.summary))
         article.content(sanitize.clean_html(entry.summary), type="html")

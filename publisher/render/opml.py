@@ -7,30 +7,25 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from publisher.output import urls
+from publisher.output.inventory import Feed
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
 
 
-def feed_list(run: Run) -> list[tuple[str, str, str]]:
-    """(title, relative path, type) of every feed, in a stable order."""
-    feeds = []
-    for series in sorted(run.catalog.series.values(), key=lambda s: s.id):
-        feeds.append((series.title, urls.podcast_feed(series.id), "rss"))
-        if series.video:
-            feeds.append((f"{series.title} (video)", urls.video_feed(series.id), "rss"))
-    title = run.catalog.site.title
-    feeds.append((f"{title}: articles", urls.ARTICLES_RSS, "rss"))
-    return feeds
-
-
-def render_opml(run: Run) -> bytes:
+def render_opml(run: Run, feeds: list[Feed]) -> bytes:
+    """The OPML list of `feeds`, in their order; of the article feeds only the RSS one
+    (readers import one format, and RSS is the one every app reads)."""
     root = etree.Element("opml", version="2.0")
     head = etree.SubElement(root, "head")
     etree.SubElement(head, "title").text = run.catalog.site.title
     etree.SubElement(head, "ownerName").text = run.catalog.site.owner.name
     body = etree.SubElement(root, "body")
-    for title, relative, kind in feed_list(run):
-        url = urls.public_url(run.base_url, relative)
-        etree.SubElement(body, "outline", type=kind, text=title, title=title, xmlUrl=url)
+    for feed in feeds:
+        if feed.kind != "rss":
+            continue
+        url = urls.public_url(run.base_url, feed.path)
+        etree.SubElement(
+            body, "outline", type=feed.kind, text=feed.title, title=feed.title, xmlUrl=url
+        )
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

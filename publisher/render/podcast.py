@@ -18,7 +18,8 @@ from publisher.formats.captions import transcript_language
 from publisher.guids import podcast_guid
 from publisher.model import Item, MediaFile, Series
 from publisher.output import urls
-from publisher.render.feedext import podcast_feed_generator
+from publisher.output.inventory import Feed
+from publisher.render.feedext import podcast_feed_generator, rss_bytes
 from publisher.render.feedext.podcastindex import AlternateEnclosure, Person, Transcript
 from publisher.sources import is_web_url
 
@@ -27,23 +28,6 @@ if TYPE_CHECKING:
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 GENERATOR = "publisher"
-
-
-@dataclass(frozen=True)
-class FeedSpec:
-    """Which feed of a series: the audio podcast or the video one."""
-
-    medium: str  # podcast:medium
-    relative: str  # path under the published folder
-    title_suffix: str = ""
-
-    @staticmethod
-    def audio(series_id: str) -> FeedSpec:
-        return FeedSpec("podcast", urls.podcast_feed(series_id))
-
-    @staticmethod
-    def video(series_id: str) -> FeedSpec:
-        return FeedSpec("video", urls.video_feed(series_id), " (video)")
 
 
 def newest_first(items: list[Item]) -> list[Item]:
@@ -62,7 +46,7 @@ def series_date(run: Run, series: Series) -> datetime:
     return max((e.published for e in run.catalog.series_entries(series.id)), default=EPOCH)
 
 
-def episodes_of(run: Run, series: Series, spec: FeedSpec) -> list[Item]:
+def episodes_of(run: Run, series: Series, spec: Feed) -> list[Item]:
     def has_media(item: Item) -> bool:
         media = item.video if spec.medium == "video" else item.audio
         return media is not None and item.guid is not None
@@ -106,31 +90,32 @@ def paginate(relative: str, items: list[Item], size: int) -> list[Page]:
     return pages
 
 
-def render_series_feed(run: Run, series: Series, spec: FeedSpec) -> dict[str, bytes]:
+def render_series_feed(run: Run, series: Series, spec: Feed) -> dict[str, bytes]:
     """The feed of `spec` (and its archive pages, when the site pages its feeds)."""
     outputs = {}
     items = episodes_of(run, series, spec)
-    for page in paginate(spec.relative, items, run.catalog.site.feed_page_size):
+    for page in paginate(spec.path, items, run.catalog.site.feed_page_size):
         feed = _channel(run, series, spec, page)
         for item in page.items:
             _add_episode(run, feed, series, spec, item)
-        outputs[page.relative] = feed.rss_str(pretty=True)
+        outputs[page.relative] = rss_bytes(feed)
     return outputs
 
 
-def _channel(run: Run, series: Series, spec: FeedSpec, page: Page) -> FeedGenerator:
+def _channel(run: Run, series: Series, spec: Feed, page: Page) -> FeedGenerator:
     site = run.catalog.site
     items = page.items
     feed_url = urls.public_url(run.base_url, page.relative)
     feed = podcast_feed_generator()
-    feed.title(series.title + spec.title_suffix)
+    feed.title(spec.title)
     # feedgen takes the RSS <link> from the last link given: the self link goes first.
     feed.link(href=feed_url, rel="self", type="application/rss+xml")
     feed.link(
         href=series.link or urls.public_url(run.base_url, urls.series_page(series.id)),
         rel="alternate",
     )
-    feed.description(sanitize.plain_text(series.description, apple.SUMMARY_MAX_BYTES))
+    # Apple and apps read the channel <description> as HTML; itunes:summary is plain text.
+    feed.description(sanitize.html_text(series.description, apple.SUMMARY_MAX_BYTES))
     feed.language(site.language)
     feed.generator(GENERATOR)
     feed.lastBuildDate(content_date(items) if items else series_date(run, series))
@@ -145,9 +130,9 @@ def _channel(run: Run, series: Series, spec: FeedSpec, page: Page) -> FeedGenera
     feed.itunes.itunes_summary(sanitize.plain_text(series.description, apple.SUMMARY_MAX_BYTES))
     pi = feed.podcastindex
     # Archive pages belong to the same podcast: its guid is that of the subscription feed.
-    pi.guid = podcast_guid(urls.public_url(run.base_url, spec.relative))
+    pi.guid = podcast_guid(urls.public_url(run.base_url, spec.path))
     pi.locked = (True, site.owner.email)
-    pi.medium = spec.medium
+    pi.medium = spec.podcast_medium
     pi.funding = (site.funding.url, site.funding.text) if site.funding else None
     pi.license = site.license or None
     pi.update_frequency = series.update_frequency
@@ -170,7 +155,7 @@ def channel_image_url(run: Run, key: str) -> str:
     return relative if is_web_url(relative) else urls.public_url(run.base_url, relative)
 
 
-def _add_episode(run: Run, feed: FeedGenerator, series: Series, spec: FeedSpec, item: Item):
+def _add_episode(run: Run, feed: FeedGenerator, series: Series, spec: Feed, item: Item):
     entry = item.entry
     media = item.video if spec.medium == "video" else item.audio
     assert media is not None and item.guid is not None
@@ -180,10 +165,11 @@ def _add_episode(run: Run, feed: FeedGenerator, series: Series, spec: FeedSpec, 
     episode.guid(item.guid, permalink=False)
     episode.link(href=entry.link or urls.public_url(run.base_url, urls.series_page(series.id)))
     episode.pubDate(entry.published)
-    episode.description(sanitize.plain_text(summary, apple.SUMMARY_MAX_BYTES) or entry.title)
+    description = summary or entry.title  # read as HTML by apps, like content:encoded
+    episode.description(sanitize.html_text(description, apple.SUMMARY_MAX_BYTES))
     if summary:
         episode.content(sanitize.clean_html(summary))
-    episode.enclosure(urls.public_url(run.base_url, media.path), str(media.length), media.mime_type)
+    episode.enclosure(enclosure_url(run, media), str(media.length), media.mime_type)
     _itunes_episode(run, episode, series, item, media)
     _podcastindex_episode(run, episode, spec, item)
 
@@ -209,6 +195,13 @@ def _itunes_episode(run: Run, episode, series: Series, item: Item, media: MediaF
         it.itunes_summary(sanitize.plain_text(summary, apple.SUMMARY_MAX_BYTES))
 
 
+def enclosure_url(run: Run, media: MediaFile) -> str:
+    """Where apps download an episode: through `site.enclosure_prefix` when one is set."""
+    return urls.prefixed(
+        run.catalog.site.enclosure_prefix, urls.public_url(run.base_url, media.path)
+    )
+
+
 def speaker(name: str, series_author: str) -> Person:
     """A talk's speaker: the series' own voice hosts it; anyone else is its guest."""
     return Person(name, role="host" if name == series_author else "guest")
@@ -220,7 +213,7 @@ def _transcript_order(media: MediaFile) -> tuple[int, str]:
     return preferred.get(media.mime_type, 2), media.path
 
 
-def _podcastindex_episode(run: Run, episode, spec: FeedSpec, item: Item) -> None:
+def _podcastindex_episode(run: Run, episode, spec: Feed, item: Item) -> None:
     entry = item.entry
     pi = episode.podcastindex
     series = run.series_of(item)
@@ -233,13 +226,14 @@ def _podcastindex_episode(run: Run, episode, spec: FeedSpec, item: Item) -> None
     ]
     if item.chapters_file:
         pi.chapters = urls.public_url(run.base_url, item.chapters_file.path)
-    if spec.medium == "podcast" and item.video is not None:
+        episode.psc.chapters = item.chapters  # the same chapters, for Podlove readers
+    if spec.medium == "audio" and item.video is not None:
         video = item.video
         pi.alternate_enclosures = [
             AlternateEnclosure(
                 video.mime_type,
                 video.length,
-                (urls.public_url(run.base_url, video.path),),
+                (enclosure_url(run, video),),
                 title="Video",
             )
         ]

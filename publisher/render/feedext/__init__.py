@@ -1,8 +1,9 @@
 """feedgen extensions: what feedgen 1.0 lacks for today's podcast directories.
 
 Registered by name on a FeedGenerator, the way feedgen's own extensions are:
-`itunes` (Apple's tags, with explicit as true/false) and `podcastindex` (the
-`podcast:` namespace of the Podcast Index), and `atomlinks` (hub and paging links).
+`itunes` (Apple's tags, with explicit as true/false), `podcastindex` (the `podcast:`
+namespace of the Podcast Index), `psc` (Podlove Simple Chapters) and `atomlinks` (hub
+and paging links).
 """
 
 from __future__ import annotations
@@ -13,6 +14,22 @@ from feedgen.feed import FeedGenerator
 from publisher.render.feedext.atomlinks import AtomLinksExtension
 from publisher.render.feedext.itunes import ItunesEntryExtension, ItunesExtension
 from publisher.render.feedext.podcastindex import PodcastIndexEntryExtension, PodcastIndexExtension
+from publisher.render.feedext.podlove import (
+    PodloveChaptersEntryExtension,
+    PodloveChaptersExtension,
+)
+
+
+def rss_bytes(feed: FeedGenerator) -> bytes:
+    """The RSS document, with "&" and "<" in text as hexadecimal character references.
+
+    The RSS Advisory Board's RSS Profile asks for them in plain-text elements (titles,
+    names), so that readers which take every element as HTML still show "<reaction>" as
+    text (the W3C validator's `CharacterData` warning). lxml writes them only as `&amp;`
+    and `&lt;`, which nowhere else stand in markup: replacing those references gives the
+    same XML document.
+    """
+    return feed.rss_str(pretty=True).replace(b"&amp;", b"&#x26;").replace(b"&lt;", b"&#x3C;")
 
 
 def podcast_feed_generator() -> FeedGenerator:
@@ -23,11 +40,18 @@ def podcast_feed_generator() -> FeedGenerator:
         "podcastindex", PodcastIndexExtension, PodcastIndexEntryExtension, atom=False
     )
     feed.register_extension("atomlinks", AtomLinksExtension, None)
+    feed.register_extension(
+        "psc", PodloveChaptersExtension, PodloveChaptersEntryExtension, atom=False
+    )
     return feed
 
 
 def plain_feed_generator() -> FeedGenerator:
-    """A FeedGenerator for the article feeds: no podcast tags, but hubs and paging links."""
+    """A FeedGenerator for the article feeds: no podcast tags, but hubs and paging links.
+
+    In RSS only: Atom has hubs as its own `<link rel="hub">`, and the extension would
+    declare an `atom:` prefix for the Atom namespace, which is the default one there.
+    """
     feed = FeedGenerator()
-    feed.register_extension("atomlinks", AtomLinksExtension, None)
+    feed.register_extension("atomlinks", AtomLinksExtension, None, atom=False)
     return feed
