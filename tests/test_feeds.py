@@ -143,3 +143,15 @@ def test_opml_offers_only_feeds_with_items(built: Path):
     tree = etree.parse(str(built / "feeds.opml"))
     assert xpath_text(tree, "//outline/@xmlUrl") == ["https://feeds.example.org/articles.xml"]
     assert (built / "talks" / "podcast.xml").is_file(), "the feed itself is still published"
+
+
+def test_atom_declares_no_atom_prefix_and_types_its_site_link(built: Path):
+    data = (built / "articles.atom").read_bytes()
+    assert b"xmlns:atom=" not in data, (
+        "Atom is the default namespace there (W3C AvoidNamespacePrefix)"
+    )
+    parsed = feedparser.parse(data)
+    site = next(link for link in parsed.feed.links if link.rel == "alternate")
+    assert (site.href, site.type) == ("https://example.org/", "text/html")
+    entry_link = next(link for link in parsed.entries[0].links if link.rel == "alternate")
+    assert entry_link.type == "text/html"

@@ -133,3 +133,10 @@ def test_an_empty_podcast_is_warned_about_and_not_offered(tmp_path):
     assert [f for f in findings if f.severity == "error"] == []
     assert b"xmlUrl" not in feeds["feeds.opml"]
     run.state.close()
+
+
+def test_the_enclosure_prefix_is_read_as_a_folder_url(write_catalog):
+    from publisher.catalog.load import load_catalog
+
+    catalog = write_catalog(site={"enclosure_prefix": "https://op3.dev/e"})
+    assert load_catalog(catalog).site.enclosure_prefix == PREFIX

@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 import boto3
 import pytest
 import requests
+from botocore.exceptions import ClientError
 from fixtures_catalog import ARTICLE, run_publisher
 
 from publisher.deliver.s3 import parse_destination, publish_folder
@@ -360,3 +361,29 @@ def test_an_unchanged_folder_is_not_read_again_when_digests_are_remembered(
     (folder / "index.html").unlink()
     publish(folder, bucket, endpoint, digests=digests)
     assert "index.html" not in digests, "nothing is remembered of a file that is gone"
+
+
+def test_publish_cors_lets_web_players_on_any_site_read_the_bucket(
+    s3, bucket, endpoint, write_catalog
+):
+    catalog = write_catalog(entries=[ARTICLE])
+    assert run_publisher("build", cwd=catalog.parent).exit_code == 0
+    target = f"s3://{bucket}/site"
+    plain = run_publisher("publish", target, "--endpoint-url", endpoint, cwd=catalog.parent)
+    assert plain.exit_code == 0, plain.stderr
+    with pytest.raises(ClientError):  # no rule unless asked for
+        s3.get_bucket_cors(Bucket=bucket)
+    result = run_publisher(
+        "publish", target, "--endpoint-url", endpoint, "--cors", cwd=catalog.parent
+    )
+    assert result.exit_code == 0, result.stderr
+    [rule] = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
+    assert rule["AllowedOrigins"] == ["*"]
+    assert sorted(rule["AllowedMethods"]) == ["GET", "HEAD"]
+    assert "Range" in rule["AllowedHeaders"]
+    preflight = requests.options(
+        f"{endpoint}/{bucket}/site/articles.xml",
+        headers={"Origin": "https://player.example", "Access-Control-Request-Method": "GET"},
+        timeout=5,
+    )
+    assert preflight.headers.get("Access-Control-Allow-Origin") in ("*", "https://player.example")

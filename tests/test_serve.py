@@ -316,3 +316,59 @@ def test_serve_reports_a_missing_folder_and_a_taken_port(tmp_path, server):
         serve(tmp_path / "missing", out=io.StringIO())
     with pytest.raises(ConfigurationError, match="cannot listen on 127.0.0.1"):
         serve(tmp_path, host="127.0.0.1", port=server[1], out=io.StringIO())
+
+
+def test_web_players_on_other_sites_may_read_and_preflight(server):
+    response, _ = request(server, "/media/talks/a.vtt", Origin="https://player.example")
+    assert response.getheader("Access-Control-Allow-Origin") == "*"
+    assert "Content-Range" in response.getheader("Access-Control-Expose-Headers")
+    response, body = request(
+        server,
+        "/media/talks/a.m4a",
+        "OPTIONS",
+        Origin="https://player.example",
+        Access_Control_Request_Method="GET",
+        Access_Control_Request_Headers="range",
+    )
+    assert response.status == 204 and body == b""
+    assert response.getheader("Access-Control-Allow-Origin") == "*"
+    assert response.getheader("Access-Control-Allow-Methods") == "GET, HEAD"
+    assert "Range" in response.getheader("Access-Control-Allow-Headers")
+    response, _ = request(server, "/missing.vtt", Origin="https://player.example")
+    assert response.status == 404 and response.getheader("Access-Control-Allow-Origin") == "*"
+
+
+def test_one_date_header(server):
+    for path in ("/talks/podcast.xml", "/media/talks/a.m4a", "/missing"):
+        response, _ = request(server, path)
+        assert len(response.msg.get_all("Date")) == 1, path
+
+
+def test_serve_lists_podcasts_apart_and_says_which_have_no_episodes(tmp_path, no_loop):
+    item = "<item><title>One</title></item>"
+    files = {
+        "talks/podcast.xml": f"<rss><channel>{item}</channel></rss>",
+        "talks/podcast-archive-1.xml": f"<rss><channel>{item}</channel></rss>",
+        "talks/video.xml": f"<rss><channel>{item}</channel></rss>",
+        "new/podcast.xml": "<rss><channel></channel></rss>",
+        "articles.xml": "<rss><channel></channel></rss>",
+        "articles.atom": '<feed xmlns="http://www.w3.org/2005/Atom"/>',
+        "feeds.opml": '<opml version="2.0"><body/></opml>',
+    }
+    for relative, text in files.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    out = io.StringIO()
+    serve(tmp_path, port=8123, out=out)
+    lines = out.getvalue().splitlines()
+    start = lines.index("Podcasts to paste into a podcast app:")
+    assert lines[start : start + 8] == [
+        "Podcasts to paste into a podcast app:",
+        "  http://127.0.0.1:8123/new/podcast.xml  (no episodes yet)",
+        "  http://127.0.0.1:8123/talks/podcast.xml",
+        "  http://127.0.0.1:8123/talks/video.xml",
+        "Article feeds and the OPML list, for feed readers:",
+        "  http://127.0.0.1:8123/articles.atom",
+        "  http://127.0.0.1:8123/articles.xml",
+        "  http://127.0.0.1:8123/feeds.opml",
+    ]

@@ -1,0 +1,97 @@
+"""Directory pings (`site.pings`), against a small directory on 127.0.0.1 that records
+each GET it is sent."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from fixtures_catalog import ARTICLE, run_publisher
+from media_helpers import QuietServer
+
+from publisher.deliver.pings import ping_directories, ping_url
+
+
+class RecordingDirectory(BaseHTTPRequestHandler):
+    """Answers 200 (or the server's `status`), keeping each GET's query."""
+
+    def do_GET(self):
+        self.server.pings.append(parse_qs(urlsplit(self.path).query))
+        self.send_response(self.server.status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+
+@pytest.fixture
+def directory():
+    server = QuietServer(("127.0.0.1", 0), RecordingDirectory)
+    server.pings, server.status = [], 200
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def template_of(server) -> str:
+    return f"http://127.0.0.1:{server.server_address[1]}/pubnotify?url={{url}}&source=test"
+
+
+def test_the_feed_url_is_one_query_value():
+    assert (
+        ping_url("https://d.example/ping?url={url}", "https://f.example/a b.xml?x=1&y=2")
+        == "https://d.example/ping?url=https%3A%2F%2Ff.example%2Fa%20b.xml%3Fx%3D1%26y%3D2"
+    )
+
+
+def test_each_changed_feed_is_pinged_once(directory):
+    feeds = ["https://feeds.example.org/a.xml", "https://feeds.example.org/b.xml?x=1&y=2"]
+    assert ping_directories((template_of(directory),), feeds, timeout=5) == []
+    assert [ping["url"] for ping in directory.pings] == [[feeds[0]], [feeds[1]]]
+    assert all(ping["source"] == ["test"] for ping in directory.pings)
+
+
+def test_a_refusing_or_dead_directory_is_a_problem_never_an_exception(directory):
+    directory.status = 500
+    [problem] = ping_directories((template_of(directory),), ["https://f.example/a.xml"])
+    assert "HTTP 500" in problem and "https://f.example/a.xml" in problem
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}/ping?url={{url}}"
+        problems = ping_directories((dead,), ["https://f.example/a.xml", "https://f.example/b"])
+    assert len(problems) == 1 and "unreachable" in problems[0], "a dead one is tried once"
+
+
+def test_a_build_pings_its_changed_feeds_and_a_no_op_build_does_not(directory, write_catalog):
+    catalog = write_catalog(entries=[ARTICLE], site={"pings": [template_of(directory)]})
+    assert run_publisher("build", cwd=catalog.parent).exit_code == 0
+    pinged = sorted(ping["url"][0] for ping in directory.pings)
+    assert pinged == [
+        "https://feeds.example.org/articles.atom",
+        "https://feeds.example.org/articles.xml",
+        "https://feeds.example.org/talks/podcast.xml",
+    ]
+    directory.pings.clear()
+    assert run_publisher("build", cwd=catalog.parent).exit_code == 0
+    assert directory.pings == []
+
+
+def test_a_failing_ping_does_not_fail_the_build(directory, write_catalog):
+    directory.status = 503
+    catalog = write_catalog(entries=[ARTICLE], site={"pings": [template_of(directory)]})
+    result = run_publisher("build", cwd=catalog.parent)
+    assert result.exit_code == 0
+    assert "directory ping" in result.stderr and "HTTP 503" in result.stderr
+
+
+def test_a_template_without_the_feed_url_is_a_catalog_error(write_catalog):
+    catalog = write_catalog(entries=[ARTICLE], site={"pings": ["https://d.example/ping"]})
+    result = run_publisher("validate", cwd=catalog.parent)
+    assert result.exit_code == 1
+    assert "site.pings" in result.stderr and "has no {url}" in result.stderr
