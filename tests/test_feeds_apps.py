@@ -16,9 +16,9 @@ from lxml import etree
 from run_factory import BASE_URL, make_run
 
 from publisher.check import check_feed
+from publisher.formats.chapters import to_json
 from publisher.render import assign_guids, render_feeds
 from publisher.render.feedext.podlove import PSC_NS, normal_play_time
-from publisher.stages.chapters import to_json
 from publisher.stages.episode_art import publish_channel_art
 
 TRICKY = "turnout < 50% & rising <see this>"

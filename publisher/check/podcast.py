@@ -56,6 +56,10 @@ _DURATION = re.compile(r"^(\d+|(\d+:)?[0-5]?\d:[0-5]\d)$")
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _RRULE = re.compile(r"^(?:[A-Z]+=[A-Za-z0-9,+\-:]+;)*FREQ=[A-Z]+(?:;[A-Z]+=[A-Za-z0-9,+\-:]+)*$")
+NO_EPISODES = (
+    "no episodes: Apple Podcasts and the directories refuse a show without one"
+    " — submit the feed once its first episode is published"
+)
 _UNSAFE_HTML = re.compile(r"<\s*(script|iframe|object|embed|style)\b|\son\w+\s*=|javascript:", re.I)
 
 
@@ -95,13 +99,8 @@ def _text(parent, tag: str) -> str | None:
 def check_channel(context: FeedCheck, channel, items: list) -> None:
     _check_summaries(context, channel, "")
     if not items and channel.find(f"{{{HISTORY_NS}}}archive") is None:
-        # Apple Podcasts refuses to list a show with no episodes, and so do the Podcast
-        # Index and the other directories that take submissions.
-        context.warning(
-            "apple.episodes",
-            "no episodes: Apple Podcasts and the directories refuse a show without one"
-            " — submit the feed once its first episode is published",
-        )
+        # Apple Podcasts, the Podcast Index and other directories refuse an empty show.
+        context.warning("apple.episodes", NO_EPISODES)
     language = _text(channel, "language")
     if not language:
         context.error("apple.language", "the channel has no <language>")
