@@ -33,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 import imageio_ffmpeg  # noqa: E402
-from media_helpers import MediaServer  # noqa: E402
+from helpers.media import MediaServer  # noqa: E402
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 
@@ -42,7 +42,7 @@ BUILD_SCRIPT = """
 import json, sys, time
 sys.path.insert(0, {tests!r})
 import pathlib
-import media_helpers
+from helpers import media as media_helpers
 from publisher.stages.enrich import enrich
 from publisher.stages.extract import extract
 from publisher.stages.publish_media import publish_media

@@ -1,6 +1,6 @@
 """`publisher add`: entries proposed from pages served on 127.0.0.1, appended byte-exactly.
 
-The video page is the media server's (`fixtures_media`); article pages are served here.
+The video page is the media server's (`helpers.media_fixtures`); article pages are served here.
 Every add is checked against the catalog's bytes: the file after a successful add is
 the file before plus the new entry, and after a failed add it is the file before.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from media_helpers import QuietServer
+from helpers.media import QuietServer
 
 from publisher import sources
 from publisher.catalog import append

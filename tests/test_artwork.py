@@ -8,8 +8,8 @@ import logging
 from pathlib import Path
 
 import pytest
+from helpers.runs import make_catalog, save_image, talk
 from PIL import Image
-from run_factory import make_catalog, save_image, talk
 
 from publisher.build.run import BuildOptions, Run
 from publisher.formats.artwork import artwork_problems, conform

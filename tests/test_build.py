@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from fixtures_catalog import run_publisher
+from helpers.catalogs import run_publisher
 from lxml import etree
 
 SHIPPED_PENDING = {

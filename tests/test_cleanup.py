@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from fixtures_catalog import run_publisher, talk_entry
-from run_factory import make_run
-from yaml_writer import DEFAULT_SERIES
+from helpers.catalogs import run_publisher, talk_entry
+from helpers.runs import make_run
+from helpers.yaml_writer import DEFAULT_SERIES
 
 from publisher.build.sweep import sweep_unreferenced_media
 from publisher.render import render

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fixtures_catalog import ARTICLE, run_publisher
+from helpers.catalogs import ARTICLE, run_publisher
 
 
 def test_exit_0_when_everything_is_published(write_catalog):

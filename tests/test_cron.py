@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
-from fixtures_catalog import run_publisher, talk_entry
+from helpers.catalogs import run_publisher, talk_entry
+from helpers.media import MediaServer
 from lxml import etree
-from media_helpers import MediaServer
 
 PRIVATE = "--allow-private-sources"
 
@@ -226,7 +226,7 @@ def test_a_failing_source_keeps_the_published_episode(write_catalog, media_serve
 
 
 def _default_series() -> dict:
-    from yaml_writer import DEFAULT_SERIES
+    from helpers.yaml_writer import DEFAULT_SERIES
 
     return dict(DEFAULT_SERIES)
 
@@ -291,7 +291,7 @@ def test_a_full_disk_leaves_the_old_feeds_and_no_temp_file(write_catalog, monkey
     import errno
     import pathlib
 
-    from fixtures_catalog import ARTICLE
+    from helpers.catalogs import ARTICLE
 
     from publisher.build import build
     from publisher.build.run import BuildOptions

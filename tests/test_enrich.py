@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from media_helpers import talk
+from helpers.media import talk
 
 from publisher.errors import SourceError, SourceRefused
 from publisher.model import Limits, MediaInfo

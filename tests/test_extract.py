@@ -9,7 +9,7 @@ import sys
 import textwrap
 
 import pytest
-from media_helpers import talk
+from helpers.media import talk
 
 from publisher.build.run import run_item_stages
 from publisher.stages.enrich import enrich
@@ -222,7 +222,8 @@ KILLED_BUILD = textwrap.dedent(
 
     ffmpeg.run = slow_run
     import pathlib
-    import media_helpers, test_extract
+    from helpers import media as media_helpers
+    import test_extract
     entries = [media_helpers.talk("k", {url!r})]
     test_extract.build(media_helpers.new_run(pathlib.Path({root!r}), entries))
     """

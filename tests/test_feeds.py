@@ -14,7 +14,7 @@ from pathlib import Path
 import feedparser
 import podcastparser
 import pytest
-from fixtures_catalog import run_publisher
+from helpers.catalogs import run_publisher
 from lxml import etree
 
 from publisher.check.findings import PODCAST_NS

@@ -12,8 +12,8 @@ import feedparser
 import lxml.html
 import podcastparser
 import pytest
+from helpers.runs import BASE_URL, make_run
 from lxml import etree
-from run_factory import BASE_URL, make_run
 
 from publisher.check import check_feed
 from publisher.formats.chapters import to_json

@@ -9,8 +9,8 @@ from pathlib import Path
 import feedparser
 import podcastparser
 import pytest
+from helpers.runs import BASE_URL, make_run
 from lxml import etree
-from run_factory import BASE_URL, make_run
 
 from publisher.build import report_of
 from publisher.check import check_feed

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from helpers.runs import make_run
 from lxml import etree
-from run_factory import make_run
 
 from publisher.check import check_folder
 from publisher.render import render

@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fixtures_catalog import ARTICLE, run_publisher
-from media_helpers import QuietServer
+from helpers.catalogs import ARTICLE, run_publisher
+from helpers.media import QuietServer
 
 from publisher.deliver.pings import ping_directories, ping_url
 

@@ -17,7 +17,7 @@ import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from fixtures_catalog import ARTICLE, run_publisher
+from helpers.catalogs import ARTICLE, run_publisher
 
 from publisher.deliver.s3 import parse_destination, publish_folder
 from publisher.errors import ConfigurationError, ToolError

@@ -1,6 +1,6 @@
 """Test media without pytest: lavfi-made files, a loopback media server, Runs from dataclasses.
 
-Used by the `fixtures_media` pytest plugin, by child processes in tests and by the
+Used by the `helpers.media_fixtures` pytest plugin, by child processes in tests and by the
 benchmarks (which must not pay for importing pytest).
 """
 

@@ -11,7 +11,7 @@ Loaded as a pytest plugin by `conftest.py`. Everything is session-scoped and mad
   `media_server.requests` lists the paths asked for (clear it with `.reset()`), so a test
   can assert that a run made no request.
 
-The plain helpers (`MediaServer`, `make_media`, `talk`, `new_run`) live in `media_helpers`,
+The plain helpers (`MediaServer`, `make_media`, `talk`, `new_run`) live in `helpers.media`,
 which benchmarks and child processes import without pytest.
 """
 
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import imageio_ffmpeg
 import pytest
-from media_helpers import MediaServer, make_media, new_run, series_talks, talk
 
+from helpers.media import MediaServer, make_media, new_run, series_talks, talk
 from publisher.build.run import Run
 
 __all__ = ["MediaServer", "make_media", "new_run", "series_talks", "talk"]

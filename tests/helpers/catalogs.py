@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml_writer
 
-REPO = Path(__file__).resolve().parent.parent
+from helpers import yaml_writer
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 # The smallest entry that publishes: an article needs no media.
