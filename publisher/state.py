@@ -22,7 +22,6 @@ from pathlib import Path
 from publisher.errors import ConfigurationError
 from publisher.model import Caption, Chapter, MediaFile, MediaInfo
 from publisher.sources import is_signed_url
-from publisher.testhooks import pause_point
 
 STATE_DIR = ".publisher"
 
@@ -160,7 +159,6 @@ class State:
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
-            pause_point("state-write")
             self.db.execute("COMMIT")
 
     @property

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -19,6 +18,7 @@ from helpers.media import MediaServer
 from lxml import etree
 
 PRIVATE = "--allow-private-sources"
+CRASH_HARNESS = Path(__file__).with_name("crash_harness.py")
 
 
 def folder_hash(folder: Path) -> str:
@@ -127,10 +127,10 @@ def test_killed_at_any_stage_the_next_run_completes(write_catalog, media_server,
     entries.append(talk_entry("two", media_server.url("/media/talk.mp4")))
     catalog = write_catalog(entries=entries)
     marker = catalog.parent / f"paused-{stage}"
+    harness = [sys.executable, str(CRASH_HARNESS), stage, str(marker), "--"]
     victim = subprocess.Popen(
-        [sys.executable, "-m", "publisher", "build", PRIVATE, "--jobs", "1"],
+        [*harness, "build", PRIVATE, "--jobs", "1"],
         cwd=catalog.parent,
-        env={**os.environ, "PUBLISHER_PAUSE_AFTER": stage, "PUBLISHER_PAUSE_MARKER": str(marker)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

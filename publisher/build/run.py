@@ -22,7 +22,6 @@ from publisher.messages import describe
 from publisher.model import Catalog, Item, MediaFile
 from publisher.output.writer import Writer, is_in_folder
 from publisher.state import State
-from publisher.testhooks import pause_point
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +134,6 @@ def _run_one(run: Run, item: Item, stages: list[ItemStage]) -> None:
                 return
             run.progress.start(item, stage.__name__)
             stage(run, item)
-            pause_point(stage.__name__)
         run.state.clear_error(item.id)
     except PublisherError as error:
         if run.stopping.is_set():

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from publisher.errors import OutputError
 from publisher.model import MediaFile
-from publisher.testhooks import pause_point
 
 TEMP_PREFIX = ".tmp-"
 
@@ -114,7 +113,6 @@ class Writer:
             return False
         with temp_path_beside(target) as temp:
             temp.write_bytes(data)
-            pause_point("feed-write")
             replace_atomically(temp, target)
         self.written.append(relative)
         return True
