@@ -1,8 +1,9 @@
 """Benchmark: publishing an unchanged 1,000-file folder makes no PUT.
 
-Starts moto's S3 server on 127.0.0.1, publishes a generated folder, publishes it again
-with moto's request recorder on, and prints the second run's write requests and its time
-against a bare paginated listing of the same bucket (the least any publish must do).
+Starts moto's S3 server on 127.0.0.1 (tests/helpers/moto.py), publishes a generated
+folder, publishes it again with moto's request recorder on, and prints the second run's
+write requests and its time against a bare paginated listing of the same bucket (the
+least any publish must do).
 
     python benchmarks/bench_publish.py [--files 1000] [--repeat 3]
 
@@ -15,8 +16,6 @@ import argparse
 import json
 import os
 import random
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +25,9 @@ import boto3
 import requests
 
 from publisher.deliver.s3 import publish_folder
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from helpers.moto import moto_server  # noqa: E402
 
 BUCKET = "bench"
 DESTINATION = f"s3://{BUCKET}/site"
@@ -51,27 +53,6 @@ def make_folder(root: Path, count: int) -> None:
             path.write_text(f"<rss><channel><title>{name}</title></channel></rss>")
         else:
             path.write_bytes(rng.randbytes(rng.randint(1_000, 64_000)))
-
-
-def start_moto(recording: Path) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        env={**os.environ, "MOTO_RECORDER_FILEPATH": str(recording)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    for _ in range(400):
-        try:
-            requests.get(f"{endpoint}/moto-api/", timeout=1)
-            return server, endpoint
-        except requests.ConnectionError:
-            time.sleep(0.05)
-    server.kill()
-    raise SystemExit("moto server did not start")
 
 
 def recorder(endpoint: str, step: str) -> requests.Response:
@@ -106,8 +87,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-publish-") as scratch:
         folder = Path(scratch) / "feeds"
         make_folder(folder, args.files)
-        server, endpoint = start_moto(Path(scratch) / "requests.jsonl")
-        try:
+        with moto_server(Path(scratch) / "requests.jsonl") as endpoint:
             boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=BUCKET)
             first, report = timed(lambda: publish_folder(folder, DESTINATION, endpoint))
             print(f"first publish:  {len(report.uploaded)} files uploaded in {first:.2f} s")
@@ -135,9 +115,6 @@ def main() -> int:
                 timed(lambda: publish_folder(folder, DESTINATION, endpoint, digests=digests))[0]
                 for _ in range(args.repeat)
             )
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
     print(
         f"second publish: {skipped} skipped, {writes} PUT/POST/DELETE requests "

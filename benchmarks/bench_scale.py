@@ -129,21 +129,10 @@ def timed_feed_render(catalog_path: Path, out: Path) -> tuple[float, float]:
     from publisher.build.run import BuildOptions, Run
     from publisher.catalog.load import load_catalog
     from publisher.formats import sanitize
-    from publisher.model import Item
-    from publisher.output.writer import Writer
     from publisher.render import assign_guids, publish_channel_art, render_feeds
     from publisher.render.pages import render_pages
-    from publisher.state import State, folder_key, state_path_for
 
-    catalog = load_catalog(catalog_path)
-    state = State(state_path_for(catalog_path), folder_key(catalog_path, out))
-    run = Run(
-        catalog,
-        state,
-        BuildOptions(out=out, offline=True),
-        Writer(out),
-        [Item(entry) for entry in catalog.entries],
-    )
+    run = Run.create(load_catalog(catalog_path), BuildOptions(out=out, offline=True))
     restore_published_media(run)
     assign_guids(run)
     publish_channel_art(run)
@@ -153,7 +142,7 @@ def timed_feed_render(catalog_path: Path, out: Path) -> tuple[float, float]:
     render_feeds(run)
     feeds = time.perf_counter() - start
     render_pages(run)
-    state.close()
+    run.state.close()
     return feeds, time.perf_counter() - start
 
 

@@ -8,19 +8,16 @@ import logging
 from pathlib import Path
 
 import pytest
-from helpers.runs import make_catalog, save_image, talk
+from helpers.runs import build_run, make_catalog, save_image, talk
 from PIL import Image
 
-from publisher.build.run import BuildOptions, Run
+from publisher.build.run import Run
 from publisher.formats.artwork import artwork_problems, conform
-from publisher.model import Item
-from publisher.output.writer import Writer
 from publisher.stages.episode_art import (
     catalog_image_problems,
     publish_channel_art,
     publish_episode_art,
 )
-from publisher.state import State
 
 
 def encoded(size, fmt="JPEG", mode="RGB", colour="red") -> bytes:
@@ -78,9 +75,7 @@ def make_run(tmp_path: Path, cover_size=(1400, 1400), entries=()) -> Run:
     root = tmp_path / "catalog"
     save_image(root / "assets" / "cover.png", cover_size)
     catalog = make_catalog(root, tuple(entries))
-    state = State(root / ".publisher" / "state.db")
-    out = tmp_path / "feeds"
-    return Run(catalog, state, BuildOptions(out=out), Writer(out), [Item(e) for e in entries])
+    return build_run(catalog, out=tmp_path / "feeds")
 
 
 def test_a_200x200_catalog_image_is_reported_and_published_upscaled(tmp_path: Path, caplog):

@@ -17,8 +17,9 @@ from pathlib import Path
 import imageio_ffmpeg
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from helpers.media import make_audio
+from helpers.sites import make_site
 from playwright.sync_api import expect, sync_playwright
-from test_pages import make_audio, make_site
 
 from publisher.deliver.serve import make_server_for
 from publisher.model import Chapter, MediaFile

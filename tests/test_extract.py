@@ -223,9 +223,11 @@ KILLED_BUILD = textwrap.dedent(
     ffmpeg.run = slow_run
     import pathlib
     from helpers import media as media_helpers
-    import test_extract
+    from publisher.build.run import run_item_stages
+    from publisher.stages.enrich import enrich
+    from publisher.stages.extract import extract
     entries = [media_helpers.talk("k", {url!r})]
-    test_extract.build(media_helpers.new_run(pathlib.Path({root!r}), entries))
+    run_item_stages(media_helpers.new_run(pathlib.Path({root!r}), entries), [enrich, extract])
     """
 )
 

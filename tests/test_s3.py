@@ -5,11 +5,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -18,6 +15,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 from helpers.catalogs import ARTICLE, run_publisher
+from helpers.moto import UNSET_AWS_VARIABLES, aws_test_environment, moto_server
 
 from publisher.deliver.s3 import parse_destination, publish_folder
 from publisher.errors import ConfigurationError, ToolError
@@ -47,48 +45,19 @@ VIDEO_FEED = f"""<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def endpoint(tmp_path_factory) -> str:
-    """moto's S3 server in its own process, on a free loopback port."""
-    port = _free_port()
-    recording = tmp_path_factory.mktemp("moto") / "requests.jsonl"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        env={**os.environ, "MOTO_RECORDER_FILEPATH": str(recording)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            requests.get(f"{url}/moto-api/", timeout=1)
-            break
-        except requests.ConnectionError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail("moto server did not start")
-            time.sleep(0.05)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+def endpoint(tmp_path_factory) -> Iterator[str]:
+    """moto's S3 server, with its request recorder, for this module's tests."""
+    with moto_server(tmp_path_factory.mktemp("moto") / "requests.jsonl") as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)
 def aws_env(monkeypatch, tmp_path):
     """Fake credentials, and no shared AWS config of the machine running the tests."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+    for name, value in aws_test_environment(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    for name in UNSET_AWS_VARIABLES:
         monkeypatch.delenv(name, raising=False)
 
 

@@ -3,12 +3,11 @@ the track chosen, and the stage publishing files and state."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers.media import new_run, talk
 
-from publisher.build.run import Run
 from publisher.formats.captions import (
     Cue,
     choose_caption,
@@ -19,7 +18,7 @@ from publisher.formats.captions import (
     to_srt,
     to_vtt,
 )
-from publisher.model import Caption, Entry, Item, MediaInfo
+from publisher.model import Caption, Item, MediaInfo
 from publisher.stages.transcripts import publish_transcripts
 
 # The shape of yt-dlp's .vtt for YouTube automatic captions: each cue repeats the line
@@ -116,48 +115,17 @@ def test_the_site_language_wins_then_manual_before_automatic():
     assert choose_caption((json3,), "en") is None
 
 
-class _State:
-    def __init__(self):
-        self.saved = {}
-
-    def media_files(self, entry_id):
-        return {role: value for (eid, role), value in self.saved.items() if eid == entry_id}
-
-    def save_media_file(self, entry_id, role, media, made_from):
-        self.saved[(entry_id, role)] = (media, made_from)
-
-
-class _Writer:
-    def __init__(self, root: Path):
-        self.root = root
-
-    def write_text(self, relative, text):
-        path = self.root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-
-
-class _Run:
-    """Just what the stage uses of a Run."""
-
-    def __init__(self, root: Path, out: Path):
-        self.catalog = type("C", (), {"root": root, "site": type("S", (), {"language": "en"})})
-        self.options = type("O", (), {"refresh": False, "allow_private_sources": True})
-        self.state, self.writer, self.out = _State(), _Writer(out), out
-
-    reusable_file = Run.reusable_file
-
-
 def test_stage_publishes_vtt_and_srt_from_a_caption_beside_a_local_source(tmp_path: Path):
-    (tmp_path / "talks").mkdir()
-    (tmp_path / "talks" / "july.mp4").write_bytes(b"video")
-    (tmp_path / "talks" / "july.vtt").write_text(ROLLING, encoding="utf-8")
-    run = _Run(tmp_path, tmp_path / "out")
-    entry = Entry("july", "video", "July", datetime(2017, 7, 20, tzinfo=UTC), "s", "talks/july.mp4")
+    talks = tmp_path / "catalog" / "talks"
+    talks.mkdir(parents=True)
+    (talks / "july.mp4").write_bytes(b"video")
+    (talks / "july.vtt").write_text(ROLLING, encoding="utf-8")
+    entry = talk("july", "talks/july.mp4")
+    run = new_run(tmp_path, [entry])
     item = Item(entry, info=MediaInfo(source="talks/july.mp4"))
     publish_transcripts(run, item)
-    assert [t.path for t in item.transcripts] == ["media/s/july.vtt", "media/s/july.srt"]
-    vtt = (run.out / "media/s/july.vtt").read_text(encoding="utf-8")
+    assert [t.path for t in item.transcripts] == ["media/talks/july.vtt", "media/talks/july.srt"]
+    vtt = (run.out / "media/talks/july.vtt").read_text(encoding="utf-8")
     assert [c.text for c in parse_vtt(vtt)] == [
         "comrades welcome to",
         "the July days",
@@ -165,8 +133,11 @@ def test_stage_publishes_vtt_and_srt_from_a_caption_beside_a_local_source(tmp_pa
     ]
     assert item.transcripts[0].length == len(vtt.encode())
     assert set(run.state.media_files("july")) == {"transcript.vtt", "transcript.srt"}
+    run.state.close()
     # A second run with the same captions reuses what was made (and writes nothing).
+    rerun = new_run(tmp_path, [entry])
     again = Item(entry, info=item.info)
-    run.writer = None
-    publish_transcripts(run, again)
+    publish_transcripts(rerun, again)
     assert again.transcripts == item.transcripts
+    assert rerun.writer.written == []
+    rerun.state.close()

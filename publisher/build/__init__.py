@@ -25,9 +25,8 @@ from publisher.build.sweep import (
 from publisher.catalog.load import load_catalog
 from publisher.deliver.pings import ping_directories
 from publisher.deliver.websub import feed_urls_to_ping, ping_hubs
-from publisher.model import Item
 from publisher.output.lock import RunLock
-from publisher.output.writer import Writer, is_in_folder, remove_stale_temp_files
+from publisher.output.writer import is_in_folder, remove_stale_temp_files
 from publisher.render import identity, render
 from publisher.stages import workfiles
 from publisher.stages.chapters import publish_chapters, published_chapters
@@ -37,7 +36,7 @@ from publisher.stages.extract import extract
 from publisher.stages.publish_media import publish_media
 from publisher.stages.tag import tag
 from publisher.stages.transcripts import ROLE_SRT, ROLE_VTT, publish_transcripts
-from publisher.state import State, folder_key, state_path_for
+from publisher.state import state_path_for
 
 log = logging.getLogger(__name__)
 
@@ -97,20 +96,12 @@ def build(
     catalog_path: Path, options: BuildOptions, progress: Progress | None = None
 ) -> BuildReport:
     catalog = load_catalog(catalog_path)  # nothing is written unless this passes
-    state_path = state_path_for(catalog_path)
-    with RunLock(state_path.parent):
-        state = State(state_path, folder_key(catalog_path, options.out))
+    with RunLock(state_path_for(catalog_path).parent):
+        run = Run.create(catalog, options, progress)
+        state = run.state
         try:
             options.out.mkdir(parents=True, exist_ok=True)
             remove_stale_temp_files(options.out)
-            run = Run(
-                catalog=catalog,
-                state=state,
-                options=options,
-                writer=Writer(options.out),
-                items=[Item(entry) for entry in catalog.entries],
-                progress=progress or Progress(),
-            )
             for old, new in state.follow_renames({e.id: identity(e) for e in catalog.entries}):
                 log.info("%s was %s: it keeps its GUID and its media", new, old)
             restore_published_media(run)

@@ -21,7 +21,7 @@ from publisher.errors import PublisherError
 from publisher.messages import describe
 from publisher.model import Catalog, Item, MediaFile
 from publisher.output.writer import Writer, is_in_folder
-from publisher.state import State
+from publisher.state import State, folder_key, state_path_for
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,22 @@ class Run:
     refused_feeds: dict[str, list[str]] = field(default_factory=dict)
     # Set when the run is interrupted (Ctrl-C, SIGTERM): long steps check it and stop.
     stopping: threading.Event = field(default_factory=threading.Event)
+
+    @classmethod
+    def create(
+        cls, catalog: Catalog, options: BuildOptions, progress: Progress | None = None
+    ) -> Run:
+        """A run over `catalog` writing `options.out`, with the catalog's state opened for
+        that folder and one fresh item per entry. The caller closes `run.state`."""
+        state = State(state_path_for(catalog.path), folder_key(catalog.path, options.out))
+        return cls(
+            catalog=catalog,
+            state=state,
+            options=options,
+            writer=Writer(options.out),
+            items=[Item(entry) for entry in catalog.entries],
+            progress=progress or Progress(),
+        )
 
     @property
     def base_url(self) -> str:

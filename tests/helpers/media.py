@@ -15,10 +15,8 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from publisher.build.run import BuildOptions, Run
+from publisher.build.run import Run
 from publisher.model import AudioSettings, Catalog, Entry, Owner, Series, Site
-from publisher.output.writer import Writer
-from publisher.state import State
 
 SECONDS = 3
 TONE = f"sine=frequency=440:sample_rate=44100:duration={SECONDS}"
@@ -105,6 +103,21 @@ def make_media(ffmpeg: str, folder: Path) -> dict[str, Path]:
     files["captions.vtt"] = folder / "captions.vtt"
     files["captions.vtt"].write_text(CAPTIONS_VTT, encoding="utf-8")
     return files
+
+
+def make_audio(path: Path, seconds: float = 5) -> Path:
+    """A few seconds of tone, AAC in M4A like the extract stage makes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    command = [_ffmpeg(), "-v", "error", "-y", "-f", "lavfi"]
+    command += ["-i", f"sine=frequency=440:duration={seconds}", "-c:a", "aac", str(path)]
+    subprocess.run(command, check=True)
+    return path
+
+
+def _ffmpeg() -> str:
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
 
 
 class MediaServer:
@@ -326,20 +339,7 @@ def new_run(
         image="cover.png",
     )
     catalog = Catalog(root / "media_catalog.yaml", site, {"talks": series}, tuple(entries))
+    from helpers.runs import build_run  # not at the top: servers and media need none of it
+
     options = {"out": folder / "out", "allow_private_sources": True, **options}
-    state = State(root / ".publisher" / "state.db")
-    run = Run(catalog, state, BuildOptions(**options), Writer(options["out"]), [])
-    run.items = [_restored_item(run, entry) for entry in entries]
-    return run
-
-
-def _restored_item(run: Run, entry: Entry):
-    """An Item starting from what the state says was published (as a build starts)."""
-    from publisher.model import Item
-
-    item = Item(entry)
-    files = run.state.media_files(entry.id)
-    item.audio = files["audio"][0] if "audio" in files else None
-    item.video = files["video"][0] if "video" in files else None
-    item.info = run.state.media_info(entry.id)
-    return item
+    return build_run(catalog, restore=True, **options)

@@ -1,6 +1,7 @@
-"""A `Run` made straight from the model's dataclasses, with small real files in a temp
-published folder: for tests of rendering, artwork and `check` without the catalog loader
-or any media tool."""
+"""The tests' one run builder, `build_run` (on `Run.create()`, as `build()` makes a run),
+and `make_run`: published talks straight from the model's dataclasses, with small real
+files in a temp published folder, for tests of rendering, artwork and `check` without the
+catalog loader or any media tool."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from publisher.build import restore_published_media
 from publisher.build.run import BuildOptions, Run
 from publisher.formats.captions import Cue, to_srt, to_vtt
 from publisher.formats.chapters import to_json
@@ -23,14 +25,24 @@ from publisher.model import (
     Series,
     Site,
 )
-from publisher.output.writer import Writer
-from publisher.state import State
 
 BASE_URL = "https://feeds.example.org/"
 SUMMARY = (
     "<p>The <b>July</b> days &amp; after.</p><script>alert(1)</script>"
     '<a href="javascript:x()">x</a>'
 )
+
+
+def build_run(catalog: Catalog, restore: bool = False, **options) -> Run:
+    """A `Run` over `catalog` as `build()` makes one; `options` go to `BuildOptions`.
+
+    With `restore`, items start from what the state says is published, as a build's do.
+    The caller closes `run.state`.
+    """
+    run = Run.create(catalog, BuildOptions(**options))
+    if restore:
+        restore_published_media(run)
+    return run
 
 
 def save_image(path: Path, size: tuple[int, int], fmt: str = "PNG", colour="navy") -> Path:
@@ -95,8 +107,7 @@ def make_run(tmp_path: Path, count: int = 5, featured: int = 3) -> Run:
         for n in range(1, count + 1)
     )
     catalog = make_catalog(root, entries)
-    state = State(root / ".publisher" / "state.db")
-    run = Run(catalog, state, BuildOptions(out=out), Writer(out), [Item(e) for e in entries])
+    run = build_run(catalog, out=out)
     for item in run.items:
         stem = f"media/talks/{item.id}"
         item.audio = publish(out, f"{stem}.m4a", b"a" * (1000 + len(item.id)), "audio/mp4", 125.0)
