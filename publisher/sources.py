@@ -16,11 +16,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-import requests
-
 from publisher.errors import SourceError, SourceRefused
+
+if TYPE_CHECKING:
+    import requests  # imported where a request is made: `validate` and `check` make none
 
 ALLOWED_SCHEMES = ("http", "https")
 MAX_REDIRECTS = 10
@@ -144,6 +146,8 @@ def checked_get(
 ) -> Iterator[tuple[str, requests.Response]]:
     """GET `url`, following redirects one hop at a time and checking each hop before it
     is requested; yields (final URL, response) with a success status, body unread."""
+    import requests
+
     current = check_url(url, allow_private)
     with requests.Session() as session:
         session.trust_env = False  # a proxy would hide which address is really fetched
@@ -160,6 +164,8 @@ def checked_get(
 
 def read_capped(response: requests.Response, url: str, limit: int) -> bytes | None:
     """The body, or None once it grows past `limit` bytes (Content-Length may lie)."""
+    import requests
+
     chunks, size = [], 0
     try:
         for chunk in response.iter_content(64 * 1024):
@@ -173,6 +179,8 @@ def read_capped(response: requests.Response, url: str, limit: int) -> bytes | No
 
 
 def _request_once(session, url, timeout, headers) -> requests.Response:
+    import requests
+
     try:
         return session.get(
             url, headers=headers, timeout=timeout, allow_redirects=False, stream=True
@@ -188,6 +196,8 @@ def _request_once(session, url, timeout, headers) -> requests.Response:
 
 def request_failure(error: requests.RequestException) -> str:
     """A few words for a failed request: requests' own text is a long nested repr."""
+    import requests
+
     if isinstance(error, requests.ConnectionError):
         return "cannot connect to the server"
     return type(error).__name__

@@ -25,9 +25,9 @@ from publisher.build.sweep import (
 from publisher.catalog.load import load_catalog
 from publisher.deliver.pings import ping_directories
 from publisher.deliver.websub import feed_urls_to_ping, ping_hubs
+from publisher.guids import identity
 from publisher.output.lock import RunLock
 from publisher.output.writer import is_in_folder, remove_stale_temp_files
-from publisher.render import identity, render
 from publisher.stages import workfiles
 from publisher.stages.chapters import publish_chapters, published_chapters
 from publisher.stages.enrich import enrich
@@ -123,6 +123,8 @@ def render_unless_unchanged(run: Run) -> None:
         if orphans_waiting(run):
             sweep_unreferenced_media(run)
         return
+    from publisher.render import render  # feeds, pages, Jinja2: only when something changed
+
     previous = last_outputs(run)
     render(run)
     remove_unrendered_outputs(run, previous)

@@ -92,9 +92,10 @@ class Run:
     def out(self) -> Path:
         return self.options.out
 
-    @property
+    @cached_property
     def work_dir(self) -> Path:
-        """Scratch space for downloads in progress: next to the state, never published."""
+        """Scratch space for downloads in progress: next to the state, never published.
+        Made once per run (stages ask for it several times per talk)."""
         path = self.state.path.parent / "work"
         path.mkdir(parents=True, exist_ok=True)
         return path

@@ -12,12 +12,10 @@ import re
 import uuid
 from typing import TYPE_CHECKING
 
-from PIL import Image, UnidentifiedImageError
-
 from publisher.check.findings import ATOM_NS, HISTORY_NS, PODCAST_NAMESPACES
 from publisher.formats import apple
-from publisher.formats.artwork import artwork_problems
 from publisher.formats.chapters import CHAPTERS_TYPE, parse_json
+from publisher.formats.imageinfo import NotAnImage, artwork_problems, image_info
 from publisher.guids import podcast_guid
 
 if TYPE_CHECKING:
@@ -176,9 +174,8 @@ def check_image(context: FeedCheck, url: str, name: str) -> None:
         return
     if path not in context.image_problems:  # one cover serves many items: read it once
         try:
-            with Image.open(path) as image:
-                context.image_problems[path] = artwork_problems(image)
-        except (UnidentifiedImageError, OSError) as error:
+            context.image_problems[path] = artwork_problems(image_info(path))
+        except (NotAnImage, OSError) as error:
             context.image_problems[path] = [f"not a readable image ({error})"]
     for problem in context.image_problems[path]:
         context.error("apple.image", f"{url}: {problem}", name)

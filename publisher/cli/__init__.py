@@ -82,11 +82,8 @@ def build(catalog, out, offline, refresh, jobs, base_url, ffmpeg, allow_private_
       publisher build --jobs 4
       publisher build --offline --base-url http://192.168.1.20:8000/
     """
-    from rich.console import Console
-
     from publisher.build import build as run_build
     from publisher.build.run import BuildOptions
-    from publisher.cli.progress import TerminalProgress, on_terminal
 
     _stop_on_sigterm()
     if quiet:
@@ -103,8 +100,10 @@ def build(catalog, out, offline, refresh, jobs, base_url, ffmpeg, allow_private_
         base_url=base_url,
         ffmpeg=ffmpeg,
     )
-    if on_terminal() and not quiet:
-        with TerminalProgress(Console(stderr=True)) as progress:
+    if sys.stderr.isatty() and not quiet:
+        from publisher.cli.progress import terminal_progress  # rich: only on a terminal
+
+        with terminal_progress() as progress:
             report = run_build(catalog, options, progress)
     else:
         report = run_build(catalog, options)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 
 from rich.console import Console
@@ -63,5 +62,6 @@ class TerminalProgress(Progress):
             self._bar.remove_task(task)
 
 
-def on_terminal() -> bool:
-    return sys.stderr.isatty()
+def terminal_progress() -> TerminalProgress:
+    """The live display, on stderr (stdout keeps the one-line summary for scripts)."""
+    return TerminalProgress(Console(stderr=True))

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import requests
-
 from publisher.output import inventory, urls
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,7 @@ def ping_hubs(hubs: tuple[str, ...], feed_urls: list[str], timeout: float = 10) 
     return announce("WebSub hub", hubs, feed_urls, send, USER_AGENT)
 
 
-Send = Callable[[requests.Session, str, str], requests.Response]
+Send = Callable[["requests.Session", str, str], "requests.Response"]
 
 
 def announce(
@@ -58,7 +60,9 @@ def announce(
     """
     problems: list[str] = []
     if not feed_urls:
-        return problems
+        return problems  # a build that changed no feed never loads requests
+    import requests
+
     with requests.Session() as session:
         session.headers["User-Agent"] = user_agent
         for endpoint in endpoints:
@@ -69,6 +73,8 @@ def announce(
 def _announce_to(label: str, session, endpoint: str, feed_urls: list[str], send: Send):
     if urlsplit(endpoint).scheme not in ("http", "https"):
         return [_problem(label, endpoint, "not an http(s) URL")]
+    import requests
+
     problems = []
     for feed_url in feed_urls:
         try:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 from publisher.formats import apple
+from publisher.formats.imageinfo import artwork_problems
 
 JPEG_QUALITY = 90
 MAX_PIXELS = 40_000_000  # larger than any real cover; refuses decompression bombs early
@@ -33,23 +34,6 @@ class Conformed:
 
 class ImageError(ValueError):
     """The bytes are not an image Pillow can read (or are absurdly large)."""
-
-
-def artwork_problems(image: Image.Image) -> list[str]:
-    """What keeps an opened image from Apple's artwork rules; [] when it conforms."""
-    width, height = image.size
-    problems = []
-    if image.format not in apple.ARTWORK_FORMATS:
-        problems.append(f"{image.format or 'unknown'} format, not JPEG or PNG")
-    if image.mode != "RGB":
-        problems.append(f"{image.mode} colour, not RGB")
-    if width != height:
-        problems.append(f"{width}×{height} px, not square")
-    if max(width, height) < apple.ARTWORK_MIN_PX:
-        problems.append(f"{width}×{height} px, smaller than {apple.ARTWORK_MIN_PX} px")
-    elif max(width, height) > apple.ARTWORK_MAX_PX:
-        problems.append(f"{width}×{height} px, larger than {apple.ARTWORK_MAX_PX} px")
-    return problems
 
 
 def open_image(data: bytes) -> Image.Image:

@@ -11,7 +11,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from publisher.check import check_feed
-from publisher.model import Entry
+from publisher.guids import identity
 from publisher.output import inventory
 from publisher.render.articles import article_items, render_article_feed
 from publisher.render.opml import render_opml
@@ -36,11 +36,6 @@ def assign_guids(run: Run) -> None:
         known = run.state.publications()
     for item in publishable:
         item.guid, item.first_published = known[item.id]
-
-
-def identity(entry: Entry) -> str:
-    """What an entry is, whatever its id: where it comes from, or where it is read."""
-    return entry.source or entry.link or ""
 
 
 def render_feeds(run: Run) -> dict[str, bytes]:

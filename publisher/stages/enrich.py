@@ -17,10 +17,11 @@ from publisher.errors import SourceRefused
 from publisher.model import Entry, Limits, MediaInfo
 from publisher.sources import Resolved, check_source, follow_redirects, is_url
 from publisher.state import now_iso
-from publisher.tools import ffmpeg, mutagen, ytdlp
+from publisher.tools import ffmpeg, mutagen
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
+    from publisher.tools import ytdlp  # loaded only when a source is read: a no-op build never is
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ def enrich(run: Run, item) -> None:
 
 def checked_source(run: Run, entry: Entry) -> Path | Resolved:
     """The entry's source, checked: a local file, or a URL after checked redirects."""
+    from publisher.tools import ytdlp
+
     allow_private = run.options.allow_private_sources
     location = check_source(entry.source, run.catalog.root, allow_private)
     if not is_url(location):
@@ -58,6 +61,8 @@ def read_listing(
     run: Run, entry: Entry, location: Resolved, client: ytdlp.Client | None = None
 ) -> ytdlp.SourceListing:
     """What yt-dlp finds at a checked URL (a direct media file skips the site extractors)."""
+    from publisher.tools import ytdlp
+
     if client is not None:
         return client.read(location.url, entry.source, direct_media=location.is_media)
     with ytdlp.Client(run.options.allow_private_sources, run.options.ffmpeg) as own:

@@ -34,10 +34,11 @@ from publisher.model import AudioSettings, Item
 from publisher.sources import is_url
 from publisher.stages import workfiles
 from publisher.stages.enrich import checked_source, read_listing, refuse_unpublishable
-from publisher.tools import ffmpeg, mp4chapters, mutagen, ytdlp
+from publisher.tools import ffmpeg, mp4chapters, mutagen
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
+    from publisher.tools import ytdlp  # loaded only when media is made: a no-op build never is
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,8 @@ def extract(run: Run, item: Item) -> None:
         else:
             missing.append(output)
     if missing:
+        from publisher.tools import ytdlp
+
         with ytdlp.Client(run.options.allow_private_sources, run.options.ffmpeg) as client:
             Maker(run, item, client).make(missing)
 
@@ -173,6 +176,8 @@ class Maker:
     # audio
 
     def make_audio(self, output: Output) -> None:
+        from publisher.tools import ytdlp
+
         audio_format = None if self.local else ytdlp.choose_audio(self.formats, output.ext == "m4a")
         source = self.fetch(audio_format)
         streams = ffmpeg.streams(self.exe, source)
@@ -211,6 +216,8 @@ class Maker:
     # video
 
     def make_video(self, output: Output) -> None:
+        from publisher.tools import ytdlp
+
         video_format = audio_format = None
         if not self.local:
             video_format = ytdlp.choose_video(self.formats)

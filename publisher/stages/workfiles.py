@@ -50,6 +50,8 @@ def pending_outputs(run: Run, item: Item) -> dict[str, Path]:
     """role -> verified output made by this run's extract stage, waiting to be published."""
     base = run.work_dir / item.id
     found = {}
+    if not base.is_dir():
+        return found  # the usual case, asked by three stages per talk: one stat, not six
     for role in ROLES:
         for ext in PENDING_EXTENSIONS:
             if (base / f"{role}.{ext}").is_file():

@@ -18,8 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import imageio_ffmpeg
-
 from publisher.errors import ToolError
 
 log = logging.getLogger(__name__)
@@ -35,7 +33,11 @@ ProgressCallback = Callable[[float], None]
 
 def executable(configured: str | None = None) -> str:
     """The ffmpeg to run: a configured system ffmpeg, else imageio-ffmpeg's own."""
-    return configured or imageio_ffmpeg.get_ffmpeg_exe()
+    if configured:
+        return configured
+    import imageio_ffmpeg  # only when ffmpeg is about to run
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
 
 
 def run(
