@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The contract's exit codes, the only place they are spelled out."""
+
+    OK = 0
+    INVALID = 1  # invalid catalog, configuration or published feed; nothing written
+    USAGE = 2  # a wrong command line (click's own)
+    PARTIAL = 3  # some talks pending or failed; the rest is published
+    LOCKED = 75  # another run holds the lock (EX_TEMPFAIL: cron simply tries again)
+    INTERRUPTED = 130  # Ctrl-C
+    TERMINATED = 143  # SIGTERM
 
 
 class PublisherError(Exception):
     """Anything the publisher reports to a person instead of crashing."""
 
-    exit_code = 1
+    exit_code = ExitCode.INVALID
 
 
 @dataclass(frozen=True)
@@ -67,4 +80,4 @@ class OutputError(PublisherError):
 class LockHeld(PublisherError):
     """Another run holds the state lock."""
 
-    exit_code = 75
+    exit_code = ExitCode.LOCKED

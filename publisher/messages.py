@@ -14,6 +14,7 @@ from collections.abc import Callable
 from publisher.errors import (
     CatalogError,
     ConfigurationError,
+    ExitCode,
     LockHeld,
     OutputError,
     Problem,
@@ -195,4 +196,4 @@ RENDERERS: list[tuple[type[BaseException], Callable[..., str]]] = [
 
 def exit_code(error: BaseException) -> int:
     """The exit code for an error that ends a command: 1 invalid input, 75 lock held."""
-    return getattr(error, "exit_code", 1)
+    return getattr(error, "exit_code", ExitCode.INVALID)

@@ -436,3 +436,19 @@ def test_slugs_and_urls():
     assert len(slugify("word " * 30)) <= 64
     assert unique_id("a", {"a", "a-2"}) == "a-3"
     assert same_url_key("https://www.x.org/a/?q=1#f") == same_url_key("http://x.org/a?q=1")
+
+
+def test_the_library_call_takes_the_catalog_lock_itself(shipped_catalog):
+    """`add()` is safe to call from anywhere, not only from the command: while another
+    add holds the catalog's lock it refuses at once and leaves the file alone."""
+    from publisher.editor.add import AddRequest, add
+    from publisher.errors import LockHeld
+    from publisher.output.lock import RunLock
+    from publisher.state import state_path_for
+
+    before = shipped_catalog.read_bytes()
+    request = AddRequest(url="https://example.org/a-new-article", kind="article")
+    lock = RunLock(state_path_for(shipped_catalog).parent, "catalog.lock")
+    with lock, pytest.raises(LockHeld):
+        add(shipped_catalog, request)
+    assert shipped_catalog.read_bytes() == before

@@ -5,6 +5,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,8 +17,9 @@ import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from helpers.catalogs import ARTICLE, run_publisher
+from helpers.catalogs import ARTICLE, run_publisher, talk_entry
 from helpers.moto import UNSET_AWS_VARIABLES, aws_test_environment, moto_server
+from helpers.yaml_writer import DEFAULT_SERIES
 
 from publisher.deliver.s3 import parse_destination, publish_folder
 from publisher.errors import ConfigurationError, ToolError
@@ -206,23 +210,57 @@ def test_changed_files_are_uploaded_again(s3, bucket, endpoint, folder):
 
 
 def test_delete_removes_stale_objects_but_keeps_referenced_media(s3, bucket, endpoint, folder):
-    publish(folder, bucket, endpoint)
-    s3.put_object(Bucket=bucket, Key="site/media/talks/gone.m4a", Body=b"old")
-    s3.put_object(Bucket=bucket, Key="site/old/podcast.xml", Body=b"<rss/>")
+    manifest: set[str] = set()
+    (folder / "media/talks/gone.m4a").write_bytes(b"old")
+    (folder / "old/podcast.xml").parent.mkdir()
+    (folder / "old/podcast.xml").write_bytes(b"<rss/>")
+    publish(folder, bucket, endpoint, manifest=manifest)  # published once, then removed
+    for relative in ("media/talks/gone.m4a", "old/podcast.xml", "media/talks/one.m4a"):
+        (folder / relative).unlink()  # one.m4a: gone locally, but podcast.xml still links it
+    s3.put_object(Bucket=bucket, Key="site/media/talks/not-ours.m4a", Body=b"someone's")
     s3.put_object(Bucket=bucket, Key="site-other/keep.txt", Body=b"not ours")
     s3.put_object(Bucket=bucket, Key="elsewhere.txt", Body=b"not ours")
-    (folder / "media/talks/one.m4a").unlink()  # gone locally, but podcast.xml still links it
 
-    without_delete = publish(folder, bucket, endpoint)
+    without_delete = publish(folder, bucket, endpoint, manifest=manifest)
     assert without_delete.deleted == [] and "site/old/podcast.xml" in remote_keys(s3, bucket)
 
-    report = publish(folder, bucket, endpoint, delete=True)
+    report = publish(folder, bucket, endpoint, delete=True, manifest=manifest)
 
     assert report.deleted == ["media/talks/gone.m4a", "old/podcast.xml"]
     assert report.kept == ["media/talks/one.m4a"]
+    assert report.foreign == ["media/talks/not-ours.m4a"]
     keys = remote_keys(s3, bucket)
     assert {"site/media/talks/one.m4a", "site-other/keep.txt", "elsewhere.txt"} <= keys
+    assert "site/media/talks/not-ours.m4a" in keys
     assert not {"site/media/talks/gone.m4a", "site/old/podcast.xml"} & keys
+    assert "old/podcast.xml" not in manifest and "index.html" in manifest
+
+
+def test_delete_without_a_prefix_never_touches_what_the_publisher_did_not_write(
+    s3, bucket, endpoint, write_catalog
+):
+    """A bucket shared with a backup and another site: `publish s3://BUCKET --delete`."""
+    others = {"backups/2024-01-01.tar.gz": b"backup", "blog/index.html": b"<p>blog</p>"}
+    for key, body in {**others, "index.html.bak": b"old"}.items():
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+    two_series = {"talks": dict(DEFAULT_SERIES), "extra": dict(DEFAULT_SERIES)}
+    catalog = write_catalog(entries=[ARTICLE], series=two_series)
+    assert run_publisher("build", cwd=catalog.parent).exit_code == 0
+    target = ["publish", f"s3://{bucket}", "--endpoint-url", endpoint, "--delete"]
+    first = run_publisher(*target, cwd=catalog.parent)
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout.strip().endswith(", 0 deleted")
+    assert "3 remote files were not uploaded by this folder and were left alone" in first.stderr
+    # The catalog drops a series: its feed and page go, and only they.
+    write_catalog(entries=[ARTICLE])
+    assert run_publisher("build", cwd=catalog.parent).exit_code == 0
+    page_before = {k for k in remote_keys(s3, bucket) if k.startswith("extra/")}
+    second = run_publisher(*target, cwd=catalog.parent)
+    assert second.exit_code == 0, second.stderr
+    keys = remote_keys(s3, bucket)
+    assert set(others) | {"index.html.bak"} <= keys
+    assert page_before and not page_before & keys, "what the publisher wrote and dropped goes"
+    assert f"{len(page_before)} deleted" in second.stdout
 
 
 def test_failed_upload_leaves_the_old_feed_and_raises(s3, bucket, endpoint, folder):
@@ -356,3 +394,72 @@ def test_publish_cors_lets_web_players_on_any_site_read_the_bucket(
         timeout=5,
     )
     assert preflight.headers.get("Access-Control-Allow-Origin") in ("*", "https://player.example")
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def readme_block(language: str) -> str:
+    [block] = re.findall(rf"```{language}\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    return block
+
+
+@pytest.fixture
+def publisher_on_path(tmp_path) -> dict[str, str]:
+    """An environment whose PATH has a `publisher` that is this checkout's (as installed)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    shim = bin_dir / "publisher"
+    shim.write_text(f'#!/bin/sh\nexec {sys.executable} -m publisher "$@"\n')
+    shim.chmod(0o755)
+    return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+
+
+@pytest.fixture
+def partial_catalog(write_catalog, media_files, endpoint, s3):
+    """A catalog where one talk publishes and one fails (a private address): exit 3, the
+    normal state of a catalog with new talks. The README's bucket is `feeds`."""
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+        s3.create_bucket(Bucket="feeds")
+    catalog = write_catalog(
+        entries=[
+            talk_entry("local", str(media_files["talk.m4a"])),
+            talk_entry("refused", "http://127.0.0.1:9/talk.m4a"),
+            ARTICLE,
+        ]
+    )
+    return catalog
+
+
+def test_the_readme_cron_line_publishes_after_a_partial_build(
+    partial_catalog, endpoint, s3, publisher_on_path
+):
+    [line] = [row for row in readme_block("cron").splitlines() if row.strip()]
+    command = line.split(None, 5)[5]  # after the five schedule fields
+    assert command.startswith("cd /srv/podcasts && ")
+    command = command.replace("cd /srv/podcasts", f"cd {partial_catalog.parent}", 1)
+    env = {**publisher_on_path, "AWS_ENDPOINT_URL": endpoint}
+    done = subprocess.run(["sh", "-c", command], env=env, capture_output=True, text=True)
+    assert done.returncode == 3, done.stderr  # a talk failed; cron mails stderr
+    assert "refused:" in done.stderr
+    keys = {key for key in remote_keys(s3, "feeds") if key.startswith("podcasts/")}
+    assert {"podcasts/talks/podcast.xml", "podcasts/articles.xml"} <= keys
+    feed = s3.get_object(Bucket="feeds", Key="podcasts/talks/podcast.xml")["Body"].read()
+    assert b"Talk local" in feed and b"Talk refused" not in feed
+    assert any(key.startswith("podcasts/media/talks/local") for key in keys)
+
+
+def test_the_readme_systemd_unit_counts_a_partial_build_as_success(
+    partial_catalog, endpoint, s3, publisher_on_path
+):
+    unit = readme_block("ini")
+    [command] = re.findall(r"^ExecStart=(.*)$", unit, re.M)
+    [statuses] = re.findall(r"^SuccessExitStatus=(.*)$", unit, re.M)
+    argv = command.split()
+    assert argv[0] == "/usr/local/bin/publisher"
+    env = {**publisher_on_path, "AWS_ENDPOINT_URL": endpoint}
+    done = subprocess.run(
+        ["publisher", *argv[1:]], cwd=partial_catalog.parent, env=env, capture_output=True
+    )
+    assert done.returncode in {0, *map(int, statuses.split())}
+    assert "podcasts/talks/podcast.xml" in remote_keys(s3, "feeds")

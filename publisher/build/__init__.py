@@ -25,6 +25,7 @@ from publisher.build.sweep import (
 from publisher.catalog.load import load_catalog
 from publisher.deliver.pings import ping_directories
 from publisher.deliver.websub import feed_urls_to_ping, ping_hubs
+from publisher.errors import ExitCode
 from publisher.guids import identity
 from publisher.output.lock import RunLock
 from publisher.output.writer import is_in_folder, remove_stale_temp_files
@@ -65,7 +66,8 @@ class BuildReport:
 
     @property
     def exit_code(self) -> int:
-        return 3 if self.pending or self.failed or self.refused_feeds else 0
+        partial = self.pending or self.failed or self.refused_feeds
+        return ExitCode.PARTIAL if partial else ExitCode.OK
 
     def summary(self) -> str:
         """One line, all a cron job prints when nothing went wrong."""

@@ -15,8 +15,8 @@ import sys
 import click
 
 from publisher.cli.options import catalog_option, out_option, private_option, reports_errors
+from publisher.errors import ExitCode
 
-EXIT_PARTIAL = 3
 log = logging.getLogger("publisher")
 
 
@@ -24,7 +24,7 @@ def _stop_on_sigterm() -> None:
     """SIGTERM unwinds like Ctrl-C, so temp files are removed; exit 143 as shells expect."""
 
     def handler(signum, frame):
-        raise SystemExit(128 + signum)
+        raise SystemExit(ExitCode.TERMINATED)
 
     signal.signal(signal.SIGTERM, handler)
 
@@ -69,18 +69,44 @@ def main(verbose: bool) -> None:
 @click.option("--ffmpeg", envvar="PUBLISHER_FFMPEG", help="A system ffmpeg to use.")
 @private_option
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.option(
+    "--publish",
+    "destination",
+    metavar="s3://BUCKET/PREFIX",
+    help="Then upload what was built, also when some talks are pending or failed.",
+)
+@click.option("--endpoint-url", help="With --publish: an S3-compatible endpoint.")
+@click.option(
+    "--delete", is_flag=True, help="With --publish: delete remote files no longer published."
+)
 @reports_errors
-def build(catalog, out, offline, refresh, jobs, base_url, ffmpeg, allow_private_sources, quiet):
+def build(
+    catalog,
+    out,
+    offline,
+    refresh,
+    jobs,
+    base_url,
+    ffmpeg,
+    allow_private_sources,
+    quiet,
+    destination,
+    endpoint_url,
+    delete,
+):
     """Run the whole pipeline and publish the feeds, pages and media into OUT.
 
     Exits 0 when everything is published, 3 when some talks are pending or failed (the
     rest is published), 1 when the catalog is invalid (nothing is written), 75 when
-    another run holds the lock.
+    another run holds the lock. With --publish, what was built is then uploaded as
+    `publisher publish` does, after a partial build too; the exit code stays the build's
+    unless the upload fails.
 
     \b
     Example:
       publisher build --jobs 4
       publisher build --offline --base-url http://192.168.1.20:8000/
+      publisher build --quiet --publish s3://my-bucket/podcasts   # from cron
     """
     from publisher.build import build as run_build
     from publisher.build.run import BuildOptions
@@ -91,6 +117,10 @@ def build(catalog, out, offline, refresh, jobs, base_url, ffmpeg, allow_private_
         logging.getLogger("publisher").setLevel(logging.ERROR)
     if base_url:
         _check_base_url(base_url)
+    if destination:  # a wrong address is told before the build, not after it
+        from publisher.deliver.s3 import parse_destination
+
+        parse_destination(destination)
     options = BuildOptions(
         out=out,
         offline=offline,
@@ -109,6 +139,13 @@ def build(catalog, out, offline, refresh, jobs, base_url, ffmpeg, allow_private_
         report = run_build(catalog, options)
     if not quiet:
         click.echo(report.summary())
+    if destination:
+        from publisher.deliver.upload import Upload
+        from publisher.deliver.upload import publish as upload
+
+        uploaded = upload(catalog, out, Upload(destination, endpoint_url, delete))
+        if not quiet:
+            click.echo(_publish_summary(uploaded))
     sys.exit(report.exit_code)
 
 
@@ -148,7 +185,7 @@ def check(out, as_json):
     warnings = len(findings) - len(errors)
     if not as_json:
         click.echo(f"check: {len(errors)} errors, {warnings} warnings")
-    sys.exit(1 if errors else 0)
+    sys.exit(ExitCode.INVALID if errors else ExitCode.OK)
 
 
 @main.command()
@@ -181,7 +218,11 @@ def serve(out, host, port):
 @click.argument("destination")
 @out_option
 @click.option("--endpoint-url", help="An S3-compatible endpoint (MinIO, R2, moto…).")
-@click.option("--delete", is_flag=True, help="Delete remote files no longer published.")
+@click.option(
+    "--delete",
+    is_flag=True,
+    help="Delete remote files this folder uploaded and no longer publishes (nothing else).",
+)
 @click.option(
     "--cors", is_flag=True, help="Let web players on any site read the bucket (GET and HEAD)."
 )
@@ -198,36 +239,18 @@ def publish(destination, out, endpoint_url, delete, cors, catalog):
       publisher publish s3://my-bucket/podcasts --endpoint-url https://s3.example.org
       publisher publish s3://my-bucket/podcasts --cors
     """
-    from publisher.catalog.load import load_catalog
-    from publisher.deliver.pings import ping_directories
-    from publisher.deliver.s3 import allow_cross_origin, publish_folder
-    from publisher.deliver.websub import feed_urls_to_ping, ping_hubs
-    from publisher.output.lock import RunLock
-    from publisher.state import State, state_path_for
+    from publisher.deliver.upload import Upload
+    from publisher.deliver.upload import publish as upload
 
-    site = load_catalog(catalog).site
-    state_path = state_path_for(catalog)
-    with RunLock(state_path.parent):
-        state = State(state_path)
-        remembered = f"s3-digests:{destination}"
-        digests = json.loads(state.meta(remembered) or "{}")
-        try:
-            report = publish_folder(
-                out, destination, endpoint_url=endpoint_url, delete=delete, digests=digests
-            )
-        finally:  # digests of files read are true whatever the upload did
-            if json.dumps(digests, sort_keys=True) != state.meta(remembered):
-                state.set_meta(remembered, json.dumps(digests, sort_keys=True))
-            state.close()
-    if cors:
-        allow_cross_origin(destination, endpoint_url)
-    click.echo(
+    report = upload(catalog, out, Upload(destination, endpoint_url, delete, cors))
+    click.echo(_publish_summary(report))
+
+
+def _publish_summary(report) -> str:
+    return (
         f"publish: {len(report.uploaded)} uploaded, {len(report.skipped)} unchanged,"
         f" {len(report.deleted)} deleted"
     )
-    changed = feed_urls_to_ping(site.base_url, report.uploaded)
-    ping_hubs(site.hubs, changed)  # each logs its own problems; never fatal
-    ping_directories(site.pings, changed)
 
 
 def _register_editor_commands() -> None:

@@ -47,8 +47,6 @@ def add_command(url, series, kind, entry_id, title, dry_run, catalog, allow_priv
       publisher add https://example.org/talk --series my-series --id my-talk --dry-run
     """
     from publisher.editor.add import AddRequest, add
-    from publisher.output.lock import RunLock
-    from publisher.state import state_path_for
 
     request = AddRequest(
         url=url,
@@ -58,8 +56,7 @@ def add_command(url, series, kind, entry_id, title, dry_run, catalog, allow_priv
         title=title,
         allow_private=allow_private_sources,
     )
-    with RunLock(state_path_for(catalog).parent, "catalog.lock"):  # one add at a time
-        proposal = add(catalog, request, dry_run=dry_run)
+    proposal = add(catalog, request, dry_run=dry_run)  # takes the catalog's lock itself
     click.echo(proposal.appended.entry_text.strip("\r\n"))
     for note in proposal.notes:
         click.echo(f"note: {note}")

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from publisher import messages
-from publisher.errors import PublisherError
+from publisher.errors import ExitCode, PublisherError
 
 catalog_option = click.option(
     "--catalog",
@@ -53,6 +53,6 @@ def reports_errors(command: Callable) -> Callable:
             sys.exit(messages.exit_code(error))
         except KeyboardInterrupt:
             click.echo("interrupted; temp files removed, published files unchanged", err=True)
-            sys.exit(130)
+            sys.exit(ExitCode.INTERRUPTED)
 
     return wrapper

@@ -68,6 +68,8 @@ class PublishReport:
     skipped: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # stale, but a feed still references it
+    # not here, and never uploaded by this folder: another site's, a backup… left alone
+    foreign: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -105,12 +107,18 @@ def publish_folder(
     *,
     multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD,
     digests: dict[str, list] | None = None,
+    manifest: set[str] | None = None,
 ) -> PublishReport:
     """Upload `folder` to `destination`: content first, feeds and OPML last.
 
     `digests` remembers, between runs, each file's MD5 by size and mtime and the ETag it
     matched: an unchanged folder of large media is then neither read nor asked about
     again. The caller keeps it (the CLI in the state database); it is updated in place.
+
+    `manifest` is every file (relative to the prefix) this folder has put at this
+    destination, updated in place too: `delete` removes only those, so objects the
+    publisher never wrote (a backup, another site sharing the bucket) are never touched,
+    whatever the prefix. Without one, nothing is known to be ours and nothing is deleted.
 
     Raises ConfigurationError for a bad destination or an empty folder, and ToolError
     (naming the file and the S3 error) when listing, an upload or a deletion fails; feeds
@@ -129,16 +137,23 @@ def publish_folder(
     report = PublishReport()
     known = Digests(digests if digests is not None else {})
     known.forget_all_but(local)
-    changed = _changed_files(client, target, local, remote, report, notify, known)
-    config = TransferConfig(
-        multipart_threshold=multipart_threshold, multipart_chunksize=multipart_threshold
-    )
-    for phase in upload_phases(changed):
-        phase_files = {rel: local[rel] for rel in phase}
-        _upload_phase(client, target, phase_files, config, report, notify, known)
-    if delete:
-        stale = sorted(set(remote) - set(local))
-        _delete_stale(client, target, stale, protected, report, notify)
+    ours = manifest if manifest is not None else set()
+    ours &= set(remote) | set(local)  # what was removed by hand is nobody's any more
+    try:
+        changed = _changed_files(client, target, local, remote, report, notify, known)
+        config = TransferConfig(
+            multipart_threshold=multipart_threshold, multipart_chunksize=multipart_threshold
+        )
+        for phase in upload_phases(changed):
+            phase_files = {rel: local[rel] for rel in phase}
+            _upload_phase(client, target, phase_files, config, report, notify, known)
+        if delete:
+            gone = set(remote) - set(local)
+            report.foreign = sorted(gone - ours)
+            _delete_stale(client, target, sorted(gone & ours), protected, report, notify)
+    finally:  # whatever failed, what was put there is ours, and what was deleted is not
+        ours |= set(report.uploaded) | set(report.skipped)
+        ours -= set(report.deleted)
     return report
 
 

@@ -26,6 +26,7 @@ from publisher.catalog.schema import SLUG, SLUG_MAX
 from publisher.errors import PublisherError
 from publisher.formats import pagemeta
 from publisher.model import Catalog, EntryKind, MediaInfo
+from publisher.output.lock import RunLock
 from publisher.sources import check_url
 from publisher.state import State, state_path_for
 
@@ -60,9 +61,14 @@ class Proposal:
 
 
 def add(catalog_path: Path, request: AddRequest, *, dry_run: bool = False) -> Proposal:
-    """Propose an entry for `request.url` and append it (unless a dry run), validated."""
-    proposal = propose(catalog_path, request)
-    appended = append_entry(catalog_path, proposal.fields, write=not dry_run)
+    """Propose an entry for `request.url` and append it (unless a dry run), validated.
+
+    One add at a time per catalog (its own lock, not the build's: a build may run while
+    an editor adds): two adds must not both read the file and each append to the old one.
+    """
+    with RunLock(state_path_for(catalog_path).parent, "catalog.lock"):
+        proposal = propose(catalog_path, request)
+        appended = append_entry(catalog_path, proposal.fields, write=not dry_run)
     return Proposal(proposal.fields, proposal.notes, appended)
 
 
