@@ -358,7 +358,7 @@ def test_an_unchanged_folder_is_not_read_again_when_digests_are_remembered(
     publish(folder, bucket, endpoint, digests=digests)  # learns the multipart ETags
     reads = []
     with monkeypatch.context() as patch:
-        patch.setattr("publisher.deliver.s3.file_md5", lambda path: reads.append(path) or "")
+        patch.setattr("publisher.deliver.folder.file_md5", lambda path: reads.append(path) or "")
         with recorded_writes(endpoint, bucket, ("PUT", "POST", "DELETE", "HEAD")) as made:
             report = publish(folder, bucket, endpoint, digests=digests)
     assert report.uploaded == [] and reads == [] and made == []

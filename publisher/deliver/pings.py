@@ -8,11 +8,13 @@ reported, never raised, and never stops a build or a publish.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-import requests
-
 from publisher.deliver.websub import announce
+
+if TYPE_CHECKING:
+    import requests  # loaded by `announce`, and only when a feed changed
 
 USER_AGENT = "publisher (directory ping)"
 PLACEHOLDER = "{url}"

@@ -8,27 +8,28 @@ Objects whose bytes already match are skipped, so an unchanged folder makes no P
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import boto3
 from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from lxml import etree
 
-from publisher.check import parse_xml
+from publisher.deliver.folder import (
+    Digests,
+    list_local_files,
+    referenced_suffixes,
+    upload_phases,
+)
 from publisher.errors import ConfigurationError, ToolError
 from publisher.output import contenttypes, inventory
 from publisher.output.contenttypes import cache_control, content_type
-from publisher.output.writer import TEMP_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -181,32 +182,6 @@ def allow_cross_origin(destination: str, endpoint_url: str | None = None) -> Non
         ) from None
 
 
-def list_local_files(folder: Path) -> dict[str, Path]:
-    """Every published file under `folder` by its relative path; half-written temps excluded."""
-    if not folder.is_dir():
-        raise ConfigurationError(f"nothing to publish: {folder} is not a folder")
-    files = {}
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder).as_posix()
-        if path.is_file() and not any(p.startswith(TEMP_PREFIX) for p in relative.split("/")):
-            files[relative] = path
-    return files
-
-
-def upload_phases(relatives: Iterable[str]) -> list[list[str]]:
-    """Content, then feeds, then OPML (which lists the feeds); empty phases dropped."""
-    content, feeds, opml = [], [], []
-    for relative in sorted(relatives):
-        feed = inventory.recognise(relative)
-        if feed is None:
-            content.append(relative)
-        elif feed.kind == "opml":
-            opml.append(relative)
-        else:
-            feeds.append(relative)
-    return [phase for phase in (content, feeds, opml) if phase]
-
-
 def list_remote_objects(client, target: Destination) -> dict[str, RemoteObject]:
     """The objects under the prefix, by relative path: one paginated listing."""
     objects = {}
@@ -223,15 +198,6 @@ def list_remote_objects(client, target: Destination) -> dict[str, RemoteObject]:
     return objects
 
 
-def file_md5(path: Path) -> str:
-    """MD5 of a file, as S3 reports it for single-part uploads; read in chunks."""
-    digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _make_client(endpoint_url: str | None):
     s3_options = {}
     if endpoint_url:
@@ -246,34 +212,6 @@ def _make_client(endpoint_url: str | None):
         return boto3.session.Session().client("s3", endpoint_url=endpoint_url, config=config)
     except _S3_ERRORS + (ValueError,) as error:
         raise ConfigurationError(f"S3: cannot make a client: {error}") from None
-
-
-class Digests:
-    """relative path -> [size, mtime_ns, md5, matching remote ETag], trusted while the
-    file's size and mtime are as recorded."""
-
-    def __init__(self, memory: dict[str, list]):
-        self.memory = memory
-
-    def md5(self, relative: str, path: Path) -> str:
-        info = path.stat()
-        known = self.memory.get(relative)
-        if known and known[:2] == [info.st_size, info.st_mtime_ns]:
-            return known[2]
-        digest = file_md5(path)
-        self.memory[relative] = [info.st_size, info.st_mtime_ns, digest, ""]
-        return digest
-
-    def forget_all_but(self, present) -> None:
-        """Drop what is remembered of files no longer in the folder."""
-        for gone in set(self.memory) - set(present):
-            del self.memory[gone]
-
-    def matched_etag(self, relative: str) -> str:
-        return self.memory[relative][3]
-
-    def remember_etag(self, relative: str, etag: str) -> None:
-        self.memory[relative][3] = etag
 
 
 def _changed_files(client, target, local, remote, report, notify, known: Digests) -> list[str]:
@@ -377,33 +315,6 @@ def _delete_stale(client, target, stale: list[str], protected, report, notify) -
         for relative in batch:
             report.deleted.append(relative)
             notify("delete", relative)
-
-
-def referenced_suffixes(feeds: Iterable[Path]) -> set[str]:
-    """Every path tail of every URL the feeds mention (enclosures, transcripts, images…).
-
-    The base URL is not known here, so "https://x/pod/media/a.m4a" protects "media/a.m4a"
-    and every other tail of it: protecting too much is the safe mistake.
-    """
-    suffixes: set[str] = set()
-    for feed in feeds:
-        try:
-            tree = parse_xml(feed.read_bytes())
-        except (OSError, etree.XMLSyntaxError) as error:
-            raise ToolError(f"cannot read {feed.name} to protect its media: {error}") from None
-        for url in _urls_in(tree):
-            parts = [part for part in unquote(urlsplit(url).path).split("/") if part]
-            suffixes.update("/".join(parts[i:]) for i in range(len(parts)))
-    return suffixes
-
-
-def _urls_in(tree) -> Iterable[str]:
-    for element in tree.iter(etree.Element):
-        for name in ("url", "href", "uri"):  # enclosure, itunes:image, podcast:source…
-            if value := element.get(name):
-                yield value
-        if etree.QName(element).localname == "url" and element.text:  # <image><url>
-            yield element.text.strip()
 
 
 def _one_line(error: BaseException) -> str:
