@@ -137,17 +137,22 @@ def test_video_page_is_added_after_the_last_entry_and_nothing_else_changes(
     source: {url}
     link: {url}
     published: {today()}
+    episode: 7
     summary: A talk about the July Days of 1917.
 """
     assert after[len(before) :].decode() == added
-    assert f"added 'july-days-counter-revolution-reaction-1' to {shipped_catalog}:205" in (
+    assert f"added 'july-days-counter-revolution-reaction-1' to {shipped_catalog}:211" in (
         result.output
     )
+    assert (
+        "note: episode 7: the next number in the serial series 'russian-revolution-1917'"
+        " — correct it if the talk belongs elsewhere"
+    ) in result.output
     assert "note: the page gives no date; today's date was used — correct it if needed" in (
         result.output
     )
     entry = load_catalog(shipped_catalog).entries[-1]
-    assert (entry.line, entry.source) == (205, url)
+    assert (entry.line, entry.source, entry.episode) == (211, url, 7)
 
 
 def test_article_with_json_ld(shipped_catalog, pages):
@@ -249,7 +254,7 @@ def test_a_url_already_in_the_catalog_is_refused_with_its_id(shipped_catalog, ur
     result = run_add(shipped_catalog, url, "--series", SERIES)
     assert result.exit_code == 1
     assert result.stderr == (
-        f"error: {url} is already in the catalog as 'july-days' (media_catalog.yaml:71)"
+        f"error: {url} is already in the catalog as 'july-days' (media_catalog.yaml:75)"
         " — edit that entry instead\n"
     )
     assert shipped_catalog.read_bytes() == before
@@ -311,7 +316,8 @@ def test_ids_are_unique_and_checked(shipped_catalog, pages):
     assert result.stderr == "error: the id 'july-days' is already used — choose another with --id\n"
     result = run_add(shipped_catalog, pages + "/og.html", *args, "--id", "Bad_Id")
     assert result.stderr == (
-        "error: 'Bad_Id' is not a slug — use a-z, 0-9 and -, at most 64 characters\n"
+        "error: 'Bad_Id' is not a slug (a-z, 0-9 and -, starting with a letter or digit)"
+        " — try 'bad-id'\n"
     )
     assert shipped_catalog.read_bytes() == before
     result = run_add(shipped_catalog, pages + "/og.html", *args, "--title", "July Days")
@@ -327,7 +333,7 @@ def test_an_invalid_catalog_is_not_added_to(shipped_catalog, pages):
     assert result.exit_code == 1
     assert result.stderr == (
         f"error: {shipped_catalog} has 1 problem — fix it; nothing was written\n"
-        f"{shipped_catalog}:136: entries[6].kind: 'articel' is not one of: video, article;"
+        f"{shipped_catalog}:142: entries[6].kind: 'articel' is not one of: video, article;"
         " did you mean 'article'?\n"
     )
     assert shipped_catalog.read_bytes() == before

@@ -7,20 +7,21 @@ editor fixes the whole file in one pass. After this module the code trusts its t
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, SequenceNode
 
 from publisher.catalog.schema import (
     LANGUAGE,
     Field,
     Invalid,
+    Reader,
     base_url,
     boolean,
     category,
     check_slug,
     choice,
-    did_you_mean,
+    complete,
+    field_node,
     image,
     integer,
     loudness,
@@ -35,7 +36,8 @@ from publisher.catalog.schema import (
     url_list,
     url_templates,
 )
-from publisher.catalog.yamlnodes import compose, mapping_items, read_text, tag_problems
+from publisher.catalog.slugs import did_you_mean
+from publisher.catalog.yamlnodes import compose, mapping_items, read_text
 from publisher.errors import CatalogError, Problem
 from publisher.model import (
     AudioSettings,
@@ -109,46 +111,6 @@ ENTRY = {
 TOP = {"site", "series", "entries"}
 
 
-class Reader:
-    """Walks the node tree against the schemas, collecting every problem."""
-
-    def __init__(self, file: str):
-        self.file = file
-        self.problems: list[Problem] = []
-        # Series given but invalid: their own problems are reported, so entries naming
-        # them do not also get "unknown series".
-        self.invalid_series: set[str] = set()
-
-    def problem(self, node: Node, field: str, message: str, hint: str = "") -> None:
-        self.problems.append(Problem(self.file, node.start_mark.line + 1, field, message, hint))
-
-    def mapping(self, node: Node, schema: dict[str, Field], where: str) -> dict[str, Any] | None:
-        if not isinstance(node, MappingNode):
-            self.problem(node, where.rstrip(".") or "catalog", "expected a mapping of keys")
-            return None
-        values: dict[str, Any] = {}
-        failed: set[str] = set()
-        for name, key, value in mapping_items(node, self.file, self.problems, where):
-            spec = schema.get(name)
-            if spec is None:
-                self.problem(key, where + name, "unknown key", did_you_mean(name, schema))
-                continue
-            try:
-                converted = spec.convert(self, value, where + name)
-            except Invalid as error:
-                self.problem(value, where + name, error.message, error.hint)
-                failed.add(name)
-                continue
-            if converted is None and spec.required:
-                failed.add(name)  # a nested mapping already reported its problems
-            elif converted is not None:
-                values[name] = converted
-        for name, spec in schema.items():
-            if spec.required and name not in values and name not in failed:
-                self.problem(node, where + name, "is required")
-        return values
-
-
 def load_catalog(path: Path) -> Catalog:
     """The validated catalog, or a CatalogError listing every problem with file:line."""
     file = str(path)
@@ -156,9 +118,6 @@ def load_catalog(path: Path) -> Catalog:
     if root is None:
         raise CatalogError([Problem(file, 1, "catalog", "the file is empty")])
     reader = Reader(file)
-    reader.problems += tag_problems(root, file)
-    if reader.problems:
-        raise CatalogError(reader.problems)
     catalog = _read_catalog(reader, root, path)
     if reader.problems:
         raise CatalogError(reader.problems)
@@ -196,7 +155,7 @@ def _read_site(reader: Reader, node: Node | None) -> Site | None:
     if node is None:
         return None
     values = reader.mapping(node, SITE, "site.")
-    if values is None or any(n not in values for n, s in SITE.items() if s.required):
+    if values is None or not complete(values, SITE):
         return None
     language = values["language"]
     if not LANGUAGE.match(language):
@@ -254,8 +213,8 @@ def _read_entries(reader: Reader, node: Node | None, series: dict[str, Series]) 
             ]
         )
         series_ok = _entry_series_ok(reader, child, where, values, series)
-        complete = all(n in values for n, s in ENTRY.items() if s.required)
-        if unique and series_ok and complete:
+        numbered = _serial_episode_numbered(reader, child, where, values, series)
+        if unique and series_ok and numbered and complete(values, ENTRY):
             entries.append(Entry(line=line, **values))
     return entries
 
@@ -282,6 +241,23 @@ def _first_use(reader, node, where, name, value, seen: dict[str, int], line: int
     return True
 
 
+def _serial_episode_numbered(reader, node, where, values, series) -> bool:
+    """Apple requires <itunes:episode> on every episode of a serial show (its listeners
+    start at episode 1), so a talk in a serial series must say which one it is."""
+    serial = series.get(values.get("series"))
+    if serial is None or serial.type != "serial" or values.get("kind") != "video":
+        return True
+    if "episode" in values or field_node(node, "episode") is not node:
+        return True  # given (an invalid number has its own problem)
+    reader.problem(
+        node,
+        where + "episode",
+        f"is required in the serial series {serial.id!r}",
+        "number the talk (episode: 1 is the first), or make the series episodic",
+    )
+    return False
+
+
 def _entry_series_ok(reader, node, where, values, series) -> bool:
     series_id = values.get("series")
     if series_id is None:
@@ -306,12 +282,3 @@ def _entry_series_ok(reader, node, where, values, series) -> bool:
         )
         return False
     return True
-
-
-def field_node(node: Node, name: str) -> Node:
-    """The value node of key `name` in a mapping node, so a problem points at its line."""
-    if isinstance(node, MappingNode):
-        for key, value in node.value:
-            if isinstance(key, ScalarNode) and key.value == name:
-                return value
-    return node

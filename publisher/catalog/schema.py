@@ -1,30 +1,30 @@
-"""The catalog's field types: each converts one YAML node into one typed value.
+"""The catalog's schema machinery: field types and the walker that applies them.
 
-A converter returns the value or raises `Invalid` with a message and a hint; the reader
-in `publisher.catalog.load` turns that into a Problem located at the node's line.
+Each converter turns one YAML node into one typed value, or raises `Invalid` with a
+message and a hint; the `Reader` walks a mapping node against a schema (a dict of
+`Field`s) and turns each `Invalid` into a Problem located at the node's line. The
+schemas themselves, and the checks across entries, are in `publisher.catalog.load`.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from yaml.nodes import Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from publisher.catalog.slugs import did_you_mean, slug_problem
+from publisher.catalog.yamlnodes import mapping_items
+from publisher.errors import Problem
 from publisher.formats import apple
+from publisher.formats.text import describe, first_control_character
 from publisher.sources import is_url, is_web_url
 
-if TYPE_CHECKING:
-    from publisher.catalog.load import Reader
-
-SLUG = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
-SLUG_MAX = 64
 LANGUAGE = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*\Z")
 
 
@@ -50,8 +50,13 @@ class Field:
 
 
 def _scalar(node: Node, expected: str) -> ScalarNode:
+    """Every field's value passes here, so every value is checked as YAML decoded it: an
+    escape in quotes ("\\0", "\\e", "\\x85") writes a character no feed can carry."""
     if not isinstance(node, ScalarNode) or node.value in ("", "~", "null"):
         raise Invalid(f"expected {expected}")
+    character = first_control_character(node.value)
+    if character is not None:
+        raise Invalid(f"contains {describe(character)}", "remove the escape that writes it")
     return node
 
 
@@ -110,14 +115,9 @@ def slug(reader: Reader, node: Node, where: str) -> str:
 
 
 def check_slug(value: str) -> None:
-    if len(value) > SLUG_MAX:
-        raise Invalid(f"is longer than {SLUG_MAX} characters")
-    if not SLUG.match(value):
-        suggestion = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")[:SLUG_MAX]
-        hint = f"try {suggestion!r}" if suggestion else "use a-z, 0-9 and -"
-        raise Invalid(
-            f"{value!r} is not a slug (a-z, 0-9 and -, starting with a letter or digit)", hint
-        )
+    problem = slug_problem(value)
+    if problem is not None:
+        raise Invalid(*problem)
 
 
 def boolean(reader: Reader, node: Node, where: str) -> bool:
@@ -219,16 +219,68 @@ def url_templates(reader: Reader, node: Node, where: str) -> tuple[str, ...]:
 
 
 def nested(schema: dict[str, Field], build: Callable[..., Any]) -> Converter:
+    """A mapping read against its own schema; None (its problems reported) unless whole."""
+
     def convert(reader: Reader, node: Node, where: str) -> Any:
         values = reader.mapping(node, schema, where + ".")
-        missing = [name for name, spec in schema.items() if spec.required and name not in values]
-        if values is None or missing:
+        if values is None or not complete(values, schema):
             return None
         return build(**values)
 
     return convert
 
 
-def did_you_mean(value: str, options) -> str:
-    close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else ""
+def complete(values: dict[str, Any], schema: dict[str, Field]) -> bool:
+    return all(name in values for name, spec in schema.items() if spec.required)
+
+
+# The walker ---------------------------------------------------------------------------
+
+
+class Reader:
+    """Walks the node tree against the schemas, collecting every problem."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+        # Series given but invalid: their own problems are reported, so entries naming
+        # them do not also get "unknown series".
+        self.invalid_series: set[str] = set()
+
+    def problem(self, node: Node, field: str, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(self.file, node.start_mark.line + 1, field, message, hint))
+
+    def mapping(self, node: Node, schema: dict[str, Field], where: str) -> dict[str, Any] | None:
+        if not isinstance(node, MappingNode):
+            self.problem(node, where.rstrip(".") or "catalog", "expected a mapping of keys")
+            return None
+        values: dict[str, Any] = {}
+        failed: set[str] = set()
+        for name, key, value in mapping_items(node, self.file, self.problems, where):
+            spec = schema.get(name)
+            if spec is None:
+                self.problem(key, where + name, "unknown key", did_you_mean(name, schema))
+                continue
+            try:
+                converted = spec.convert(self, value, where + name)
+            except Invalid as error:
+                self.problem(value, where + name, error.message, error.hint)
+                failed.add(name)
+                continue
+            if converted is None and spec.required:
+                failed.add(name)  # a nested mapping already reported its problems
+            elif converted is not None:
+                values[name] = converted
+        for name, spec in schema.items():
+            if spec.required and name not in values and name not in failed:
+                self.problem(node, where + name, "is required")
+        return values
+
+
+def field_node(node: Node, name: str) -> Node:
+    """The value node of key `name` in a mapping node, so a problem points at its line."""
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            if isinstance(key, ScalarNode) and key.value == name:
+                return value
+    return node

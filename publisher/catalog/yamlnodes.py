@@ -1,29 +1,38 @@
 """Reading YAML as located nodes, safely.
 
 The catalog is composed into YAML nodes, never constructed into Python objects, so no
-tag can run code and every value keeps its line number. Duplicate keys, explicit tags
-and text that is not clean UTF-8 become `Problem`s instead of silent surprises.
-Composing uses libyaml (PyYAML's C composer) when present: it reads a 10,000-entry
-catalog in about a second, some twenty times faster than a pure-Python parser.
+tag can run code and every value keeps its line number. Duplicate keys, explicit tags,
+text that is not clean UTF-8, nesting too deep and aliases that repeat too much become
+`Problem`s instead of silent surprises (or a crash). Parsing uses libyaml (PyYAML's C
+parser) when present: it reads a 10,000-entry catalog in about a second.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 from yaml.error import MarkedYAMLError, YAMLError
+from yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    Event,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from publisher.errors import CatalogError, Problem
+from publisher.formats.text import CONTROL_CHARACTERS, describe
 
 YAML_TAG = "tag:yaml.org,2002:"
 PLAIN_TAGS = {f"{YAML_TAG}{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")}
 CONTAINER_TAGS = {f"{YAML_TAG}map", f"{YAML_TAG}seq"}
-# C0 controls other than tab, newline and carriage return, plus DEL and C1 controls.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -75,7 +84,7 @@ def read_text(path: Path) -> str:
             name,
             text.count("\n", 0, match.start()) + 1,
             "file",
-            f"contains the control character U+{ord(match.group()):04X}",
+            f"contains {describe(match.group())}",
             "delete it",
         )
         for match in CONTROL_CHARACTERS.finditer(text)
@@ -85,28 +94,160 @@ def read_text(path: Path) -> str:
     return text
 
 
-class RawScalarLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """Leaves every untagged scalar as text: the catalog's fields say what each value is,
-    and YAML 1.1's guessing (`no` is false, `1:20` is 80) would only get in the way."""
-
-    DEFAULT_TAGS = {
-        ScalarNode: f"{YAML_TAG}str",
-        SequenceNode: f"{YAML_TAG}seq",
-        MappingNode: f"{YAML_TAG}map",
-    }
-
-    def resolve(self, kind, value, implicit):
-        return self.DEFAULT_TAGS[kind]
+# Only the parser's events are used (the nodes are built by `_Composer`); libyaml's parser
+# when present is many times faster than the pure-Python one.
+_Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Every untagged value keeps its kind's plain tag, scalars as text: the catalog's fields
+# say what each value is, and YAML 1.1's guessing (`no` is false, `1:20` is 80) would
+# only get in the way.
+DEFAULT_TAGS = {
+    ScalarNode: f"{YAML_TAG}str",
+    SequenceNode: f"{YAML_TAG}seq",
+    MappingNode: f"{YAML_TAG}map",
+}
 
 
 def compose(text: str, file: str) -> Node | None:
-    """The document's node tree, or a CatalogError at the line YAML stopped at."""
+    """The document's node tree, or a CatalogError at the line YAML stopped at.
+
+    The nodes are built here from libyaml's events, in a loop rather than by recursion:
+    that is where nesting depth and aliases are bounded (a catalog thousands of levels
+    deep overflows the C composer's stack, and a 1 KB "billion laughs" expands to a
+    billion values for anything that walks it) and explicit tags are refused.
+    """
+    parser = _Parser(text)
     try:
-        return yaml.compose(text, Loader=RawScalarLoader)
+        composer = _Composer(file)
+        while not composer.done:
+            composer.feed(parser.get_event())
     except MarkedYAMLError as error:
         raise CatalogError([_yaml_problem(error, file)]) from None
     except YAMLError as error:
         raise CatalogError([Problem(file, 0, "yaml", str(error))]) from None
+    finally:
+        parser.dispose()
+    if composer.problems:
+        raise CatalogError(composer.problems)
+    return composer.root
+
+
+# A catalog's values are at most five levels deep (entries, an entry, authors, a name);
+# anything near this is a mistake or an attack, and is refused before it is walked.
+MAX_DEPTH = 64
+# Aliases may repeat at most as many values as the document writes out (or this many,
+# in a short document): a shared `owner` is fine, an alias bomb is not.
+ALIAS_FLOOR = 10_000
+
+
+@dataclass
+class _Open:
+    """A sequence or mapping whose end event has not come yet."""
+
+    event: Event
+    children: list[Node]
+    size: int = 1  # values inside it once aliases are expanded, itself included
+
+
+class _Composer:
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+        self.root: Node | None = None
+        self.done = False
+        self.documents = 0
+        self.stack: list[_Open] = []
+        self.anchors: dict[str, tuple[Node, int]] = {}  # name -> (node, expanded size)
+        self.written = 0  # nodes written out in the text
+        self.repeated = 0  # nodes added by aliases
+
+    def feed(self, event: Event) -> None:
+        if isinstance(event, ScalarEvent):
+            node = ScalarNode(
+                self._tag(event, ScalarNode), event.value, event.start_mark, event.end_mark,
+                style=event.style,
+            )  # fmt: skip
+            self._add(node, 1, event.anchor)
+        elif isinstance(event, SequenceStartEvent | MappingStartEvent):
+            if len(self.stack) >= MAX_DEPTH:
+                raise self._refuse(
+                    event,
+                    f"values are nested more than {MAX_DEPTH} levels deep",
+                    "a catalog needs a few levels; check the brackets and the indentation",
+                )
+            self.stack.append(_Open(event, []))
+        elif isinstance(event, SequenceEndEvent | MappingEndEvent):
+            self._close(event)
+        elif isinstance(event, AliasEvent):
+            self._alias(event)
+        elif isinstance(event, DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                raise self._refuse(event, "a second document starts here", "a catalog is one")
+        elif isinstance(event, StreamEndEvent):
+            self.done = True
+
+    def _close(self, event: Event) -> None:
+        opened = self.stack.pop()
+        start = opened.event
+        if isinstance(start, SequenceStartEvent):
+            kind, value = SequenceNode, opened.children
+        else:
+            pairs = zip(opened.children[::2], opened.children[1::2], strict=True)
+            kind, value = MappingNode, list(pairs)
+        node = kind(
+            self._tag(start, kind), value, start.start_mark, event.end_mark,
+            flow_style=start.flow_style,
+        )  # fmt: skip
+        self._add(node, opened.size, start.anchor)
+
+    def _alias(self, event: AliasEvent) -> None:
+        if event.anchor not in self.anchors:
+            raise self._refuse(
+                event,
+                f"the alias *{event.anchor} has no complete &{event.anchor} before it",
+                "an alias repeats a value given earlier, never the one it is inside",
+            )
+        node, size = self.anchors[event.anchor]
+        self.repeated += size
+        limit = max(ALIAS_FLOOR, self.written)
+        if self.repeated > limit:
+            raise self._refuse(
+                event,
+                f"aliases here repeat more than {limit:,} values",
+                "write the values out; a catalog needs few aliases",
+            )
+        self._add(node, size, None, written=False)
+
+    def _add(self, node: Node, size: int, anchor: str | None, written: bool = True) -> None:
+        if anchor is not None:
+            self.anchors[anchor] = (node, size)  # complete: an alias cannot loop back
+        self.written += written
+        if self.stack:
+            self.stack[-1].children.append(node)
+            self.stack[-1].size += size
+        else:
+            self.root = node
+
+    def _tag(self, event: Event, kind: type[Node]) -> str:
+        """The node's tag; explicit tags other than YAML's plain ones are problems."""
+        tag = event.tag
+        if tag is None or tag == "!":
+            return DEFAULT_TAGS[kind]
+        if tag not in PLAIN_TAGS | CONTAINER_TAGS:
+            self.problems.append(
+                Problem(
+                    self.file,
+                    event.start_mark.line + 1,
+                    "yaml",
+                    f"the tag {tag.removeprefix(YAML_TAG)!r} is not allowed",
+                    "catalogs hold plain values; remove the tag",
+                )
+            )
+        return tag
+
+    def _refuse(self, event: Event, message: str, hint: str) -> CatalogError:
+        line = event.start_mark.line + 1
+        return CatalogError([*self.problems, Problem(self.file, line, "yaml", message, hint)])
 
 
 def _yaml_problem(error: MarkedYAMLError, file: str) -> Problem:
@@ -115,35 +256,11 @@ def _yaml_problem(error: MarkedYAMLError, file: str) -> Problem:
     hint = ""
     if "tab" in what or "\\t" in what:
         hint = "use spaces, not tabs, to indent"
-    elif "quoted scalar" in (error.context or "") and error.context_mark:
+    elif "end of stream" in what and "quoted" in (error.context or "") and error.context_mark:
         # The end of the file is where YAML noticed; the quote that never closed is the news.
         mark, what, hint = error.context_mark, "a quote is never closed", "close the quote"
     line = mark.line + 1 if mark else 0
     return Problem(file, line, "yaml", what, hint)
-
-
-def tag_problems(node: Node, file: str) -> list[Problem]:
-    """Explicit tags other than YAML's plain ones are refused: catalogs hold data only."""
-    problems = []
-    allowed = PLAIN_TAGS | CONTAINER_TAGS
-    if node.tag not in allowed:
-        problems.append(
-            Problem(
-                file,
-                node.start_mark.line + 1,
-                "yaml",
-                f"the tag {node.tag.removeprefix(YAML_TAG)!r} is not allowed",
-                "catalogs hold plain values; remove the tag",
-            )
-        )
-        return problems
-    if isinstance(node, MappingNode):
-        for key, value in node.value:
-            problems += tag_problems(key, file) + tag_problems(value, file)
-    elif isinstance(node, SequenceNode):
-        for child in node.value:
-            problems += tag_problems(child, file)
-    return problems
 
 
 def mapping_items(node: MappingNode, file: str, problems: list[Problem], where: str):

@@ -10,10 +10,8 @@ plain-text summary. Appending is `publisher.catalog.append`'s job.
 
 from __future__ import annotations
 
-import difflib
 import email.utils
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,9 +20,10 @@ from urllib.parse import urlsplit
 
 from publisher.catalog.append import Appended, append_entry
 from publisher.catalog.load import load_catalog
-from publisher.catalog.schema import SLUG, SLUG_MAX
+from publisher.catalog.slugs import did_you_mean, slug_problem, slugify, unique_id
 from publisher.errors import PublisherError
 from publisher.formats import pagemeta
+from publisher.formats.text import one_line
 from publisher.model import Catalog, EntryKind, MediaInfo
 from publisher.output.lock import RunLock
 from publisher.sources import check_url
@@ -88,6 +87,13 @@ def propose(catalog_path: Path, request: AddRequest, today: date | None = None) 
     if not fields.get("title"):
         raise AddRefused(f"{url} has no title — give one with --title")
     notes = list(notes)
+    serial = catalog.series.get(request.series or "")
+    if request.kind == "video" and serial is not None and serial.type == "serial":
+        fields["episode"] = next_episode(catalog, serial.id)
+        notes.append(
+            f"episode {fields['episode']}: the next number in the serial series {serial.id!r}"
+            " — correct it if the talk belongs elsewhere"
+        )
     if fields.get("published") is None:
         fields["published"] = today or datetime.now(UTC).date()
         notes.append("the page gives no date; today's date was used — correct it if needed")
@@ -120,18 +126,23 @@ def _check_series(catalog: Catalog, request: AddRequest) -> None:
             raise AddRefused(f"a talk needs a series — give --series, one of: {known}")
         return
     if request.series not in catalog.series:
-        close = difflib.get_close_matches(request.series, list(catalog.series), n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"known series: {known}"
+        hint = did_you_mean(request.series, catalog.series) or f"known series: {known}"
         raise AddRefused(f"unknown series {request.series!r}; {hint}")
 
 
 def _check_id(catalog: Catalog, entry_id: str) -> None:
-    if len(entry_id) > SLUG_MAX or not SLUG.match(entry_id):
-        raise AddRefused(
-            f"{entry_id!r} is not a slug — use a-z, 0-9 and -, at most {SLUG_MAX} characters"
-        )
+    problem = slug_problem(entry_id)
+    if problem is not None:
+        what, hint = problem
+        raise AddRefused(f"{what} — {hint}")
     if entry_id in taken_ids(catalog):
         raise AddRefused(f"the id {entry_id!r} is already used — choose another with --id")
+
+
+def next_episode(catalog: Catalog, series_id: str) -> int:
+    """One more than the highest episode number in the series (1 for its first talk)."""
+    numbers = [e.episode or 0 for e in catalog.entries if e.series == series_id]
+    return max(numbers, default=0) + 1
 
 
 def refuse_duplicate(catalog: Catalog, url: str) -> None:
@@ -176,11 +187,12 @@ def _video_fields(info: MediaInfo, url: str) -> tuple[dict[str, Any], list[str]]
     if info.upload_date and re.fullmatch(r"\d{8}", info.upload_date):
         day = date(int(info.upload_date[:4]), int(info.upload_date[4:6]), int(info.upload_date[6:]))
     fields = {
-        "title": pagemeta.clean(info.title),
+        "title": one_line(info.title),
         "source": url,
         "link": info.webpage_url or url,
         "published": day,
-        "authors": tuple(filter(None, [pagemeta.clean(info.uploader)])),
+        "authors": tuple(filter(None, [one_line(info.uploader)])),
+        "episode": None,  # a serial series numbers its talks: see propose()
         "summary": summarize(info.description),
     }
     return fields, []
@@ -217,7 +229,7 @@ def parse_published(text: str) -> date | str | None:
 
 def summarize(description: str) -> str:
     """One clean paragraph of at most SUMMARY_MAX characters, cut at a sentence if it can."""
-    text = pagemeta.clean(description)
+    text = one_line(description)
     if len(text) <= SUMMARY_MAX:
         return text
     cut = text[:SUMMARY_MAX]
@@ -225,23 +237,3 @@ def summarize(description: str) -> str:
     if sentence > SUMMARY_MAX // 2:
         return cut[: sentence + 1]
     return cut.rsplit(" ", 1)[0] + "…"
-
-
-def slugify(title: str) -> str:
-    """A slug from a title: ASCII, lower case, words joined by -, cut at a word."""
-    title = re.sub(r"['’]", "", title)  # "Lenin's" is one word: lenins, not lenin-s
-    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    if len(slug) > SLUG_MAX:
-        slug = slug[: SLUG_MAX + 1].rsplit("-", 1)[0][:SLUG_MAX].strip("-")
-    return slug or "entry"
-
-
-def unique_id(slug: str, taken: set[str]) -> str:
-    """`slug`, or `slug-2`, `slug-3`… — the first not taken, still at most SLUG_MAX long."""
-    candidate, number = slug, 1
-    while candidate in taken:
-        number += 1
-        suffix = f"-{number}"
-        candidate = slug[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
-    return candidate

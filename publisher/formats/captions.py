@@ -9,6 +9,7 @@ import html
 import re
 from dataclasses import dataclass
 
+from publisher.formats.text import strip_control
 from publisher.model import Caption, Item
 
 VTT_TYPE = "text/vtt"
@@ -19,7 +20,6 @@ _TIMING = re.compile(rf"^\s*{_TIMESTAMP}\s*-->\s*{_TIMESTAMP}")
 _TAG = re.compile(r"<[^>\n]*>")  # <c>, <c.colorE5E5E5>, <00:00:01.500>, <v Name>, <i>, <font …>
 _ASS_OVERRIDE = re.compile(r"\{\\[^}]*\}")  # {\an8} in SRT files made from ASS
 _ROLLING_SIGNS = re.compile(r"<c[.>]|<\d{2}:\d{2}")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def parse_captions(text: str, ext: str) -> list[Cue]:
 
     Only an empty line ends a cue: YouTube's cues contain lines of one space.
     """
-    text = _CONTROL.sub("", text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
+    text = strip_control(text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
     read: list[tuple[float, float, list[str]]] = []
     body: list[str] | None = None  # the text lines of the cue being read, if any
     for line in text.split("\n"):

@@ -10,13 +10,13 @@ and article: properties, then plain <meta> and <title>.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import lxml.html
 
 from publisher.errors import SourceError
+from publisher.formats.text import one_line
 from publisher.sources import checked_get, read_capped
 
 TIMEOUT = 15.0  # seconds without a byte
@@ -32,8 +32,6 @@ ARTICLE_TYPES = {
     "WebPage",
     "VideoObject",
 }
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -83,7 +81,7 @@ def parse_page(body: bytes, url: str) -> PageMeta:
     title_tag = document.findtext(".//title") or ""
 
     def first(*values) -> str:
-        return next((clean(v) for v in values if v and clean(v)), "")
+        return next((one_line(v) for v in values if v and one_line(v)), "")
 
     authors = _names(linked.get("author")) or _names(
         [v for v in meta.get("author", []) if not v.startswith("http")]
@@ -155,7 +153,7 @@ def _names(value) -> tuple[str, ...]:
         return tuple(name for item in value for name in _names(item))
     if isinstance(value, dict):
         value = value.get("name")
-    text = clean(value) if isinstance(value, str) else ""
+    text = one_line(value) if isinstance(value, str) else ""
     return (text,) if text else ()
 
 
@@ -165,10 +163,3 @@ def _image(value) -> str:
     if isinstance(value, dict):
         value = value.get("url") or value.get("contentUrl")
     return value if isinstance(value, str) else ""
-
-
-def clean(value) -> str:
-    """Text from outside: no control characters or lone surrogates, spaces collapsed."""
-    if not isinstance(value, str):
-        return ""
-    return _SPACE.sub(" ", _CONTROL.sub("", value)).strip()

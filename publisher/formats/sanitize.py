@@ -16,6 +16,8 @@ from functools import lru_cache
 
 import nh3
 
+from publisher.formats.text import strip_control
+
 ALLOWED_TAGS = frozenset(
     {"p", "br", "a", "strong", "em", "b", "i", "ul", "ol", "li", "blockquote", "code"}
 )
@@ -49,8 +51,6 @@ _STRIPPED_BLOCKS = r"div|h[1-6]|tr|td|th|section|article|header|footer|table|dd|
 _BLOCK_EDGE = re.compile(rf"<(/?(?:p|br|li|blockquote|ul|ol|{_STRIPPED_BLOCKS})\b)", re.I)
 _STRIPPED_BLOCK_EDGE = re.compile(rf"<(/?(?:{_STRIPPED_BLOCKS})\b)", re.I)
 _WHITESPACE = re.compile(r"\s+")
-# C0/C1 controls other than tab and newlines: they make XML invalid and pages odd.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def looks_like_html(text: str) -> bool:
@@ -167,7 +167,7 @@ def _absolute_links_only(tag: str, attribute: str, value: str) -> str | None:
 
 def _normalise(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", text)
+    return strip_control(text)  # they make XML invalid and pages odd
 
 
 def _paragraphs(text: str, escape=html.escape) -> str:

@@ -28,6 +28,7 @@ from yt_dlp.networking._requests import RequestsRH
 from yt_dlp.networking.exceptions import HTTPError, RequestError, TransportError
 
 from publisher.errors import NoVideo, PublisherError, SourceError
+from publisher.formats.text import clean_text
 from publisher.model import Caption, Chapter, MediaInfo
 from publisher.sources import check_url, is_signed_url, raise_for_status
 from publisher.state import now_iso
@@ -37,7 +38,6 @@ log = logging.getLogger(__name__)
 SOCKET_TIMEOUT = 20.0  # seconds without a byte before a request fails
 RETRIES = 3
 LIVE_STATUSES = {"is_live", "is_upcoming", "post_live"}
-_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 ProgressCallback = Callable[[float], None]
 
@@ -291,17 +291,6 @@ def choose_video(formats: list[dict], max_height: int = 1080) -> dict:
                 fmt.get("tbr") or 0)  # fmt: skip
 
     return max(with_video, key=rank)
-
-
-# Cleaning outside text -----------------------------------------------------------------
-
-
-def clean_text(value) -> str:
-    """Text from outside, safe for XML and tags: no control characters or lone surrogates."""
-    if not value:
-        return ""
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL_CHARS.sub("", text).strip()
 
 
 def _unsigned(url) -> str | None:
