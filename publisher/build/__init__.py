@@ -97,8 +97,14 @@ def _listed(ids: list[str], most: int = 10) -> str:
 def build(
     catalog_path: Path, options: BuildOptions, progress: Progress | None = None
 ) -> BuildReport:
-    catalog = load_catalog(catalog_path)  # nothing is written unless this passes
-    with RunLock(state_path_for(catalog_path).parent):
+    if not catalog_path.is_file():
+        load_catalog(catalog_path)  # says why, as validate does, before .publisher/ is made
+    state_path = state_path_for(catalog_path)
+    # The lock comes first: a second run (cron firing while a slow one still reads a large
+    # catalog) stops at once instead of loading, and the catalog is read only once the run
+    # is alone.
+    with RunLock(state_path.parent):
+        catalog = load_catalog(catalog_path)  # nothing is written unless this passes
         run = Run.create(catalog, options, progress)
         state = run.state
         try:

@@ -337,6 +337,11 @@ def _check_itunes_numbers(context: FeedCheck, item, name: str) -> None:
             context.error(
                 f"apple.{tag}", f"<itunes:{tag}> {value!r} is not a positive integer", name
             )
+    # Apple's rule: episode numbers are optional in an episodic show, required in a serial one.
+    if _text(item, _it("episode")) is None and _text(item.getparent(), _it("type")) == "serial":
+        context.error(
+            "apple.episode", "no <itunes:episode> in a serial show (Apple requires one)", name
+        )
 
 
 def _check_podcast_item(context: FeedCheck, item, name: str) -> None:

@@ -32,6 +32,9 @@ ARTICLE_TYPES = {
     "WebPage",
     "VideoObject",
 }
+# JSON-LD puts its objects at the top, in a list or in "@graph": a few levels deep. Deeper
+# is no article's metadata, and a hostile page must not exhaust the stack.
+NESTING = 4
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,7 @@ def _json_ld(document) -> dict:
     for script in document.xpath('//script[@type="application/ld+json"]'):
         try:
             data = json.loads(script.text or "")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested past the stack
             continue  # broken JSON-LD is common; the other tags still count
         objects += _flatten(data)
     for obj in objects:
@@ -139,27 +142,33 @@ def _json_ld(document) -> dict:
     return objects[0] if objects else {}
 
 
-def _flatten(data) -> list[dict]:
+def _flatten(data, depth: int = 0) -> list[dict]:
+    if depth > NESTING:
+        return []
     if isinstance(data, list):
-        return [obj for item in data for obj in _flatten(item)]
+        return [obj for item in data for obj in _flatten(item, depth + 1)]
     if isinstance(data, dict):
-        return [data, *_flatten(data.get("@graph", []))]
+        return [data, *_flatten(data.get("@graph", []), depth + 1)]
     return []
 
 
-def _names(value) -> tuple[str, ...]:
+def _names(value, depth: int = 0) -> tuple[str, ...]:
     """Author names from a string, a {"name": …} object, or a list of either."""
+    if depth > NESTING:
+        return ()
     if isinstance(value, list):
-        return tuple(name for item in value for name in _names(item))
+        return tuple(name for item in value for name in _names(item, depth + 1))
     if isinstance(value, dict):
         value = value.get("name")
     text = one_line(value) if isinstance(value, str) else ""
     return (text,) if text else ()
 
 
-def _image(value) -> str:
+def _image(value, depth: int = 0) -> str:
+    if depth > NESTING:
+        return ""
     if isinstance(value, list):
-        return next((url for url in map(_image, value) if url), "")
+        return next((url for item in value if (url := _image(item, depth + 1))), "")
     if isinstance(value, dict):
         value = value.get("url") or value.get("contentUrl")
     return value if isinstance(value, str) else ""
