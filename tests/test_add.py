@@ -60,6 +60,18 @@ PAGES = {
 <script type="application/ld+json">{ not json </script>
 </head><body></body></html>""",
     "/bare.html": "<!DOCTYPE html><html><body><p>No metadata at all.</p></body></html>",
+    # JSON-LD nested past the stack (json.loads raised RecursionError), and an author list
+    # nested just inside it: neither may stop the page being read from its other tags.
+    "/deep.html": """<html><head><meta property="og:title" content="Deep but fine">
+<script type="application/ld+json">"""
+    + "[" * 100_000
+    + "]" * 100_000
+    + """</script>
+<script type="application/ld+json">{"@type": "Article", "author": """
+    + "[" * 900
+    + '"Nobody"'
+    + "]" * 900
+    + """}</script></head><body></body></html>""",
     "/big.html": "<html><head><title>Big</title></head><body>" + "x" * 5000 + "</body></html>",
 }
 
@@ -236,6 +248,17 @@ def test_dry_run_shows_the_entry_and_writes_nothing(shipped_catalog, pages):
     assert "  - id: my-id\n" in result.output
     assert f"dry run: 'my-id' is valid; {shipped_catalog} was not changed" in result.output
     assert shipped_catalog.read_bytes() == before
+
+
+def test_deeply_nested_json_ld_is_ignored(shipped_catalog, pages):
+    before = shipped_catalog.read_bytes()
+    result = run_add(
+        shipped_catalog, pages + "/deep.html", "--kind", "article", "--allow-private-sources"
+    )
+    assert result.exit_code == 0, result.output
+    appended = added(shipped_catalog, before)
+    assert '    title: "Deep but fine"\n' in appended
+    assert "authors" not in appended
 
 
 # Refusals leave the file byte-identical ------------------------------------------------

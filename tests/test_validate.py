@@ -91,6 +91,11 @@ CASES = {
         "15: entires: unknown key; did you mean 'entries'?",
         "1: entries: is required",
     ]),
+    "serial talk without episode": ("    category: History\n", "    category: History\n"
+                                    "    type: serial\n", [
+        "17: entries[0].episode: is required in the serial series 'russian-revolution-1917';"
+        " number the talk (episode: 1 is the first), or make the series episodic",
+    ]),
     "unknown category": ("category: History", "category: Histroy", [
         "14: series.russian-revolution-1917.category: 'Histroy' is not an Apple Podcasts"
         " category; did you mean 'History'?",

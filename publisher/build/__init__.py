@@ -97,7 +97,7 @@ def _listed(ids: list[str], most: int = 10) -> str:
 def build(
     catalog_path: Path, options: BuildOptions, progress: Progress | None = None
 ) -> BuildReport:
-    if not catalog_path.is_file():
+    if not catalog_path.exists():
         load_catalog(catalog_path)  # says why, as validate does, before .publisher/ is made
     state_path = state_path_for(catalog_path)
     # The lock comes first: a second run (cron firing while a slow one still reads a large

@@ -161,13 +161,14 @@ class _Composer:
         self.repeated = 0  # nodes added by aliases
 
     def feed(self, event: Event) -> None:
-        if isinstance(event, ScalarEvent):
+        kind = type(event)  # `is` on the exact class: this runs once per value of the file
+        if kind is ScalarEvent:
             node = ScalarNode(
                 self._tag(event, ScalarNode), event.value, event.start_mark, event.end_mark,
                 style=event.style,
             )  # fmt: skip
             self._add(node, 1, event.anchor)
-        elif isinstance(event, SequenceStartEvent | MappingStartEvent):
+        elif kind is SequenceStartEvent or kind is MappingStartEvent:
             if len(self.stack) >= MAX_DEPTH:
                 raise self._refuse(
                     event,
@@ -175,15 +176,15 @@ class _Composer:
                     "a catalog needs a few levels; check the brackets and the indentation",
                 )
             self.stack.append(_Open(event, []))
-        elif isinstance(event, SequenceEndEvent | MappingEndEvent):
+        elif kind is SequenceEndEvent or kind is MappingEndEvent:
             self._close(event)
-        elif isinstance(event, AliasEvent):
+        elif kind is AliasEvent:
             self._alias(event)
-        elif isinstance(event, DocumentStartEvent):
+        elif kind is DocumentStartEvent:
             self.documents += 1
             if self.documents > 1:
                 raise self._refuse(event, "a second document starts here", "a catalog is one")
-        elif isinstance(event, StreamEndEvent):
+        elif kind is StreamEndEvent:
             self.done = True
 
     def _close(self, event: Event) -> None:
@@ -256,6 +257,8 @@ def _yaml_problem(error: MarkedYAMLError, file: str) -> Problem:
     hint = ""
     if "tab" in what or "\\t" in what:
         hint = "use spaces, not tabs, to indent"
+    elif "escape" in what:  # "\ud800" is half a character; "\q" is no escape
+        hint = "write the character itself, or a \\uXXXX escape of a whole one"
     elif "end of stream" in what and "quoted" in (error.context or "") and error.context_mark:
         # The end of the file is where YAML noticed; the quote that never closed is the news.
         mark, what, hint = error.context_mark, "a quote is never closed", "close the quote"
