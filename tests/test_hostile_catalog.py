@@ -96,7 +96,7 @@ def test_validate_refuses_it_and_build_never_starts(tmp_path):
     build = run_publisher("build", "--offline", cwd=tmp_path)
     assert (build.exit_code, build.stderr.splitlines()[1:]) == (1, [expected])
     assert not (tmp_path / "feeds").exists()
-    assert not (tmp_path / ".publisher" / "state.db").exists()
+    assert [p.name for p in (tmp_path / ".publisher").iterdir()] == ["lock"]  # no state
 
 
 # Aliases ----------------------------------------------------------------------------

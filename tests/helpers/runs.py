@@ -103,7 +103,7 @@ def make_run(tmp_path: Path, count: int = 5, featured: int = 3) -> Run:
     entries = tuple(
         talk(n, authors=("Alan Woods", "Rob Sewell"), episode=3, season=1, summary=SUMMARY)
         if n == featured
-        else talk(n)
+        else talk(n, episode=n)  # a serial series numbers every talk
         for n in range(1, count + 1)
     )
     catalog = make_catalog(root, entries)
@@ -112,7 +112,7 @@ def make_run(tmp_path: Path, count: int = 5, featured: int = 3) -> Run:
         stem = f"media/talks/{item.id}"
         item.audio = publish(out, f"{stem}.m4a", b"a" * (1000 + len(item.id)), "audio/mp4", 125.0)
         item.video = publish(out, f"{stem}.mp4", b"v" * 2000, "video/mp4", 125.0)
-        if item.entry.episode:
+        if item.id == f"talk-{featured}":
             add_extras(out, item, stem)
     return run
 
