@@ -326,22 +326,17 @@ def _check_enclosure(context: FeedCheck, item, name: str) -> None:
 def _check_itunes_numbers(context: FeedCheck, item, name: str) -> None:
     kind = _text(item, _it("episodeType"))
     if kind is not None and kind not in EPISODE_TYPES:
-        context.error(
-            "apple.episodeType",
-            f"<itunes:episodeType> {kind!r} is not full, trailer or bonus",
-            name,
-        )
+        message = f"<itunes:episodeType> {kind!r} is not full, trailer or bonus"
+        context.error("apple.episodeType", message, name)
+    serial = _text(item.getparent(), _it("type")) == "serial"  # Apple: all numbered there
     for tag in ("episode", "season"):
         value = _text(item, _it(tag))
-        if value is not None and not (value.isdigit() and int(value) > 0):
-            context.error(
-                f"apple.{tag}", f"<itunes:{tag}> {value!r} is not a positive integer", name
-            )
-    # Apple's rule: episode numbers are optional in an episodic show, required in a serial one.
-    if _text(item, _it("episode")) is None and _text(item.getparent(), _it("type")) == "serial":
-        context.error(
-            "apple.episode", "no <itunes:episode> in a serial show (Apple requires one)", name
-        )
+        if value is None and tag == "episode" and serial:
+            message = "no <itunes:episode> in a serial show (Apple requires one)"
+            context.error("apple.episode", message, name)
+        elif value is not None and not (value.isdigit() and int(value) > 0):
+            message = f"<itunes:{tag}> {value!r} is not a positive integer"
+            context.error(f"apple.{tag}", message, name)
 
 
 def _check_podcast_item(context: FeedCheck, item, name: str) -> None:
