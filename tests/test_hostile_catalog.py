@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fixtures_catalog import run_publisher
-from test_validate import BASE, TITLE, problems_of
+from helpers.catalogs import run_publisher
+from helpers.validation import BASE, TITLE, problems_of
 
 from publisher.catalog.load import load_catalog
 from publisher.errors import CatalogError
