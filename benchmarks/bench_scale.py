@@ -88,15 +88,7 @@ def seed_cached_media(catalog_path: Path, out: Path) -> None:
         (out / relative).parent.mkdir(parents=True, exist_ok=True)
         (out / relative).write_bytes(b"\0" * 64)
         rows.append((entry.id, "audio", MediaFile(relative, 64, "audio/mp4", 3600.0)))
-    with state.transaction() as db:
-        db.executemany(
-            "INSERT OR REPLACE INTO media_files (entry_id, role, folder, path, length,"
-            " mime_type, duration, made_from) VALUES (?, ?, ?, ?, ?, ?, ?, '')",
-            [
-                (eid, role, state.folder, m.path, m.length, m.mime_type, m.duration)
-                for eid, role, m in rows
-            ],
-        )
+    state.save_media_files([(eid, role, media, "") for eid, role, media in rows])
     state.close()
 
 
@@ -125,11 +117,12 @@ def timed_build(catalog_path: Path, out: Path) -> tuple[float, int, float]:
 
 def timed_feed_render(catalog_path: Path, out: Path) -> tuple[float, float]:
     """(seconds for every feed, seconds for every feed and page), on the built run."""
-    from publisher.build import restore_published_media
+    from publisher.build.restore import restore_published_media
     from publisher.build.run import BuildOptions, Run
     from publisher.catalog.load import load_catalog
     from publisher.formats import sanitize
-    from publisher.render import assign_guids, publish_channel_art, render_feeds
+    from publisher.guids import assign_guids
+    from publisher.render import publish_channel_art, render_feeds
     from publisher.render.pages import render_pages
 
     run = Run.create(load_catalog(catalog_path), BuildOptions(out=out, offline=True))

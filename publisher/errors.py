@@ -77,6 +77,14 @@ class OutputError(PublisherError):
     """A published file could not be written (outside the folder, two outputs to one path)."""
 
 
+class StateError(PublisherError):
+    """The state database cannot be read or written; `corrupt` when it must be replaced."""
+
+    def __init__(self, message: str, corrupt: bool = False):
+        super().__init__(message)
+        self.corrupt = corrupt
+
+
 class LockHeld(PublisherError):
     """Another run holds the state lock."""
 

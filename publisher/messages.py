@@ -154,7 +154,7 @@ def os_error(error: OSError) -> str:
         writing = f" (writing {error.filename})" if error.filename else ""
         return (
             f"the disk is full{writing}{DASH}"
-            "free some space and run again; the published files were left as they were"
+            "free some space and run again; no file was left half-written"
         )
     if error.errno == errno.EROFS:
         return f"{where} is on a read-only file system{DASH}choose a writable --out"

@@ -9,9 +9,15 @@ and tagging add `MediaFile`s, rendering reads it all.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
+
+
+def now_iso() -> str:
+    """Now, to the second, as the ISO text records keep (e.g. `MediaInfo.fetched_at`)."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
 
 EntryKind = Literal["video", "article"]
 AudioFormat = Literal["m4a", "mp3"]
@@ -79,6 +85,8 @@ class Series:
     video: bool = False
     link: str | None = None
     update_frequency: str | None = None  # RRULE text for podcast:updateFrequency
+    podcast_guid: str | None = None  # pinned podcast:guid, e.g. of a show moved here
+    new_feed_url: str | None = None  # the show moved there: <itunes:new-feed-url>
     line: int = 0
 
 
@@ -124,6 +132,7 @@ class Catalog:
     site: Site
     series: dict[str, Series]
     entries: tuple[Entry, ...]
+    digest: str = ""  # SHA-256 of the bytes this catalog was loaded from
 
     @property
     def root(self) -> Path:
@@ -200,6 +209,7 @@ class Item:
     chapters_file: MediaFile | None = None
     chapters: tuple[Chapter, ...] = ()
     guid: str | None = None
+    video_guid: str | None = None  # its GUID in the video feed: its own
     first_published: datetime | None = None
     error: str | None = None
     # The formats a source offers, when enrichment read it in this run: their URLs may be

@@ -12,7 +12,6 @@ the package knows it is being tested.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import sys
 import time
@@ -28,7 +27,7 @@ def install(point: str, marker: Path) -> None:
     """Wrap the one place `point` names; refuse a point nothing would reach."""
     import publisher.build as build
     from publisher.output import writer
-    from publisher.state import State
+    from publisher.state.database import Database
 
     if point == "feed-write":
         replace = writer.replace_atomically
@@ -40,15 +39,17 @@ def install(point: str, marker: Path) -> None:
 
         writer.replace_atomically = paused_replace
     elif point == "state-write":
-        transaction = State.transaction
+        transaction = Database._transaction
 
-        @contextlib.contextmanager
-        def paused_transaction(self, *args, **kwargs):
-            with transaction(self, *args, **kwargs) as db:
-                yield db
-                pause_here(marker)  # the body ran; the COMMIT has not
+        def paused_transaction(self, work):
+            def work_then_pause(db):
+                result = work(db)
+                pause_here(marker)  # the statements ran; the COMMIT has not
+                return result
 
-        State.transaction = paused_transaction
+            return transaction(self, work_then_pause)
+
+        Database._transaction = paused_transaction
     else:
         stages = [build.ONLINE_STAGES, build.OFFLINE_STAGES]
         if point not in {stage.__name__ for stage_list in stages for stage in stage_list}:

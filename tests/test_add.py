@@ -375,7 +375,7 @@ def test_disk_full_leaves_the_catalog_and_no_temp_file(shipped_catalog, pages, m
     assert result.exit_code == 1
     assert result.stderr == (
         f"error: the disk is full (writing {shipped_catalog}) — free some space and run again;"
-        " the published files were left as they were\n"
+        " no file was left half-written\n"
     )
     assert shipped_catalog.read_bytes() == before
     assert sorted(p.name for p in shipped_catalog.parent.iterdir()) == [

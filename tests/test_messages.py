@@ -168,13 +168,12 @@ def test_disk_full():
         full.write(b"feed")
         full.flush()  # the kernel answers ENOSPC, as a full disk does
     assert describe(raised.value) == (
-        "the disk is full — free some space and run again; the published files were left"
-        " as they were"
+        "the disk is full — free some space and run again; no file was left half-written"
     )
     named = OSError(errno.ENOSPC, "No space left on device", "/srv/feeds/podcast.xml")
     assert describe(named) == (
         "the disk is full (writing /srv/feeds/podcast.xml) — free some space and run again;"
-        " the published files were left as they were"
+        " no file was left half-written"
     )
 
 

@@ -16,6 +16,7 @@ from publisher.build.render_memo import (
     remember_render,
     render_inputs_digest,
 )
+from publisher.build.restore import recover_from_published, restore_published_media
 from publisher.build.run import BuildOptions, ItemStage, Progress, Run, run_item_stages
 from publisher.build.sweep import (
     orphans_waiting,
@@ -28,16 +29,16 @@ from publisher.deliver.websub import feed_urls_to_ping, ping_hubs
 from publisher.errors import ExitCode
 from publisher.guids import identity
 from publisher.output.lock import RunLock
-from publisher.output.writer import is_in_folder, remove_stale_temp_files
+from publisher.output.writer import remove_stale_temp_files
 from publisher.stages import workfiles
-from publisher.stages.chapters import publish_chapters, published_chapters
+from publisher.stages.chapters import publish_chapters
 from publisher.stages.enrich import enrich
 from publisher.stages.episode_art import publish_episode_art
 from publisher.stages.extract import extract
 from publisher.stages.publish_media import publish_media
 from publisher.stages.tag import tag
-from publisher.stages.transcripts import ROLE_SRT, ROLE_VTT, publish_transcripts
-from publisher.state import state_path_for
+from publisher.stages.transcripts import publish_transcripts
+from publisher.state import folder_key, opened_state, state_path_for
 
 log = logging.getLogger(__name__)
 
@@ -105,22 +106,21 @@ def build(
     # is alone.
     with RunLock(state_path.parent):
         catalog = load_catalog(catalog_path)  # nothing is written unless this passes
-        run = Run.create(catalog, options, progress)
-        state = run.state
-        try:
+        with opened_state(state_path, folder_key(catalog_path, options.out)) as state:
+            run = Run.create(catalog, options, progress, state)
             options.out.mkdir(parents=True, exist_ok=True)
             remove_stale_temp_files(options.out)
             for old, new in state.follow_renames({e.id: identity(e) for e in catalog.entries}):
                 log.info("%s was %s: it keeps its GUID and its media", new, old)
+            recover_from_published(run)  # what a lost or unwritable state does not know
             restore_published_media(run)
             workfiles.forget_removed_entries(run)
             run_item_stages(run, OFFLINE_STAGES if options.offline else ONLINE_STAGES)
             render_unless_unchanged(run)
             if not options.offline:
                 announce_changed_feeds(run)
+            state.keep_backup()
             return report_of(run)
-        finally:
-            state.close()
 
 
 def render_unless_unchanged(run: Run) -> None:
@@ -140,31 +140,6 @@ def render_unless_unchanged(run: Run) -> None:
     # Rendering gives new episodes their GUIDs, an input of the digest: take it again, or
     # the next run would find the inputs changed and render (and write the state) again.
     remember_render(run, render_inputs_digest(run))
-
-
-def restore_published_media(run: Run) -> None:
-    """Start every item from what was last published, so a failure now never drops it.
-    Only files still in the folder with their recorded length are restored: a feed must
-    never point at a missing file."""
-    published = run.state.all_media_files()
-    for item in run.items:
-        files = {
-            role: media
-            for role, media in published.get(item.id, {}).items()
-            if is_in_folder(run.out, media)
-        }
-        if "audio" not in files:
-            continue
-        series = run.series_of(item)
-        item.audio = files["audio"]
-        # a series whose video was turned off no longer offers it, in feeds or pages
-        item.video = files.get("video") if series and series.video else None
-        item.image = files.get("image")
-        item.chapters_file = files.get("chapters")
-        item.chapters = published_chapters(run.out, item.chapters_file)
-        # in the order the transcripts stage gives, or the render digest would differ
-        item.transcripts = [files[role] for role in (ROLE_VTT, ROLE_SRT) if role in files]
-        item.info = run.state.media_info(item.id)
 
 
 def announce_changed_feeds(run: Run) -> None:

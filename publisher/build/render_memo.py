@@ -10,29 +10,27 @@ cron build with nothing new cost little more than reading the catalog.
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import publisher
 from publisher.build.run import Run
+from publisher.state import LastRender
 
-LAST_RENDER = "last_render"
 PACKAGE = Path(publisher.__file__).parent
 
 
-def last_render_key(run: Run) -> str:
-    return f"{LAST_RENDER}:{run.state.folder}"  # each published folder has its own
-
-
 def render_inputs_digest(run: Run) -> str:
-    """A digest of everything rendering reads."""
+    """A digest of everything rendering reads. The catalog counts as the bytes it was
+    loaded from, not the file as it is now: an edit made during the build is then new
+    to the next build, which publishes it."""
     digest = hashlib.sha256()
-    digest.update(run.catalog.path.read_bytes())
+    digest.update(run.catalog.digest.encode())
     digest.update(run.base_url.encode())
     for item in run.items:
         media = [item.audio, item.video, item.image, item.chapters_file, *item.transcripts]
         digest.update(repr((item.id, media, item.info)).encode())
     digest.update(repr(sorted(run.state.publications().items())).encode())
+    digest.update(repr(sorted(run.state.feeds().items())).encode())
     for image in _local_images(run):
         digest.update(repr(_stat(image)).encode())
     for source in sorted(PACKAGE.rglob("*")):  # the program itself: code and templates
@@ -56,13 +54,10 @@ def _stat(path: Path) -> tuple[int, int] | None:
 
 def nothing_to_render(run: Run, digest: str) -> bool:
     """True when the last render had these inputs and its files are all still as written."""
-    remembered = run.state.meta(last_render_key(run))
-    if remembered is None:
+    last = run.state.last_render()
+    if last is None or last.digest != digest:
         return False
-    last = json.loads(remembered)
-    if last["digest"] != digest:
-        return False
-    outputs: dict[str, list[int]] = last["outputs"]
+    outputs = last.outputs
     if any(list(_stat(run.out / relative) or ()) != seen for relative, seen in outputs.items()):
         return False
     run.writer.unchanged.extend(outputs)
@@ -71,8 +66,8 @@ def nothing_to_render(run: Run, digest: str) -> bool:
 
 def last_outputs(run: Run) -> set[str]:
     """The files the last remembered render wrote or found unchanged."""
-    remembered = run.state.meta(last_render_key(run))
-    return set(json.loads(remembered)["outputs"]) if remembered else set()
+    last = run.state.last_render()
+    return set(last.outputs) if last else set()
 
 
 def remember_render(run: Run, digest: str) -> None:
@@ -83,6 +78,4 @@ def remember_render(run: Run, digest: str) -> None:
         relative: list(_stat(run.out / relative) or ())
         for relative in sorted(set(run.writer.written) | set(run.writer.unchanged))
     }
-    value = json.dumps({"digest": digest, "outputs": outputs}, sort_keys=True)
-    if value != run.state.meta(last_render_key(run)):
-        run.state.set_meta(last_render_key(run), value)
+    run.state.remember_render(LastRender(digest, outputs))

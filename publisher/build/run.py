@@ -10,10 +10,12 @@ goes on. `--offline` is a different list of stages, not a flag threaded through 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -64,16 +66,26 @@ class Run:
     artwork: dict[str, str] = field(default_factory=dict)
     # Feeds that failed `check` and were not published (the old one stays): path -> errors.
     refused_feeds: dict[str, list[str]] = field(default_factory=dict)
+    # Each subscription feed's podcast:guid, path -> GUID (publisher.guids assigns them).
+    podcast_guids: dict[str, str] = field(default_factory=dict)
+    # When the build started: the change date of a feed whose content is new in it.
+    started: datetime = field(default_factory=lambda: build_time())
     # Set when the run is interrupted (Ctrl-C, SIGTERM): long steps check it and stop.
     stopping: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
     def create(
-        cls, catalog: Catalog, options: BuildOptions, progress: Progress | None = None
+        cls,
+        catalog: Catalog,
+        options: BuildOptions,
+        progress: Progress | None = None,
+        state: State | None = None,
     ) -> Run:
-        """A run over `catalog` writing `options.out`, with the catalog's state opened for
-        that folder and one fresh item per entry. The caller closes `run.state`."""
-        state = State(state_path_for(catalog.path), folder_key(catalog.path, options.out))
+        """A run over `catalog` writing `options.out`, with one fresh item per entry and
+        `state` (by default the catalog's state, opened for that folder; the caller closes
+        `run.state`)."""
+        if state is None:
+            state = State(state_path_for(catalog.path), folder_key(catalog.path, options.out))
         return cls(
             catalog=catalog,
             state=state,
@@ -125,6 +137,15 @@ class Run:
         return self.catalog.series[item.entry.series] if item.entry.series else None
 
 
+def build_time() -> datetime:
+    """When this build started. SOURCE_DATE_EPOCH (the reproducible-builds.org variable)
+    sets it, so a build can be repeated byte for byte."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), UTC)
+    return datetime.now(UTC).replace(microsecond=0)
+
+
 ItemStage = Callable[[Run, Item], None]
 
 
@@ -156,6 +177,12 @@ def _run_one(run: Run, item: Item, stages: list[ItemStage]) -> None:
         if run.stopping.is_set():
             return  # interrupted, not failed: the next run simply does it again
         item.error = describe(error)  # what happened and what to do, in one line
+        log.error("%s: %s", item.id, item.error)
+        run.state.record_error(item.id, item.error)
+    except OSError as error:  # a full disk, a file that cannot be read: one line, no traceback
+        if run.stopping.is_set():
+            return
+        item.error = describe(error)
         log.error("%s: %s", item.id, item.error)
         run.state.record_error(item.id, item.error)
     except Exception as error:  # a bug must not cost the other entries their episodes

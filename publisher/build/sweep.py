@@ -4,25 +4,41 @@ A file under `media/` becomes unreferenced when its entry is deleted from the ca
 its media is replaced by a new file. Apps may still be downloading it from an old copy
 of the feed, so it stays for `site.media_grace_days` after it was first seen
 unreferenced, then it is deleted.
+
+What counts as referenced is read from what is published on disk (every feed, archive
+page and page in the folder) as well as from this run: a feed that `check` refused keeps
+its old version, and every file that version names must stay. Symbolic links under
+`media/` are never followed and never removed.
 """
 
 from __future__ import annotations
 
+import html
 import logging
+import os
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import unquote
 
 from publisher.build.run import Run
 from publisher.output.writer import TEMP_PREFIX, resolve_inside
-from publisher.state import now_iso
 
 log = logging.getLogger(__name__)
 
+MEDIA = "media"
+# Documents that name media: feeds, archive pages, OPML, pages.
+DOCUMENT_SUFFIXES = (".xml", ".atom", ".opml", ".html", ".htm")
+# A path or URL naming something under media/, up to its quote, tag or whitespace.
+MEDIA_REFERENCE = re.compile(r"(?<![\w.-])media/[^\s\"'<>]+")
+
 
 def referenced_media(run: Run) -> set[str]:
-    """Every path under the folder that this run's items, the state or the output use.
-    The state's files count only for entries still in the catalog, and videos only in a
-    series that still has video: the files of a removed entry stay recorded (a re-added
-    entry is recognised by them), but they are orphans."""
+    """Every path under the folder that the published documents, this run's items, the
+    state or the output use. The state's files count only for entries still in the
+    catalog, and videos only in a series that still has video: the files of a removed
+    entry stay recorded (a re-added entry is recognised by them), but they are orphans
+    unless a published document still names them."""
     series_of = {item.id: run.series_of(item) for item in run.items}
     paths = {
         media.path
@@ -37,6 +53,36 @@ def referenced_media(run: Run) -> set[str]:
     paths.update(run.artwork.values())
     paths.update(run.writer.written)
     paths.update(run.writer.unchanged)
+    paths.update(published_references(run.out))
+    return paths
+
+
+def published_references(out: Path) -> set[str]:
+    """Paths under media/ named by any document published in `out` (not under media/)."""
+    found: set[str] = set()
+    for folder, folders, files in os.walk(out):
+        if Path(folder) == out and MEDIA in folders:
+            folders.remove(MEDIA)
+        for name in files:
+            path = Path(folder) / name
+            if name.startswith(TEMP_PREFIX) or path.suffix not in DOCUMENT_SUFFIXES:
+                continue
+            if path.is_symlink():
+                continue
+            found.update(media_paths_in(path.read_text(encoding="utf-8", errors="replace")))
+    return found
+
+
+def media_paths_in(text: str) -> set[str]:
+    """Every `media/…` path a document names, as a path relative to the folder. A base
+    URL may itself hold a `media/` segment, so each one starts a candidate."""
+    paths = set()
+    for match in MEDIA_REFERENCE.finditer(text):
+        reference = unquote(html.unescape(match.group()).split("?")[0].split("#")[0])
+        start = 0
+        while (at := reference.find(f"{MEDIA}/", start)) != -1:
+            paths.add(reference[at:])
+            start = at + 1
     return paths
 
 
@@ -56,60 +102,60 @@ def remove_unrendered_outputs(run: Run, previous: set[str]) -> list[str]:
 
 
 def orphans_waiting(run: Run) -> bool:
-    waiting = "SELECT 1 FROM removed_media WHERE folder = ? LIMIT 1"
-    return run.state.db.execute(waiting, (run.state.folder,)).fetchone() is not None
+    return run.state.has_orphans()
 
 
 def sweep_unreferenced_media(run: Run, now: datetime | None = None) -> list[str]:
     """Forget files referenced again, start the clock on new orphans, delete expired ones."""
-    media_root = run.out / "media"
-    if not media_root.is_dir():
+    media_root = run.out / MEDIA
+    if not media_root.is_dir() or media_root.is_symlink():
         return []
     now = now or datetime.now(UTC)
     referenced = referenced_media(run)
-    on_disk = {
-        str(path.relative_to(run.out))
-        for path in media_root.rglob("*")
-        if path.is_file() and not path.name.startswith(TEMP_PREFIX)
-    }
+    on_disk = media_on_disk(run.out)
     orphans = on_disk - referenced
-    first_seen = _record_orphans(run, orphans)
+    first_seen = _record_orphans(run, orphans, now)
     grace = timedelta(days=run.catalog.site.media_grace_days)
     expired = sorted(p for p, seen in first_seen.items() if now - seen >= grace)
+    removed = []
     for relative in expired:
-        resolve_inside(run.out, relative).unlink(missing_ok=True)
+        try:
+            (run.out / relative).unlink(missing_ok=True)
+        except OSError as error:  # never fatal: the next run tries again
+            log.warning("could not remove %s: %s — it is tried again next run", relative, error)
+            continue
+        removed.append(relative)
         log.info("removed %s: unreferenced for %d days", relative, grace.days)
-    _forget(run, expired)
-    return expired
+    run.state.update_orphans([], removed, now)
+    return removed
 
 
-def _record_orphans(run: Run, orphans: set[str]) -> dict[str, datetime]:
-    db = run.state.db
-    folder = run.state.folder
-    known = dict(
-        db.execute("SELECT path, removed_at FROM removed_media WHERE folder = ?", (folder,))
-    )
+def media_on_disk(out: Path) -> set[str]:
+    """The regular files under media/. Links are skipped, and said so: following one could
+    delete (or publish) a file outside the folder."""
+    found, links = set(), []
+    for folder, folders, files in os.walk(out / MEDIA):  # never descends into a link
+        here = Path(folder)
+        links += [here / name for name in folders if (here / name).is_symlink()]
+        for name in files:
+            path = here / name
+            if path.is_symlink():
+                links.append(path)
+            elif not name.startswith(TEMP_PREFIX) and path.is_file():
+                found.add(path.relative_to(out).as_posix())
+    for link in sorted(links):
+        log.warning(
+            "skipped %s: a symbolic link — links in media/ are never followed or removed;"
+            " replace it with the file if it should be published",
+            link.relative_to(out).as_posix(),
+        )
+    return found
+
+
+def _record_orphans(run: Run, orphans: set[str], now: datetime) -> dict[str, datetime]:
+    known = run.state.orphans()
     stale = [p for p in known if p not in orphans]  # referenced again, or gone
     new = [p for p in sorted(orphans) if p not in known]
-    if stale or new:
-        at = now_iso()
-        with run.state.transaction() as tx:
-            tx.executemany(
-                "DELETE FROM removed_media WHERE folder = ? AND path = ?",
-                [(folder, p) for p in stale],
-            )
-            tx.executemany(
-                "INSERT INTO removed_media (folder, path, removed_at) VALUES (?, ?, ?)",
-                [(folder, p, at) for p in new],
-            )
-        known = {p: t for p, t in known.items() if p in orphans} | {p: at for p in new}
-    return {p: datetime.fromisoformat(t) for p, t in known.items()}
-
-
-def _forget(run: Run, paths: list[str]) -> None:
-    if paths:
-        with run.state.transaction() as tx:
-            tx.executemany(
-                "DELETE FROM removed_media WHERE folder = ? AND path = ?",
-                [(run.state.folder, p) for p in paths],
-            )
+    at = now.replace(microsecond=0)
+    run.state.update_orphans(new, stale, at)
+    return {p: t for p, t in known.items() if p in orphans} | {p: at for p in new}

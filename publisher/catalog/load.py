@@ -6,6 +6,8 @@ editor fixes the whole file in one pass. After this module the code trusts its t
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, SequenceNode
@@ -35,6 +37,7 @@ from publisher.catalog.schema import (
     url,
     url_list,
     url_templates,
+    uuid_text,
 )
 from publisher.catalog.slugs import did_you_mean
 from publisher.catalog.yamlnodes import compose, mapping_items, read_text
@@ -89,6 +92,8 @@ SERIES = {
     "video": Field(boolean),
     "link": Field(url),
     "update_frequency": Field(required_text),
+    "podcast_guid": Field(uuid_text),
+    "new_feed_url": Field(url),
 }
 
 ENTRY = {
@@ -114,7 +119,8 @@ TOP = {"site", "series", "entries"}
 def load_catalog(path: Path) -> Catalog:
     """The validated catalog, or a CatalogError listing every problem with file:line."""
     file = str(path)
-    root = compose(read_text(path), file)
+    loaded = read_text(path)  # read once: what is validated is what gets rendered
+    root = compose(loaded, file)
     if root is None:
         raise CatalogError([Problem(file, 1, "catalog", "the file is empty")])
     reader = Reader(file)
@@ -122,7 +128,7 @@ def load_catalog(path: Path) -> Catalog:
     if reader.problems:
         raise CatalogError(reader.problems)
     assert catalog is not None
-    return catalog
+    return dataclasses.replace(catalog, digest=hashlib.sha256(loaded.encode()).hexdigest())
 
 
 def _read_catalog(reader: Reader, root: Node, path: Path) -> Catalog | None:

@@ -9,6 +9,7 @@ schemas themselves, and the checks across entries, are in `publisher.catalog.loa
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -79,6 +80,15 @@ def url(reader: Reader, node: Node, where: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise Invalid(f"{value!r} is not an http(s) URL", "write it as https://…")
     return value
+
+
+def uuid_text(reader: Reader, node: Node, where: str) -> str:
+    """A UUID, written in its canonical lower-case form (podcast:guid)."""
+    value = required_text(reader, node, where)
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise Invalid(f"{value!r} is not a UUID", "copy it from the show's feed") from None
 
 
 def base_url(reader: Reader, node: Node, where: str) -> str:

@@ -12,11 +12,10 @@ import re
 import uuid
 from typing import TYPE_CHECKING
 
-from publisher.check.findings import ATOM_NS, HISTORY_NS, PODCAST_NAMESPACES
+from publisher.check.findings import HISTORY_NS, PODCAST_NAMESPACES
 from publisher.formats import apple
 from publisher.formats.chapters import CHAPTERS_TYPE, parse_json
 from publisher.formats.imageinfo import NotAnImage, artwork_problems, image_info
-from publisher.guids import podcast_guid
 
 if TYPE_CHECKING:
     from publisher.check import FeedCheck
@@ -186,7 +185,7 @@ def _check_podcast_channel(context: FeedCheck, channel) -> None:
     if guid is None:
         context.warning("podcast.guid", "no <podcast:guid>")
     else:
-        _check_podcast_guid(context, guid, channel)
+        _check_podcast_guid(context, guid)
     locked = _ptext(channel, "locked")
     if locked is not None and locked not in ("yes", "no"):
         context.error("podcast.locked", f"<podcast:locked> {locked!r} is not yes or no")
@@ -205,31 +204,22 @@ def _check_podcast_channel(context: FeedCheck, channel) -> None:
     _check_people(context, channel, "")
 
 
-def _subscription_url(context: FeedCheck, channel) -> str | None:
-    """The feed this document belongs to: itself, or for an RFC 5005 archive page the
-    feed its rel="current" link names."""
-    if channel.find(f"{{{HISTORY_NS}}}archive") is not None:
-        for link in channel.iterfind(f"{{{ATOM_NS}}}link"):
-            if link.get("rel") == "current":
-                return link.get("href")
-    return context.base_url + context.relative if context.base_url else None
-
-
-def _check_podcast_guid(context: FeedCheck, guid: str, channel) -> None:
+def _check_podcast_guid(context: FeedCheck, guid: str) -> None:
+    """The Podcast Index: a UUIDv5, assigned once from the feed URL of the day and then
+    kept for the show's life, even after it moves. So any UUIDv5 is right (a kept GUID
+    is not that of the current URL); another UUID version is only a warning, since the
+    Index calls a feed's own value canonical."""
     try:
         version = uuid.UUID(guid).version
     except ValueError:
         context.error("podcast.guid", f"<podcast:guid> {guid!r} is not a UUID")
         return
     if version != 5:
-        context.error("podcast.guid", f"<podcast:guid> {guid} is a version {version} UUID, not 5")
-    elif feed_url := _subscription_url(context, channel):
-        expected = podcast_guid(feed_url)
-        if guid != expected:
-            context.error(
-                "podcast.guid",
-                f"<podcast:guid> {guid} is not the UUIDv5 of the feed URL ({expected})",
-            )
+        context.warning(
+            "podcast.guid",
+            f"<podcast:guid> {guid} is a version {version} UUID; the Podcast Index defines it"
+            " as a UUIDv5",
+        )
 
 
 def _check_update_frequency(context: FeedCheck, element) -> None:

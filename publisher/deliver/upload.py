@@ -9,7 +9,6 @@ nor asked about again, and the manifest of what this folder put there, which is 
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from publisher.deliver.pings import ping_directories
 from publisher.deliver.s3 import Progress, PublishReport, allow_cross_origin, publish_folder
 from publisher.deliver.websub import feed_urls_to_ping, ping_hubs
 from publisher.output.lock import RunLock
-from publisher.state import State, folder_key, state_path_for
+from publisher.state import State, folder_key, opened_state, state_path_for
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +39,11 @@ def publish(
     """Upload `out` to the destination (content first, feeds last) and ping the hubs."""
     site = load_catalog(catalog_path).site
     state_path = state_path_for(catalog_path)
-    with RunLock(state_path.parent):
-        state = State(state_path, folder_key(catalog_path, out))
-        try:
-            report = _publish_remembering(state, out, upload, progress)
-        finally:
-            state.close()
+    with (
+        RunLock(state_path.parent),
+        opened_state(state_path, folder_key(catalog_path, out)) as state,
+    ):
+        report = _publish_remembering(state, out, upload, progress)
     if report.foreign:
         log.info(
             "%d remote files were not uploaded by this folder and were left alone",
@@ -62,11 +60,9 @@ def publish(
 def _publish_remembering(
     state: State, out: Path, upload: Upload, progress: Progress | None
 ) -> PublishReport:
-    digests_key = f"s3-digests:{upload.destination}"
+    digests = state.upload_digests(upload.destination)
     # per folder: two folders published to one place each delete only their own files
-    manifest_key = f"s3-manifest:{state.folder}:{upload.destination}"
-    digests = json.loads(state.meta(digests_key) or "{}")
-    manifest = set(json.loads(state.meta(manifest_key) or "[]"))
+    manifest = state.upload_manifest(upload.destination)
     try:
         return publish_folder(
             out,
@@ -78,10 +74,5 @@ def _publish_remembering(
             manifest=manifest,
         )
     finally:  # what was read and what was put there is true whatever the upload did
-        _remember(state, digests_key, json.dumps(digests, sort_keys=True))
-        _remember(state, manifest_key, json.dumps(sorted(manifest)))
-
-
-def _remember(state: State, key: str, value: str) -> None:
-    if state.meta(key) != value:  # an unchanged publish leaves the state file alone
-        state.set_meta(key, value)
+        state.save_upload_digests(upload.destination, digests)
+        state.save_upload_manifest(upload.destination, manifest)

@@ -33,8 +33,11 @@ class RunLock:
                 f"another run (pid {holder}) is working on {self.path.parent}; "
                 "this one stops without changing anything"
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:  # the pid only names the holder in a message: a full disk must not stop the run
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError:
+            pass
         self._fd = fd
         return self
 

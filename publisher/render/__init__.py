@@ -11,8 +11,9 @@ import logging
 from typing import TYPE_CHECKING
 
 from publisher.check import check_feed
-from publisher.guids import identity
+from publisher.guids import assign_guids, assign_podcast_guids
 from publisher.output import inventory
+from publisher.render import changes
 from publisher.render.articles import article_items, render_article_feed
 from publisher.render.opml import render_opml
 from publisher.render.pages import render_pages
@@ -23,19 +24,6 @@ if TYPE_CHECKING:
     from publisher.build.run import Run
 
 log = logging.getLogger(__name__)
-
-
-def assign_guids(run: Run) -> None:
-    """Each entry with something to publish gets its GUID once; existing ones never change."""
-    publishable = [item for item in run.items if item.is_published]
-    pinned = {item.id: item.entry.guid for item in publishable if item.entry.guid}
-    known = run.state.publications()
-    new = {item.id: identity(item.entry) for item in publishable if item.id not in known}
-    if new:
-        run.state.record_publications(new, pinned)
-        known = run.state.publications()
-    for item in publishable:
-        item.guid, item.first_published = known[item.id]
 
 
 def render_feeds(run: Run) -> dict[str, bytes]:
@@ -68,6 +56,13 @@ def has_items(run: Run, feed: inventory.Feed) -> bool:
 def render(run: Run) -> None:
     """The render stage: GUIDs, cover art, feeds, OPML and pages, through the one writer."""
     assign_guids(run)
+    # A pinned podcast:guid names the show's podcast feed; its video feed keeps its own.
+    pinned = {
+        feed.path: run.catalog.series[feed.series].podcast_guid if feed.medium == "audio" else None
+        for feed in inventory.feeds(run.catalog)
+        if feed.series is not None
+    }
+    assign_podcast_guids(run, pinned)
     publish_channel_art(run)  # before the feeds: `check` reads the art they point at
     for relative, data in render_feeds(run).items():
         publish_feed(run, relative, data)
@@ -83,6 +78,7 @@ def publish_feed(run: Run, relative: str, data: bytes) -> bool:
     checked when they were first written, so an unchanged feed is not checked again.
     """
     accepted = True
+    data, digest, changed_at = changes.stamp_last_change(run, relative, data)
 
     def passes_check() -> bool:
         nonlocal accepted
@@ -90,6 +86,8 @@ def publish_feed(run: Run, relative: str, data: bytes) -> bool:
         return accepted
 
     run.writer.write_bytes(relative, data, accept=passes_check)
+    if accepted:
+        changes.remember_change(run, relative, digest, changed_at)
     return accepted
 
 

@@ -48,8 +48,9 @@ def series_date(run: Run, series: Series) -> datetime:
 
 def episodes_of(run: Run, series: Series, spec: Feed) -> list[Item]:
     def has_media(item: Item) -> bool:
-        media = item.video if spec.medium == "video" else item.audio
-        return media is not None and item.guid is not None
+        if spec.medium == "video":
+            return item.video is not None and item.video_guid is not None
+        return item.audio is not None and item.guid is not None
 
     return newest_first([i for i in run.talks_by_series.get(series.id, []) if has_media(i)])
 
@@ -127,10 +128,15 @@ def _channel(run: Run, series: Series, spec: Feed, page: Page) -> FeedGenerator:
     feed.itunes.itunes_category(*_category_args(series.category))
     feed.itunes.itunes_explicit(series.explicit)
     feed.itunes.itunes_type(series.type)
+    if series.new_feed_url and spec.medium == "audio" and not page.archive:
+        # Apple's way to move a show: the old feed names the new one until apps follow.
+        feed.itunes.itunes_new_feed_url(series.new_feed_url)
     feed.itunes.itunes_summary(sanitize.plain_text(series.description, apple.SUMMARY_MAX_BYTES))
     pi = feed.podcastindex
     # Archive pages belong to the same podcast: its guid is that of the subscription feed.
-    pi.guid = podcast_guid(urls.public_url(run.base_url, spec.path))
+    pi.guid = run.podcast_guids.get(spec.path) or podcast_guid(
+        urls.public_url(run.base_url, spec.path)
+    )
     pi.locked = (True, site.owner.email)
     pi.medium = spec.podcast_medium
     pi.funding = (site.funding.url, site.funding.text) if site.funding else None
@@ -158,11 +164,12 @@ def channel_image_url(run: Run, key: str) -> str:
 def _add_episode(run: Run, feed: FeedGenerator, series: Series, spec: Feed, item: Item):
     entry = item.entry
     media = item.video if spec.medium == "video" else item.audio
-    assert media is not None and item.guid is not None
+    guid = item.video_guid if spec.medium == "video" else item.guid
+    assert media is not None and guid is not None
     summary = entry.summary or (item.info.description if item.info else "")
     episode = feed.add_entry(order="append")
     episode.title(entry.title)
-    episode.guid(item.guid, permalink=False)
+    episode.guid(guid, permalink=False)
     episode.link(href=entry.link or urls.public_url(run.base_url, urls.series_page(series.id)))
     episode.pubDate(entry.published)
     description = summary or entry.title  # read as HTML by apps, like content:encoded

@@ -9,14 +9,14 @@ anything is downloaded.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publisher.errors import SourceRefused
-from publisher.model import Entry, Limits, MediaInfo
-from publisher.sources import Resolved, check_source, follow_redirects, is_url
-from publisher.state import now_iso
+from publisher.model import Entry, Limits, MediaInfo, now_iso
+from publisher.sources import Resolved, check_source, follow_redirects, is_signed_url, is_url
 from publisher.tools import ffmpeg, mutagen
 
 if TYPE_CHECKING:
@@ -42,8 +42,15 @@ def enrich(run: Run, item) -> None:
         listing = read_listing(run, entry, location)
         info, item.formats = listing.info, listing.formats  # extraction needs no re-read
     refuse_unpublishable(info, run.catalog.site.limits, entry)
-    run.state.save_media_info(entry.id, info)
+    run.state.save_media_info(entry.id, cacheable(info))
     item.info = info
+
+
+def cacheable(info: MediaInfo) -> MediaInfo:
+    """What enrichment keeps in the state: the info less any signed URL, since those
+    expire, and a later run must read the source again rather than trust one."""
+    captions = tuple(c for c in info.captions if not is_signed_url(c.url))
+    return dataclasses.replace(info, captions=captions)
 
 
 def checked_source(run: Run, entry: Entry) -> Path | Resolved:

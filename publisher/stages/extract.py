@@ -33,7 +33,7 @@ from publisher.errors import (
 from publisher.model import AudioSettings, Item
 from publisher.sources import is_url
 from publisher.stages import workfiles
-from publisher.stages.enrich import checked_source, read_listing, refuse_unpublishable
+from publisher.stages.enrich import cacheable, checked_source, read_listing, refuse_unpublishable
 from publisher.tools import ffmpeg, mp4chapters, mutagen
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ class Maker:
             info = self.item.info or self.run.state.media_info(self.item.id)
             if info is not None:
                 self.item.info = dataclasses.replace(info, offers_video=False)
-                self.run.state.save_media_info(self.item.id, self.item.info)
+                self.run.state.save_media_info(self.item.id, cacheable(self.item.info))
 
     # sources
 

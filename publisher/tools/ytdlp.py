@@ -29,9 +29,8 @@ from yt_dlp.networking.exceptions import HTTPError, RequestError, TransportError
 
 from publisher.errors import NoVideo, PublisherError, SourceError
 from publisher.formats.text import clean_text
-from publisher.model import Caption, Chapter, MediaInfo
+from publisher.model import Caption, Chapter, MediaInfo, now_iso
 from publisher.sources import check_url, is_signed_url, raise_for_status
-from publisher.state import now_iso
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,141 @@
+"""The state database's schema, as numbered migrations.
+
+Each migration is a name and a tuple of statements, run in one transaction with the
+schema version (`PRAGMA user_version`) it brings the file to. Statements are listed one
+by one, never split out of a script, so a `;` inside one can never cut it in two.
+A migration, once released, is never edited: a change is a new one at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    number: int
+    name: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "the first schema",
+        (
+            """CREATE TABLE entries (
+                id TEXT PRIMARY KEY,
+                guid TEXT NOT NULL UNIQUE,
+                first_published TEXT NOT NULL
+            )""",
+            """CREATE TABLE media_info (
+                entry_id TEXT PRIMARY KEY,
+                source TEXT NOT NULL,
+                info TEXT NOT NULL,
+                fetched_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE media_files (
+                entry_id TEXT NOT NULL,
+                role TEXT NOT NULL,
+                path TEXT NOT NULL,
+                length INTEGER NOT NULL,
+                mime_type TEXT NOT NULL,
+                duration REAL,
+                made_from TEXT NOT NULL DEFAULT '',
+                PRIMARY KEY (entry_id, role)
+            )""",
+            """CREATE TABLE errors (
+                entry_id TEXT PRIMARY KEY,
+                message TEXT NOT NULL,
+                at TEXT NOT NULL
+            )""",
+            """CREATE TABLE removed_media (
+                path TEXT PRIMARY KEY,
+                removed_at TEXT NOT NULL
+            )""",
+        ),
+    ),
+    Migration(
+        2,
+        "what the last render was made from, so a no-op build can skip rendering",
+        ("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",),
+    ),
+    Migration(
+        3,
+        "what an entry is (its source or link), so a renamed id keeps its GUID",
+        ("ALTER TABLE entries ADD COLUMN identity TEXT NOT NULL DEFAULT ''",),
+    ),
+    Migration(
+        4,
+        "files made, and orphans waiting, per published folder: a preview build into"
+        " another folder must not take over the records (and file names) of the real one",
+        (
+            """CREATE TABLE media_files_4 (
+                entry_id TEXT NOT NULL,
+                role TEXT NOT NULL,
+                folder TEXT NOT NULL,
+                path TEXT NOT NULL,
+                length INTEGER NOT NULL,
+                mime_type TEXT NOT NULL,
+                duration REAL,
+                made_from TEXT NOT NULL DEFAULT '',
+                PRIMARY KEY (entry_id, role, folder)
+            )""",
+            """INSERT INTO media_files_4
+                SELECT entry_id, role, 'feeds', path, length, mime_type, duration, made_from
+                FROM media_files""",
+            "DROP TABLE media_files",
+            "ALTER TABLE media_files_4 RENAME TO media_files",
+            """CREATE TABLE removed_media_4 (
+                folder TEXT NOT NULL,
+                path TEXT NOT NULL,
+                removed_at TEXT NOT NULL,
+                PRIMARY KEY (folder, path)
+            )""",
+            "INSERT INTO removed_media_4 SELECT 'feeds', path, removed_at FROM removed_media",
+            "DROP TABLE removed_media",
+            "ALTER TABLE removed_media_4 RENAME TO removed_media",
+        ),
+    ),
+    Migration(
+        5,
+        "identities of their own: video GUIDs per entry, podcast:guid and the last change"
+        " of each feed, the last render and upload digests in tables of their own",
+        (
+            "ALTER TABLE entries ADD COLUMN video_guid TEXT",
+            "CREATE UNIQUE INDEX entries_video_guid ON entries (video_guid)",
+            """CREATE TABLE feeds (
+                folder TEXT NOT NULL,
+                path TEXT NOT NULL,
+                podcast_guid TEXT,
+                content_digest TEXT,
+                changed_at TEXT,
+                PRIMARY KEY (folder, path)
+            )""",
+            """CREATE TABLE renders (
+                folder TEXT PRIMARY KEY,
+                digest TEXT NOT NULL,
+                outputs TEXT NOT NULL
+            )""",
+            """CREATE TABLE uploads (
+                destination TEXT PRIMARY KEY,
+                digests TEXT NOT NULL
+            )""",
+            # what each folder put at each destination: all that `publish --delete` removes
+            """CREATE TABLE upload_manifests (
+                folder TEXT NOT NULL,
+                destination TEXT NOT NULL,
+                paths TEXT NOT NULL,
+                PRIMARY KEY (folder, destination)
+            )""",
+            """INSERT INTO renders (folder, digest, outputs)
+                SELECT substr(key, length('last_render:') + 1),
+                       json_extract(value, '$.digest'), json(json_extract(value, '$.outputs'))
+                FROM meta WHERE key LIKE 'last_render:%'""",
+            """INSERT INTO uploads (destination, digests)
+                SELECT substr(key, length('s3-digests:') + 1), value
+                FROM meta WHERE key LIKE 's3-digests:%'""",
+            "DROP TABLE meta",
+        ),
+    ),
+)
