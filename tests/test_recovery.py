@@ -14,9 +14,9 @@ from pathlib import Path
 import feedparser
 import podcastparser
 import pytest
-from fixtures_catalog import run_publisher, talk_entry
+from helpers.catalogs import run_publisher, talk_entry
+from helpers.yaml_writer import DEFAULT_SERIES
 from lxml import etree
-from yaml_writer import DEFAULT_SERIES
 
 from publisher.check.findings import PODCAST_NS
 from publisher.guids import entry_guid, podcast_guid
