@@ -4,7 +4,7 @@ rules, and against the files they point at.
 Each problem is a `Finding` naming the feed, the item and the rule. `build` runs
 `check_feed` on every feed it renders, before writing it: a feed with errors is not
 published (the old one stays), so listeners never get a feed an app would reject.
-Apple's and the Podcast Index's rules live in `publisher.check.podcast`.
+Apple's and the Podcast Index's rules live in `publisher.check.apple`.
 
 XML is parsed with external entities, DTDs and the network off: a published folder may
 have been touched by someone else.
@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from publisher.check import podcast
+from publisher.check import apple
 from publisher.output import inventory, urls
 
 Severity = Literal["error", "warning"]
@@ -204,10 +204,10 @@ def check_rss(context: FeedCheck, root) -> None:
         seen.add(guid or "")
         if len(item.findall("enclosure")) > 1:
             context.warning("rss.enclosure", "more than one <enclosure>; apps use the first", name)
-    if podcast.is_podcast(channel):
-        podcast.check_channel(context, channel, items)
+    if apple.is_podcast(channel):
+        apple.check_channel(context, channel, items)
         for number, item in enumerate(items, start=1):
-            podcast.check_item(context, item, item_name(item, number))
+            apple.check_item(context, item, item_name(item, number))
     elif not items:
         context.warning("feed.empty", "the feed has no items; readers show it empty")
 
