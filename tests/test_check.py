@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from publisher.check import Finding, check_feed, check_folder
+from publisher.check import check_feed, check_folder
+from publisher.check.findings import Finding
 from publisher.formats.captions import Cue, to_vtt
 from publisher.formats.chapters import to_json
 from publisher.model import Chapter

@@ -21,11 +21,11 @@ from urllib.parse import unquote
 from lxml import etree
 
 from publisher.build.sweep import media_paths_in
-from publisher.check import parse_xml
 from publisher.check.findings import PODCAST_NS
 from publisher.guids import entry_guid, identity, video_guid
 from publisher.model import Item, MediaFile
 from publisher.output.writer import is_in_folder
+from publisher.output.xmlsafe import parse_xml
 from publisher.render import changes
 from publisher.stages.chapters import published_chapters
 from publisher.stages.extract import wanted_outputs

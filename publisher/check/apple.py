@@ -1,24 +1,22 @@
-"""Apple Podcasts' and the Podcast Index's rules for a podcast feed, for `publisher.check`.
+"""Apple Podcasts' rules for a podcast feed, for `publisher.check`.
 
 Apple: https://podcasters.apple.com/support/823-podcast-requirements (required and
 recommended tags, explicit as true/false, categories from its list, artwork read from
-the file). Podcast Index: https://podcastindex.org/namespace/1.0 ("anywhere the url of a
-hyper-text based resource is specified, it must be given as https").
+the file). The Podcast Index's rules are in `check.podcastindex`.
 """
 
 from __future__ import annotations
 
 import re
-import uuid
 from typing import TYPE_CHECKING
 
-from publisher.check.findings import HISTORY_NS, PODCAST_NAMESPACES
+from publisher.check.findings import HISTORY_NS
+from publisher.check.podcastindex import check_https
 from publisher.formats import apple
-from publisher.formats.chapters import CHAPTERS_TYPE, parse_json
 from publisher.formats.imageinfo import NotAnImage, artwork_problems, image_info
 
 if TYPE_CHECKING:
-    from publisher.check import FeedCheck
+    from publisher.check.findings import FeedCheck
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -29,30 +27,10 @@ ENCLOSURE_TYPES = frozenset(
     {"audio/x-m4a", "audio/mp4", "audio/mpeg", "video/quicktime", "video/mp4", "video/x-m4v"}
     | {"application/pdf"}
 )
-TRANSCRIPT_TYPES = frozenset(
-    {"text/vtt", "application/x-subrip", "application/srt", "text/html", "text/plain"}
-    | {"application/json"}
-)
-MEDIUMS = frozenset(
-    {"podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "publisher"}
-    | {"course", "mixed"}
-    | {f"{m}L" for m in ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog")}
-)
 EPISODE_TYPES = ("full", "trailer", "bonus")
-# The Podcast Index taxonomy's "cast" roles, the ones a talk's speakers take.
-CAST_ROLES = frozenset(
-    {"host", "co-host", "guest", "guest host", "featured guest", "narrator", "announcer"}
-    | {"voice actor", "reporter", "performer", "panelist", "moderator", "speaker"}
-)
-PERSON_GROUPS = frozenset(
-    {"creative direction", "cast", "writing", "audio production", "audio post-production"}
-    | {"administration", "visuals", "community", "misc.", "video production"}
-    | {"video post-production"}
-)
 _DURATION = re.compile(r"^(\d+|(\d+:)?[0-5]?\d:[0-5]\d)$")
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_RRULE = re.compile(r"^(?:[A-Z]+=[A-Za-z0-9,+\-:]+;)*FREQ=[A-Z]+(?:;[A-Z]+=[A-Za-z0-9,+\-:]+)*$")
 NO_EPISODES = (
     "no episodes: Apple Podcasts and the directories refuse a show without one"
     " — submit the feed once its first episode is published"
@@ -62,20 +40,6 @@ _UNSAFE_HTML = re.compile(r"<\s*(script|iframe|object|embed|style)\b|\son\w+\s*=
 
 def _it(tag: str) -> str:
     return f"{{{ITUNES_NS}}}{tag}"
-
-
-def _pfindall(parent, tag: str) -> list:
-    """podcast: children under either of the namespace's two URIs."""
-    return [found for ns in PODCAST_NAMESPACES for found in parent.findall(f"{{{ns}}}{tag}")]
-
-
-def _pfind(parent, tag: str):
-    return next(iter(_pfindall(parent, tag)), None)
-
-
-def _ptext(parent, tag: str) -> str | None:
-    element = _pfind(parent, tag)
-    return None if element is None else (element.text or "").strip()
 
 
 def is_podcast(channel) -> bool:
@@ -120,7 +84,6 @@ def check_channel(context: FeedCheck, channel, items: list) -> None:
     kind = _text(channel, _it("type"))
     if kind is not None and kind not in ("episodic", "serial"):
         context.error("apple.type", f"<itunes:type> {kind!r} is not episodic or serial")
-    _check_podcast_channel(context, channel)
 
 
 def _check_summaries(context: FeedCheck, element, name: str) -> None:
@@ -167,7 +130,7 @@ def check_image(context: FeedCheck, url: str, name: str) -> None:
     """Apple's artwork rules, read from the published file itself."""
     if not url.lower().endswith((".jpg", ".jpeg", ".png")):
         context.error("apple.image", f"{url} does not end in .jpg or .png", name)
-    _check_https(context, url, "artwork", name, rule="apple.https")
+    check_https(context, url, "artwork", name, rule="apple.https")
     path = context.local_file(url, "artwork", name)
     if path is None:
         return
@@ -178,90 +141,6 @@ def check_image(context: FeedCheck, url: str, name: str) -> None:
             context.image_problems[path] = [f"not a readable image ({error})"]
     for problem in context.image_problems[path]:
         context.error("apple.image", f"{url}: {problem}", name)
-
-
-def _check_podcast_channel(context: FeedCheck, channel) -> None:
-    guid = _ptext(channel, "guid")
-    if guid is None:
-        context.warning("podcast.guid", "no <podcast:guid>")
-    else:
-        _check_podcast_guid(context, guid)
-    locked = _ptext(channel, "locked")
-    if locked is not None and locked not in ("yes", "no"):
-        context.error("podcast.locked", f"<podcast:locked> {locked!r} is not yes or no")
-    medium = _ptext(channel, "medium")
-    if medium is not None and medium not in MEDIUMS:
-        context.error("podcast.medium", f"<podcast:medium> {medium!r} is not a known medium")
-    frequency = _pfind(channel, "updateFrequency")
-    if frequency is not None:
-        _check_update_frequency(context, frequency)
-    for funding in _pfindall(channel, "funding"):
-        _check_https(context, funding.get("url", ""), "podcast:funding", "")
-        _check_short_text(context, funding, "podcast.funding", "")
-    license_ = _pfind(channel, "license")
-    if license_ is not None:
-        _check_short_text(context, license_, "podcast.license", "", required=True)
-    _check_people(context, channel, "")
-
-
-def _check_podcast_guid(context: FeedCheck, guid: str) -> None:
-    """The Podcast Index: a UUIDv5, assigned once from the feed URL of the day and then
-    kept for the show's life, even after it moves. So any UUIDv5 is right (a kept GUID
-    is not that of the current URL); another UUID version is only a warning, since the
-    Index calls a feed's own value canonical."""
-    try:
-        version = uuid.UUID(guid).version
-    except ValueError:
-        context.error("podcast.guid", f"<podcast:guid> {guid!r} is not a UUID")
-        return
-    if version != 5:
-        context.warning(
-            "podcast.guid",
-            f"<podcast:guid> {guid} is a version {version} UUID; the Podcast Index defines it"
-            " as a UUIDv5",
-        )
-
-
-def _check_update_frequency(context: FeedCheck, element) -> None:
-    _check_short_text(context, element, "podcast.updateFrequency", "", required=True)
-    rrule = element.get("rrule")
-    if rrule is not None and not _RRULE.match(rrule):
-        context.error("podcast.updateFrequency", f"rrule {rrule!r} is not an RFC 5545 RRULE")
-    if element.get("complete") not in (None, "true", "false"):
-        context.error("podcast.updateFrequency", "complete must be true or false")
-
-
-def _check_short_text(context: FeedCheck, element, rule: str, name: str, required=False) -> None:
-    text = (element.text or "").strip()
-    tag = element.tag.split("}")[-1]
-    if required and not text:
-        context.error(rule, f"<podcast:{tag}> is empty", name)
-    elif len(text) > 128:
-        context.error(rule, f"<podcast:{tag}> is {len(text)} characters; the limit is 128", name)
-
-
-def _check_people(context: FeedCheck, element, name: str) -> None:
-    for person in _pfindall(element, "person"):
-        _check_short_text(context, person, "podcast.person", name, required=True)
-        group = (person.get("group") or "cast").lower()
-        role = (person.get("role") or "host").lower()
-        if group not in PERSON_GROUPS:
-            context.warning("podcast.person", f"group {group!r} is not in the taxonomy", name)
-        elif group == "cast" and role not in CAST_ROLES:
-            context.warning("podcast.person", f"role {role!r} is not a cast role", name)
-
-
-def _check_https(context: FeedCheck, url: str, what: str, name: str, rule="podcast.https") -> None:
-    """https where the namespace requires it; a preview served over http gets a warning."""
-    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
-    if scheme == "https":
-        return
-    if scheme != "http":
-        context.error(rule, f"{what} URL {url!r} is not an https URL", name)
-    elif context.base_url and context.base_url.startswith("https:"):
-        context.error(rule, f"{what} URL {url} must be https", name)
-    else:
-        context.warning(rule, f"{what} URL {url} is not https (fine for a preview only)", name)
 
 
 # Items --------------------------------------------------------------------------------
@@ -284,7 +163,6 @@ def check_item(context: FeedCheck, item, name: str) -> None:
     content = _text(item, f"{{{CONTENT_NS}}}encoded")
     if content and _UNSAFE_HTML.search(content):
         context.error("content.html", "<content:encoded> has scripts or event handlers", name)
-    _check_podcast_item(context, item, name)
 
 
 def _check_enclosure(context: FeedCheck, item, name: str) -> None:
@@ -302,7 +180,7 @@ def _check_enclosure(context: FeedCheck, item, name: str) -> None:
         context.error(
             "apple.enclosure.type", f"<enclosure type> {kind!r} is not one Apple accepts", name
         )
-    _check_https(context, url, "enclosure", name, rule="apple.https")
+    check_https(context, url, "enclosure", name, rule="apple.https")
     context.file_with_length(url, length, "enclosure", name)
     duration = _text(item, _it("duration"))
     if duration is None:
@@ -327,61 +205,3 @@ def _check_itunes_numbers(context: FeedCheck, item, name: str) -> None:
         elif value is not None and not (value.isdigit() and int(value) > 0):
             message = f"<itunes:{tag}> {value!r} is not a positive integer"
             context.error(f"apple.{tag}", message, name)
-
-
-def _check_podcast_item(context: FeedCheck, item, name: str) -> None:
-    for transcript in _pfindall(item, "transcript"):
-        url, kind = transcript.get("url", ""), transcript.get("type", "")
-        if kind not in TRANSCRIPT_TYPES:
-            context.error(
-                "podcast.transcript", f"transcript type {kind!r} is not a transcript format", name
-            )
-        if transcript.get("rel") not in (None, "captions"):
-            context.error(
-                "podcast.transcript", f"rel {transcript.get('rel')!r} is not captions", name
-            )
-        _check_https(context, url, "transcript", name)
-        context.local_file(url, "transcript", name)
-    chapters = _pfind(item, "chapters")
-    if chapters is not None:
-        _check_chapters(context, chapters, name)
-    _check_people(context, item, name)
-    season, episode = _ptext(item, "season"), _ptext(item, "episode")
-    if season is not None and not season.isdigit():
-        context.error("podcast.season", f"<podcast:season> {season!r} is not an integer", name)
-    if episode is not None and not re.match(r"^\d+(\.\d+)?$", episode):
-        context.error("podcast.episode", f"<podcast:episode> {episode!r} is not a number", name)
-    for alternate in _pfindall(item, "alternateEnclosure"):
-        _check_alternate(context, alternate, name)
-
-
-def _check_chapters(context: FeedCheck, chapters, name: str) -> None:
-    url, kind = chapters.get("url", ""), chapters.get("type", "")
-    if kind != CHAPTERS_TYPE:
-        context.error("podcast.chapters", f"chapters type {kind!r} is not {CHAPTERS_TYPE}", name)
-    _check_https(context, url, "chapters", name)
-    path = context.local_file(url, "chapters", name)
-    if path is not None:
-        try:
-            parse_json(path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as error:
-            context.error("podcast.chapters", f"{url} is not a chapters file: {error}", name)
-
-
-def _check_alternate(context: FeedCheck, alternate, name: str) -> None:
-    kind, length = alternate.get("type"), alternate.get("length")
-    if not kind:
-        context.error(
-            "podcast.alternateEnclosure", "<podcast:alternateEnclosure> needs a type", name
-        )
-    if length is not None and not length.isdigit():
-        context.error("podcast.alternateEnclosure", f"length {length!r} is not a byte count", name)
-    sources = _pfindall(alternate, "source")
-    if not sources:
-        context.error(
-            "podcast.alternateEnclosure", "an alternateEnclosure needs a <podcast:source>", name
-        )
-    for source in sources:
-        uri = source.get("uri", "")
-        _check_https(context, uri, "alternateEnclosure source", name)
-        context.file_with_length(uri, length, "alternateEnclosure source", name)

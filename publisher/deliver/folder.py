@@ -10,10 +10,10 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from publisher.check import parse_xml
 from publisher.errors import ConfigurationError, ToolError
 from publisher.output import inventory
 from publisher.output.writer import TEMP_PREFIX
+from publisher.output.xmlsafe import parse_xml
 
 
 def list_local_files(folder: Path) -> dict[str, Path]:

@@ -32,10 +32,10 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
 
-from publisher.check import parse_xml
 from publisher.errors import ConfigurationError
 from publisher.output import contenttypes, inventory, urls
 from publisher.output.contenttypes import content_type
+from publisher.output.xmlsafe import parse_xml
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
