@@ -42,6 +42,7 @@ class Limits:
 
     max_duration: int = 4 * 3600  # seconds
     max_filesize: int = 2 * 1024**3  # bytes
+    max_download_time: int = 3600  # seconds for one download, however fast bytes still come
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ import pytest
 from click.testing import CliRunner
 from yt_dlp.utils import DownloadError
 
-from publisher import sources
 from publisher.errors import (
     CatalogError,
     ConfigurationError,
@@ -31,6 +30,7 @@ from publisher.formats import pagemeta
 from publisher.messages import describe, exit_code
 from publisher.output.lock import RunLock
 from publisher.tools import ffmpeg
+from publisher.tools import http as sources
 from publisher.tools.ytdlp import describe_error
 
 CATALOG = "media_catalog.yaml"
@@ -60,7 +60,7 @@ def test_unreachable_source():
         with pytest.raises(SourceError) as raised:
             pagemeta.fetch(url, allow_private=True)
     assert describe(raised.value) == (
-        f"source {url} could not be read: cannot connect to the server"
+        f"source {url} could not be read: cannot connect to the server (connection refused)"
         " — check the address and the network; the next run retries"
     )
 
@@ -73,7 +73,7 @@ def test_unreachable_media_source(tmp_path):
         with pytest.raises(SourceError) as raised:
             sources.follow_redirects(url, allow_private=True, timeout=5)
     assert describe(raised.value) == (
-        f"source {url} could not be read: cannot connect to the server"
+        f"source {url} could not be read: cannot connect to the server (connection refused)"
         " — check the address and the network; the next run retries"
     )
 

@@ -6,7 +6,8 @@ import pytest
 
 from publisher import sources
 from publisher.errors import SourceError, SourceRefused
-from publisher.sources import check_source, follow_redirects
+from publisher.sources import check_source
+from publisher.tools.http import follow_redirects
 
 
 @pytest.mark.parametrize(
@@ -101,7 +102,7 @@ def test_a_redirect_that_yt_dlp_follows_is_checked_before_the_hop(monkeypatch):
     import threading
 
     from publisher import sources
-    from publisher.tools import ytdlp
+    from publisher.tools import ytdlp, ytdlp_network
 
     asked = []
 
@@ -130,7 +131,7 @@ def test_a_redirect_that_yt_dlp_follows_is_checked_before_the_hop(monkeypatch):
     )
     ydl = ytdlp.CheckedYoutubeDL(ytdlp._params(None), allow_private=False)
     try:
-        with pytest.raises(ytdlp.RedirectRefused, match="127.0.0.2"):
+        with pytest.raises(ytdlp_network.RedirectRefused, match="127.0.0.2"):
             ydl.urlopen(f"http://127.0.0.1:{public.server_port}/talk.mp4")
     finally:
         for server in (internal, public):

@@ -24,6 +24,7 @@ from publisher.messages import describe
 from publisher.model import Catalog, Item, MediaFile
 from publisher.output.writer import Writer, is_in_folder
 from publisher.state import State, folder_key, state_path_for
+from publisher.tools import deadlines
 
 log = logging.getLogger(__name__)
 
@@ -166,12 +167,15 @@ def run_item_stages(run: Run, stages: list[ItemStage]) -> None:
 
 
 def _run_one(run: Run, item: Item, stages: list[ItemStage]) -> None:
+    # every request of the talk is cut when the run stops, and none outlasts the limit
+    request_seconds = min(deadlines.REQUEST_SECONDS, run.catalog.site.limits.max_download_time)
     try:
-        for stage in stages:
-            if run.stopping.is_set():
-                return
-            run.progress.start(item, stage.__name__)
-            stage(run, item)
+        with deadlines.limited(run.stopping, request_seconds, deadlines.SETTING):
+            for stage in stages:
+                if run.stopping.is_set():
+                    return
+                run.progress.start(item, stage.__name__)
+                stage(run, item)
         run.state.clear_error(item.id)
     except PublisherError as error:
         if run.stopping.is_set():

@@ -57,7 +57,11 @@ from publisher.model import (
 
 OWNER = {"name": Field(required_text, True), "email": Field(required_text, True)}
 FUNDING = {"url": Field(url, True), "text": Field(required_text, True)}
-LIMITS = {"max_duration": Field(integer(1)), "max_filesize": Field(integer(1))}
+LIMITS = {
+    "max_duration": Field(integer(1)),
+    "max_filesize": Field(integer(1)),
+    "max_download_time": Field(integer(1)),
+}
 AUDIO = {"format": Field(choice("m4a", "mp3")), "loudness": Field(loudness)}
 
 SITE = {

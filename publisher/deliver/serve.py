@@ -28,10 +28,11 @@ from werkzeug.exceptions import (
 from werkzeug.http import parse_range_header
 from werkzeug.routing import RequestRedirect
 from werkzeug.security import safe_join
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer
 from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
 
+from publisher.deliver.waiting_room import TimedHandler, WaitingRoomServer
 from publisher.errors import ConfigurationError
 from publisher.output import contenttypes, inventory, urls
 from publisher.output.contenttypes import content_type
@@ -209,6 +210,7 @@ def built_for(folder: Path) -> str | None:
 
 def make_server_for(folder: Path, host: str, port: int) -> BaseWSGIServer:
     """A threaded server on (host, port); port 0 picks a free one (see `server.port`).
+    Its threads are bounded and silent clients are dropped (`waiting_room`).
 
     The socket is bound here, not by werkzeug, which would print a hint and `sys.exit`
     on a taken port; an OSError is something the caller can report in its own words.
@@ -216,7 +218,9 @@ def make_server_for(folder: Path, host: str, port: int) -> BaseWSGIServer:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.create_server((host, port), family=family)
     try:  # werkzeug duplicates the descriptor, so this one is closed either way
-        return make_server(host, port, make_app(folder), threaded=True, fd=listener.fileno())
+        return WaitingRoomServer(
+            host, port, make_app(folder), TimedHandler, fd=listener.fileno()
+        )  # bounded threads and timeouts: it may face the network
     finally:
         listener.close()
 

@@ -108,8 +108,8 @@ def propose(catalog_path: Path, request: AddRequest, today: date | None = None) 
 
 def read_video(url: str, allow_private: bool) -> MediaInfo:
     """What yt-dlp finds at `url` (imported here: yt-dlp is slow to import)."""
-    from publisher.sources import follow_redirects
     from publisher.tools import ytdlp
+    from publisher.tools.http import follow_redirects
 
     location = follow_redirects(url, allow_private, ytdlp.SOCKET_TIMEOUT)  # every hop checked
     with ytdlp.Client(allow_private) as client:

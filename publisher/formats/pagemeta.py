@@ -17,7 +17,7 @@ import lxml.html
 
 from publisher.errors import SourceError
 from publisher.formats.text import one_line
-from publisher.sources import checked_get, read_capped
+from publisher.tools.http import checked_get, read_capped
 
 TIMEOUT = 15.0  # seconds without a byte
 MAX_BYTES = 5 * 1024 * 1024  # an article page larger than this is not an article page

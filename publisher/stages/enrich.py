@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING
 
 from publisher.errors import SourceRefused
 from publisher.model import Entry, Limits, MediaInfo, now_iso
-from publisher.sources import Resolved, check_source, follow_redirects, is_signed_url, is_url
+from publisher.sources import check_source, is_signed_url, is_url
 from publisher.tools import ffmpeg, mutagen
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
     from publisher.tools import ytdlp  # loaded only when a source is read: a no-op build never is
+    from publisher.tools.http import Resolved
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ def cacheable(info: MediaInfo) -> MediaInfo:
 def checked_source(run: Run, entry: Entry) -> Path | Resolved:
     """The entry's source, checked: a local file, or a URL after checked redirects."""
     from publisher.tools import ytdlp
+    from publisher.tools.http import follow_redirects
 
     allow_private = run.options.allow_private_sources
     location = check_source(entry.source, run.catalog.root, allow_private)

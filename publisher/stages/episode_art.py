@@ -30,8 +30,7 @@ from publisher.formats.artwork import (
 )
 from publisher.model import Catalog, Item, MediaFile
 from publisher.output import urls
-from publisher.sources import is_url
-from publisher.tools.http import read_small
+from publisher.sources import is_url, metadata_url
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
@@ -125,8 +124,13 @@ def publish_episode_art(run: Run, item: Item) -> None:
     if reusable and not run.options.refresh:
         item.image = reusable
         return
+    from publisher.tools import http  # loads requests: only when art is made
+
     try:
-        data = read_small(location, run.catalog.root, run.options.allow_private_sources)
+        if isinstance(location, Path):
+            data = http.read_local(location)
+        else:
+            data = http.fetch_url(location, run.options.allow_private_sources)
         conformed = conform(data)
     except (SourceError, ImageError) as error:
         log.warning("%s: episode art not made, kept as it was: %s", item.id, error)
@@ -138,15 +142,16 @@ def publish_episode_art(run: Run, item: Item) -> None:
     item.image = media
 
 
-def thumbnail_origin(run: Run, item: Item) -> tuple[str, str] | None:
+def thumbnail_origin(run: Run, item: Item) -> tuple[Path | str, str] | None:
     """(where to read, what the state remembers of it): an image beside a local source
-    (same stem), else the source's thumbnail (a URL, or a file enrichment saved)."""
+    (same stem), else the source's thumbnail. Only the editor's files are paths; what the
+    source's metadata names is fetched as a URL, or not at all (`metadata_url`)."""
     source = item.entry.source or ""
     if source and not is_url(source):
         for ext in IMAGE_EXTS:
             beside = (run.catalog.root / source).with_suffix(ext)
             if beside.is_file():
                 stat = beside.stat()
-                return str(beside.resolve()), f"{beside.name} {stat.st_size} {stat.st_mtime_ns}"
-    thumbnail = item.info.thumbnail if item.info else None
+                return beside.resolve(), f"{beside.name} {stat.st_size} {stat.st_mtime_ns}"
+    thumbnail = metadata_url(item.info.thumbnail) if item.info else None
     return (thumbnail, thumbnail) if thumbnail else None

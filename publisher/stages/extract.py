@@ -31,10 +31,10 @@ from publisher.errors import (
     ToolError,
 )
 from publisher.model import AudioSettings, Item
-from publisher.sources import is_url
+from publisher.sources import is_url, metadata_url
 from publisher.stages import workfiles
 from publisher.stages.enrich import cacheable, checked_source, read_listing, refuse_unpublishable
-from publisher.tools import ffmpeg, mp4chapters, mutagen
+from publisher.tools import deadlines, ffmpeg, mp4chapters, mutagen
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
@@ -155,7 +155,8 @@ class Maker:
         path = workfiles.download_path(self.run, self.item, key, fmt.get("ext") or "")
         if not path.is_file():
             self.run.progress.start(self.item, "downloading")
-            self.client.download(fmt, path, self.limits.max_filesize, self.advance)
+            with deadlines.time_limit(self.limits.max_download_time, deadlines.SETTING):
+                self.client.download(fmt, path, self.limits.max_filesize, self.advance)
         return path
 
     def advance(self, fraction: float) -> None:
@@ -257,6 +258,7 @@ class Maker:
 
     def fetch_thumbnail(self, url: str | None) -> None:
         """The source's thumbnail as a JPEG, for cover art; a failure only costs the cover."""
+        url = metadata_url(url)  # what a source's metadata names is fetched, never opened
         if not url or self.item.image is not None:
             return
         suffix = Path(urlsplit(url).path).suffix.lstrip(".") or "img"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publisher.errors import SourceError
@@ -28,8 +29,7 @@ from publisher.formats.captions import (
 )
 from publisher.model import Item, MediaFile
 from publisher.output import urls
-from publisher.sources import is_url
-from publisher.tools.http import read_small
+from publisher.sources import is_url, metadata_url
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
@@ -47,7 +47,7 @@ ROLE_SRT = "transcript.srt"
 class _Origin:
     """Where a transcript comes from: `made_from` is what the state remembers of it."""
 
-    location: str  # a URL, or an absolute local path
+    location: Path | str  # a file beside the local source, or a URL from the metadata
     ext: str
     automatic: bool
     made_from: str
@@ -62,8 +62,13 @@ def publish_transcripts(run: Run, item: Item) -> None:
     origin = caption_origin(run, item)
     if origin is None or (not run.options.refresh and _restore(run, item, origin)):
         return
+    from publisher.tools import http  # loads requests: only when captions are read
+
     try:
-        raw = read_small(origin.location, run.catalog.root, run.options.allow_private_sources)
+        if isinstance(origin.location, Path):
+            raw = http.read_local(origin.location)
+        else:
+            raw = http.fetch_url(origin.location, run.options.allow_private_sources)
     except SourceError as error:
         log.warning("%s: captions not read, kept as they were: %s", item.id, error)
         return
@@ -89,16 +94,17 @@ def caption_origin(run: Run, item: Item) -> _Origin | None:
             if beside.is_file():
                 stat = beside.stat()
                 made_from = f"{beside.name} {stat.st_size} {stat.st_mtime_ns}"
-                return _Origin(str(beside.resolve()), ext, False, made_from)
+                return _Origin(beside.resolve(), ext, False, made_from)
         return None
     if item.info is None:
         return None
     caption = choose_caption(item.info.captions, run.catalog.site.language)
-    if caption is None:
-        return None
+    url = metadata_url(caption.url) if caption else None
+    if caption is None or url is None:
+        return None  # metadata names no caption file, or not as a URL (never a path)
     kind = "automatic" if caption.automatic else "manual"
     made_from = f"{item.info.source} captions {caption.language} {kind}"
-    return _Origin(caption.url, caption.ext, caption.automatic, made_from)
+    return _Origin(url, caption.ext, caption.automatic, made_from)
 
 
 def _restore(run: Run, item: Item, origin: _Origin) -> bool:

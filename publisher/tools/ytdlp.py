@@ -7,30 +7,31 @@ download in the same run; they are never stored. `Client.download` fetches one f
 yt-dlp's own downloaders (resuming a `.part` file left by a killed run) and never runs
 its ffmpeg postprocessors: converting is `publisher.tools.ffmpeg`'s job.
 
-Every request yt-dlp makes goes through `CheckedYoutubeDL.urlopen`, which applies the
-same address rules as `publisher.sources` to the request and to where it ended up.
+Every request yt-dlp makes is held to the address rules and deadlines of
+`publisher.sources` and `publisher.tools.http` by `CheckedYoutubeDL`
+(`publisher.tools.ytdlp_network`), and only yt-dlp's own downloaders run.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
 import re
 import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import yt_dlp
-from yt_dlp.networking._requests import RequestsRH
-from yt_dlp.networking.exceptions import HTTPError, RequestError, TransportError
+from yt_dlp.networking.exceptions import HTTPError, TransportError
 
 from publisher.errors import NoVideo, PublisherError, SourceError
 from publisher.formats.text import clean_text
 from publisher.model import Caption, Chapter, MediaInfo, now_iso
-from publisher.sources import check_url, is_signed_url, raise_for_status
+from publisher.sources import is_signed_url, metadata_url, raise_for_status
+from publisher.tools import deadlines, http
+from publisher.tools.ytdlp_network import FFMPEG_INPUT_PROTOCOLS, CheckedYoutubeDL, last_failure
 
 log = logging.getLogger(__name__)
 
@@ -63,66 +64,6 @@ class _LogRoute:
 
     def error(self, message: str) -> None:
         log.debug("yt-dlp: %s", message)  # raised as an exception too; logged there
-
-
-class RedirectRefused(RequestError):
-    """A redirect to an address the run may not reach; raised before the hop is made."""
-
-
-class CheckedRequestsRH(RequestsRH):
-    """yt-dlp's requests handler, checking each redirect's target before following it.
-
-    yt-dlp follows redirects inside its handler, out of `urlopen`'s sight; a requests
-    response hook sees each 3xx before the next hop is made.
-    """
-
-    allow_private = False
-
-    def _create_instance(self, cookiejar, legacy_ssl_support=None):
-        session = super()._create_instance(cookiejar, legacy_ssl_support)
-        session.hooks["response"].append(self._refuse_forbidden_redirect)
-        return session
-
-    def _refuse_forbidden_redirect(self, response, **kwargs):
-        if response.is_redirect:
-            target = urljoin(response.url, response.headers["location"])
-            try:
-                check_url(target, self.allow_private)
-            except PublisherError as refused:
-                response.close()
-                raise RedirectRefused(str(refused)) from None
-        return response
-
-
-class CheckedYoutubeDL(yt_dlp.YoutubeDL):
-    """A YoutubeDL whose every request, and every redirect hop, is address-checked.
-
-    Made without yt-dlp's ~1,800 site extractors (slow to set up); `Client` adds them
-    only when a URL is not a direct media file.
-    """
-
-    def __init__(self, params: dict, allow_private: bool):
-        super().__init__(params, auto_init=False)
-        self.allow_private = allow_private
-
-    @functools.cached_property
-    def _request_director(self):
-        # Only the checked handler: a fallback handler would follow redirects unchecked.
-        director = self.build_request_director([CheckedRequestsRH])
-        for handler in director.handlers.values():
-            handler.allow_private = self.allow_private
-        return director
-
-    def urlopen(self, req):
-        url = getattr(req, "url", None) or getattr(req, "full_url", None) or str(req)
-        check_url(url, self.allow_private)
-        response = super().urlopen(req)
-        try:
-            check_url(response.url, self.allow_private)
-        except PublisherError:
-            response.close()
-            raise
-        return response
 
 
 class Client:
@@ -209,6 +150,9 @@ def _params(ffmpeg: str | None, extra: dict | None = None) -> dict:
         "check_formats": False,
         "continuedl": True,
         "buffersize": 1 << 20,  # fewer, larger reads: downloads are CPU-bound on fast links
+        "external_downloader": "native",  # HLS segments through urlopen, not ffmpeg
+        "external_downloader_args": {"ffmpeg_i": FFMPEG_INPUT_PROTOCOLS},
+        "proxy": "",  # as in publisher.tools.http: a proxy would hide the address fetched
     }
     if ffmpeg:
         params["ffmpeg_location"] = ffmpeg  # for HLS/DASH downloads that need it
@@ -223,7 +167,7 @@ def media_info(raw: dict, source: str, audio: dict) -> MediaInfo:
         title=clean_text(raw.get("title")),
         description=clean_text(raw.get("description")),
         duration=_number(raw.get("duration")),
-        thumbnail=_unsigned(raw.get("thumbnail")),
+        thumbnail=_unsigned(metadata_url(raw.get("thumbnail"))),
         upload_date=raw.get("upload_date"),
         uploader=clean_text(raw.get("uploader") or raw.get("channel")),
         webpage_url=_unsigned(raw.get("webpage_url")) or "",
@@ -316,8 +260,9 @@ def _captions(raw: dict) -> Iterator[Caption]:
             if automatic and not (lang.endswith("-orig") or (language and lang == language)):
                 continue  # machine translations of machine captions: not worth offering
             best = _best_caption(offers or [])
-            if best and best.get("url") and "googlevideo.com" not in best["url"]:
-                yield Caption(lang, best["url"], best.get("ext") or "vtt", automatic)
+            url = metadata_url(best.get("url")) if best else None
+            if url and "googlevideo.com" not in url:
+                yield Caption(lang, url, best.get("ext") or "vtt", automatic)
 
 
 def _best_caption(offers: list[dict]) -> dict | None:
@@ -335,6 +280,8 @@ class _translated_errors:
         self.url = url
 
     def __enter__(self):
+        last_failure.error = None  # what this operation notes, and only that, is reported
+        deadlines.forget_trips()
         return self
 
     def __exit__(self, kind, error, traceback) -> bool:
@@ -342,7 +289,9 @@ class _translated_errors:
             return False
         if not isinstance(error, yt_dlp.utils.YoutubeDLError | OSError):
             return False
-        raise describe_error(error, self.url) from error
+        cut = deadlines.tripped(self.url)  # the watchdog ended it: a deadline, or the run stops
+        noted = getattr(last_failure, "error", None)
+        raise (cut or describe_error(error, self.url, noted)) from error
 
 
 def _causes(error: BaseException) -> Iterator[BaseException]:
@@ -359,8 +308,11 @@ def _causes(error: BaseException) -> Iterator[BaseException]:
         stack.append(exc_info[1] if isinstance(exc_info, tuple) and len(exc_info) > 1 else None)
 
 
-def describe_error(error: BaseException, url: str) -> PublisherError:
-    """The most specific PublisherError for a yt-dlp failure."""
+def describe_error(
+    error: BaseException, url: str, noted: BaseException | None = None
+) -> PublisherError:
+    """The most specific PublisherError for a yt-dlp failure; `noted` is the transport
+    failure seen on the way (yt-dlp's downloaders keep only its text)."""
     host = _host(url)
     for cause in _causes(error):
         if isinstance(cause, PublisherError):
@@ -372,7 +324,12 @@ def describe_error(error: BaseException, url: str) -> PublisherError:
                 return translated
         if isinstance(cause, TimeoutError | socket.timeout):
             return SourceError(f"{host} timed out after {SOCKET_TIMEOUT:g} s; the next run retries")
-    message = clean_text(str(error)).removeprefix("ERROR: ").splitlines()[0]
+    wire = http.transport_cause(error, SOCKET_TIMEOUT) or (
+        http.transport_cause(noted, SOCKET_TIMEOUT) if noted else None
+    )
+    if wire:
+        return SourceError(f"{host} could not be read: {wire}; the next run retries")
+    message = _first_line(error)
     if re.search(r"timed? ?out", message, re.I):
         return SourceError(f"{host} timed out; the next run retries ({message})")
     if re.search(r"private video|video unavailable|removed|deleted|not available", message, re.I):
@@ -380,6 +337,12 @@ def describe_error(error: BaseException, url: str) -> PublisherError:
     if isinstance(error, TransportError):
         return SourceError(f"{host} could not be reached: {message}; the next run retries")
     return SourceError(f"yt-dlp could not read {url}: {message}")
+
+
+def _first_line(error: BaseException) -> str:
+    """yt-dlp's message without its "ERROR:" tag, or the error's kind when it is empty."""
+    lines = clean_text(str(error)).removeprefix("ERROR: ").strip().splitlines()
+    return lines[0].strip() if lines and lines[0].strip() else type(error).__name__
 
 
 def _host(url: str) -> str:

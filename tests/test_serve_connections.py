@@ -1,0 +1,76 @@
+"""`publisher serve` facing the network: connections that never send a request cost no
+thread, and a real request is still answered at once."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import threading
+import time
+
+import pytest
+
+from publisher.deliver import waiting_room
+from publisher.deliver.serve import make_server_for
+
+IDLE = 1200
+
+
+@pytest.fixture
+def served(tmp_path):
+    (tmp_path / "feed.xml").write_text("<rss version='2.0'><channel/></rss>")
+    server = make_server_for(tmp_path, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def timed_get(port: int, path: str = "/feed.xml") -> tuple[int, float]:
+    started = time.monotonic()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", path)
+    status = connection.getresponse().status
+    connection.close()
+    return status, time.monotonic() - started
+
+
+def test_idle_connections_hold_no_threads_and_a_request_is_answered_at_once(served):
+    before = threading.active_count()
+    idle = [socket.create_connection(("127.0.0.1", served.port)) for _ in range(IDLE)]
+    try:
+        time.sleep(1.0)
+        status, took = timed_get(served.port)
+        threads = threading.active_count() - before
+    finally:
+        for sock in idle:
+            sock.close()
+    print(f"{IDLE} idle connections: {threads} more threads, a GET answered in {took:.3f} s")
+    assert status == 200
+    assert took < 1.0
+    assert threads <= 2  # the waiting room, and the request being answered
+
+
+def test_requests_that_never_finish_hold_at_most_max_handlers_threads(served):
+    before = threading.active_count()
+    stuck = [socket.create_connection(("127.0.0.1", served.port)) for _ in range(100)]
+    try:
+        for sock in stuck:  # a request line, then silence: each gets a thread, up to the cap
+            sock.sendall(b"GET /feed.xml HTTP/1.1\r\n")
+        time.sleep(1.0)
+        threads = threading.active_count() - before
+    finally:
+        for sock in stuck:
+            sock.close()
+    print(f"100 unfinished requests: {threads} more threads")
+    assert threads <= waiting_room.MAX_HANDLERS + 1
+
+
+def test_a_connection_that_stays_silent_is_closed(served, monkeypatch):
+    monkeypatch.setattr(waiting_room, "READ_TIMEOUT", 0.5)
+    with socket.create_connection(("127.0.0.1", served.port)) as sock:
+        sock.settimeout(5)
+        started = time.monotonic()
+        assert sock.recv(1) == b""  # the server hung up on us
+        assert time.monotonic() - started < 3
