@@ -62,7 +62,7 @@ def seed_published_talks(catalog_path: Path, out: Path) -> None:
     from publisher.catalog.load import load_catalog
     from publisher.model import MediaFile, MediaInfo
     from publisher.stages.extract import MIME_TYPES, wanted_outputs
-    from publisher.state import now_iso
+    from publisher.model import now_iso
 
     run = Run.create(load_catalog(catalog_path), BuildOptions(out=out))
     for item in run.items:
