@@ -60,9 +60,8 @@ def seed_published_talks(catalog_path: Path, out: Path) -> None:
     """Record every talk as enriched and extracted by today's recipe, with stand-in media."""
     from publisher.build.run import BuildOptions, Run
     from publisher.catalog.load import load_catalog
-    from publisher.model import MediaFile, MediaInfo
+    from publisher.model import MediaFile, MediaInfo, now_iso
     from publisher.stages.extract import MIME_TYPES, wanted_outputs
-    from publisher.model import now_iso
 
     run = Run.create(load_catalog(catalog_path), BuildOptions(out=out))
     for item in run.items:
