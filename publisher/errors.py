@@ -61,8 +61,53 @@ class SourceRefused(SourceError):
     """The source was refused before any request (scheme, private address, live, too long)."""
 
 
+class IsPlaylist(SourceError):
+    """The URL holds several videos (a playlist, channel, feed), not one talk."""
+
+
 class NoVideo(SourceError):
     """The series publishes video, but this talk's source has none."""
+
+
+# How a site or a video refused us: each class has its own retry rule (publisher.fetch).
+
+
+class SiteRefused(SourceError):
+    """The site asks to sign in to prove we are not a bot: ask it nothing more this run."""
+
+    def __init__(self, site: str, url: str):
+        super().__init__(f"{site} asks to sign in to confirm this is not a bot ({url})")
+        self.site = site
+
+
+class RateLimited(SourceError):
+    """The site answered HTTP 429 (or said so): back off, exponentially, across runs."""
+
+    def __init__(self, site: str, url: str):
+        super().__init__(f"{site} is limiting requests (HTTP 429) ({url})")
+        self.site = site
+
+
+class VideoUnavailable(SourceError):
+    """The video is private, removed, members-only, age- or region-restricted: asked
+    again once a day, not every run."""
+
+    def __init__(self, reason: str, url: str):
+        super().__init__(f"the video at {url} is {reason}")
+        self.reason = reason
+
+
+class DegradedSource(SourceError):
+    """yt-dlp got only images or a degraded format (a challenge it could not solve):
+    never published; the toolchain needs looking at."""
+
+    def __init__(self, what: str, url: str):
+        super().__init__(f"yt-dlp got {what} for {url}")
+        self.what = what
+
+
+class SiteHeld(SourceError):
+    """Not asked this run: its site refused us earlier (this run, or backing off)."""
 
 
 class ToolError(PublisherError):

@@ -14,14 +14,19 @@ from collections.abc import Callable
 from publisher.errors import (
     CatalogError,
     ConfigurationError,
+    DegradedSource,
     ExitCode,
     LockHeld,
     OutputError,
     Problem,
     PublisherError,
+    RateLimited,
+    SiteHeld,
+    SiteRefused,
     SourceError,
     SourceRefused,
     ToolError,
+    VideoUnavailable,
 )
 
 DASH = " — "
@@ -101,6 +106,38 @@ def source(error: SourceError) -> str:
     if ADVICE_GIVEN.search(text):  # the source modules often say what to do already
         return text
     return f"{text}{DASH}{_source_advice(text, SOURCE_DEFAULT_ADVICE)}"
+
+
+# A site or video that refused us: one message per class, saying its retry rule.
+
+
+def site_refused(error: SiteRefused) -> str:
+    return (
+        f"{_first_line(error)}{DASH}export that site's cookies into site.fetch.cookies"
+        f" (README: Publishing from YouTube); {error.site} is asked nothing more this run,"
+        " the next run retries"
+    )
+
+
+def rate_limited(error: RateLimited) -> str:
+    return (
+        f"{_first_line(error)}{DASH}builds back off: no request to {error.site} before the"
+        " hold publisher status shows ends; raise site.fetch.sleep if it recurs"
+    )
+
+
+def video_unavailable(error: VideoUnavailable) -> str:
+    return (
+        f"{_first_line(error)}{DASH}give the entry another source or remove it;"
+        " it is asked again once a day"
+    )
+
+
+def degraded_source(error: DegradedSource) -> str:
+    return (
+        f"{_first_line(error)}{DASH}run publisher doctor; nothing is published from it"
+        " and its last episode stays"
+    )
 
 
 def _source_advice(text: str, default: str) -> str:
@@ -185,6 +222,11 @@ RENDERERS: list[tuple[type[BaseException], Callable[..., str]]] = [
     (CatalogError, catalog),
     (LockHeld, lock_held),
     (SourceRefused, source_refused),
+    (SiteRefused, site_refused),
+    (RateLimited, rate_limited),
+    (VideoUnavailable, video_unavailable),
+    (DegradedSource, degraded_source),
+    (SiteHeld, publisher_error),
     (SourceError, source),
     (ToolError, tool),
     (ConfigurationError, configuration),

@@ -138,4 +138,32 @@ MIGRATIONS: tuple[Migration, ...] = (
             "DROP TABLE meta",
         ),
     ),
+    Migration(
+        6,
+        "what kind of failure an entry had and when to ask again; sites backing off;"
+        " videos found in followed playlists (episodes that are not in the catalog) and"
+        " the digest of each playlist's last listing",
+        (
+            "ALTER TABLE errors ADD COLUMN kind TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE errors ADD COLUMN retry_after TEXT",
+            """CREATE TABLE site_holds (
+                site TEXT PRIMARY KEY,
+                message TEXT NOT NULL,
+                until TEXT NOT NULL,
+                strikes INTEGER NOT NULL
+            )""",
+            """CREATE TABLE followed (
+                entry_id TEXT PRIMARY KEY,
+                series TEXT NOT NULL,
+                playlist TEXT NOT NULL,
+                url TEXT NOT NULL UNIQUE,
+                title TEXT NOT NULL,
+                published TEXT,
+                description TEXT NOT NULL DEFAULT '',
+                first_seen TEXT NOT NULL,
+                date_exact INTEGER NOT NULL DEFAULT 1
+            )""",
+            "CREATE TABLE listings (url TEXT PRIMARY KEY, digest TEXT NOT NULL)",
+        ),
+    ),
 )

@@ -46,6 +46,24 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Fetch:
+    """How sources are asked (`site.fetch`): pacing, a download budget, cookies."""
+
+    sleep: float | None = None  # seconds between requests to one site; None: per-site default
+    max_downloads: int | None = None  # new media made per run at most, newest talks first
+    cookies: str | None = None  # a Netscape cookies file, relative to the catalog
+
+
+@dataclass(frozen=True)
+class Follow:
+    """A playlist, channel or feed whose videos become episodes of a series by themselves."""
+
+    url: str
+    after: datetime | None = None  # only videos published on or after this
+    match: str | None = None  # only videos whose title matches this regular expression
+
+
+@dataclass(frozen=True)
 class Site:
     title: str
     base_url: str  # always ends with "/"
@@ -64,6 +82,7 @@ class Site:
     feed_page_size: int = 0  # newest N items in the main feed; 0 = no paging
     media_grace_days: int = 30  # media of entries removed from the catalog is kept this long
     limits: Limits = field(default_factory=Limits)
+    fetch: Fetch = field(default_factory=Fetch)
 
 
 @dataclass(frozen=True)
@@ -88,6 +107,7 @@ class Series:
     update_frequency: str | None = None  # RRULE text for podcast:updateFrequency
     podcast_guid: str | None = None  # pinned podcast:guid, e.g. of a show moved here
     new_feed_url: str | None = None  # the show moved there: <itunes:new-feed-url>
+    follow: tuple[Follow, ...] = ()
     line: int = 0
 
 
@@ -107,6 +127,7 @@ class Entry:
     episode_type: Literal["full", "trailer", "bonus"] = "full"
     explicit: bool | None = None  # None = the series' setting
     guid: str | None = None  # pinned by the editor, e.g. for an episode moved from elsewhere
+    followed: str | None = None  # the followed playlist it came from; None: in the catalog
     line: int = 0
 
     @property
@@ -213,6 +234,8 @@ class Item:
     video_guid: str | None = None  # its GUID in the video feed: its own
     first_published: datetime | None = None
     error: str | None = None
+    # A followed video that enrichment found outside its series' rules: not an episode.
+    skipped: bool = False
     # The formats a source offers, when enrichment read it in this run: their URLs may be
     # signed and expire, so they live in memory only, for extraction to use.
     formats: list[dict] = field(default_factory=list, repr=False)
@@ -228,3 +251,29 @@ class Item:
     @property
     def is_published(self) -> bool:
         return self.state == "published"
+
+
+@dataclass(frozen=True)
+class FollowedVideo:
+    """A video a series found in a followed playlist, as the listing gave it (kept in the
+    state, not the catalog). Its id is chosen once, when it is first seen."""
+
+    entry_id: str
+    series: str
+    playlist: str  # the followed URL it was listed in
+    url: str  # the video's own URL: the episode's source
+    title: str
+    published: datetime | None  # from the listing, if it says
+    description: str
+    first_seen: datetime
+    date_exact: bool = True  # False: the listing's date is approximate; enrichment's wins
+
+
+@dataclass(frozen=True)
+class SiteHold:
+    """A site we do not ask before `until` (it answered HTTP 429); `strikes` in a row."""
+
+    site: str
+    message: str
+    until: datetime
+    strikes: int

@@ -17,7 +17,8 @@ import socket
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from publisher.errors import SourceError, SourceRefused
+from publisher.errors import RateLimited, SourceError, SourceRefused
+from publisher.fetch import site_of
 
 ALLOWED_SCHEMES = ("http", "https")
 
@@ -139,10 +140,7 @@ def raise_for_status(status: int, url: str) -> None:
     if status < 400:
         return
     if status == 429:
-        raise SourceError(
-            f"source {short_url(url)}: HTTP 429 Too Many Requests; the site is rate-limiting,"
-            " the next run retries"
-        )
+        raise RateLimited(site_of(url), short_url(url))
     if status in (404, 410):
         raise SourceError(
             f"source {short_url(url)}: HTTP {status}, the media was removed or moved;"

@@ -40,6 +40,8 @@ def test_json_rows(shipped_catalog):
         "pending": ["video"],
         "reason": "video not made yet",
         "url": "https://feeds.example.org/media/russian-revolution-1917/july-days.m4a",
+        "source": "https://communist.red/july-days-counter-revolution-within-the-revolution-video/",
+        "followed": None,
     }
     assert rows["june-days-1917"]["state"] == "failed"
     assert rows["june-days-1917"]["error"].startswith("source http://x/: HTTP 404")

@@ -27,7 +27,9 @@ from publisher.catalog.load import load_catalog
 from publisher.deliver.pings import ping_directories
 from publisher.deliver.websub import feed_urls_to_ping, ping_hubs
 from publisher.errors import ExitCode
+from publisher.fetch import KIND_ADVICE
 from publisher.guids import identity
+from publisher.model import Item
 from publisher.output.lock import RunLock
 from publisher.output.writer import remove_stale_temp_files
 from publisher.stages import workfiles
@@ -35,6 +37,12 @@ from publisher.stages.chapters import publish_chapters
 from publisher.stages.enrich import enrich
 from publisher.stages.episode_art import publish_episode_art
 from publisher.stages.extract import extract
+from publisher.stages.follow import (
+    adopt_source_metadata,
+    followed_entries,
+    hand_over_to_catalog,
+    list_followed,
+)
 from publisher.stages.publish_media import publish_media
 from publisher.stages.tag import tag
 from publisher.stages.transcripts import publish_transcripts
@@ -46,6 +54,7 @@ log = logging.getLogger(__name__)
 # both into the audio file; transcripts come last, as a failure there costs no episode.
 ONLINE_STAGES: list[ItemStage] = [
     enrich,
+    adopt_source_metadata,
     publish_chapters,
     publish_episode_art,
     extract,
@@ -64,6 +73,7 @@ class BuildReport:
     failed: dict[str, str] = field(default_factory=dict)
     written: list[str] = field(default_factory=list)
     refused_feeds: dict[str, list[str]] = field(default_factory=dict)  # failed `check`
+    notices: list[str] = field(default_factory=list)  # about the run, not one entry
 
     @property
     def exit_code(self) -> int:
@@ -87,7 +97,26 @@ class BuildReport:
             kept = set(self.published)
             failed = [f"{i} (last episode kept)" if i in kept else i for i in self.failed]
             line += f"; failed: {_listed(failed)}"
+        for notice in self.notices:
+            line += f"; {notice}"
         return line
+
+
+def run_notices(run: Run) -> list[str]:
+    """What the summary says about the run as a whole: sites that refused us, the
+    download budget, playlists that could not be listed."""
+    notices = list(run.notices)
+    for kind, ids in sorted(run.fetch.failed_by_kind.items()):
+        notices.append(f"{kind} ({_listed(sorted(ids), 3)}): {KIND_ADVICE[kind]}")
+    for site, hold in sorted(run.fetch.holds.items()):
+        notices.append(f"{site} not asked before {hold.until:%Y-%m-%d %H:%M} UTC (HTTP 429)")
+    for site in sorted(run.fetch.refused):
+        notices.append(f"{site} asks to sign in (bot check): set site.fetch.cookies")
+    if run.fetch.waiting:
+        notices.append(
+            f"{len(run.fetch.waiting)} talks wait for the next run (site.fetch.max_downloads)"
+        )
+    return notices
 
 
 def _listed(ids: list[str], most: int = 10) -> str:
@@ -110,7 +139,12 @@ def build(
             run = Run.create(catalog, options, progress, state)
             options.out.mkdir(parents=True, exist_ok=True)
             remove_stale_temp_files(options.out)
-            for old, new in state.follow_renames({e.id: identity(e) for e in catalog.entries}):
+            if not options.offline:
+                list_followed(run)  # new videos of followed playlists, into the state
+            hand_over_to_catalog(catalog, state)
+            run.items += [Item(entry) for entry in followed_entries(catalog, state)]
+            identities = {item.id: identity(item.entry) for item in run.items}
+            for old, new in state.follow_renames(identities):
                 log.info("%s was %s: it keeps its GUID and its media", new, old)
             recover_from_published(run)  # what a lost or unwritable state does not know
             restore_published_media(run)
@@ -152,8 +186,14 @@ def announce_changed_feeds(run: Run) -> None:
 def report_of(run: Run) -> BuildReport:
     """Published: has its episode (maybe from an earlier run). Failed: this run's attempt
     failed, whether or not an older episode stays published. Pending: neither."""
-    report = BuildReport(written=list(run.writer.written), refused_feeds=dict(run.refused_feeds))
+    report = BuildReport(
+        written=list(run.writer.written),
+        refused_feeds=dict(run.refused_feeds),
+        notices=run_notices(run),
+    )
     for item in run.items:
+        if item.skipped:
+            continue
         if item.is_published:
             report.published.append(item.id)
         if item.error:

@@ -47,6 +47,7 @@ def restore_published_media(run: Run) -> None:
     Only files still in the folder with their recorded length are restored: a feed must
     never point at a missing file."""
     published = run.state.all_media_files()
+    cached = run.state.all_media_info()
     for item in run.items:
         files = {
             role: media
@@ -64,7 +65,7 @@ def restore_published_media(run: Run) -> None:
         item.chapters = published_chapters(run.out, item.chapters_file)
         # in the order the transcripts stage gives, or the render digest would differ
         item.transcripts = [files[role] for role in (ROLE_VTT, ROLE_SRT) if role in files]
-        item.info = run.state.media_info(item.id)
+        item.info = cached.get(item.id)
 
 
 # Reading the state back from the published folder ------------------------------------

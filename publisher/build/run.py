@@ -19,10 +19,13 @@ from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
-from publisher.errors import PublisherError
+from publisher.errors import PublisherError, SiteHeld
+from publisher.fetch import FetchPolicy, failure_kind
 from publisher.messages import describe
 from publisher.model import Catalog, Item, MediaFile
 from publisher.output.writer import Writer, is_in_folder
+from publisher.stages.extract import up_to_date
+from publisher.stages.follow import NotFollowed
 from publisher.state import State, folder_key, state_path_for
 from publisher.tools import deadlines
 
@@ -71,6 +74,8 @@ class Run:
     podcast_guids: dict[str, str] = field(default_factory=dict)
     # When the build started: the change date of a feed whose content is new in it.
     started: datetime = field(default_factory=lambda: build_time())
+    # Run-level problems for the summary (a playlist that could not be listed…).
+    notices: list[str] = field(default_factory=list)
     # Set when the run is interrupted (Ctrl-C, SIGTERM): long steps check it and stop.
     stopping: threading.Event = field(default_factory=threading.Event)
 
@@ -95,6 +100,11 @@ class Run:
             items=[Item(entry) for entry in catalog.entries],
             progress=progress or Progress(),
         )
+
+    @cached_property
+    def fetch(self) -> FetchPolicy:
+        """How sources are asked this run: pacing, holds, retry rules, the budget."""
+        return FetchPolicy(self.catalog, self.state)
 
     @property
     def base_url(self) -> str:
@@ -155,6 +165,9 @@ def run_item_stages(run: Run, stages: list[ItemStage]) -> None:
     if not stages:
         return  # offline: nothing is attempted, so nothing is cleared or recorded
     talks = [item for item in run.items if item.entry.is_talk and item.entry.source]
+    recipes, failed = run.state.all_media_recipes(), run.state.errors()
+    talks = [t for t in talks if t.id in failed or not up_to_date(run, t, recipes)]
+    talks = run.fetch.in_budget(talks)  # newest first; the rest of the budget waits
     pool = ThreadPoolExecutor(max_workers=max(1, run.options.jobs))
     try:
         list(pool.map(lambda item: _run_one(run, item, stages), talks))
@@ -167,6 +180,11 @@ def run_item_stages(run: Run, stages: list[ItemStage]) -> None:
 
 
 def _run_one(run: Run, item: Item, stages: list[ItemStage]) -> None:
+    deferred = run.fetch.deferred.get(item.id)
+    if deferred and not run.options.refresh:
+        item.error = deferred  # asked again once a day: not a new failure every run
+        run.fetch.failed_by_kind.setdefault("unavailable", []).append(item.id)
+        return
     # every request of the talk is cut when the run stops, and none outlasts the limit
     request_seconds = min(deadlines.REQUEST_SECONDS, run.catalog.site.limits.max_download_time)
     try:
@@ -177,12 +195,19 @@ def _run_one(run: Run, item: Item, stages: list[ItemStage]) -> None:
                 run.progress.start(item, stage.__name__)
                 stage(run, item)
         run.state.clear_error(item.id)
+    except NotFollowed:
+        item.skipped = True  # a followed video outside its series' rules: not a failure
+    except SiteHeld as held:
+        item.error = describe(held)  # not asked at all: its last error stays as it was
+        log.info("%s: %s", item.id, item.error)
     except PublisherError as error:
         if run.stopping.is_set():
             return  # interrupted, not failed: the next run simply does it again
         item.error = describe(error)  # what happened and what to do, in one line
         log.error("%s: %s", item.id, item.error)
-        run.state.record_error(item.id, item.error)
+        run.fetch.note_failure(error, item.error, item.id)
+        retry = run.fetch.retry_after(error)
+        run.state.record_error(item.id, item.error, failure_kind(error), retry)
     except OSError as error:  # a full disk, a file that cannot be read: one line, no traceback
         if run.stopping.is_set():
             return

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, SequenceNode
 
+from publisher.catalog.fetch_fields import cookies_file, follow_list, seconds
 from publisher.catalog.schema import (
     LANGUAGE,
     Field,
@@ -46,6 +47,7 @@ from publisher.model import (
     AudioSettings,
     Catalog,
     Entry,
+    Fetch,
     Funding,
     Limits,
     Owner,
@@ -61,6 +63,11 @@ LIMITS = {
     "max_duration": Field(integer(1)),
     "max_filesize": Field(integer(1)),
     "max_download_time": Field(integer(1)),
+}
+FETCH = {
+    "sleep": Field(seconds),
+    "max_downloads": Field(integer(1)),
+    "cookies": Field(cookies_file),
 }
 AUDIO = {"format": Field(choice("m4a", "mp3")), "loudness": Field(loudness)}
 
@@ -82,6 +89,7 @@ SITE = {
     "feed_page_size": Field(integer(0)),
     "media_grace_days": Field(integer(0)),
     "limits": Field(nested(LIMITS, Limits)),
+    "fetch": Field(nested(FETCH, Fetch)),
 }
 
 SERIES = {
@@ -98,6 +106,7 @@ SERIES = {
     "update_frequency": Field(required_text),
     "podcast_guid": Field(uuid_text),
     "new_feed_url": Field(url),
+    "follow": Field(follow_list),
 }
 
 ENTRY = {

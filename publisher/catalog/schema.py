@@ -8,6 +8,7 @@ schemas themselves, and the checks across entries, are in `publisher.catalog.loa
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -24,9 +25,12 @@ from publisher.catalog.yamlnodes import mapping_items
 from publisher.errors import Problem
 from publisher.formats import apple
 from publisher.formats.text import describe, first_control_character
+from publisher.messages import problem_line
 from publisher.sources import is_url, is_web_url
 
 LANGUAGE = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*\Z")
+
+log = logging.getLogger(__name__)
 
 
 class Invalid(Exception):
@@ -259,6 +263,11 @@ class Reader:
 
     def problem(self, node: Node, field: str, message: str, hint: str = "") -> None:
         self.problems.append(Problem(self.file, node.start_mark.line + 1, field, message, hint))
+
+    def warn(self, node: Node, field: str, message: str, hint: str = "") -> None:
+        """Not an error, but worth saying (validate and build print it as a warning)."""
+        problem = Problem(self.file, node.start_mark.line + 1, field, message, hint)
+        log.warning("%s", problem_line(problem))
 
     def mapping(self, node: Node, schema: dict[str, Field], where: str) -> dict[str, Any] | None:
         if not isinstance(node, MappingNode):

@@ -1,7 +1,9 @@
-"""Ids: the slug rule, making a slug from a title, ids never reused, and did-you-mean.
+"""Ids: the slug rule, making a slug from a title, ids never reused, did-you-mean, and
+what makes two URLs the same page.
 
-Used by the catalog's schema (which refuses a bad id) and by `publisher add` (which
-proposes one), so both hold an id to the same rule and suggest the same fixes.
+Used by the catalog's schema (which refuses a bad id), by `publisher add` (which
+proposes one) and by followed series, so all hold an id to the same rule and suggest
+the same fixes.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 SLUG_MAX = 64
@@ -52,3 +55,12 @@ def did_you_mean(value: str, options: Iterable[str]) -> str:
     """ "did you mean 'x'?" for the closest of `options`, or "" when none is close."""
     close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}?" if close else ""
+
+
+def same_url_key(url: str) -> str:
+    """A URL reduced to what makes it the same page: no scheme, fragment or trailing /."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    port = f":{parts.port}" if parts.port else ""
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{host}{port}{parts.path.rstrip('/')}{query}"

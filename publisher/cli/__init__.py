@@ -40,11 +40,17 @@ def _register_commands() -> None:
     for command in (build, check, serve, publish):
         main.add_command(command)
 
-    from publisher.cli.editor import add_command, status_command, validate_command
+    from publisher.cli.editor import (
+        add_command,
+        doctor_command,
+        status_command,
+        validate_command,
+    )
 
     main.add_command(add_command, "add")
     main.add_command(validate_command, "validate")
     main.add_command(status_command, "status")
+    main.add_command(doctor_command, "doctor")
 
 
 _register_commands()

@@ -27,10 +27,13 @@ from publisher.cli.options import catalog_option, out_option, private_option, re
 @click.option("--id", "entry_id", metavar="SLUG", help="The entry's id (default: from the title).")
 @click.option("--title", help="The title to use instead of the page's.")
 @click.option("--dry-run", is_flag=True, help="Show the entry and validate it; write nothing.")
+@click.option(
+    "--limit", type=click.IntRange(1), metavar="N", help="A playlist: add its first N new videos."
+)
 @catalog_option
 @private_option
 @reports_errors
-def add_command(url, series, kind, entry_id, title, dry_run, catalog, allow_private_sources):
+def add_command(url, series, kind, entry_id, title, dry_run, limit, catalog, allow_private_sources):
     """Read URL's metadata and append a new entry to the catalog.
 
     For a talk (--kind video) the metadata comes from yt-dlp; for an article, from the
@@ -38,15 +41,17 @@ def add_command(url, series, kind, entry_id, title, dry_run, catalog, allow_priv
     title, the date, the authors and a summary; it is shown, validated with the whole
     catalog, and appended after the last entry. The rest of the file (comments, order,
     formatting) is left byte for byte as it was. A URL already in the catalog is refused
-    with the id of the entry that has it.
+    with the id of the entry that has it. A playlist, channel or feed URL adds one entry
+    per video the catalog does not have yet (the first N with --limit).
 
     \b
     Examples:
       publisher add https://www.youtube.com/watch?v=XXXXXXXXXXX --series russian-revolution-1917
       publisher add https://marxist.com/some-article.htm --kind article
       publisher add https://example.org/talk --series my-series --id my-talk --dry-run
+      publisher add 'https://www.youtube.com/playlist?list=…' --series my-series --limit 5
     """
-    from publisher.editor.add import AddRequest, add
+    from publisher.editor.add import AddRequest, add_url
 
     request = AddRequest(
         url=url,
@@ -56,14 +61,21 @@ def add_command(url, series, kind, entry_id, title, dry_run, catalog, allow_priv
         title=title,
         allow_private=allow_private_sources,
     )
-    proposal = add(catalog, request, dry_run=dry_run)  # takes the catalog's lock itself
-    click.echo(proposal.appended.entry_text.strip("\r\n"))
-    for note in proposal.notes:
-        click.echo(f"note: {note}")
-    if dry_run:
-        click.echo(f"dry run: {proposal.entry_id!r} is valid; {catalog} was not changed")
-    else:
-        click.echo(f"added {proposal.entry_id!r} to {catalog}:{proposal.appended.line}")
+    # add_url takes the catalog's lock itself: one add at a time
+    proposals = add_url(catalog, request, dry_run=dry_run, limit=limit)
+    for proposal in proposals:
+        if proposal.appended is None:  # a playlist's video that could not be read
+            click.echo("\n".join(f"note: {note}" for note in proposal.notes))
+            continue
+        click.echo(proposal.appended.entry_text.strip("\r\n"))
+        for note in proposal.notes:
+            click.echo(f"note: {note}")
+        if dry_run:
+            click.echo(f"dry run: {proposal.entry_id!r} is valid; {catalog} was not changed")
+        else:
+            click.echo(f"added {proposal.entry_id!r} to {catalog}:{proposal.appended.line}")
+    if not proposals:
+        click.echo(f"nothing to add: every video of {url} is in {catalog} already")
 
 
 @click.command("validate")
@@ -97,6 +109,35 @@ def validate_command(catalog):
     )
 
 
+@click.command("doctor")
+@catalog_option
+@click.option("--ffmpeg", envvar="PUBLISHER_FFMPEG", help="A system ffmpeg to check instead.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of checks instead.")
+@reports_errors
+def doctor_command(catalog, ffmpeg, as_json):
+    """Check the toolchain a build needs, and say what to do about what is missing.
+
+    One line each for Python, the publisher, yt-dlp (and its age), yt-dlp-ejs (YouTube's
+    challenge solver, and whether yt-dlp accepts it), the JavaScript runtime, ffmpeg
+    (aac, libmp3lame, loudnorm), the state database, the lock and the catalog. Exits 0
+    when a build has everything it needs, 1 otherwise. Changes nothing. If builds fail,
+    run this first.
+
+    \b
+    Examples:
+      publisher doctor
+      publisher doctor --json
+    """
+    import sys
+
+    from publisher.editor.doctor import as_json as to_json
+    from publisher.editor.doctor import diagnose, healthy
+
+    checks = diagnose(catalog, ffmpeg)
+    click.echo(to_json(checks) if as_json else "\n".join(check.line() for check in checks))
+    sys.exit(0 if healthy(checks) else 1)
+
+
 @click.command("status")
 @catalog_option
 @out_option
@@ -125,10 +166,10 @@ def status_command(catalog, out, series, states, as_json):
       publisher status --series russian-revolution-1917 --json
     """
     from publisher.editor.status import as_json as to_json
-    from publisher.editor.status import print_status, read_status
+    from publisher.editor.status import print_status, read_holds, read_status
 
     rows = read_status(catalog, series=series, states=tuple(states), out=out)
     if as_json:
         click.echo(to_json(rows))
     else:
-        print_status(rows)
+        print_status(rows, holds=read_holds(catalog))

@@ -12,18 +12,20 @@ from __future__ import annotations
 
 import email.utils
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from publisher.catalog.append import Appended, append_entry
 from publisher.catalog.load import load_catalog
-from publisher.catalog.slugs import did_you_mean, slug_problem, slugify, unique_id
-from publisher.errors import PublisherError
+from publisher.catalog.slugs import did_you_mean, same_url_key, slug_problem, slugify, unique_id
+from publisher.errors import IsPlaylist, PublisherError, SourceError
 from publisher.formats import pagemeta
 from publisher.formats.text import one_line
+from publisher.messages import describe
 from publisher.model import Catalog, EntryKind, MediaInfo
 from publisher.output.lock import RunLock
 from publisher.sources import check_url
@@ -106,6 +108,73 @@ def propose(catalog_path: Path, request: AddRequest, today: date | None = None) 
     return Proposal({k: v for k, v in ordered.items() if v not in (None, "", ())}, tuple(notes))
 
 
+def add_url(
+    catalog_path: Path, request: AddRequest, *, dry_run: bool = False, limit: int | None = None
+) -> list[Proposal]:
+    """`publisher add URL`: one entry for a video, one per new video for a playlist."""
+    try:
+        return [add(catalog_path, request, dry_run=dry_run)]
+    except IsPlaylist:
+        if request.kind != "video":
+            raise
+        with RunLock(state_path_for(catalog_path).parent, "catalog.lock"):
+            return add_playlist(catalog_path, request, dry_run=dry_run, limit=limit)
+
+
+def add_playlist(
+    catalog_path: Path,
+    request: AddRequest,
+    *,
+    dry_run: bool = False,
+    limit: int | None = None,
+    pause: Callable[[float], None] = time.sleep,
+) -> list[Proposal]:
+    """Append one entry per video of the playlist at `request.url` that the catalog does
+    not have yet (the first `limit` of them, in the playlist's order); each is read as
+    `add` reads one video, paced as builds pace that site. The caller holds the lock."""
+    from publisher.fetch import sleep_between
+
+    catalog = load_catalog(catalog_path)
+    _check_series(catalog, request)
+    videos = list_videos(check_url(request.url, request.allow_private), request.allow_private)
+    have = {same_url_key(v) for e in catalog.entries for v in (e.source, e.link) if v}
+    new = [video for video in videos if same_url_key(video.url) not in have][:limit]
+    taken = taken_ids(catalog)
+    series = catalog.series.get(request.series or "")
+    episode = next_episode(catalog, series.id) if series and series.type == "serial" else None
+    proposals = []
+    for number, video in enumerate(new):
+        if number:
+            pause(sleep_between(catalog.site.fetch.sleep, video.url))
+        try:
+            fields, _ = _video_fields(read_video(video.url, request.allow_private), video.url)
+        except SourceError as error:  # one unreadable video does not stop the others
+            proposals.append(Proposal({"source": video.url}, (f"skipped: {describe(error)}",)))
+            continue
+        # the playlist's own title and exact date, as its publisher chose them, come first
+        fields["title"] = one_line(video.title) or fields["title"] or video.url
+        if video.published and (video.date_exact or fields["published"] is None):
+            fields["published"] = video.published.date()
+        fields["published"] = fields["published"] or datetime.now(UTC).date()
+        if episode is not None:  # a serial series numbers every talk, in playlist order
+            fields["episode"], episode = episode, episode + 1
+        entry_id = unique_id(slugify(fields["title"]), taken)
+        taken.add(entry_id)
+        ordered = {"id": entry_id, "kind": "video", "series": request.series, **fields}
+        ordered = {k: v for k, v in ordered.items() if v not in (None, "", ())}
+        appended = append_entry(catalog_path, ordered, write=not dry_run)
+        proposals.append(Proposal(ordered, (), appended))
+    return proposals
+
+
+def list_videos(url: str, allow_private: bool):
+    from publisher.tools import ytdlp
+    from publisher.tools.ytdlp_listing import list_playlist
+
+    with ytdlp.Client(allow_private) as client:
+        return list_playlist(client, url)
+
+
 def read_video(url: str, allow_private: bool) -> MediaInfo:
     """What yt-dlp finds at `url` (imported here: yt-dlp is slow to import)."""
     from publisher.tools import ytdlp
@@ -157,15 +226,6 @@ def refuse_duplicate(catalog: Catalog, url: str) -> None:
                 )
 
 
-def same_url_key(url: str) -> str:
-    """A URL reduced to what makes it the same page: no scheme, fragment or trailing /."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower().removeprefix("www.")
-    port = f":{parts.port}" if parts.port else ""
-    query = f"?{parts.query}" if parts.query else ""
-    return f"{host}{port}{parts.path.rstrip('/')}{query}"
-
-
 def taken_ids(catalog: Catalog) -> set[str]:
     """Ids in the catalog and ids ever published: ids are never reused (GUIDs hang on them)."""
     ids = {entry.id for entry in catalog.entries}
@@ -174,6 +234,7 @@ def taken_ids(catalog: Catalog) -> set[str]:
         state = State(state_file)
         try:
             ids |= set(state.publications())
+            ids |= {video.entry_id for video in state.followed()}
         finally:
             state.close()
     return ids

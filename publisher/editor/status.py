@@ -10,7 +10,8 @@ pending, with the reason.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -18,7 +19,7 @@ from rich.table import Table
 
 from publisher.catalog.load import load_catalog
 from publisher.formats.durations import format_duration
-from publisher.model import Catalog, Entry, ItemState, MediaFile, entry_state
+from publisher.model import Catalog, Entry, ItemState, MediaFile, SiteHold, entry_state
 from publisher.output import urls
 from publisher.state import State, folder_key, state_path_for
 
@@ -38,6 +39,8 @@ class StatusRow:
     pending: tuple[str, ...]  # what is not published yet: "audio", "video"
     reason: str  # why it is pending or failed, in a few words
     url: str | None  # where the episode's audio (or the article) is published
+    source: str | None  # where the talk comes from
+    followed: str | None  # the followed playlist it was found in; None: a catalog entry
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -52,6 +55,9 @@ class Snapshot:
     files: dict[str, dict[str, MediaFile]]
     errors: dict[str, str]
     durations: dict[str, float]
+    followed: tuple[Entry, ...] = ()  # episodes of followed playlists
+    deferred: dict[str, datetime] = field(default_factory=dict)  # not asked before
+    holds: tuple[SiteHold, ...] = ()  # sites backing off after HTTP 429
 
 
 def read_status(
@@ -68,25 +74,48 @@ def read_status(
     return filter_rows(rows, series=series, states=states)
 
 
+def read_holds(catalog_path: Path) -> list[str]:
+    """One line per site the builds are backing off from."""
+    path = state_path_for(catalog_path)
+    if not path.is_file():
+        return []
+    state = State(path)
+    try:
+        holds = state.site_holds().values()
+    finally:
+        state.close()
+    now = datetime.now(UTC)
+    return [
+        f"{h.site}: not asked before {h.until:%Y-%m-%d %H:%M} UTC — {h.message}"
+        for h in sorted(holds, key=lambda h: h.site)
+        if h.until > now
+    ]
+
+
 def read_snapshot(catalog: Catalog, out: Path) -> Snapshot:
     path = state_path_for(catalog.path)
     if not path.is_file():
         return Snapshot({}, {}, {})
+    from publisher.stages.follow import followed_entries
+
     state = State(path, folder_key(catalog.path, out))
     try:
+        followed = tuple(followed_entries(catalog, state))
         durations = {}
-        for entry in catalog.entries:
+        for entry in (*catalog.entries, *followed):
             info = state.media_info(entry.id)
             if info and info.duration:
                 durations[entry.id] = info.duration
-        return Snapshot(state.all_media_files(), state.errors(), durations)
+        deferred = {k: after for k, (_, after) in state.deferred_errors().items()}
+        return Snapshot(state.all_media_files(), state.errors(), durations, followed, deferred)
     finally:
         state.close()
 
 
 def status_rows(catalog: Catalog, snapshot: Snapshot) -> list[StatusRow]:
-    """One row per catalog entry, in catalog order."""
-    return [row_of(catalog, entry, snapshot) for entry in catalog.entries]
+    """One row per catalog entry, in catalog order, then the followed episodes."""
+    entries = (*catalog.entries, *snapshot.followed)
+    return [row_of(catalog, entry, snapshot) for entry in entries]
 
 
 def row_of(catalog: Catalog, entry: Entry, snapshot: Snapshot) -> StatusRow:
@@ -99,7 +128,7 @@ def row_of(catalog: Catalog, entry: Entry, snapshot: Snapshot) -> StatusRow:
         missing.append("audio")
     if wants_video and "video" not in files:
         missing.append("video")
-    state, reason = _state_and_reason(entry, audio, error, missing)
+    state, reason = _state_and_reason(entry, audio, error, missing, snapshot.deferred.get(entry.id))
     return StatusRow(
         id=entry.id,
         kind=entry.kind,
@@ -111,13 +140,17 @@ def row_of(catalog: Catalog, entry: Entry, snapshot: Snapshot) -> StatusRow:
         pending=tuple(missing),
         reason=reason,
         url=_published_url(catalog, entry, audio),
+        source=entry.source,
+        followed=entry.followed,
     )
 
 
-def _state_and_reason(entry, audio, error, missing) -> tuple[ItemState, str]:
+def _state_and_reason(entry, audio, error, missing, deferred) -> tuple[ItemState, str]:
     state = entry_state(entry, audio, error)
     if state == "published":
         return state, (f"{' and '.join(missing)} not made yet" if missing else "")
+    if state == "failed" and deferred and deferred > datetime.now(UTC):
+        return state, f"asked again after {deferred:%Y-%m-%d %H:%M} UTC"
     if state == "failed":
         return state, "the last build failed; it retries on the next run"
     return state, ("not built yet" if entry.source else "no source yet")
@@ -156,12 +189,12 @@ def table(rows: list[StatusRow]) -> Table:
         if row.pending and row.state != "failed":
             why = f"{', '.join(row.pending)}: {why}" if why else ", ".join(row.pending)
         grid.add_row(
-            row.id,
+            f"{row.id} (followed)" if row.followed else row.id,
             f"[{STYLE[row.state]}]{row.state}[/]",
             row.series or "",
             format_duration(row.duration),
             why,
-            row.url or "",
+            row.url or (row.source if row.followed else "") or "",
         )
     return grid
 
@@ -171,10 +204,14 @@ def summary(rows: list[StatusRow]) -> str:
     return ", ".join(f"{counts[name]} {name}" for name in STATES)
 
 
-def print_status(rows: list[StatusRow], console: Console | None = None) -> None:
+def print_status(
+    rows: list[StatusRow], console: Console | None = None, holds: list[str] = ()
+) -> None:
     if console is None:
         console = Console()
         if not console.is_terminal:  # piped or logged: no need to fold to 80 columns
             console = Console(width=200)
     console.print(table(rows))
     console.print(summary(rows), highlight=False)
+    for line in holds:
+        console.print(line, highlight=False, markup=False)

@@ -63,18 +63,24 @@ def checked_source(run: Run, entry: Entry) -> Path | Resolved:
     location = check_source(entry.source, run.catalog.root, allow_private)
     if not is_url(location):
         return Path(location)
-    return follow_redirects(location, allow_private, ytdlp.SOCKET_TIMEOUT)
+    with run.fetch.turn(location, run.stopping):  # paced; never a site that refused us
+        return follow_redirects(location, allow_private, ytdlp.SOCKET_TIMEOUT)
+
+
+def ytdlp_client(run: Run) -> ytdlp.Client:
+    """yt-dlp for one talk, with the run's pacing and cookies."""
+    from publisher.tools import ytdlp
+
+    return ytdlp.Client(run.options.allow_private_sources, run.options.ffmpeg, run.fetch)
 
 
 def read_listing(
     run: Run, entry: Entry, location: Resolved, client: ytdlp.Client | None = None
 ) -> ytdlp.SourceListing:
     """What yt-dlp finds at a checked URL (a direct media file skips the site extractors)."""
-    from publisher.tools import ytdlp
-
     if client is not None:
         return client.read(location.url, entry.source, direct_media=location.is_media)
-    with ytdlp.Client(run.options.allow_private_sources, run.options.ffmpeg) as own:
+    with ytdlp_client(run) as own:
         return own.read(location.url, entry.source, direct_media=location.is_media)
 
 

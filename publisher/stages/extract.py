@@ -32,7 +32,7 @@ from publisher.errors import (
 )
 from publisher.model import AudioSettings, Item
 from publisher.sources import is_url, metadata_url
-from publisher.stages import workfiles
+from publisher.stages import enrich, workfiles
 from publisher.stages.enrich import cacheable, checked_source, read_listing, refuse_unpublishable
 from publisher.tools import deadlines, ffmpeg, mp4chapters, mutagen
 
@@ -80,6 +80,22 @@ def source_identity(run: Run, item: Item) -> str:
     return f"{source}@{stat.st_size}:{stat.st_mtime_ns}"
 
 
+def up_to_date(run: Run, item: Item, recipes: dict[str, dict[str, str]]) -> bool:
+    """A talk whose published media is made by today's recipes from the source its cached
+    metadata was read from, with no failure to retry: no stage has anything to do."""
+    info = item.info
+    if run.options.refresh or info is None or info.source != item.entry.source:
+        return False
+    made = recipes.get(item.id, {})
+    return all(
+        getattr(item, output.role) is not None and made.get(output.role) == output.made_from
+        for output in wanted_outputs(run, item)
+    )
+
+
+# The extract stage ---------------------------------------------------------------------
+
+
 def extract(run: Run, item: Item) -> None:
     """Make the entry's missing or outdated media as pending outputs in the work dir."""
     workfiles.forget_pending(run, item)  # anything a killed run left is remade or dropped
@@ -91,9 +107,7 @@ def extract(run: Run, item: Item) -> None:
         else:
             missing.append(output)
     if missing:
-        from publisher.tools import ytdlp
-
-        with ytdlp.Client(run.options.allow_private_sources, run.options.ffmpeg) as client:
+        with enrich.ytdlp_client(run) as client:
             Maker(run, item, client).make(missing)
 
 

@@ -92,7 +92,7 @@ def clean_up(run: Run, item: Item) -> None:
 def forget_removed_entries(run: Run) -> None:
     """Delete the work folders of entries no longer in the catalog: a download left by a
     talk that was removed (or renamed) would otherwise stay forever."""
-    wanted = {entry.id for entry in run.catalog.entries}
+    wanted = {item.id for item in run.items}  # followed episodes too
     for leftover in run.work_dir.iterdir():
         if leftover.is_dir() and leftover.name not in wanted:
             shutil.rmtree(leftover, ignore_errors=True)

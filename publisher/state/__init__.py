@@ -20,6 +20,7 @@ from publisher.state.files import (
     backup_has_entries,
     backup_path_for,
     folder_key,
+    inspect_file,
     restore_backup,
     state_path_for,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "State",
     "backup_path_for",
     "folder_key",
+    "inspect_file",
     "opened_state",
     "state_path_for",
 ]

@@ -32,6 +32,14 @@ from publisher.state.files import (
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+# Where an entry's id is stored: a rename (or a catalog entry taking over a followed
+# video) moves every row.
+RENAMED_COLUMNS = (
+    ("entries", "id"),
+    ("media_info", "entry_id"),
+    ("media_files", "entry_id"),
+    ("errors", "entry_id"),
+)
 
 
 class Database:

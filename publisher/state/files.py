@@ -1,12 +1,13 @@
 """The state database's file: where it lives, opening it, its backup, and one-line errors.
 
-Nothing here knows the schema beyond what a backup check needs: publisher.state.database
+Nothing here knows the schema beyond what a backup check and `doctor` need: publisher.state.database
 runs the connection, publisher.state.records the typed methods.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import sqlite3
@@ -31,6 +32,26 @@ def backup_path_for(state_path: Path) -> Path:
 def folder_key(catalog_path: Path, out: Path) -> str:
     """How the state names a published folder: its path relative to the catalog's."""
     return os.path.relpath(out.resolve(), catalog_path.resolve().parent)
+
+
+def inspect_file(path: Path) -> tuple[int, int | None]:
+    """(schema version, newest mtime in ns of the files a last render wrote, or None)
+    of a state database opened read-only: `publisher doctor` only looks, never creates
+    or migrates it."""
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        try:
+            renders = db.execute("SELECT outputs FROM renders").fetchall()
+        except sqlite3.Error:  # a schema before the renders table
+            renders = []
+    finally:
+        db.close()
+    newest = max(
+        (seen[1] for (text,) in renders for seen in json.loads(text).values() if seen),
+        default=None,
+    )
+    return version, newest
 
 
 def connect_to(path: Path) -> sqlite3.Connection:

@@ -2,8 +2,7 @@
 
 It holds each entry's GUIDs and first-published time (assigned once, never changed), each
 show's podcast:guid and the last change of each feed, the cached enrichment, the media
-files made, orphans waiting out their grace period, the last render, upload digests and
-the last error per entry.
+files made, orphans waiting out their grace period, the last render and upload digests.
 """
 
 from __future__ import annotations
@@ -16,15 +15,8 @@ from datetime import datetime
 
 from publisher.errors import ConfigurationError
 from publisher.model import Caption, Chapter, MediaFile, MediaInfo, now_iso
-from publisher.state.database import Database
-
-# Where an entry's id is stored: a rename moves every row.
-RENAMED_COLUMNS = (
-    ("entries", "id"),
-    ("media_info", "entry_id"),
-    ("media_files", "entry_id"),
-    ("errors", "entry_id"),
-)
+from publisher.state.database import RENAMED_COLUMNS
+from publisher.state.follows import Follows
 
 
 @dataclass(frozen=True)
@@ -51,8 +43,9 @@ class LastRender:
     outputs: dict[str, list[int]]  # path -> [size, mtime_ns] as the render left it
 
 
-class State(Database):
-    """The typed layer over the state database."""
+class State(Follows):
+    """The typed layer over the state database (errors, site holds and followed videos
+    in publisher.state.follows)."""
 
     # GUIDs and first publication -------------------------------------------------
 
@@ -225,6 +218,21 @@ class State(Database):
         )
         return {r[0]: (MediaFile(r[1], r[2], r[3], r[4]), r[5]) for r in rows}
 
+    def all_media_recipes(self) -> dict[str, dict[str, str]]:
+        """entry id -> role -> what its published file was made from, in one query."""
+        result: dict[str, dict[str, str]] = {}
+        rows = self._rows(
+            "SELECT entry_id, role, made_from FROM media_files WHERE folder = ?", (self.folder,)
+        )
+        for entry_id, role, made_from in rows:
+            result.setdefault(entry_id, {})[role] = made_from
+        return result
+
+    def all_media_info(self) -> dict[str, MediaInfo]:
+        """Every cached enrichment, in one query (a build of thousands of talks)."""
+        rows = self._rows("SELECT entry_id, info FROM media_info")
+        return {entry_id: media_info_from_json(info) for entry_id, info in rows}
+
     def all_media_files(self) -> dict[str, dict[str, MediaFile]]:
         result: dict[str, dict[str, MediaFile]] = {}
         rows = self._rows(
@@ -348,23 +356,6 @@ class State(Database):
                 (self.folder, destination, json.dumps(sorted(paths))),
             )
         )
-
-    # Errors ----------------------------------------------------------------------
-
-    def errors(self) -> dict[str, str]:
-        return dict(self._rows("SELECT entry_id, message FROM errors"))
-
-    def record_error(self, entry_id: str, message: str) -> None:
-        self._write(
-            lambda db: db.execute(
-                "INSERT OR REPLACE INTO errors (entry_id, message, at) VALUES (?, ?, ?)",
-                (entry_id, message, now_iso()),
-            )
-        )
-
-    def clear_error(self, entry_id: str) -> None:
-        if self._rows("SELECT 1 FROM errors WHERE entry_id = ?", (entry_id,)):
-            self._write(lambda db: db.execute("DELETE FROM errors WHERE entry_id = ?", (entry_id,)))
 
 
 def media_info_from_json(text: str) -> MediaInfo:

@@ -286,3 +286,31 @@ def make_jpeg(ffmpeg: str, image: Path, output: Path, max_size: int = 3000) -> N
     arguments = ["-y", "-i", str(image), "-frames:v", "1", "-vf", scale, "-q:v", "2",
                  "-f", "image2", "-c:v", "mjpeg", str(output)]  # fmt: skip
     run(ffmpeg, arguments, "converting the cover image")
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What `publisher doctor` checks an ffmpeg for."""
+
+    version: str
+    encoders: frozenset[str]
+    filters: frozenset[str]
+
+
+def capabilities(exe: str) -> Capabilities:
+    """ffmpeg's version and its encoders and filters (their lists are one per line: a
+    flags column, then the name)."""
+
+    def names(option: str) -> frozenset[str]:
+        lines = _output(exe, option).splitlines()
+        return frozenset(parts[1] for line in lines if len(parts := line.split()) > 1)
+
+    first = _output(exe, "-version").splitlines()[:1]
+    version = first[0].split()[2] if first and len(first[0].split()) > 2 else "unknown"
+    return Capabilities(version, names("-encoders"), names("-filters"))
+
+
+def _output(exe: str, option: str) -> str:
+    done = subprocess.run([exe, "-hide_banner", option], capture_output=True, text=True,
+                          timeout=30, errors="replace")  # fmt: skip
+    return done.stdout

@@ -19,19 +19,35 @@ import logging
 import re
 import socket
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import yt_dlp
 from yt_dlp.networking.exceptions import HTTPError, TransportError
 
-from publisher.errors import NoVideo, PublisherError, SourceError
+from publisher.errors import DegradedSource, IsPlaylist, PublisherError, SourceError
 from publisher.formats.text import clean_text
 from publisher.model import Caption, Chapter, MediaInfo, now_iso
 from publisher.sources import is_signed_url, metadata_url, raise_for_status
 from publisher.tools import deadlines, http
+
+# the names the rest of the program uses, from the format-choosing half of this module
+from publisher.tools.ytdlp_formats import (  # noqa: F401
+    choose_audio,
+    choose_video,
+    codec,
+    has_audio,
+    has_video,
+    is_aac,
+    is_h264,
+    usable,
+)
 from publisher.tools.ytdlp_network import FFMPEG_INPUT_PROTOCOLS, CheckedYoutubeDL, last_failure
+from publisher.tools.ytdlp_refusals import causes, degraded_read, refusal
+from publisher.tools.ytdlp_toolchain import cookie_jar_text, js_runtimes
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +66,22 @@ class SourceListing:
     formats: list[dict]
 
 
+class Pacing(Protocol):
+    """What a Client needs of the run's fetch policy (`publisher.fetch.FetchPolicy`)."""
+
+    cookies: Path | None
+
+    def sleep_for(self, url: str) -> float: ...
+    def turn(self, url: str) -> AbstractContextManager: ...
+    def note_success(self, url: str) -> None: ...
+
+
 class _LogRoute:
-    """yt-dlp's logger interface, sent to `logging` instead of the terminal."""
+    """yt-dlp's logger interface, sent to `logging` instead of the terminal; warnings
+    are kept too, since some of them (a challenge not solved) mean the read is useless."""
+
+    def __init__(self):
+        self.warnings: list[str] = []
 
     def debug(self, message: str) -> None:
         log.debug("%s", message)
@@ -60,6 +90,7 @@ class _LogRoute:
         log.debug("%s", message)
 
     def warning(self, message: str) -> None:
+        self.warnings.append(message)
         log.info("yt-dlp: %s", message)
 
     def error(self, message: str) -> None:
@@ -70,9 +101,15 @@ class Client:
     """One YoutubeDL for one talk: reading it and downloading its formats share the
     connection pool and TLS setup, which cost more than the reading on a fast link."""
 
-    def __init__(self, allow_private: bool, ffmpeg: str | None = None):
-        self.ydl = CheckedYoutubeDL(_params(ffmpeg, {"progress_hooks": [self._hook]}),
-                                    allow_private)  # fmt: skip
+    def __init__(
+        self, allow_private: bool, ffmpeg: str | None = None, pacing: Pacing | None = None
+    ):
+        self.logger = _LogRoute()
+        extra = {"progress_hooks": [self._hook], "logger": self.logger}
+        if pacing and pacing.cookies:
+            extra["cookiefile"] = cookie_jar_text(pacing.cookies)
+        self.ydl = CheckedYoutubeDL(_params(ffmpeg, extra), allow_private)
+        self.pacing = pacing
         self.on_progress: ProgressCallback | None = None
         self._site_extractors = False
 
@@ -94,11 +131,10 @@ class Client:
         ie_key = "Generic" if direct_media else None
         if ie_key:
             self.ydl.get_info_extractor(ie_key)  # registers just that one
-        with _translated_errors(url):
-            raw = self.ydl.sanitize_info(self.ydl.extract_info(url, download=False, ie_key=ie_key))
+        raw = self._extract(url, ie_key)
         if raw.get("_type") in ("playlist", "multi_video"):
-            raise SourceError(f"source {url} is a playlist, not one talk; give one video's URL")
-        formats = [f for f in raw.get("formats") or [raw] if _usable(f)]
+            raise IsPlaylist(f"source {url} is a playlist, not one talk; give one video's URL")
+        formats = [f for f in raw.get("formats") or [raw] if usable(f)]
         if not formats:
             raise SourceError(f"source {url} offers no downloadable media")
         audio = choose_audio(formats, prefer_aac=True)
@@ -106,6 +142,21 @@ class Client:
         if all(f.get("vcodec") == "none" for f in formats):  # yt-dlp knows: audio only
             info = dataclasses.replace(info, offers_video=False)
         return SourceListing(info, formats)
+
+    def _extract(self, url: str, ie_key: str | None) -> dict:
+        """extract_info, paced, with yt-dlp's failures turned into the publisher's classes."""
+        if self.pacing:
+            self.ydl.params["sleep_interval_requests"] = self.pacing.sleep_for(url)
+        self.logger.warnings.clear()
+        paced = self.pacing.turn(url) if self.pacing else nullcontext()
+        with paced, _translated_errors(url, self.logger.warnings):
+            raw = self.ydl.extract_info(url, download=False, ie_key=ie_key)
+        raw = self.ydl.sanitize_info(raw)
+        if degraded := degraded_read(self.logger.warnings):
+            raise DegradedSource(degraded, url)
+        if self.pacing:
+            self.pacing.note_success(url)
+        return raw
 
     def download(
         self,
@@ -134,6 +185,7 @@ class Client:
 
 def _params(ffmpeg: str | None, extra: dict | None = None) -> dict:
     params = {
+        "js_runtimes": js_runtimes(),
         "quiet": True,
         "no_warnings": True,
         "noprogress": True,
@@ -143,6 +195,7 @@ def _params(ffmpeg: str | None, extra: dict | None = None) -> dict:
         "fragment_retries": RETRIES,
         "extractor_retries": 1,
         "noplaylist": True,
+        "extract_flat": "in_playlist",  # a playlist given as one talk: listed, not read whole
         "cachedir": False,
         "color": {"stdout": "never", "stderr": "never"},
         "postprocessors": [],
@@ -175,65 +228,10 @@ def media_info(raw: dict, source: str, audio: dict) -> MediaInfo:
         captions=tuple(_captions(raw)),
         is_live=bool(raw.get("is_live")) or raw.get("live_status") in LIVE_STATUSES,
         filesize=audio.get("filesize") or audio.get("filesize_approx"),
-        audio_codec=_codec(audio.get("acodec")),
-        video_codec=_codec(audio.get("vcodec")),
+        audio_codec=codec(audio.get("acodec")),
+        video_codec=codec(audio.get("vcodec")),
         fetched_at=now_iso(),
     )
-
-
-# Choosing formats ----------------------------------------------------------------------
-
-
-def _usable(fmt: dict) -> bool:
-    return bool(fmt.get("url")) and fmt.get("protocol") != "mhtml" and not fmt.get("has_drm")
-
-
-def _codec(value) -> str | None:
-    return None if value in (None, "none") else str(value)
-
-
-def has_audio(fmt: dict) -> bool:
-    return fmt.get("acodec") != "none"  # None means unknown, as for a direct URL
-
-
-def has_video(fmt: dict) -> bool:
-    return fmt.get("vcodec") != "none"
-
-
-def is_aac(fmt: dict) -> bool:
-    return str(fmt.get("acodec") or "").startswith(("mp4a", "aac"))
-
-
-def is_h264(fmt: dict) -> bool:
-    return str(fmt.get("vcodec") or "").startswith(("avc1", "h264"))
-
-
-def choose_audio(formats: list[dict], prefer_aac: bool) -> dict:
-    """The smallest download that carries the best audio: audio-only first, AAC if wanted."""
-    with_audio = [f for f in formats if has_audio(f)] or formats
-
-    def rank(fmt: dict):
-        audio_only = not has_video(fmt) or fmt.get("vcodec") is None and fmt.get("ext") in (
-            "m4a", "mp3", "opus", "ogg", "aac", "wav", "flac")  # fmt: skip
-        bitrate = fmt.get("abr") or fmt.get("tbr") or 0
-        return (audio_only, prefer_aac and is_aac(fmt), bitrate, -(fmt.get("height") or 0))
-
-    return max(with_audio, key=rank)
-
-
-def choose_video(formats: list[dict], max_height: int = 1080) -> dict:
-    """The video to publish: H.264 (remuxed, not re-encoded) up to `max_height` first."""
-    with_video = [f for f in formats if has_video(f)]
-    if not with_video:
-        raise NoVideo("the source offers no video, but the series publishes video")
-
-    def rank(fmt: dict):
-        height = fmt.get("height") or 0
-        # a sharper picture beats saving the merge; both ways the H.264 is not re-encoded
-        return (height <= max_height, is_h264(fmt), height, has_audio(fmt) and is_aac(fmt),
-                fmt.get("tbr") or 0)  # fmt: skip
-
-    return max(with_video, key=rank)
 
 
 def _unsigned(url) -> str | None:
@@ -276,8 +274,9 @@ def _best_caption(offers: list[dict]) -> dict | None:
 class _translated_errors:
     """Turn yt-dlp's exceptions into one-line SourceErrors saying what to do."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, warnings: list[str] | None = None):
         self.url = url
+        self.warnings = warnings if warnings is not None else []
 
     def __enter__(self):
         last_failure.error = None  # what this operation notes, and only that, is reported
@@ -290,22 +289,9 @@ class _translated_errors:
         if not isinstance(error, yt_dlp.utils.YoutubeDLError | OSError):
             return False
         cut = deadlines.tripped(self.url)  # the watchdog ended it: a deadline, or the run stops
+        classified = refusal(error, self.url, self.warnings)  # a site or video refusing us
         noted = getattr(last_failure, "error", None)
-        raise (cut or describe_error(error, self.url, noted)) from error
-
-
-def _causes(error: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    stack = [error]
-    while stack:
-        current = stack.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        exc_info = getattr(current, "exc_info", None)
-        stack += [getattr(current, "cause", None), current.__cause__, current.__context__]
-        stack.append(exc_info[1] if isinstance(exc_info, tuple) and len(exc_info) > 1 else None)
+        raise (cut or classified or describe_error(error, self.url, noted)) from error
 
 
 def describe_error(
@@ -314,7 +300,7 @@ def describe_error(
     """The most specific PublisherError for a yt-dlp failure; `noted` is the transport
     failure seen on the way (yt-dlp's downloaders keep only its text)."""
     host = _host(url)
-    for cause in _causes(error):
+    for cause in causes(error):
         if isinstance(cause, PublisherError):
             return cause
         if isinstance(cause, HTTPError):

@@ -1,0 +1,77 @@
+"""The toolchain yt-dlp gets for YouTube: the JS runtime (by its path) and the cookies
+builds give it, and what yt-dlp, configured exactly as builds are, makes of them (for
+`publisher doctor`)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from publisher.formats.text import clean_text
+
+
+def js_runtimes() -> dict:
+    """The JavaScript runtime yt-dlp solves YouTube's challenges with: the `deno` wheel's
+    binary, by its absolute path, so a cron job's bare PATH=/usr/bin:/bin finds it too."""
+    try:
+        import deno
+
+        return {"deno": {"path": deno.find_deno_bin()}}
+    except (ImportError, FileNotFoundError):
+        return {"deno": {}}  # yt-dlp's own search: beside the interpreter, then PATH
+
+
+def cookie_jar_text(path: Path) -> io.StringIO:
+    """The cookies file as yt-dlp's `cookiefile`: a copy in memory, because yt-dlp
+    rewrites its cookie file on close (with every cookie the sites set): ours stays as
+    the editor exported it, and its cookies are never written anywhere."""
+    return io.StringIO(path.read_text(encoding="utf-8", errors="replace"))
+
+
+@dataclass(frozen=True)
+class JsToolchain:
+    """What yt-dlp, configured as builds configure it, has for YouTube's challenges."""
+
+    runtime: str | None  # "deno 2.9.8"
+    runtime_path: str | None
+    runtime_supported: bool
+    solver: str | None  # "0.8.0 (python package)"
+    solver_problem: str | None  # why yt-dlp would not use it
+
+
+def js_toolchain() -> JsToolchain:
+    """Ask yt-dlp itself, through the same params a build uses. These are yt-dlp's
+    internals (it has no public API for this); any change there reads as "unknown"."""
+    from yt_dlp.extractor.youtube.jsc._director import initialize_jsc_director
+
+    from publisher.tools.ytdlp import CheckedYoutubeDL, _params
+
+    ydl = CheckedYoutubeDL(_params(None), allow_private=False)
+    try:
+        runtime = ydl._js_runtimes.get("deno")
+        info = runtime.info if runtime else None
+        solver, problem = None, "yt-dlp found no JavaScript runtime to run it in"
+        if info is not None:
+            solver, problem = _solver_scripts(initialize_jsc_director, ydl)
+        return JsToolchain(
+            runtime=f"{info.name} {info.version}" if info else None,
+            runtime_path=info.path if info else None,
+            runtime_supported=bool(info and info.supported),
+            solver=solver,
+            solver_problem=problem,
+        )
+    finally:
+        ydl.close()
+
+
+def _solver_scripts(initialize, ydl) -> tuple[str | None, str | None]:
+    try:
+        director = initialize(ydl.get_info_extractor("Youtube"))
+        provider = next(p for p in director.providers.values() if p.PROVIDER_NAME == "deno")
+        lib, core = provider._lib_script, provider._core_script  # loads and checks both
+    except StopIteration:
+        return None, "yt-dlp has no deno challenge provider"
+    except Exception as error:  # yt-dlp's own refusal: no script, wrong version, bad hash
+        return None, clean_text(str(error)) or type(error).__name__
+    return f"{core.version} ({core.source.value}; lib {lib.version})", None
