@@ -4,16 +4,32 @@ builds give it, and what yt-dlp, configured exactly as builds are, makes of them
 
 from __future__ import annotations
 
+import copy
 import io
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from publisher.formats.text import clean_text
 
+_runtime_lock = threading.Lock()
+_runtime: dict | None = None
+
 
 def js_runtimes() -> dict:
     """The JavaScript runtime yt-dlp solves YouTube's challenges with: the `deno` wheel's
-    binary, by its absolute path, so a cron job's bare PATH=/usr/bin:/bin finds it too."""
+    binary, by its absolute path, so a cron job's bare PATH=/usr/bin:/bin finds it too.
+
+    Looked up once, under a lock: the lookup reads `sysconfig`, whose first read is not
+    thread-safe before Python 3.13 (two talks starting at once saw its EXE as None)."""
+    global _runtime
+    with _runtime_lock:
+        if _runtime is None:
+            _runtime = _find_js_runtime()
+        return copy.deepcopy(_runtime)  # yt-dlp may change what it is given
+
+
+def _find_js_runtime() -> dict:
     try:
         import deno
 
