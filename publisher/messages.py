@@ -56,6 +56,7 @@ SOURCE_ADVICE: list[tuple[tuple[str, ...], str]] = [
     ),
 ]
 SOURCE_DEFAULT_ADVICE = "check the address; the next run retries"
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
 ADVICE_GIVEN = re.compile(r"next run retries|fix the|; use |use --|; give | — ")
 
 
@@ -141,7 +142,8 @@ def degraded_source(error: DegradedSource) -> str:
 
 
 def _source_advice(text: str, default: str) -> str:
-    lowered = text.lower()
+    # Only the words count, not the addresses: a port or a path may well contain "404".
+    lowered = _URL.sub("", text).lower()
     for words, advice in SOURCE_ADVICE:
         if any(word in lowered for word in words):
             return advice

@@ -243,3 +243,9 @@ def test_the_real_command_prints_one_line(tmp_path):
         f"{CATALOG}:1: site: is required\n"
     )
     assert not list(Path(tmp_path).glob(".publisher"))  # validate writes nothing
+
+
+def test_advice_comes_from_the_words_not_from_the_address():
+    """A port or path that happens to contain "404" is no "not found"."""
+    error = SourceError("source http://127.0.0.1:40404/talk.mp4 could not be read: refused")
+    assert describe(error).endswith(" — check the address; the next run retries")
