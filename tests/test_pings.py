@@ -4,13 +4,12 @@ each GET it is sent."""
 from __future__ import annotations
 
 import socket
-import threading
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from helpers.catalogs import ARTICLE, run_publisher
-from helpers.media import QuietServer
+from helpers.loopback import serving
 
 from publisher.deliver.pings import ping_directories, ping_url
 
@@ -30,13 +29,8 @@ class RecordingDirectory(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def directory():
-    server = QuietServer(("127.0.0.1", 0), RecordingDirectory)
-    server.pings, server.status = [], 200
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(RecordingDirectory, pings=[], status=200) as server:
+        yield server
 
 
 def template_of(server) -> str:

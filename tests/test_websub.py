@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 import socket
-import threading
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 
 import pytest
 from helpers.catalogs import ARTICLE, run_publisher
-from helpers.media import QuietServer
+from helpers.loopback import serving
 
 from publisher.deliver.websub import feed_urls_to_ping, ping_hubs
 
@@ -34,13 +33,8 @@ class RecordingHub(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def hub():
-    server = QuietServer(("127.0.0.1", 0), RecordingHub)
-    server.pings, server.status = [], 204
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(RecordingHub, pings=[], status=204) as server:
+        yield server
 
 
 def hub_url(server) -> str:

@@ -9,41 +9,23 @@ from __future__ import annotations
 
 import socket
 import struct
-import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from helpers.loopback import LoopbackServer
 
 Route = Callable[[BaseHTTPRequestHandler], None]
 
 
-class LoopbackSite:
+class LoopbackSite(LoopbackServer):
     """A threaded HTTP server on `host` (a 127.x address) answering `routes`; it records
     every path asked, so a test can prove a URL was never requested."""
 
     def __init__(self, routes: dict[str, Route], host: str = "127.0.0.1", port: int = 0):
         self.routes = dict(routes)
         self.asked: list[str] = []
-        self.httpd = _QuietServer((host, port), _handler_for(self))
-        self.httpd.daemon_threads = True
-        self.host, self.port = host, self.httpd.server_address[1]
-        self.base = f"http://{host}:{self.port}"
-
-    def __enter__(self) -> LoopbackSite:
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-
-class _QuietServer(ThreadingHTTPServer):
-    def handle_error(self, request, client_address):
-        pass  # the tests make clients hang up and servers break off on purpose
+        super().__init__(_handler_for(self), host, port)
 
 
 def _handler_for(site: LoopbackSite) -> type[BaseHTTPRequestHandler]:

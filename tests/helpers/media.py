@@ -12,9 +12,10 @@ import subprocess
 import threading
 import time
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
+from helpers.loopback import LoopbackServer
 from publisher.build.run import Run
 from publisher.model import AudioSettings, Catalog, Entry, Owner, Series, Site
 
@@ -120,7 +121,7 @@ def _ffmpeg() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-class MediaServer:
+class MediaServer(LoopbackServer):
     """A threaded HTTP server on 127.0.0.1 with Range support and test endpoints.
 
     Routes:
@@ -138,22 +139,7 @@ class MediaServer:
         self.latency = latency  # seconds added to every response, to mimic a far server
         self.requests: list[str] = []
         self._lock = threading.Lock()
-        self.httpd = QuietServer(("127.0.0.1", 0), _handler_for(self))
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> MediaServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def url(self, path: str) -> str:
-        return self.base + (path if path.startswith("/") else "/" + path)
+        super().__init__(_handler_for(self))
 
     def reset(self) -> None:
         with self._lock:
@@ -178,11 +164,6 @@ class MediaServer:
 </video>
 </body></html>
 """
-
-
-class QuietServer(ThreadingHTTPServer):
-    def handle_error(self, request, client_address):
-        pass  # clients that hang up early (timeouts, cancelled downloads) are expected
 
 
 def _handler_for(server: MediaServer) -> type[BaseHTTPRequestHandler]:

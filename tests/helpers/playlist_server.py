@@ -12,31 +12,18 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from helpers.media import CONTENT_TYPES, QuietServer
+from helpers.loopback import LoopbackServer
+from helpers.media import CONTENT_TYPES
 
 
-class PlaylistServer:
+class PlaylistServer(LoopbackServer):
     def __init__(self, media: dict[str, Path]):
         self.media = media
         self.pages: dict[str, tuple[str, bytes]] = {}  # path -> (content type, body)
         self.status: dict[str, int] = {}  # path -> an error status to answer instead
         self.requests: list[str] = []
         self._lock = threading.Lock()
-        self.httpd = QuietServer(("127.0.0.1", 0), _handler(self))
-        self.httpd.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> PlaylistServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def url(self, path: str) -> str:
-        return self.base + path
+        super().__init__(_handler(self))
 
     def video_url(self, key: str, name: str = "talk.m4a") -> str:
         return self.url(f"/v/{key}/{name}")
