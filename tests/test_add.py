@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers.media import QuietServer
+from helpers.loopback import QuietServer
 
 from publisher import sources
 from publisher.catalog import append

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from helpers.catalogs import run_publisher, talk_entry
-from helpers.media import QuietServer
+from helpers.loopback import QuietServer
 from lxml import etree
 
 PRIVATE = "--allow-private-sources"
