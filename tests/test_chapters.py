@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from helpers.catalogs import run_publisher, talk_entry
 
 from publisher.formats.chapters import chapters_from_text, parse_json, to_json
 from publisher.model import Chapter, Entry, Item, MediaInfo
@@ -76,3 +77,21 @@ def test_chapters_json_round_trips_and_follows_the_podcast_index_format():
 def test_a_file_that_is_no_chapters_file_is_refused():
     with pytest.raises(ValueError):
         parse_json('{"version": "1.2.0"}')
+
+
+def test_chapters_edited_in_the_summary_are_published_by_the_next_build(write_catalog, media_files):
+    """The talk's media stays as it is; its chapters file follows the catalog's summary."""
+    source = str(media_files["talk.m4a"])
+    summary = "0:00 Opening\n0:02 The July days"
+    catalog = write_catalog(entries=[talk_entry("july", source, summary=summary)])
+    assert run_publisher("build", cwd=catalog.parent).exit_code == 0
+    chapters = catalog.parent / "feeds/media/talks/july.chapters.json"
+    assert [c.title for c in parse_json(chapters.read_text())] == ["Opening", "The July days"]
+    audio = catalog.parent / "feeds/media/talks/july.m4a"
+    made = audio.stat().st_mtime_ns
+
+    catalog.write_text(catalog.read_text().replace("0:02 The July days", "0:03 After it"))
+    assert run_publisher("build", cwd=catalog.parent).exit_code == 0
+    found = parse_json(chapters.read_text())
+    assert [(c.start, c.title) for c in found] == [(0, "Opening"), (3, "After it")]
+    assert audio.stat().st_mtime_ns == made  # the media was not made again

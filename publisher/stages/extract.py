@@ -33,6 +33,7 @@ from publisher.errors import (
 from publisher.model import AudioSettings, Item
 from publisher.sources import is_url, metadata_url
 from publisher.stages import enrich, workfiles
+from publisher.stages.chapters import find_chapters
 from publisher.stages.enrich import cacheable, checked_source, read_listing, refuse_unpublishable
 from publisher.tools import deadlines, ffmpeg, mp4chapters, mutagen
 
@@ -82,15 +83,18 @@ def source_identity(run: Run, item: Item) -> str:
 
 def up_to_date(run: Run, item: Item, recipes: dict[str, dict[str, str]]) -> bool:
     """A talk whose published media is made by today's recipes from the source its cached
-    metadata was read from, with no failure to retry: no stage has anything to do."""
+    metadata was read from, whose chapters are as published, with no failure to retry:
+    no stage has anything to do."""
     info = item.info
     if run.options.refresh or info is None or info.source != item.entry.source:
         return False
     made = recipes.get(item.id, {})
-    return all(
+    current = all(
         getattr(item, output.role) is not None and made.get(output.role) == output.made_from
         for output in wanted_outputs(run, item)
     )
+    # the chapters come from the catalog's summary too: an edit there is work to do
+    return current and find_chapters(item) == item.chapters
 
 
 # The extract stage ---------------------------------------------------------------------
