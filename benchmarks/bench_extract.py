@@ -46,7 +46,7 @@ from helpers import media as media_helpers
 from publisher.stages.enrich import enrich
 from publisher.stages.extract import extract
 from publisher.stages.publish_media import publish_media
-from publisher.build.run import run_item_stages
+from publisher.build.runner import run_item_stages
 from publisher.stages.tag import tag
 started = time.perf_counter()
 entries = [media_helpers.talk(f"talk-{{i}}", url) for i, url in enumerate({urls!r})]

@@ -11,7 +11,7 @@ import textwrap
 import pytest
 from helpers.media import talk
 
-from publisher.build.run import run_item_stages
+from publisher.build.runner import run_item_stages
 from publisher.stages.enrich import enrich
 from publisher.stages.extract import extract
 from publisher.stages.publish_media import publish_media
@@ -223,7 +223,7 @@ KILLED_BUILD = textwrap.dedent(
     ffmpeg.run = slow_run
     import pathlib
     from helpers import media as media_helpers
-    from publisher.build.run import run_item_stages
+    from publisher.build.runner import run_item_stages
     from publisher.stages.enrich import enrich
     from publisher.stages.extract import extract
     entries = [media_helpers.talk("k", {url!r})]

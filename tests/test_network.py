@@ -22,7 +22,7 @@ from helpers.media import talk
 
 from publisher import sources
 from publisher.build import ONLINE_STAGES
-from publisher.build.run import run_item_stages
+from publisher.build.runner import run_item_stages
 from publisher.errors import SourceError, SourceRefused
 from publisher.messages import describe
 from publisher.model import Caption, MediaInfo

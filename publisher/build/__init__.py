@@ -17,7 +17,8 @@ from publisher.build.render_memo import (
     render_inputs_digest,
 )
 from publisher.build.restore import recover_from_published, restore_published_media
-from publisher.build.run import BuildOptions, ItemStage, Progress, Run, run_item_stages
+from publisher.build.run import BuildOptions, Progress, Run
+from publisher.build.runner import ItemStage, run_item_stages
 from publisher.build.sweep import (
     orphans_waiting,
     remove_unrendered_outputs,

@@ -1,0 +1,89 @@
+"""Running the per-item stages: a pool of `jobs` workers, the stop event, and per-item
+failures that cost only that item.
+
+A stage is a plain function `(run, item) -> None`; `build` lists them in order. A stage
+that raises a `PublisherError` fails that item only (logged, recorded in the state,
+counted by kind), and the run goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from publisher.build.run import Run
+from publisher.errors import PublisherError, SiteHeld
+from publisher.fetch import failure_kind
+from publisher.messages import describe
+from publisher.model import Item
+from publisher.stages.extract import up_to_date
+from publisher.stages.follow import NotFollowed
+from publisher.tools import deadlines
+
+log = logging.getLogger(__name__)
+
+
+ItemStage = Callable[[Run, Item], None]
+
+
+def run_item_stages(run: Run, stages: list[ItemStage]) -> None:
+    """Run each talk through `stages`, `jobs` at a time; a failure stops only that talk."""
+    if not stages:
+        return  # offline: nothing is attempted, so nothing is cleared or recorded
+    talks = [item for item in run.items if item.entry.is_talk and item.entry.source]
+    recipes, failed = run.state.all_media_recipes(), run.state.errors()
+    talks = [t for t in talks if t.id in failed or not up_to_date(run, t, recipes)]
+    talks = run.fetch.in_budget(talks)  # newest first; the rest of the budget waits
+    pool = ThreadPoolExecutor(max_workers=max(1, run.options.jobs))
+    try:
+        list(pool.map(lambda item: _run_one(run, item, stages), talks))
+    except BaseException:
+        # Interrupted: no new step starts, running downloads and ffmpeg see `stopping`.
+        run.stopping.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_one(run: Run, item: Item, stages: list[ItemStage]) -> None:
+    deferred = run.fetch.deferred.get(item.id)
+    if deferred and not run.options.refresh:
+        item.error = deferred  # asked again once a day: not a new failure every run
+        run.fetch.failed_by_kind.setdefault("unavailable", []).append(item.id)
+        return
+    # every request of the talk is cut when the run stops, and none outlasts the limit
+    request_seconds = min(deadlines.REQUEST_SECONDS, run.catalog.site.limits.max_download_time)
+    try:
+        with deadlines.limited(run.stopping, request_seconds, deadlines.SETTING):
+            for stage in stages:
+                if run.stopping.is_set():
+                    return
+                run.progress.start(item, stage.__name__)
+                stage(run, item)
+        run.state.clear_error(item.id)
+    except NotFollowed:
+        item.skipped = True  # a followed video outside its series' rules: not a failure
+    except SiteHeld as held:
+        item.error = describe(held)  # not asked at all: its last error stays as it was
+        log.info("%s: %s", item.id, item.error)
+    except PublisherError as error:
+        if run.stopping.is_set():
+            return  # interrupted, not failed: the next run simply does it again
+        item.error = describe(error)  # what happened and what to do, in one line
+        log.error("%s: %s", item.id, item.error)
+        run.fetch.note_failure(error, item.error, item.id)
+        retry = run.fetch.retry_after(error)
+        run.state.record_error(item.id, item.error, failure_kind(error), retry)
+    except OSError as error:  # a full disk, a file that cannot be read: one line, no traceback
+        if run.stopping.is_set():
+            return
+        item.error = describe(error)
+        log.error("%s: %s", item.id, item.error)
+        run.state.record_error(item.id, item.error)
+    except Exception as error:  # a bug must not cost the other entries their episodes
+        item.error = f"internal error: {error!r}"
+        log.exception("%s: unexpected error", item.id)
+        run.state.record_error(item.id, item.error)
+    finally:
+        run.progress.done(item)
