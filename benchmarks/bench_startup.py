@@ -2,11 +2,12 @@
 
     python benchmarks/bench_startup.py [--entries 1000] [--repeat 5]
 
-Times, in the same run and as a user starts them (`python -m publisher ...`, imports
-included), best of N:
+Times, in the same run, best of N taken in rounds of one run of each command, as a user
+starts them (`python -m publisher ...`, imports included):
   - `publisher validate` of a 1,000-entry catalog: the baseline;
   - a no-op `publisher build` of that catalog, online and `--offline` (goal <= 1.5x the
-    baseline each), importing neither yt-dlp, requests nor boto3;
+    baseline each), importing none of yt-dlp, requests, boto3, mutagen, Pillow, Jinja2,
+    feedgen, lxml;
   - `publisher check` of what was built, importing none of yt-dlp, requests, Pillow, boto3,
     Jinja2, mutagen (and `validate` neither);
   - `publisher --help` (goal <= 0.15 s), next to a bare `python -c pass` for scale.
@@ -39,7 +40,7 @@ from bench_scale import write_catalog  # noqa: E402
 
 ENV = dict(os.environ)
 
-NEVER_IN_BUILD = ("yt_dlp", "requests", "boto3")
+NEVER_IN_BUILD = ("yt_dlp", "requests", "boto3", "mutagen", "PIL", "jinja2", "feedgen", "lxml")
 NEVER_IN_READERS = ("yt_dlp", "requests", "PIL", "boto3", "jinja2", "mutagen")
 
 # Runs the real CLI in a child and reports which outside packages it imported.
@@ -61,7 +62,7 @@ def seed_published_talks(catalog_path: Path, out: Path) -> None:
     from publisher.build.run import BuildOptions, Run
     from publisher.catalog.load import load_catalog
     from publisher.model import MediaFile, MediaInfo, now_iso
-    from publisher.stages.extract import MIME_TYPES, wanted_outputs
+    from publisher.stages.recipes import MIME_TYPES, wanted_outputs
 
     run = Run.create(load_catalog(catalog_path), BuildOptions(out=out))
     for item in run.items:
@@ -105,9 +106,19 @@ def publisher(*args: str, cwd: Path, check: bool = True) -> tuple[float, float]:
     return elapsed, cpu
 
 
-def best(repeat: int, *args: str, cwd: Path) -> tuple[float, float]:
-    runs = [publisher(*args, cwd=cwd) for _ in range(repeat)]
-    return min(wall for wall, _ in runs), min(cpu for _, cpu in runs)
+def interleaved(
+    repeat: int, commands: dict[str, tuple[str, ...]], cwd: Path
+) -> dict[str, tuple[float, float]]:
+    """Best of `repeat` (wall, CPU) of each command, taken in rounds of one run each, so
+    a busy spell of a shared machine slows every command alike, not only the baseline."""
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    for _ in range(repeat):
+        for name, args in commands.items():
+            runs[name].append(publisher(*args, cwd=cwd, check=name != "check"))
+    return {
+        name: (min(wall for wall, _ in done), min(cpu for _, cpu in done))
+        for name, done in runs.items()
+    }
 
 
 def bare_python(repeat: int) -> tuple[float, float]:
@@ -156,13 +167,21 @@ def main() -> int:
         if first.returncode != 0:
             raise SystemExit(f"the first build exited {first.returncode}")
 
-        validate, validate_cpu = best(args.repeat, "validate", cwd=folder)
+        commands = {
+            "validate": ("validate",),
+            "build": ("build", "--quiet"),
+            "offline": ("build", "--quiet", "--offline"),
+            "check": ("check",),
+            "help": ("--help",),
+        }
+        timings = interleaved(args.repeat, commands, cwd=folder)
+        validate, validate_cpu = timings["validate"]
         print(
             f"validate, {args.entries} entries: {validate:.3f} s wall, {validate_cpu:.3f} s CPU"
             " (the baseline)"
         )
         for mode in ((), ("--offline",)):
-            wall, cpu = best(args.repeat, "build", "--quiet", *mode, cwd=folder)
+            wall, cpu = timings["offline" if mode else "build"]
             ratio, cpu_ratio = wall / validate, cpu / validate_cpu
             loaded = sorted(imported("build", "--quiet", *mode, cwd=folder) & set(NEVER_IN_BUILD))
             ok &= min(ratio, cpu_ratio) <= 1.5 and not loaded
@@ -172,7 +191,7 @@ def main() -> int:
                 f" {cpu_ratio:.2f} CPU (goal <= 1.5);"
                 f" imports of {', '.join(NEVER_IN_BUILD)}: {loaded or 'none'}"
             )
-        wall, cpu = best(args.repeat, "check", cwd=folder)
+        wall, cpu = timings["check"]
         print(
             f"check: {wall:.3f} s wall; ratio to validate {wall / validate:.2f} wall,"
             f" {cpu / validate_cpu:.2f} CPU"
@@ -181,7 +200,7 @@ def main() -> int:
             loaded = sorted(imported(command, cwd=folder) & set(NEVER_IN_READERS))
             ok &= not loaded
             print(f"{command} imports of {', '.join(NEVER_IN_READERS)}: {loaded or 'none'}")
-        help_wall, help_cpu = best(args.repeat, "--help", cwd=folder)
+        help_wall, help_cpu = timings["help"]
         bare_wall, bare_cpu = bare_python(args.repeat)
         ok &= min(help_wall, help_cpu) <= 0.15
         print(

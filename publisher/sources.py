@@ -13,6 +13,7 @@ only ever URLs (`metadata_url`).
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -25,9 +26,12 @@ ALLOWED_SCHEMES = ("http", "https")
 
 def is_url(source: str) -> bool:
     """True for anything with a scheme (`https:`, `file:`, `ftp:`), False for a path."""
-    scheme = urlsplit(source).scheme
-    # a one-letter "scheme" is a Windows drive (C:\talks\a.mp4), not a URL
-    return len(scheme) > 1 and source[len(scheme) : len(scheme) + 1] == ":"
+    return _SCHEME.match(source) is not None
+
+
+# RFC 3986's scheme, of two characters or more: a one-letter "scheme" is a Windows drive
+# (C:\talks\a.mp4), not a URL.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")
 
 
 def is_web_url(value: str) -> bool:

@@ -51,11 +51,12 @@ def install(point: str, marker: Path) -> None:
 
         Database._transaction = paused_transaction
     else:
-        stages = [build.ONLINE_STAGES, build.OFFLINE_STAGES]
-        if point not in {stage.__name__ for stage_list in stages for stage in stage_list}:
+        online_stages = build.online_stages
+        if point not in {stage.__name__ for stage in online_stages()}:
             raise SystemExit(f"crash_harness: no stage or write point named {point!r}")
-        for stage_list in stages:
-            stage_list[:] = [_paused_after(stage, point, marker) for stage in stage_list]
+        build.online_stages = lambda: [
+            _paused_after(stage, point, marker) for stage in online_stages()
+        ]
 
 
 def _paused_after(stage, point: str, marker: Path):

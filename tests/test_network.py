@@ -21,7 +21,7 @@ from helpers.loopback_sites import LoopbackSite, answer, reset, stalled, trickle
 from helpers.media import talk
 
 from publisher import sources
-from publisher.build import ONLINE_STAGES
+from publisher.build import online_stages
 from publisher.build.runner import run_item_stages
 from publisher.errors import SourceError, SourceRefused
 from publisher.messages import describe
@@ -75,7 +75,7 @@ def test_a_local_path_in_a_sources_metadata_is_never_read_or_published(
         ),
     )
     run.items[0].info = None
-    run_item_stages(run, ONLINE_STAGES)
+    run_item_stages(run, online_stages())
 
     item = run.items[0]
     assert item.error is None and item.audio is not None  # the episode itself is fine

@@ -1,7 +1,7 @@
 """`publisher build`: load the catalog, run the stages, render and write.
 
-The stage lists live here, in one place: an online build enriches and extracts; an
-offline build runs no per-entry stage at all and publishes what the state already has.
+The stage list lives here, in one place. An online build takes each talk with work to do
+through it; an offline build takes none, and publishes what the state already has.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from publisher.build.render_memo import (
 )
 from publisher.build.restore import recover_from_published, restore_published_media
 from publisher.build.run import BuildOptions, Progress, Run
-from publisher.build.runner import ItemStage, run_item_stages
+from publisher.build.runner import ItemStage, run_item_stages, talks_with_work
 from publisher.build.sweep import (
     orphans_waiting,
     remove_unrendered_outputs,
@@ -34,37 +34,40 @@ from publisher.model import Item
 from publisher.output.lock import RunLock
 from publisher.output.writer import remove_stale_temp_files
 from publisher.stages import workfiles
-from publisher.stages.chapters import publish_chapters
-from publisher.stages.enrich import enrich
-from publisher.stages.episode_art import publish_episode_art
-from publisher.stages.extract import extract
 from publisher.stages.follow import (
-    adopt_source_metadata,
     followed_entries,
     hand_over_to_catalog,
     list_followed,
 )
-from publisher.stages.publish_media import publish_media
-from publisher.stages.tag import tag
-from publisher.stages.transcripts import publish_transcripts
 from publisher.state import folder_key, opened_state, state_path_for
 
 log = logging.getLogger(__name__)
 
-# A talk's way to an episode. Chapters and episode art come before tagging, which writes
-# both into the audio file; transcripts come last, as a failure there costs no episode.
-ONLINE_STAGES: list[ItemStage] = [
-    enrich,
-    adopt_source_metadata,
-    publish_chapters,
-    publish_episode_art,
-    extract,
-    tag,
-    publish_media,
-    publish_transcripts,
-]
-# Offline, nothing is fetched or made: items keep what was last published.
-OFFLINE_STAGES: list[ItemStage] = []
+
+def online_stages() -> list[ItemStage]:
+    """A talk's way to an episode. Chapters and episode art come before tagging, which
+    writes both into the audio file; transcripts come last, as a failure there costs no
+    episode. The stages load the media tools (mutagen, Pillow, ffmpeg's runner), so they
+    are imported only when some talk has work to do: a no-op build loads none of them."""
+    from publisher.stages.chapters import publish_chapters
+    from publisher.stages.enrich import enrich
+    from publisher.stages.episode_art import publish_episode_art
+    from publisher.stages.extract import extract
+    from publisher.stages.follow import adopt_source_metadata
+    from publisher.stages.publish_media import publish_media
+    from publisher.stages.tag import tag
+    from publisher.stages.transcripts import publish_transcripts
+
+    return [
+        enrich,
+        adopt_source_metadata,
+        publish_chapters,
+        publish_episode_art,
+        extract,
+        tag,
+        publish_media,
+        publish_transcripts,
+    ]
 
 
 @dataclass
@@ -150,12 +153,21 @@ def build(
             recover_from_published(run)  # what a lost or unwritable state does not know
             restore_published_media(run)
             workfiles.forget_removed_entries(run)
-            run_item_stages(run, OFFLINE_STAGES if options.offline else ONLINE_STAGES)
+            if not options.offline:  # offline, nothing is fetched or made
+                make_episodes(run)
             render_unless_unchanged(run)
             if not options.offline:
                 announce_changed_feeds(run)
             state.keep_backup()
             return report_of(run)
+
+
+def make_episodes(run: Run) -> None:
+    """Take each talk with work to do through the stages; the others keep what they
+    have."""
+    talks = talks_with_work(run)
+    if talks:
+        run_item_stages(run, online_stages(), talks)
 
 
 def render_unless_unchanged(run: Run) -> None:

@@ -17,24 +17,31 @@ from publisher.errors import PublisherError, SiteHeld
 from publisher.fetch import failure_kind
 from publisher.messages import describe
 from publisher.model import Item
-from publisher.stages.extract import up_to_date
+from publisher.stages.chapters import find_chapters
 from publisher.stages.follow import NotFollowed
+from publisher.stages.recipes import wanted_outputs
 from publisher.tools import deadlines
 
 log = logging.getLogger(__name__)
 
-
 ItemStage = Callable[[Run, Item], None]
 
 
-def run_item_stages(run: Run, stages: list[ItemStage]) -> None:
-    """Run each talk through `stages`, `jobs` at a time; a failure stops only that talk."""
-    if not stages:
-        return  # offline: nothing is attempted, so nothing is cleared or recorded
+def talks_with_work(run: Run) -> list[Item]:
+    """The talks some stage has work for (new, changed, or failed before), newest first,
+    within the run's download budget (the rest wait for a later run)."""
     talks = [item for item in run.items if item.entry.is_talk and item.entry.source]
     recipes, failed = run.state.all_media_recipes(), run.state.errors()
     talks = [t for t in talks if t.id in failed or not up_to_date(run, t, recipes)]
-    talks = run.fetch.in_budget(talks)  # newest first; the rest of the budget waits
+    return run.fetch.in_budget(talks)
+
+
+def run_item_stages(run: Run, stages: list[ItemStage], talks: list[Item] | None = None) -> None:
+    """Run each of `talks` (by default, `talks_with_work`) through `stages`, `jobs` at a
+    time; a failure stops only that talk."""
+    if not stages:
+        return  # nothing is attempted, so nothing is cleared or recorded
+    talks = talks_with_work(run) if talks is None else talks
     pool = ThreadPoolExecutor(max_workers=max(1, run.options.jobs))
     try:
         list(pool.map(lambda item: _run_one(run, item, stages), talks))
@@ -87,3 +94,19 @@ def _run_one(run: Run, item: Item, stages: list[ItemStage]) -> None:
         run.state.record_error(item.id, item.error)
     finally:
         run.progress.done(item)
+
+
+def up_to_date(run: Run, item: Item, recipes: dict[str, dict[str, str]]) -> bool:
+    """A talk whose published media is made by today's recipes from the source its cached
+    metadata was read from, whose chapters are as published, with no failure to retry:
+    no stage has anything to do."""
+    info = item.info
+    if run.options.refresh or info is None or info.source != item.entry.source:
+        return False
+    made = recipes.get(item.id, {})
+    current = all(
+        getattr(item, output.role) is not None and made.get(output.role) == output.made_from
+        for output in wanted_outputs(run, item)
+    )
+    # the chapters come from the catalog's summary too: an edit there is work to do
+    return current and find_chapters(item) == item.chapters

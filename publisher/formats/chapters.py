@@ -35,6 +35,8 @@ def chapters_from_text(text: str, duration: float | None = None) -> tuple[Chapte
     Like YouTube, a list counts only if the first chapter starts at 0:00 and the
     times increase: a description that merely mentions "at 12:30" has no chapters.
     """
+    if html.unescape(text).count(":") < MIN_CHAPTERS:
+        return ()  # each timestamp has a colon: too few, and there is no list to look for
     found = [chapter for chapter in map(chapter_of_line, _lines(text)) if chapter]
     if duration:
         found = [chapter for chapter in found if chapter.start < duration]

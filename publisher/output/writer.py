@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -147,8 +148,11 @@ def is_in_folder(out: Path, media: MediaFile | None) -> bool:
     """True when `media` is in the published folder with its recorded length."""
     if media is None:
         return False
-    path = out / media.path
-    return path.is_file() and path.stat().st_size == media.length
+    try:
+        info = (out / media.path).stat()  # one stat: a build asks this of every file
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_size == media.length
 
 
 def remove_stale_temp_files(root: Path) -> int:

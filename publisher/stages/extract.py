@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -30,11 +29,11 @@ from publisher.errors import (
     SourceRefused,
     ToolError,
 )
-from publisher.model import AudioSettings, Item
-from publisher.sources import is_url, metadata_url
+from publisher.model import Item
+from publisher.sources import metadata_url
 from publisher.stages import enrich, workfiles
-from publisher.stages.chapters import find_chapters
 from publisher.stages.enrich import cacheable, checked_source, read_listing, refuse_unpublishable
+from publisher.stages.recipes import Output, wanted_outputs
 from publisher.tools import deadlines, ffmpeg, mp4chapters, mutagen
 
 if TYPE_CHECKING:
@@ -43,58 +42,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MIME_TYPES = {"m4a": "audio/mp4", "mp3": "audio/mpeg", "mp4": "video/mp4"}
 LOUDNESS_TOLERANCE = 1.0  # LU: closer than this to the target keeps the stream copy
 DURATION_TOLERANCE = 1.0  # seconds between an output's duration and its source's
-
-
-@dataclass(frozen=True)
-class Output:
-    """One file an entry should have: its role, extension and the recipe it is made by."""
-
-    role: str  # "audio" or "video"
-    ext: str
-    made_from: str
-
-
-def wanted_outputs(run: Run, item: Item) -> list[Output]:
-    series = run.series_of(item)
-    audio = series.audio if series else AudioSettings()
-    source = source_identity(run, item)
-    loudness = "off" if audio.loudness is None else f"{audio.loudness:g}"
-    outputs = [Output("audio", audio.format, f"{source}|{audio.format}|{loudness}")]
-    if series and series.video and not (item.info and item.info.offers_video is False):
-        # videos made before their audio was normalised keep their recipe when it is off
-        level = "" if audio.loudness is None else f"|{loudness}"
-        outputs.append(Output("video", "mp4", f"{source}|mp4{level}"))
-    return outputs
-
-
-def source_identity(run: Run, item: Item) -> str:
-    """The source as a recipe sees it: a local file also by size and mtime, so edits count."""
-    source = item.entry.source or ""
-    path = Path(source).expanduser()
-    path = path if path.is_absolute() else run.catalog.root / path
-    if is_url(source) or not path.is_file():
-        return source
-    stat = path.stat()
-    return f"{source}@{stat.st_size}:{stat.st_mtime_ns}"
-
-
-def up_to_date(run: Run, item: Item, recipes: dict[str, dict[str, str]]) -> bool:
-    """A talk whose published media is made by today's recipes from the source its cached
-    metadata was read from, whose chapters are as published, with no failure to retry:
-    no stage has anything to do."""
-    info = item.info
-    if run.options.refresh or info is None or info.source != item.entry.source:
-        return False
-    made = recipes.get(item.id, {})
-    current = all(
-        getattr(item, output.role) is not None and made.get(output.role) == output.made_from
-        for output in wanted_outputs(run, item)
-    )
-    # the chapters come from the catalog's summary too: an edit there is work to do
-    return current and find_chapters(item) == item.chapters
 
 
 # The extract stage ---------------------------------------------------------------------

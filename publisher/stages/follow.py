@@ -146,8 +146,9 @@ def catalog_sources(catalog: Catalog) -> dict[str, str]:
 def hand_over_to_catalog(catalog: Catalog, state: State) -> None:
     """A followed video that a catalog entry now has as its source becomes that entry,
     keeping its GUID and media; the followed row goes."""
-    sources = catalog_sources(catalog)
-    for video in state.followed():
+    followed = state.followed()
+    sources = catalog_sources(catalog) if followed else {}
+    for video in followed:
         if (catalog_id := sources.get(same_url_key(video.url))) is not None:
             log.info("%s is now catalog entry %s: it keeps its GUID", video.entry_id, catalog_id)
             state.hand_over_followed(video.entry_id, catalog_id)
@@ -155,12 +156,15 @@ def hand_over_to_catalog(catalog: Catalog, state: State) -> None:
 
 def followed_entries(catalog: Catalog, state: State) -> list[Entry]:
     """The followed episodes this catalog publishes, from the state (no network)."""
+    followed = state.followed()
+    if not followed:
+        return []
     entries = []
     catalog_ids = {entry.id for entry in catalog.entries}
     sources = catalog_sources(catalog)
     cached = state.all_media_info()
     follows = {(s.id, f.url): f for s in catalog.series.values() for f in s.follow}
-    for video in state.followed():
+    for video in followed:
         if same_url_key(video.url) in sources:
             continue  # a catalog entry has it (a build hands it over)
         if video.entry_id in catalog_ids:

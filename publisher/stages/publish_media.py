@@ -13,7 +13,7 @@ from publisher.model import Item, MediaFile
 from publisher.output import urls
 from publisher.output.writer import file_digest
 from publisher.stages import workfiles
-from publisher.stages.extract import MIME_TYPES, wanted_outputs
+from publisher.stages.recipes import MIME_TYPES, wanted_outputs
 from publisher.tools import mutagen
 
 if TYPE_CHECKING:

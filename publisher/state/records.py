@@ -18,6 +18,10 @@ from publisher.model import Caption, Chapter, MediaFile, MediaInfo, now_iso
 from publisher.state.database import RENAMED_COLUMNS
 from publisher.state.follows import Follows
 
+# What a cached MediaInfo may hold: a field an older version wrote and this one dropped is
+# left out.
+MEDIA_INFO_FIELDS = frozenset(field.name for field in dataclasses.fields(MediaInfo))
+
 
 @dataclass(frozen=True)
 class Publication:
@@ -362,5 +366,4 @@ def media_info_from_json(text: str) -> MediaInfo:
     data = json.loads(text)
     data["chapters"] = tuple(Chapter(**c) for c in data.get("chapters", ()))
     data["captions"] = tuple(Caption(**c) for c in data.get("captions", ()))
-    known = {f.name for f in dataclasses.fields(MediaInfo)}
-    return MediaInfo(**{k: v for k, v in data.items() if k in known})
+    return MediaInfo(**{k: v for k, v in data.items() if k in MEDIA_INFO_FIELDS})

@@ -1,0 +1,57 @@
+"""The files a talk should have, and the recipe each is made by.
+
+A recipe (`made_from`) names what a file is made from: the source (a local file also by
+size and mtime), the format and the loudness target. `extract` makes a file when its
+recipe changed, `publish_media` records it, restore compares it, and the runner skips a
+talk whose files all match; so this module loads none of the tools that make them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from publisher.model import AudioSettings, Item
+from publisher.sources import is_url
+
+if TYPE_CHECKING:
+    from publisher.build.run import Run
+
+
+MIME_TYPES = {"m4a": "audio/mp4", "mp3": "audio/mpeg", "mp4": "video/mp4"}
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file an entry should have: its role, extension and the recipe it is made by."""
+
+    role: str  # "audio" or "video"
+    ext: str
+    made_from: str
+
+
+def wanted_outputs(run: Run, item: Item) -> list[Output]:
+    series = run.series_of(item)
+    audio = series.audio if series else AudioSettings()
+    source = source_identity(run, item)
+    loudness = "off" if audio.loudness is None else f"{audio.loudness:g}"
+    outputs = [Output("audio", audio.format, f"{source}|{audio.format}|{loudness}")]
+    if series and series.video and not (item.info and item.info.offers_video is False):
+        # videos made before their audio was normalised keep their recipe when it is off
+        level = "" if audio.loudness is None else f"|{loudness}"
+        outputs.append(Output("video", "mp4", f"{source}|mp4{level}"))
+    return outputs
+
+
+def source_identity(run: Run, item: Item) -> str:
+    """The source as a recipe sees it: a local file also by size and mtime, so edits count."""
+    source = item.entry.source or ""
+    if is_url(source):
+        return source
+    path = Path(source).expanduser()
+    path = path if path.is_absolute() else run.catalog.root / path
+    if not path.is_file():
+        return source
+    stat = path.stat()
+    return f"{source}@{stat.st_size}:{stat.st_mtime_ns}"
