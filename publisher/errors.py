@@ -1,4 +1,8 @@
-"""The publisher's exceptions: one small hierarchy the CLI turns into one-line messages."""
+"""The publisher's exceptions: one small hierarchy the CLI turns into one-line messages.
+
+Each error carries what happened (its message) and what to do (its `advice`): given where
+it is raised, which knows, or else by its class. `publisher.messages` only formats them.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,12 @@ class PublisherError(Exception):
     """Anything the publisher reports to a person instead of crashing."""
 
     exit_code = ExitCode.INVALID
+    advice = ""  # what to do about it; "" when the message says all there is
+
+    def __init__(self, message: str = "", advice: str = ""):
+        super().__init__(message)
+        if advice:
+            self.advice = advice
 
 
 @dataclass(frozen=True)
@@ -52,9 +62,22 @@ class CatalogError(PublisherError):
 class ConfigurationError(PublisherError):
     """A setting or command-line value that cannot work (a bad base URL, a missing tool)."""
 
+    advice = "correct it and run again; nothing was written"
+
+
+# Advice that errors raised in several places share.
+ADVICE_RETRY = "the next run retries"
+ADVICE_NETWORK = "check the address and the network; the next run retries"
+ADVICE_URL_OR_PATH = "use an http(s) URL or a local file path"
+ADVICE_GONE = "give the entry another source, or delete its source line"
+ADVICE_TOO_LARGE = "check that the address names the right file"
+ADVICE_BUILD_FIRST = "run `publisher build` first, or give the folder it wrote"
+
 
 class SourceError(PublisherError):
     """A source could not be read: refused address, removed video, HTTP error, timeout."""
+
+    advice = "check the address; the next run retries"
 
 
 class SourceRefused(SourceError):
@@ -64,9 +87,13 @@ class SourceRefused(SourceError):
 class IsPlaylist(SourceError):
     """The URL holds several videos (a playlist, channel, feed), not one talk."""
 
+    advice = "give one video's URL, or follow the playlist in its series"
+
 
 class NoVideo(SourceError):
     """The series publishes video, but this talk's source has none."""
+
+    advice = "give the entry a source with video, or turn off video for its series"
 
 
 # How a site or a video refused us: each class has its own retry rule (publisher.fetch).
@@ -76,7 +103,11 @@ class SiteRefused(SourceError):
     """The site asks to sign in to prove we are not a bot: ask it nothing more this run."""
 
     def __init__(self, site: str, url: str):
-        super().__init__(f"{site} asks to sign in to confirm this is not a bot ({url})")
+        super().__init__(
+            f"{site} asks to sign in to confirm this is not a bot ({url})",
+            advice=f"export that site's cookies into site.fetch.cookies (README: Publishing"
+            f" from YouTube); {site} is asked nothing more this run, the next run retries",
+        )
         self.site = site
 
 
@@ -84,13 +115,19 @@ class RateLimited(SourceError):
     """The site answered HTTP 429 (or said so): back off, exponentially, across runs."""
 
     def __init__(self, site: str, url: str):
-        super().__init__(f"{site} is limiting requests (HTTP 429) ({url})")
+        super().__init__(
+            f"{site} is limiting requests (HTTP 429) ({url})",
+            advice=f"builds back off: no request to {site} before the hold publisher status"
+            " shows ends; raise site.fetch.sleep if it recurs",
+        )
         self.site = site
 
 
 class VideoUnavailable(SourceError):
     """The video is private, removed, members-only, age- or region-restricted: asked
     again once a day, not every run."""
+
+    advice = "give the entry another source or remove it; it is asked again once a day"
 
     def __init__(self, reason: str, url: str):
         super().__init__(f"the video at {url} is {reason}")
@@ -100,6 +137,8 @@ class VideoUnavailable(SourceError):
 class DegradedSource(SourceError):
     """yt-dlp got only images or a degraded format (a challenge it could not solve):
     never published; the toolchain needs looking at."""
+
+    advice = "run publisher doctor; nothing is published from it and its last episode stays"
 
     def __init__(self, what: str, url: str):
         super().__init__(f"yt-dlp got {what} for {url}")
@@ -113,6 +152,8 @@ class SiteHeld(SourceError):
 class ToolError(PublisherError):
     """An outside tool (ffmpeg, yt-dlp, mutagen, S3) failed; the message says which and why."""
 
+    advice = "run again with --verbose to see the tool's output"
+
 
 class Interrupted(PublisherError):
     """The run is stopping (Ctrl-C, SIGTERM): long steps give up where they are."""
@@ -121,12 +162,14 @@ class Interrupted(PublisherError):
 class OutputError(PublisherError):
     """A published file could not be written (outside the folder, two outputs to one path)."""
 
+    advice = "nothing was published in its place; report it if it recurs"
+
 
 class StateError(PublisherError):
     """The state database cannot be read or written; `corrupt` when it must be replaced."""
 
-    def __init__(self, message: str, corrupt: bool = False):
-        super().__init__(message)
+    def __init__(self, message: str, advice: str = "", corrupt: bool = False):
+        super().__init__(message, advice)
         self.corrupt = corrupt
 
 
@@ -134,3 +177,4 @@ class LockHeld(PublisherError):
     """Another run holds the state lock."""
 
     exit_code = ExitCode.LOCKED
+    advice = "wait for it to finish; the next scheduled run goes ahead"

@@ -1,63 +1,19 @@
 """One-line messages for every error a user can cause: what happened — what to do.
 
 The CLI's top-level handler calls `describe()` and prints the result instead of a
-traceback (tracebacks only with --verbose). Each kind of error has one renderer here, so
-the wording lives in one place and the tests can assert it word for word.
+traceback (tracebacks only with --verbose). A `PublisherError` carries both halves (see
+`publisher.errors`); what is formatted here is a catalog's list of problems and the
+operating system's errors, which carry only an errno and a file name.
 """
 
 from __future__ import annotations
 
 import errno
-import re
 from collections.abc import Callable
 
-from publisher.errors import (
-    CatalogError,
-    ConfigurationError,
-    DegradedSource,
-    ExitCode,
-    LockHeld,
-    OutputError,
-    Problem,
-    PublisherError,
-    RateLimited,
-    SiteHeld,
-    SiteRefused,
-    SourceError,
-    SourceRefused,
-    ToolError,
-    VideoUnavailable,
-)
+from publisher.errors import CatalogError, ExitCode, Problem, PublisherError
 
 DASH = " — "
-
-# Advice for a source that could not be read, chosen by what the error says. The source
-# modules word their errors; only the "what to do" half is added here.
-SOURCE_ADVICE: list[tuple[tuple[str, ...], str]] = [
-    (
-        ("429", "too many requests", "rate limit", "rate-limit"),
-        "the site is limiting requests; wait an hour, the next run retries",
-    ),
-    (
-        ("removed", "private video", "unavailable", "deleted", "terminated"),
-        "the video is gone; give the entry another source, or delete its source line",
-    ),
-    (
-        ("404", "410", "not found"),
-        "check the address in a browser and correct it in the catalog",
-    ),
-    (
-        ("timed out", "timeout", "cannot connect", "could not connect", "connection", "resolve"),
-        "check the address and the network; the next run retries",
-    ),
-    (
-        ("larger than", "too large", "longer than", "too long", "live"),
-        "this source is over the limits; raise site.limits or choose another source",
-    ),
-]
-SOURCE_DEFAULT_ADVICE = "check the address; the next run retries"
-_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
-ADVICE_GIVEN = re.compile(r"next run retries|fix the|; use |use --|; give | — ")
 
 
 def describe(error: BaseException) -> str:
@@ -85,78 +41,6 @@ def catalog(error: CatalogError) -> str:
     return "\n".join([head, *map(problem_line, error.problems)])
 
 
-def lock_held(error: LockHeld) -> str:
-    text = _first_line(error)  # publisher.output.lock names the holder's pid and the folder
-    return f"{text}{DASH}wait for it to finish; the next scheduled run goes ahead"
-
-
-def source_refused(error: SourceRefused) -> str:
-    text = _first_line(error)
-    if ADVICE_GIVEN.search(text):
-        return text
-    if "private" in text or "loopback" in text or "link-local" in text:
-        return (
-            f"{text}{DASH}sources on private addresses are refused; "
-            "pass --allow-private-sources if this one is trusted"
-        )
-    return f"{text}{DASH}{_source_advice(text, 'use an http(s) URL or a local file path')}"
-
-
-def source(error: SourceError) -> str:
-    text = _first_line(error)
-    if ADVICE_GIVEN.search(text):  # the source modules often say what to do already
-        return text
-    return f"{text}{DASH}{_source_advice(text, SOURCE_DEFAULT_ADVICE)}"
-
-
-# A site or video that refused us: one message per class, saying its retry rule.
-
-
-def site_refused(error: SiteRefused) -> str:
-    return (
-        f"{_first_line(error)}{DASH}export that site's cookies into site.fetch.cookies"
-        f" (README: Publishing from YouTube); {error.site} is asked nothing more this run,"
-        " the next run retries"
-    )
-
-
-def rate_limited(error: RateLimited) -> str:
-    return (
-        f"{_first_line(error)}{DASH}builds back off: no request to {error.site} before the"
-        " hold publisher status shows ends; raise site.fetch.sleep if it recurs"
-    )
-
-
-def video_unavailable(error: VideoUnavailable) -> str:
-    return (
-        f"{_first_line(error)}{DASH}give the entry another source or remove it;"
-        " it is asked again once a day"
-    )
-
-
-def degraded_source(error: DegradedSource) -> str:
-    return (
-        f"{_first_line(error)}{DASH}run publisher doctor; nothing is published from it"
-        " and its last episode stays"
-    )
-
-
-def _source_advice(text: str, default: str) -> str:
-    # Only the words count, not the addresses: a port or a path may well contain "404".
-    lowered = _URL.sub("", text).lower()
-    for words, advice in SOURCE_ADVICE:
-        if any(word in lowered for word in words):
-            return advice
-    return default
-
-
-def tool(error: ToolError) -> str:
-    text = _first_line(error)
-    if "ffmpeg" in text.lower() and _says_missing(text):
-        return missing_ffmpeg(getattr(error, "filename", None))
-    return f"{text}{DASH}run again with --verbose to see the tool's output"
-
-
 def missing_ffmpeg(path: str | None = None) -> str:
     where = f" at {path}" if path else ""
     return (
@@ -165,21 +49,10 @@ def missing_ffmpeg(path: str | None = None) -> str:
     )
 
 
-def _says_missing(text: str) -> bool:
-    lowered = text.lower()
-    return any(w in lowered for w in ("not found", "no such file", "missing", "not installed"))
-
-
-def configuration(error: PublisherError) -> str:
-    return f"{_first_line(error)}{DASH}correct it and run again; nothing was written"
-
-
-def output(error: OutputError) -> str:
-    return f"{_first_line(error)}{DASH}nothing was published in its place; report it if it recurs"
-
-
 def publisher_error(error: PublisherError) -> str:
-    return _first_line(error)
+    """What happened — what to do: the error's first line, and the advice it carries."""
+    text = _first_line(error)
+    return f"{text}{DASH}{error.advice}" if error.advice else text
 
 
 def os_error(error: OSError) -> str:
@@ -222,17 +95,6 @@ def _first_line(error: BaseException) -> str:
 
 RENDERERS: list[tuple[type[BaseException], Callable[..., str]]] = [
     (CatalogError, catalog),
-    (LockHeld, lock_held),
-    (SourceRefused, source_refused),
-    (SiteRefused, site_refused),
-    (RateLimited, rate_limited),
-    (VideoUnavailable, video_unavailable),
-    (DegradedSource, degraded_source),
-    (SiteHeld, publisher_error),
-    (SourceError, source),
-    (ToolError, tool),
-    (ConfigurationError, configuration),
-    (OutputError, output),
     (PublisherError, publisher_error),
     (OSError, os_error),
 ]

@@ -18,7 +18,14 @@ import socket
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from publisher.errors import RateLimited, SourceError, SourceRefused
+from publisher.errors import (
+    ADVICE_NETWORK,
+    ADVICE_RETRY,
+    ADVICE_URL_OR_PATH,
+    RateLimited,
+    SourceError,
+    SourceRefused,
+)
 from publisher.fetch import site_of
 
 ALLOWED_SCHEMES = ("http", "https")
@@ -53,8 +60,8 @@ def check_local_path(source: str, catalog_root: Path) -> Path:
     path = path.resolve()
     if not path.is_file():
         raise SourceError(
-            f"local source {source} does not exist (looked for {path}); fix the path,"
-            " which is relative to the catalog's folder"
+            f"local source {source} does not exist (looked for {path})",
+            advice="fix the path, which is relative to the catalog's folder",
         )
     return path
 
@@ -65,11 +72,14 @@ def check_url(url: str, allow_private: bool) -> str:
     if parts.scheme.lower() not in ALLOWED_SCHEMES:
         raise SourceRefused(
             f"source {short_url(url)} refused: only http and https URLs are read"
-            " (a local file is a plain path, not a file:// URL)"
+            " (a local file is a plain path, not a file:// URL)",
+            advice=ADVICE_URL_OR_PATH,
         )
     host = parts.hostname
     if not host:
-        raise SourceRefused(f"source {short_url(url)} refused: the URL has no host")
+        raise SourceRefused(
+            f"source {short_url(url)} refused: the URL has no host", ADVICE_URL_OR_PATH
+        )
     if not allow_private:
         checked_addresses(host, parts.port, allow_private, url)
     return parts._replace(scheme=parts.scheme.lower(), fragment="").geturl()
@@ -87,8 +97,8 @@ def checked_addresses(
             reason = address_refusal(address)
             if reason:
                 raise SourceRefused(
-                    f"source {short_url(url or host)} refused: {host} is {reason} ({address});"
-                    " use --allow-private-sources to read from intranets"
+                    f"source {short_url(url or host)} refused: {host} is {reason} ({address})",
+                    advice="use --allow-private-sources to read from intranets",
                 )
     return addresses
 
@@ -117,7 +127,7 @@ def resolve_host(host: str, port: int | None) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError) as error:
-        raise SourceError(f"cannot resolve the host {host}: {error}") from error
+        raise SourceError(f"cannot resolve the host {host}: {error}", ADVICE_NETWORK) from error
     return sorted({info[4][0] for info in infos})
 
 
@@ -147,14 +157,14 @@ def raise_for_status(status: int, url: str) -> None:
         raise RateLimited(site_of(url), short_url(url))
     if status in (404, 410):
         raise SourceError(
-            f"source {short_url(url)}: HTTP {status}, the media was removed or moved;"
-            " fix the entry's source"
+            f"source {short_url(url)}: HTTP {status}, the media was removed or moved",
+            advice="check the address in a browser and correct the entry's source",
         )
     if status in (401, 403):
         raise SourceError(
             f"source {short_url(url)}: HTTP {status}, access denied (private or region-locked?)"
         )
-    raise SourceError(f"source {short_url(url)}: HTTP {status}; the next run retries")
+    raise SourceError(f"source {short_url(url)}: HTTP {status}", advice=ADVICE_RETRY)
 
 
 def short_url(url: str, limit: int = 120) -> str:

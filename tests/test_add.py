@@ -26,6 +26,7 @@ from publisher.cli.editor import add_command
 from publisher.editor.add import same_url_key, slugify, unique_id
 from publisher.errors import SourceError, SourceRefused
 from publisher.formats import pagemeta
+from publisher.messages import describe
 
 SERIES = "russian-revolution-1917"
 
@@ -289,7 +290,8 @@ def test_a_404_is_refused(shipped_catalog, pages):
     result = run_add(shipped_catalog, url, "--kind", "article", "--allow-private-sources")
     assert result.exit_code == 1
     assert result.stderr == (
-        f"error: source {url}: HTTP 404, the media was removed or moved; fix the entry's source\n"
+        f"error: source {url}: HTTP 404, the media was removed or moved — check the address in"
+        " a browser and correct the entry's source\n"
     )
     assert shipped_catalog.read_bytes() == before
 
@@ -300,7 +302,8 @@ def test_a_video_404_is_refused(shipped_catalog, media_server):
     result = run_add(shipped_catalog, url, "--series", SERIES, "--allow-private-sources")
     assert result.exit_code == 1
     assert result.stderr == (
-        f"error: source {url}: HTTP 404, the media was removed or moved; fix the entry's source\n"
+        f"error: source {url}: HTTP 404, the media was removed or moved — check the address in"
+        " a browser and correct the entry's source\n"
     )
     assert shipped_catalog.read_bytes() == before
 
@@ -311,8 +314,8 @@ def test_private_addresses_are_refused_without_the_flag(shipped_catalog, pages):
     result = run_add(shipped_catalog, url, "--kind", "article")
     assert result.exit_code == 1
     assert result.stderr == (
-        f"error: source {url} refused: 127.0.0.1 is a loopback address (127.0.0.1);"
-        " use --allow-private-sources to read from intranets\n"
+        f"error: source {url} refused: 127.0.0.1 is a loopback address (127.0.0.1)"
+        " — use --allow-private-sources to read from intranets\n"
     )
     assert shipped_catalog.read_bytes() == before
 
@@ -425,9 +428,9 @@ def test_every_redirect_hop_is_checked(pages, monkeypatch):
     )
     with pytest.raises(SourceRefused) as refused:
         pagemeta.fetch(pages + "/to-metadata", allow_private=False)
-    assert str(refused.value) == (
+    assert describe(refused.value) == (
         "source http://169.254.169.254/latest/ refused: 169.254.169.254 is a link-local address"
-        " (169.254.169.254); use --allow-private-sources to read from intranets"
+        " (169.254.169.254) — use --allow-private-sources to read from intranets"
     )
     assert hops == [pages + "/to-metadata", "http://169.254.169.254/latest/"]
 

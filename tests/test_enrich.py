@@ -8,6 +8,7 @@ import pytest
 from helpers.media import talk
 
 from publisher.errors import SourceError, SourceRefused
+from publisher.messages import describe
 from publisher.model import Limits, MediaInfo
 from publisher.stages.enrich import enrich, refuse_unpublishable
 from publisher.tools import ytdlp
@@ -71,8 +72,9 @@ def test_timeout_is_a_one_line_source_error(make_run, media_server, monkeypatch)
 def test_private_sources_refused_without_the_option(make_run, media_server):
     run = make_run([talk("p", media_server.url("/media/talk.m4a"))], allow_private_sources=False)
     media_server.reset()
-    with pytest.raises(SourceRefused, match="--allow-private-sources"):
+    with pytest.raises(SourceRefused) as refused:
         enrich(run, run.items[0])
+    assert refused.value.advice == "use --allow-private-sources to read from intranets"
     assert media_server.requests == []
 
 
@@ -89,8 +91,12 @@ def test_live_and_oversized_sources_are_refused():
     entry = talk("x", "https://example.org/live")
     with pytest.raises(SourceRefused, match="live stream"):
         refuse_unpublishable(MediaInfo(source="s", is_live=True), Limits(), entry)
-    with pytest.raises(SourceRefused, match="max_filesize"):
+    with pytest.raises(SourceRefused) as refused:
         refuse_unpublishable(MediaInfo(source="s", filesize=10**9), Limits(max_filesize=10), entry)
+    assert describe(refused.value) == (
+        "source https://example.org/live is 1000 MB, over the limit of 0 MB"
+        " — raise site.limits.max_filesize to allow it"
+    )
 
 
 def test_outside_text_is_cleaned_and_signed_urls_dropped():

@@ -140,7 +140,7 @@ def test_a_stream_only_ffmpeg_could_fetch_is_refused(ffmpeg_exe, tmp_path):
         client.download(fmt, tmp_path / "talk.flv")
     assert describe(refused.value) == (
         "203.0.113.9 offers this talk only as a rtmp stream, which the publisher cannot fetch"
-        " through its address checks; give the entry another source"
+        " through its address checks — give the entry another source"
     )
 
 
@@ -265,7 +265,7 @@ def test_a_trickling_source_fails_at_its_deadline_and_frees_the_lock(
     assert first.exit_code == 3, first.stderr
     assert (
         f"{site.url('/talk.m4a')} was still sending after 2 s, the limit for one transfer"
-        " (site.limits.max_download_time); the next run retries"
+        " (site.limits.max_download_time) — the next run retries"
     ) in first.stderr
     print(f"a trickling source failed after {took:.1f} s (limit 2 s)")
     assert took < 60  # the trickle alone would take half an hour
@@ -314,7 +314,7 @@ def test_a_broken_download_says_what_broke(monkeypatch, talk_bytes, tmp_path, ro
             client.download(fmt, tmp_path / "talk.m4a")
     message = describe(error.value)
     assert message.startswith(f"127.0.0.1 could not be read: {cause}"), message
-    assert message.endswith("; the next run retries")
+    assert message.endswith(" — check the address and the network; the next run retries")
 
 
 @pytest.mark.parametrize(

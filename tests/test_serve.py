@@ -19,6 +19,7 @@ import pytest
 
 from publisher.deliver.serve import built_for, feed_urls, make_server_for, serve, server_origin
 from publisher.errors import ConfigurationError
+from publisher.messages import describe
 
 AUDIO = bytes(range(256)) * 8  # 2048 bytes, every byte distinguishable by position
 SIZE = len(AUDIO)
@@ -312,8 +313,12 @@ def test_large_file_is_streamed_in_flat_memory(server, folder):
 
 
 def test_serve_reports_a_missing_folder_and_a_taken_port(tmp_path, server):
-    with pytest.raises(ConfigurationError, match="run `publisher build` first"):
+    with pytest.raises(ConfigurationError) as missing:
         serve(tmp_path / "missing", out=io.StringIO())
+    assert describe(missing.value) == (
+        f"{tmp_path / 'missing'} is not a folder"
+        " — run `publisher build` first, or give the folder it wrote"
+    )
     with pytest.raises(ConfigurationError, match="cannot listen on 127.0.0.1"):
         serve(tmp_path, host="127.0.0.1", port=server[1], out=io.StringIO())
 

@@ -66,13 +66,13 @@ def splice(original: str, fields: Mapping[str, Any]) -> Appended:
     entries = _entries_node(root)
     if entries is None or not isinstance(entries, SequenceNode) or not entries.value:
         raise OutputError(
-            "the catalog has no block list of entries to append to — "
-            "write `entries:` and a first entry by hand, then run `publisher add` again"
+            "the catalog has no block list of entries to append to",
+            advice="write `entries:` and a first entry by hand, then run `publisher add` again",
         )
     if entries.flow_style:
         raise OutputError(
-            "the catalog's entries are a [flow] list — "
-            "write them as a block list (`- id: …` lines), then run `publisher add` again"
+            "the catalog's entries are a [flow] list",
+            advice="write them as a block list (`- id: …` lines), then run `publisher add` again",
         )
     layout = detect_layout(text, entries)
     at = _end_of(text, entries.value[-1])
@@ -171,8 +171,8 @@ def _check_read_back(new_text: str, count: int, entry_id: str) -> None:
     entries = data.get("entries") if isinstance(data, dict) else None
     if not isinstance(entries, list) or len(entries) != count or entries[-1].get("id") != entry_id:
         raise OutputError(
-            "the new entry could not be placed after the last one — "
-            "add it by hand; the catalog was not changed"
+            "the new entry could not be placed after the last one",
+            advice="add it by hand; the catalog was not changed",
         )
 
 

@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from publisher.errors import ConfigurationError, ToolError
+from publisher.errors import ADVICE_BUILD_FIRST, ConfigurationError, ToolError
 from publisher.output import inventory
 from publisher.output.writer import TEMP_PREFIX
 from publisher.output.xmlsafe import parse_xml
@@ -19,7 +19,9 @@ from publisher.output.xmlsafe import parse_xml
 def list_local_files(folder: Path) -> dict[str, Path]:
     """Every published file under `folder` by its relative path; half-written temps excluded."""
     if not folder.is_dir():
-        raise ConfigurationError(f"nothing to publish: {folder} is not a folder")
+        raise ConfigurationError(
+            f"nothing to publish: {folder} is not a folder", ADVICE_BUILD_FIRST
+        )
     files = {}
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder).as_posix()

@@ -27,7 +27,7 @@ from publisher.deliver.folder import (
     referenced_suffixes,
     upload_phases,
 )
-from publisher.errors import ConfigurationError, ToolError
+from publisher.errors import ADVICE_BUILD_FIRST, ConfigurationError, ToolError
 from publisher.output import contenttypes, inventory
 from publisher.output.contenttypes import cache_control, content_type
 
@@ -85,7 +85,7 @@ def parse_destination(destination: str) -> Destination:
     scheme, sep, rest = destination.partition("://")
     if scheme != "s3" or not sep:
         raise ConfigurationError(
-            f"{destination!r} is not an S3 destination: use s3://BUCKET/PREFIX"
+            f"{destination!r} is not an S3 destination", advice="use s3://BUCKET/PREFIX"
         )
     bucket, _, prefix = rest.partition("/")
     if not _BUCKET_NAME.fullmatch(bucket):
@@ -128,7 +128,7 @@ def publish_folder(
     target = parse_destination(destination)
     local = list_local_files(folder)
     if not local:
-        raise ConfigurationError(f"nothing to publish: {folder} has no files")
+        raise ConfigurationError(f"nothing to publish: {folder} has no files", ADVICE_BUILD_FIRST)
     # Read the feeds before touching the bucket: an unreadable feed must not cost media.
     feeds = [folder / relative for relative in local if inventory.is_feed(relative)]
     protected = referenced_suffixes(feeds) if delete else set()
@@ -177,8 +177,8 @@ def allow_cross_origin(destination: str, endpoint_url: str | None = None) -> Non
         client.put_bucket_cors(Bucket=target.bucket, CORSConfiguration={"CORSRules": [rule]})
     except _S3_ERRORS as error:
         raise ToolError(
-            f"S3: cannot set the CORS rule of {target.bucket}: {_one_line(error)}"
-            " — check that these credentials may change the bucket's CORS configuration"
+            f"S3: cannot set the CORS rule of {target.bucket}: {_one_line(error)}",
+            advice="check that these credentials may change the bucket's CORS configuration",
         ) from None
 
 

@@ -33,7 +33,7 @@ from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
 
 from publisher.deliver.waiting_room import TimedHandler, WaitingRoomServer
-from publisher.errors import ConfigurationError
+from publisher.errors import ADVICE_BUILD_FIRST, ConfigurationError
 from publisher.output import contenttypes, inventory, urls
 from publisher.output.contenttypes import content_type
 from publisher.output.xmlsafe import parse_xml
@@ -242,7 +242,7 @@ def serve(
     out = out or sys.stdout
     base_url_hint = base_url_hint or built_for(folder)
     if not folder.is_dir():
-        raise ConfigurationError(f"{folder} is not a folder; run `publisher build` first")
+        raise ConfigurationError(f"{folder} is not a folder", ADVICE_BUILD_FIRST)
     try:
         server = make_server_for(folder, host, port)
     except OSError as error:  # port taken, address not on this machine

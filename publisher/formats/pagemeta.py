@@ -62,14 +62,14 @@ def fetch(url: str, allow_private: bool, timeout: float = TIMEOUT) -> tuple[str,
         content_type = response.headers.get("Content-Type", "text/html").lower()
         if "html" not in content_type and "xml" not in content_type:
             raise SourceError(
-                f"source {final} is not a web page ({content_type.split(';')[0]}); "
-                "add it with --kind video if it is a talk"
+                f"source {final} is not a web page ({content_type.split(';')[0]})",
+                advice="add it with --kind video if it is a talk",
             )
         body = read_capped(response, final, MAX_BYTES)
     if body is None:
         raise SourceError(
-            f"source {final} is larger than {MAX_BYTES // (1024 * 1024)} MB; "
-            "it is not an article page"
+            f"source {final} is larger than {MAX_BYTES // (1024 * 1024)} MB",
+            advice="it is not an article page; add it with --kind video if it is a talk",
         )
     return final, body
 

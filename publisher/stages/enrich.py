@@ -91,7 +91,9 @@ def local_media_info(run: Run, entry: Entry, path: Path) -> MediaInfo:
     audio = next((s.codec for s in streams if s.kind == "audio"), None)
     video = next((s.codec for s in streams if s.kind == "video"), None)
     if audio is None:
-        raise SourceRefused(f"local source {path} has no audio stream")
+        raise SourceRefused(
+            f"local source {path} has no audio stream", advice="give the entry a file with sound"
+        )
     duration = mutagen.media_duration(path) or ffmpeg.demuxed_duration(exe, path)
     return MediaInfo(
         source=entry.source or str(path),
@@ -109,16 +111,24 @@ def refuse_unpublishable(info: MediaInfo, limits: Limits, entry: Entry) -> None:
     """Refuse live streams and sources over the size or duration limits, before download."""
     if info.is_live:
         raise SourceRefused(
-            f"source {entry.source} is a live stream (or not yet processed);"
-            " publish it once the recording is available"
+            f"source {entry.source} is a live stream (or not yet processed)",
+            advice="publish it once the recording is available",
         )
-    if info.duration and info.duration > limits.max_duration:
-        raise SourceRefused(
-            f"source {entry.source} lasts {info.duration / 3600:.1f} h, over the limit of"
-            f" {limits.max_duration / 3600:.1f} h; raise site.limits.max_duration to allow it"
-        )
+    if info.duration:
+        refuse_too_long(entry.source or "", info.duration, limits)
     if info.filesize and info.filesize > limits.max_filesize:
         raise SourceRefused(
             f"source {entry.source} is {info.filesize / 1e6:.0f} MB, over the limit of"
-            f" {limits.max_filesize / 1e6:.0f} MB; raise site.limits.max_filesize to allow it"
+            f" {limits.max_filesize / 1e6:.0f} MB",
+            advice="raise site.limits.max_filesize to allow it",
+        )
+
+
+def refuse_too_long(source: str, duration: float, limits: Limits) -> None:
+    """The duration limit, as the metadata says before download and the file after it."""
+    if duration > limits.max_duration:
+        raise SourceRefused(
+            f"source {source} lasts {duration / 3600:.1f} h, over the limit of"
+            f" {limits.max_duration / 3600:.1f} h",
+            advice="raise site.limits.max_duration to allow it",
         )

@@ -26,13 +26,18 @@ from publisher.errors import (
     NoVideo,
     PublisherError,
     SourceError,
-    SourceRefused,
     ToolError,
 )
 from publisher.model import Item
 from publisher.sources import metadata_url
 from publisher.stages import enrich, workfiles
-from publisher.stages.enrich import cacheable, checked_source, read_listing, refuse_unpublishable
+from publisher.stages.enrich import (
+    cacheable,
+    checked_source,
+    read_listing,
+    refuse_too_long,
+    refuse_unpublishable,
+)
 from publisher.stages.recipes import Output, wanted_outputs
 from publisher.tools import deadlines, ffmpeg, mp4chapters, mutagen
 
@@ -134,11 +139,7 @@ class Maker:
 
     def source_duration(self, path: Path) -> float:
         duration = mutagen.media_duration(path) or ffmpeg.demuxed_duration(self.exe, path)
-        if duration > self.limits.max_duration:
-            raise SourceRefused(
-                f"source {self.item.entry.source} lasts {duration / 3600:.1f} h, over the"
-                " limit; raise site.limits.max_duration to allow it"
-            )
+        refuse_too_long(self.item.entry.source or str(path), duration, self.limits)
         return duration
 
     # audio
@@ -151,7 +152,10 @@ class Maker:
         streams = ffmpeg.streams(self.exe, source)
         codec = next((s.codec for s in streams if s.kind == "audio"), None)
         if codec is None:
-            raise SourceError(f"source {self.item.entry.source} has no audio")
+            raise SourceError(
+                f"source {self.item.entry.source} has no audio",
+                advice="give the entry a source with sound",
+            )
         duration = self.source_duration(source)
         loudness = self.loudness_filter(source, duration)
         building = workfiles.building_path(self.run, self.item, "audio", output.ext)
@@ -220,7 +224,8 @@ class Maker:
             path.unlink(missing_ok=True)
             raise ToolError(
                 f"the {path.suffix[1:]} made from {self.item.entry.source} lasts"
-                f" {duration or 0:.1f} s but the source {expected:.1f} s; the next run retries"
+                f" {duration or 0:.1f} s but the source {expected:.1f} s",
+                advice="the next run makes it again; run with --verbose if it recurs",
             )
 
     def fetch_thumbnail(self, url: str | None) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from publisher.errors import StateError
+from publisher.messages import describe
 from publisher.migrations import MIGRATIONS
 from publisher.state.files import (
     backup_path_for,
@@ -69,8 +70,9 @@ class Database:
         if self._rows("PRAGMA quick_check(1)") != [("ok",)]:
             self.db.close()
             raise StateError(
-                f"the state database {path} is corrupt — run again: it is moved aside and"
-                " rebuilt from its backup and the published folder",
+                f"the state database {path} is corrupt",
+                advice="run again: it is moved aside and rebuilt from its backup and the"
+                " published folder",
                 corrupt=True,
             )
         self._migrate()
@@ -161,7 +163,7 @@ class Database:
         try:
             self.backup_to(target)
         except (StateError, OSError) as error:
-            log.warning("could not keep a backup of the state at %s: %s", target, error)
+            log.warning("could not keep a backup of the state at %s: %s", target, describe(error))
 
     def backup_to(self, target: Path) -> None:
         """A consistent copy of the database at `target` (written beside it, then renamed)."""

@@ -124,27 +124,33 @@ def describe_sqlite_error(path: Path, error: sqlite3.Error) -> StateError:
     primary = primary_code(error)
     if primary in CORRUPT_CODES:
         return StateError(
-            f"the state database {path} is corrupt ({error}) — run again: it is moved aside"
-            " and rebuilt from its backup and the published folder",
+            f"the state database {path} is corrupt ({error})",
+            advice="run again: it is moved aside and rebuilt from its backup and the published"
+            " folder",
             corrupt=True,
         )
     if primary == sqlite3.SQLITE_READONLY:
         return StateError(
-            f"the state database {path} is read-only — give this user write access to"
-            f" {path.parent} and the files in it"
+            f"the state database {path} is read-only",
+            advice=f"give this user write access to {path.parent} and the files in it",
         )
     if primary == sqlite3.SQLITE_CANTOPEN:
         return StateError(
-            f"cannot open the state database {path} — check that {path.parent} exists and"
-            " is writable"
+            f"cannot open the state database {path}",
+            advice=f"check that {path.parent} exists and is writable",
         )
     if primary == sqlite3.SQLITE_FULL:
-        return StateError(f"the disk holding {path} is full — free some space and run again")
+        return StateError(
+            f"the disk holding {path} is full", advice="free some space and run again"
+        )
     if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
         return StateError(
-            f"the state database {path} is locked by another program — close it and run again"
+            f"the state database {path} is locked by another program",
+            advice="close it and run again",
         )
-    return StateError(f"the state database {path} failed: {error} — check the disk, then run again")
+    return StateError(
+        f"the state database {path} failed: {error}", advice="check the disk, then run again"
+    )
 
 
 def primary_code(error: sqlite3.Error) -> int | None:
@@ -154,6 +160,6 @@ def primary_code(error: sqlite3.Error) -> int | None:
 
 def describe_os_error(path: Path, error: OSError) -> StateError:
     return StateError(
-        f"cannot create the state folder {path.parent}: {error.strerror} — make it writable"
-        " or run from a writable copy of the catalog"
+        f"cannot create the state folder {path.parent}: {error.strerror}",
+        advice="make it writable or run from a writable copy of the catalog",
     )

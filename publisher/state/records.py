@@ -72,7 +72,8 @@ class State(Follows):
                 if holder and holder[0] != entry_id:
                     raise ConfigurationError(
                         f"entry {entry_id!r} would take the GUID {guid} that entry"
-                        f" {holder[0]!r} already has; give it another guid"
+                        f" {holder[0]!r} already has",
+                        advice="give it another guid in the catalog",
                     )
                 db.execute(
                     "INSERT INTO entries (id, guid, first_published, identity)"

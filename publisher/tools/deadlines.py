@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from publisher.errors import Interrupted, PublisherError, SourceError
+from publisher.errors import ADVICE_RETRY, Interrupted, PublisherError, SourceError
 from publisher.sources import short_url
 
 REQUEST_SECONDS = 120.0  # a whole request that is not a media download: page, API, captions
@@ -50,7 +50,8 @@ class Budget:
             return Interrupted(f"{short_url(url)}: transfer abandoned, the run is stopping")
         return SourceError(
             f"{short_url(url)} was still sending after {self.seconds:g} s, the limit for one"
-            f" transfer ({self.setting}); the next run retries"
+            f" transfer ({self.setting})",
+            advice=ADVICE_RETRY,
         )
 
 

@@ -28,7 +28,13 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from publisher import sources
-from publisher.errors import PublisherError, SourceError
+from publisher.errors import (
+    ADVICE_NETWORK,
+    ADVICE_RETRY,
+    ADVICE_TOO_LARGE,
+    PublisherError,
+    SourceError,
+)
 from publisher.sources import raise_for_status, short_url
 from publisher.tools import deadlines
 
@@ -162,10 +168,8 @@ def request_failure(error: BaseException, url: str, timeout: float = TIMEOUT) ->
         return cut
     reason = transport_cause(error, timeout) or type(error).__name__
     if reason == TIMED_OUT.format(timeout=timeout):
-        return SourceError(
-            f"source {short_url(url)} timed out after {timeout:g} s; the next run retries"
-        )
-    return SourceError(f"source {short_url(url)} could not be read: {reason}")
+        return SourceError(f"source {short_url(url)} timed out after {timeout:g} s", ADVICE_RETRY)
+    return SourceError(f"source {short_url(url)} could not be read: {reason}", ADVICE_NETWORK)
 
 
 # Checked GETs --------------------------------------------------------------------------
@@ -247,7 +251,7 @@ def _request_once(session, url, timeout, headers) -> requests.Response:
 def read_local(path: Path, limit: int = MAX_BYTES) -> bytes:
     """A file an editor named in the catalog (or put beside a local source)."""
     if path.stat().st_size > limit:
-        raise SourceError(f"{path} is larger than {limit} bytes")
+        raise SourceError(f"{path} is larger than {limit} bytes", ADVICE_TOO_LARGE)
     return path.read_bytes()
 
 
@@ -257,5 +261,5 @@ def fetch_url(url: str, allow_private: bool, limit: int = MAX_BYTES) -> bytes:
     with checked_get(url, allow_private, TIMEOUT) as (final, response):
         body = read_capped(response, final, limit, TIMEOUT)
     if body is None:
-        raise SourceError(f"{short_url(url)} is larger than {limit} bytes")
+        raise SourceError(f"{short_url(url)} is larger than {limit} bytes", ADVICE_TOO_LARGE)
     return body

@@ -28,7 +28,15 @@ from urllib.parse import urlsplit
 import yt_dlp
 from yt_dlp.networking.exceptions import HTTPError, TransportError
 
-from publisher.errors import DegradedSource, IsPlaylist, PublisherError, SourceError
+from publisher.errors import (
+    ADVICE_GONE,
+    ADVICE_NETWORK,
+    ADVICE_RETRY,
+    DegradedSource,
+    IsPlaylist,
+    PublisherError,
+    SourceError,
+)
 from publisher.formats.text import clean_text
 from publisher.model import Caption, Chapter, MediaInfo, now_iso
 from publisher.sources import is_signed_url, metadata_url, raise_for_status
@@ -133,7 +141,7 @@ class Client:
             self.ydl.get_info_extractor(ie_key)  # registers just that one
         raw = self._extract(url, ie_key)
         if raw.get("_type") in ("playlist", "multi_video"):
-            raise IsPlaylist(f"source {url} is a playlist, not one talk; give one video's URL")
+            raise IsPlaylist(f"source {url} is a playlist, not one talk")
         formats = [f for f in raw.get("formats") or [raw] if usable(f)]
         if not formats:
             raise SourceError(f"source {url} offers no downloadable media")
@@ -173,7 +181,8 @@ class Client:
         if not ok or not path.is_file():
             raise SourceError(
                 f"download of {_host(fmt.get('url', ''))} did not finish"
-                " (larger than the size limit, or cut short); the next run retries"
+                " (larger than the size limit, or cut short)",
+                advice=ADVICE_RETRY,
             )
         return path
 
@@ -309,19 +318,19 @@ def describe_error(
             except SourceError as translated:
                 return translated
         if isinstance(cause, TimeoutError | socket.timeout):
-            return SourceError(f"{host} timed out after {SOCKET_TIMEOUT:g} s; the next run retries")
+            return SourceError(f"{host} timed out after {SOCKET_TIMEOUT:g} s", ADVICE_RETRY)
     wire = http.transport_cause(error, SOCKET_TIMEOUT) or (
         http.transport_cause(noted, SOCKET_TIMEOUT) if noted else None
     )
     if wire:
-        return SourceError(f"{host} could not be read: {wire}; the next run retries")
+        return SourceError(f"{host} could not be read: {wire}", ADVICE_NETWORK)
     message = _first_line(error)
     if re.search(r"timed? ?out", message, re.I):
-        return SourceError(f"{host} timed out; the next run retries ({message})")
+        return SourceError(f"{host} timed out ({message})", ADVICE_RETRY)
     if re.search(r"private video|video unavailable|removed|deleted|not available", message, re.I):
-        return SourceError(f"the video at {url} is gone or private: {message}; fix the source")
+        return SourceError(f"the video at {url} is gone or private: {message}", ADVICE_GONE)
     if isinstance(error, TransportError):
-        return SourceError(f"{host} could not be reached: {message}; the next run retries")
+        return SourceError(f"{host} could not be reached: {message}", ADVICE_NETWORK)
     return SourceError(f"yt-dlp could not read {url}: {message}")
 
 

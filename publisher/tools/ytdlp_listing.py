@@ -40,7 +40,9 @@ def list_playlist(client: Client, url: str, limit: int | None = None) -> list[Li
     )
     raw = client._extract(url, None)
     if raw.get("_type") not in ("playlist", "multi_video"):
-        raise SourceError(f"{url} is one video, not a playlist; follow a playlist or channel")
+        raise SourceError(
+            f"{url} is one video, not a playlist", advice="follow a playlist or a channel"
+        )
     listed = (listed_video(entry) for entry in raw.get("entries") or () if entry)
     return [video for video in listed if video is not None]
 

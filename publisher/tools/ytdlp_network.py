@@ -78,7 +78,7 @@ class CheckedRequestsRH(RequestsRH):
                 check_url(target, self.allow_private)
             except PublisherError as refused:
                 response.close()
-                raise RedirectRefused(str(refused)) from None
+                raise RedirectRefused(str(refused), cause=refused) from None
         return response
 
 
@@ -121,7 +121,8 @@ class CheckedYoutubeDL(yt_dlp.YoutubeDL):
             raise SourceRefused(
                 f"{_host(info.get('url', ''))} offers this talk only as a"
                 f" {info.get('protocol') or 'stream'} stream, which the publisher cannot"
-                " fetch through its address checks; give the entry another source"
+                " fetch through its address checks",
+                advice="give the entry another source",
             )
         return super().dl(name, info, subtitle, test)
 
