@@ -102,6 +102,8 @@ class NoVideo(SourceError):
 class SiteRefused(SourceError):
     """The site asks to sign in to prove we are not a bot: ask it nothing more this run."""
 
+    kind = "bot-check"  # the failure class the state records and the summary counts
+
     def __init__(self, site: str, url: str):
         super().__init__(
             f"{site} asks to sign in to confirm this is not a bot ({url})",
@@ -113,6 +115,8 @@ class SiteRefused(SourceError):
 
 class RateLimited(SourceError):
     """The site answered HTTP 429 (or said so): back off, exponentially, across runs."""
+
+    kind = "rate-limited"
 
     def __init__(self, site: str, url: str):
         super().__init__(
@@ -127,6 +131,7 @@ class VideoUnavailable(SourceError):
     """The video is private, removed, members-only, age- or region-restricted: asked
     again once a day, not every run."""
 
+    kind = "unavailable"
     advice = "give the entry another source or remove it; it is asked again once a day"
 
     def __init__(self, reason: str, url: str):
@@ -138,6 +143,7 @@ class DegradedSource(SourceError):
     """yt-dlp got only images or a degraded format (a challenge it could not solve):
     never published; the toolchain needs looking at."""
 
+    kind = "degraded"
     advice = "run publisher doctor; nothing is published from it and its last episode stays"
 
     def __init__(self, what: str, url: str):

@@ -78,14 +78,8 @@ KIND_ADVICE = {
 
 
 def failure_kind(error: BaseException) -> str:
-    """The failure class recorded with an entry's error (status shows it)."""
-    names = {
-        "SiteRefused": "bot-check",
-        "RateLimited": "rate-limited",
-        "VideoUnavailable": "unavailable",
-        "DegradedSource": "degraded",
-    }
-    return next((names[k.__name__] for k in type(error).__mro__ if k.__name__ in names), "")
+    """The failure class recorded with an entry's error (status shows it), or ""."""
+    return getattr(error, "kind", "")
 
 
 class FetchPolicy:

@@ -471,6 +471,30 @@ def test_slugs_and_urls():
     assert len(slugify("word " * 30)) <= 64
     assert unique_id("a", {"a", "a-2"}) == "a-3"
     assert same_url_key("https://www.x.org/a/?q=1#f") == same_url_key("http://x.org/a?q=1")
+    assert same_url_key("http://x.org:8080/a") != same_url_key("http://x.org/a")
+    assert same_url_key("http://x.org:port/a") == "x.org:port/a"  # no crash on a bad port
+
+
+def test_one_youtube_video_is_one_url_whichever_address_names_it():
+    video = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    for address in (
+        "https://youtu.be/dQw4w9WgXcQ",
+        "https://youtu.be/dQw4w9WgXcQ?t=42",
+        "https://youtube.com/watch?v=dQw4w9WgXcQ&list=PL0123456789&index=3",
+        "https://m.youtube.com/watch?v=dQw4w9WgXcQ",
+        "https://www.youtube.com/embed/dQw4w9WgXcQ?rel=0",
+        "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ",
+        "https://www.youtube.com/shorts/dQw4w9WgXcQ",
+        "https://www.youtube.com/live/dQw4w9WgXcQ",
+    ):
+        assert same_url_key(address) == same_url_key(video), address
+    for other in (
+        "https://www.youtube.com/watch?v=aaaaaaaaaaa",
+        "https://www.youtube.com/playlist?list=PL0123456789",
+        "https://www.youtube.com/@marxist",
+        "https://example.org/watch?v=dQw4w9WgXcQ",
+    ):
+        assert same_url_key(other) != same_url_key(video), other
 
 
 def test_the_library_call_takes_the_catalog_lock_itself(shipped_catalog):

@@ -158,3 +158,15 @@ def test_add_a_playlist_appends_one_entry_per_new_video(write_catalog, playlists
     assert "published: 2024-01-03" in text
     again = run_publisher("add", feed, "--series", "talks", PRIVATE, cwd=catalog.parent)
     assert "nothing to add" in again.stdout
+
+
+def test_add_knows_a_youtube_video_by_any_of_its_addresses(write_catalog, playlists):
+    """The catalog names a talk by its short link; the playlist lists its watch page."""
+    watch = "https://www.youtube.com/watch?v=dQw4w9WgXcQ&list=PL0123456789"
+    feed = playlists.set_rss("/feed.rss", "Talks", [("Talk one", watch, day(1))])
+    catalog = write_catalog(entries=[talk_entry("talk-one", "https://youtu.be/dQw4w9WgXcQ")])
+    before = catalog.read_bytes()
+    again = run_publisher("add", feed, "--series", "talks", PRIVATE, cwd=catalog.parent)
+    assert again.exit_code == 0, again.stderr
+    assert "nothing to add" in again.stdout  # and YouTube was never asked: there is no network
+    assert catalog.read_bytes() == before

@@ -12,7 +12,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 SLUG_MAX = 64
@@ -58,9 +58,37 @@ def did_you_mean(value: str, options: Iterable[str]) -> str:
 
 
 def same_url_key(url: str) -> str:
-    """A URL reduced to what makes it the same page: no scheme, fragment or trailing /."""
+    """A URL reduced to what makes it the same page: no scheme, fragment or trailing /;
+    a YouTube video by its id, whichever of its addresses names it."""
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower().removeprefix("www.")
-    port = f":{parts.port}" if parts.port else ""
+    video = youtube_video_id(host, parts.path, parts.query)
+    if video:
+        return f"youtube.com/watch?v={video}"
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # not a port number: the address is compared as it is written
+        port = f":{parts.netloc.rpartition(':')[2]}"
     query = f"?{parts.query}" if parts.query else ""
     return f"{host}{port}{parts.path.rstrip('/')}{query}"
+
+
+# The addresses of one YouTube video: youtu.be/ID, watch?v=ID (with a playlist, a start
+# time…), embed/ID on youtube.com or youtube-nocookie.com (what an organisation's page
+# embeds), shorts/ID, live/ID; on www., m. or music.
+YOUTUBE_HOSTS = {"youtube.com", "m.youtube.com", "music.youtube.com", "youtube-nocookie.com"}
+YOUTUBE_PATHS = re.compile(r"/(?:embed|shorts|live|v)/(?P<id>[^/]+)/?\Z")
+YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}\Z")
+
+
+def youtube_video_id(host: str, path: str, query: str) -> str | None:
+    if host == "youtu.be":
+        candidate = path.strip("/")
+    elif host not in YOUTUBE_HOSTS:
+        return None
+    elif path.rstrip("/") == "/watch":
+        candidate = parse_qs(query).get("v", [""])[0]
+    else:
+        match = YOUTUBE_PATHS.match(path)
+        candidate = match.group("id") if match else ""
+    return candidate if YOUTUBE_ID.match(candidate) else None
