@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import yaml_writer
 from helpers.catalogs import run_publisher, talk_entry
 from helpers.loopback_sites import LoopbackSite, answer, reset, stalled, trickled, truncated
 from helpers.media import talk
@@ -271,6 +272,55 @@ def test_a_trickling_source_fails_at_its_deadline_and_frees_the_lock(
     assert took < 60  # the trickle alone would take half an hour
     second = run_publisher_in(catalog, "--offline")
     assert second.exit_code != 75, second.stderr  # the lock was released
+
+
+TRICKLED_FEED = (
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>Talks</title>'
+    + b"<item><title>A talk</title><link>https://example.org/a</link></item>" * 400
+    + b"</channel></rss>"
+)
+
+
+def trickling_playlist_catalog(write_catalog, site: LoopbackSite, **site_settings) -> Path:
+    series = {"talks": {**yaml_writer.DEFAULT_SERIES, "follow": [site.url("/feed.rss")]}}
+    return write_catalog([], series=series, site=site_settings)
+
+
+def test_a_trickling_playlist_is_cut_at_the_transfer_limit_and_the_run_goes_on(
+    write_catalog, run_publisher_in
+):
+    routes = {"/feed.rss": trickled(TRICKLED_FEED, "application/rss+xml", TRICKLE)}
+    with LoopbackSite(routes) as site:
+        catalog = trickling_playlist_catalog(write_catalog, site, limits={"max_download_time": 2})
+        started = time.monotonic()
+        built = run_publisher_in(catalog)
+        took = time.monotonic() - started
+    print(f"a trickling playlist was given up after {took:.1f} s (limit 2 s)")
+    assert built.exit_code == 0, built.stderr  # nothing pending: the series just has no news
+    assert (
+        f"{site.url('/feed.rss')} was still sending after 2 s, the limit for one transfer"
+        " (site.limits.max_download_time) — the next run retries"
+    ) in built.stdout + built.stderr
+    assert took < 30  # the trickle alone would take over ten minutes
+
+
+def test_sigterm_stops_a_build_within_2_s_while_a_playlist_trickles(write_catalog):
+    routes = {"/feed.rss": trickled(TRICKLED_FEED, "application/rss+xml", TRICKLE)}
+    with LoopbackSite(routes) as site:
+        build = start_build(trickling_playlist_catalog(write_catalog, site))
+        try:
+            wait_for(lambda: len(site.asked) >= 1, 60)
+            time.sleep(1.0)
+            build.send_signal(signal.SIGTERM)
+            sent = time.monotonic()
+            build.wait(timeout=30)
+            took = time.monotonic() - sent
+        finally:
+            build.kill()
+            build.wait()
+    print(f"exit {took:.2f} s after SIGTERM")
+    assert build.returncode == 143
+    assert took < 2.0
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -17,6 +18,7 @@ from publisher.fetch import FetchPolicy
 from publisher.model import Catalog, Item, MediaFile
 from publisher.output.writer import Writer, is_in_folder
 from publisher.state import State, folder_key, state_path_for
+from publisher.tools import deadlines
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +134,12 @@ class Run:
         if made is None or made[1] != made_from or not is_in_folder(self.out, made[0]):
             return None
         return made[0]
+
+    def requests_limited(self) -> AbstractContextManager[None]:
+        """Requests made inside are cut when the run stops, and none outlasts the limit
+        of one transfer (`site.limits.max_download_time`, at most REQUEST_SECONDS)."""
+        limit = min(deadlines.REQUEST_SECONDS, self.catalog.site.limits.max_download_time)
+        return deadlines.limited(self.stopping, limit, deadlines.SETTING)
 
     def series_of(self, item: Item):
         return self.catalog.series[item.entry.series] if item.entry.series else None

@@ -20,7 +20,6 @@ from publisher.model import Item
 from publisher.stages.chapters import find_chapters
 from publisher.stages.follow import NotFollowed
 from publisher.stages.recipes import wanted_outputs
-from publisher.tools import deadlines
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +58,8 @@ def _run_one(run: Run, item: Item, stages: list[ItemStage]) -> None:
         item.error = deferred  # asked again once a day: not a new failure every run
         run.fetch.failed_by_kind.setdefault("unavailable", []).append(item.id)
         return
-    # every request of the talk is cut when the run stops, and none outlasts the limit
-    request_seconds = min(deadlines.REQUEST_SECONDS, run.catalog.site.limits.max_download_time)
     try:
-        with deadlines.limited(run.stopping, request_seconds, deadlines.SETTING):
+        with run.requests_limited():
             for stage in stages:
                 if run.stopping.is_set():
                     return

@@ -61,7 +61,8 @@ def list_followed(run: Run) -> None:
     new: list[FollowedVideo] = []
     for series_id, follow in follows:
         try:
-            listed = list_if_changed(run, follow.url, follow.url in listed_before)
+            with run.requests_limited():  # a trickling playlist cannot hold the run
+                listed = list_if_changed(run, follow.url, follow.url in listed_before)
         except PublisherError as error:
             message = describe(error)
             run.notices.append(f"{follow.url}: {message}")

@@ -107,8 +107,12 @@ def forget_trips() -> None:
 
 
 def connecting() -> None:
-    """A new connection: a failure from here on is not an old request's cut."""
-    _local.last = getattr(_local, "budget", None)
+    """A new connection: a failure from here on is not an old request's cut. (The budget
+    of the request opening it, set a moment ago, is not tripped: it stays, so a cut of
+    this request is reported as one.)"""
+    last = getattr(_local, "last", None)
+    if last is not None and last.tripped:
+        _local.last = getattr(_local, "budget", None)
 
 
 def refuse_if_over(url: str) -> None:
