@@ -325,7 +325,7 @@ def test_unknown_series_gets_a_did_you_mean(shipped_catalog, pages):
     result = run_add(shipped_catalog, pages + "/og.html", "--series", "russian-revolution")
     assert result.exit_code == 1
     assert result.stderr == (
-        "error: unknown series 'russian-revolution'; did you mean 'russian-revolution-1917'?\n"
+        "error: unknown series 'russian-revolution' — did you mean 'russian-revolution-1917'?\n"
     )
     result = run_add(shipped_catalog, pages + "/og.html")
     assert result.stderr == (

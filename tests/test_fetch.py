@@ -322,6 +322,26 @@ def test_the_cookies_file_is_sent_and_never_rewritten(write_catalog, tube):
     assert "secret-value" not in done.stdout + done.stderr
 
 
+def test_add_sends_the_cookies_file_as_builds_do(write_catalog, tube):
+    """A site that lets builds in with the editors' cookies lets `add` in too."""
+    tube.players["talk"] = tube.playable("talk")
+    first = talk_entry("first", "https://example.org/first.m4a")
+    catalog = write_catalog(entries=[first], site={"fetch": {"cookies": "cookies.txt"}})
+    cookies = catalog.parent / "cookies.txt"
+    cookies.write_text(
+        "# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0\tSID\tsecret-value\n"
+    )
+    cookies.chmod(0o600)
+    path = os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), PLUGINS]))
+    added = run_publisher("add", tube.watch("talk"), "--series", "talks", PRIVATE,
+                          cwd=catalog.parent, env={"PYTHONPATH": path})  # fmt: skip
+    assert added.exit_code == 0, added.stderr
+    assert "id: video-talk" in catalog.read_text()
+    assert any("SID=secret-value" in cookie for _, path, cookie in tube.requests
+               if path.startswith("/player/"))  # fmt: skip
+    assert "secret-value" not in added.stdout + added.stderr + catalog.read_text()
+
+
 def test_validate_checks_the_cookies_file(write_catalog):
     catalog = write_catalog(site={"fetch": {"cookies": "cookies.txt"}})
     missing = run_publisher("validate", cwd=catalog.parent)

@@ -10,6 +10,7 @@ plain-text summary. Appending is `publisher.catalog.append`'s job.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import re
 import time
@@ -80,14 +81,15 @@ def propose(catalog_path: Path, request: AddRequest, today: date | None = None) 
     refuse_duplicate(catalog, request.url)  # before any request: a duplicate needs no network
     url = check_url(request.url, request.allow_private)
     if request.kind == "video":
-        fields, notes = _video_fields(read_video(url, request.allow_private), url)
+        info = read_video(url, request.allow_private, AddPacing.of(catalog))
+        fields, notes = _video_fields(info, url)
     else:
         fields, notes = _article_fields(pagemeta.read_page_meta(url, request.allow_private), url)
     refuse_duplicate(catalog, fields.get("link") or url)
     if request.title:
         fields["title"] = request.title
     if not fields.get("title"):
-        raise AddRefused(f"{url} has no title — give one with --title")
+        raise AddRefused(f"{url} has no title", advice="give one with --title")
     notes = list(notes)
     serial = catalog.series.get(request.series or "")
     if request.kind == "video" and serial is not None and serial.type == "serial":
@@ -136,7 +138,10 @@ def add_playlist(
 
     catalog = load_catalog(catalog_path)
     _check_series(catalog, request)
-    videos = list_videos(check_url(request.url, request.allow_private), request.allow_private)
+    pacing = AddPacing.of(catalog)
+    videos = list_videos(
+        check_url(request.url, request.allow_private), request.allow_private, pacing
+    )
     have = {same_url_key(v) for e in catalog.entries for v in (e.source, e.link) if v}
     new = [video for video in videos if same_url_key(video.url) not in have][:limit]
     taken = taken_ids(catalog)
@@ -147,7 +152,8 @@ def add_playlist(
         if number:
             pause(sleep_between(catalog.site.fetch.sleep, video.url))
         try:
-            fields, _ = _video_fields(read_video(video.url, request.allow_private), video.url)
+            info = read_video(video.url, request.allow_private, pacing)
+            fields, _ = _video_fields(info, video.url)
         except SourceError as error:  # one unreadable video does not stop the others
             proposals.append(Proposal({"source": video.url}, (f"skipped: {describe(error)}",)))
             continue
@@ -167,21 +173,45 @@ def add_playlist(
     return proposals
 
 
-def list_videos(url: str, allow_private: bool):
+@dataclass(frozen=True)
+class AddPacing:
+    """How `add` asks a site through yt-dlp: with the catalog's cookies
+    (site.fetch.cookies), as builds do, so a site that asks builds to sign in lets `add`
+    in too. Pauses between the videos of a playlist are `add_playlist`'s; the holds a
+    429 leaves are the builds' (`add` is a person at a terminal, who sees the error)."""
+
+    cookies: Path | None
+
+    @classmethod
+    def of(cls, catalog: Catalog) -> AddPacing:
+        cookies = catalog.site.fetch.cookies
+        return cls(catalog.root / cookies if cookies else None)
+
+    def sleep_for(self, url: str) -> float:
+        return 0.0
+
+    def turn(self, url: str) -> contextlib.AbstractContextManager:
+        return contextlib.nullcontext()
+
+    def note_success(self, url: str) -> None:
+        pass
+
+
+def list_videos(url: str, allow_private: bool, pacing: AddPacing):
     from publisher.tools import ytdlp
     from publisher.tools.ytdlp_listing import list_playlist
 
-    with ytdlp.Client(allow_private) as client:
+    with ytdlp.Client(allow_private, pacing=pacing) as client:
         return list_playlist(client, url)
 
 
-def read_video(url: str, allow_private: bool) -> MediaInfo:
+def read_video(url: str, allow_private: bool, pacing: AddPacing) -> MediaInfo:
     """What yt-dlp finds at `url` (imported here: yt-dlp is slow to import)."""
     from publisher.tools import ytdlp
     from publisher.tools.http import follow_redirects
 
     location = follow_redirects(url, allow_private, ytdlp.SOCKET_TIMEOUT)  # every hop checked
-    with ytdlp.Client(allow_private) as client:
+    with ytdlp.Client(allow_private, pacing=pacing) as client:
         return client.read(location.url, url, direct_media=location.is_media).info
 
 
@@ -192,20 +222,20 @@ def _check_series(catalog: Catalog, request: AddRequest) -> None:
     known = ", ".join(catalog.series) or "none"
     if request.series is None:
         if request.kind == "video":
-            raise AddRefused(f"a talk needs a series — give --series, one of: {known}")
+            raise AddRefused("a talk needs a series", advice=f"give --series, one of: {known}")
         return
     if request.series not in catalog.series:
         hint = did_you_mean(request.series, catalog.series) or f"known series: {known}"
-        raise AddRefused(f"unknown series {request.series!r}; {hint}")
+        raise AddRefused(f"unknown series {request.series!r}", advice=hint)
 
 
 def _check_id(catalog: Catalog, entry_id: str) -> None:
     problem = slug_problem(entry_id)
     if problem is not None:
         what, hint = problem
-        raise AddRefused(f"{what} — {hint}")
+        raise AddRefused(what, advice=hint)
     if entry_id in taken_ids(catalog):
-        raise AddRefused(f"the id {entry_id!r} is already used — choose another with --id")
+        raise AddRefused(f"the id {entry_id!r} is already used", advice="choose another with --id")
 
 
 def next_episode(catalog: Catalog, series_id: str) -> int:
@@ -221,8 +251,9 @@ def refuse_duplicate(catalog: Catalog, url: str) -> None:
         for value in (entry.source, entry.link):
             if value and same_url_key(value) == wanted:
                 raise AddRefused(
-                    f"{url} is already in the catalog as {entry.id!r} "
-                    f"({catalog.path.name}:{entry.line}) — edit that entry instead"
+                    f"{url} is already in the catalog as {entry.id!r}"
+                    f" ({catalog.path.name}:{entry.line})",
+                    advice="edit that entry instead",
                 )
 
 
