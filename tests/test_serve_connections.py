@@ -74,3 +74,22 @@ def test_a_connection_that_stays_silent_is_closed(served, monkeypatch):
         started = time.monotonic()
         assert sock.recv(1) == b""  # the server hung up on us
         assert time.monotonic() - started < 3
+
+
+def test_a_request_head_that_trickles_in_is_cut_at_its_deadline(served, monkeypatch):
+    """Slowloris: a header byte every 0.2 s never trips the read timeout, but the head as
+    a whole has a deadline, and the handler it held is free again."""
+    monkeypatch.setattr(waiting_room, "HEAD_DEADLINE", 1.0)
+    with socket.create_connection(("127.0.0.1", served.port)) as sock:
+        sock.sendall(b"GET /feed.xml HTTP/1.1\r\n")
+        started = time.monotonic()
+        try:
+            while time.monotonic() - started < 10:
+                sock.sendall(b"X")
+                time.sleep(0.2)
+        except OSError:
+            pass  # the server hung up while we were still sending
+        took = time.monotonic() - started
+    print(f"a trickled request head was cut after {took:.1f} s (deadline 1 s)")
+    assert took < 3
+    assert timed_get(served.port)[0] == 200

@@ -6,12 +6,14 @@ phone gone to sleep, or someone who means harm, since `--host 0.0.0.0` puts it o
 network) each hold a thread forever. Here a new connection waits in one selector, the
 waiting room, costing no thread; it gets one only when its request starts to arrive,
 and at most `MAX_HANDLERS` at once. A connection silent for `READ_TIMEOUT` is closed,
-in the waiting room and between reads alike, and beyond `MAX_WAITING` the oldest
-waiting connection makes room for the new one.
+in the waiting room and between reads alike, one whose request head takes longer than
+`HEAD_DEADLINE` too, and beyond `MAX_WAITING` the oldest waiting connection makes room
+for the new one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import selectors
 import socket
@@ -22,12 +24,30 @@ from collections import deque
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 READ_TIMEOUT = 10.0  # seconds a client may stay silent: before its request or mid-request
+HEAD_DEADLINE = 30.0  # seconds for a request line and headers, however they trickle in
 MAX_HANDLERS = 32  # requests served at once; more wait (costing no thread) for a turn
 MAX_WAITING = 512  # connections waiting for their first byte; beyond, the oldest is closed
 
 
 class TimedHandler(WSGIRequestHandler):
+    """Each read may take READ_TIMEOUT, and the whole request head HEAD_DEADLINE: a client
+    that sends a header byte every few seconds (slowloris) would otherwise keep its
+    handler, one of MAX_HANDLERS, for as long as it likes."""
+
     timeout = READ_TIMEOUT  # each read of the request line, headers and body
+
+    def handle_one_request(self) -> None:
+        self.server.head_started(self.connection)
+        try:
+            super().handle_one_request()
+        finally:
+            self.server.head_done(self.connection)
+
+    def parse_request(self) -> bool:
+        try:
+            return super().parse_request()
+        finally:
+            self.server.head_done(self.connection)  # the response has its own timeouts
 
 
 class WaitingRoomServer(ThreadedWSGIServer):
@@ -35,6 +55,8 @@ class WaitingRoomServer(ThreadedWSGIServer):
         self._arrivals: queue.SimpleQueue = queue.SimpleQueue()
         self._wake_reader, self._wake_writer = socket.socketpair()
         self._slots = threading.BoundedSemaphore(MAX_HANDLERS)
+        self._heads: dict[socket.socket, float] = {}  # request heads arriving: since when
+        self._heads_lock = threading.Lock()
         self._closing = threading.Event()
         self._room = threading.Thread(target=self._wait_for_requests, daemon=True)
         super().__init__(*args, **kwargs)  # werkzeug calls server_close() on the way
@@ -69,6 +91,7 @@ class WaitingRoomServer(ThreadedWSGIServer):
                     self._dispatch(*ready.popleft())
                 self._let_in(room, waiting)
                 self._expire(room, waiting)
+                self._cut_slow_heads()
             for request in [*waiting, *(request for request, _ in ready)]:
                 self.shutdown_request(request)
 
@@ -90,6 +113,26 @@ class WaitingRoomServer(ThreadedWSGIServer):
                 room.unregister(request)
                 del waiting[request]
                 self.shutdown_request(request)
+
+    def head_started(self, connection: socket.socket) -> None:
+        with self._heads_lock:
+            self._heads[connection] = time.monotonic()
+
+    def head_done(self, connection: socket.socket) -> None:
+        with self._heads_lock:
+            self._heads.pop(connection, None)
+
+    def _cut_slow_heads(self) -> None:
+        """Hang up on handlers still reading a head begun over HEAD_DEADLINE ago: their
+        blocked read sees the connection end, and the handler's slot is free."""
+        too_old = time.monotonic() - HEAD_DEADLINE
+        with self._heads_lock:
+            slow = [connection for connection, since in self._heads.items() if since < too_old]
+            for connection in slow:
+                del self._heads[connection]
+        for connection in slow:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def _dispatch(self, request, client_address) -> None:
         """A thread for a connection whose request is arriving; its slot is taken."""
