@@ -154,6 +154,8 @@ class DegradedSource(SourceError):
 class SiteHeld(SourceError):
     """Not asked this run: its site refused us earlier (this run, or backing off)."""
 
+    advice = ""  # the message quotes the refusal, and what to do about it
+
 
 class ToolError(PublisherError):
     """An outside tool (ffmpeg, yt-dlp, mutagen, S3) failed; the message says which and why."""

@@ -39,11 +39,12 @@ def is_url(source: str) -> bool:
 # RFC 3986's scheme, of two characters or more: a one-letter "scheme" is a Windows drive
 # (C:\talks\a.mp4), not a URL.
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")
+_WEB_SCHEME = re.compile(r"https?:", re.IGNORECASE | re.ASCII)  # ALLOWED_SCHEMES, as is_url reads
 
 
 def is_web_url(value: str) -> bool:
     """An http(s) URL: the only kind of URL the publisher reads or publishes."""
-    return is_url(value) and urlsplit(value).scheme.lower() in ALLOWED_SCHEMES
+    return _WEB_SCHEME.match(value) is not None
 
 
 def check_source(source: str, catalog_root: Path, allow_private: bool) -> str:
