@@ -495,6 +495,10 @@ def test_one_youtube_video_is_one_url_whichever_address_names_it():
         "https://example.org/watch?v=dQw4w9WgXcQ",
     ):
         assert same_url_key(other) != same_url_key(video), other
+    # an embedded playlist is its list, not a video named "videoseries"
+    assert same_url_key("https://www.youtube.com/embed/videoseries?list=PL1") != same_url_key(
+        "https://www.youtube.com/embed/videoseries?list=PL2"
+    )
 
 
 def test_the_library_call_takes_the_catalog_lock_itself(shipped_catalog):

@@ -7,7 +7,8 @@ import os
 import pytest
 
 from publisher.errors import OutputError
-from publisher.output.writer import TEMP_PREFIX, Writer, remove_stale_temp_files
+from publisher.model import MediaFile
+from publisher.output.writer import TEMP_PREFIX, Writer, is_in_folder, remove_stale_temp_files
 
 
 def test_writes_atomically_and_leaves_no_temp_file(tmp_path):
@@ -66,3 +67,15 @@ def test_publish_file_moves_a_finished_file_into_place(tmp_path):
     assert writer.publish_file("media/s/e.m4a", made) is True
     assert (tmp_path / "out" / "media" / "s" / "e.m4a").read_bytes() == b"audio"
     assert not made.exists()
+
+
+def test_a_published_file_is_in_the_folder_only_as_a_file_of_its_recorded_length(tmp_path):
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "a.m4a").write_bytes(b"x" * 10)
+    (tmp_path / "media" / "loop.m4a").symlink_to(tmp_path / "media" / "loop.m4a")
+    assert is_in_folder(tmp_path, MediaFile("media/a.m4a", 10, "audio/mp4"))
+    assert not is_in_folder(tmp_path, MediaFile("media/a.m4a", 11, "audio/mp4"))
+    assert not is_in_folder(tmp_path, MediaFile("media", 4096, "audio/mp4"))  # a folder
+    # names read back from a hostile feed are simply not there
+    for name in ("media/missing.m4a", "media/a.m4a/x", "media/loop.m4a", "media/a\0.m4a"):
+        assert not is_in_folder(tmp_path, MediaFile(name, 10, "audio/mp4")), name

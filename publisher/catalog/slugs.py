@@ -91,4 +91,5 @@ def youtube_video_id(host: str, path: str, query: str) -> str | None:
     else:
         match = YOUTUBE_PATHS.match(path)
         candidate = match.group("id") if match else ""
-    return candidate if YOUTUBE_ID.match(candidate) else None
+    # embed/videoseries?list=… is a playlist, not a video named "videoseries"
+    return candidate if YOUTUBE_ID.match(candidate) and candidate != "videoseries" else None

@@ -126,13 +126,14 @@ class WaitingRoomServer(ThreadedWSGIServer):
         """Hang up on handlers still reading a head begun over HEAD_DEADLINE ago: their
         blocked read sees the connection end, and the handler's slot is free."""
         too_old = time.monotonic() - HEAD_DEADLINE
+        # under the lock: a handler closes its connection only after head_done, so the
+        # socket shut down here is still that handler's (a shutdown does not block)
         with self._heads_lock:
             slow = [connection for connection, since in self._heads.items() if since < too_old]
             for connection in slow:
                 del self._heads[connection]
-        for connection in slow:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
 
     def _dispatch(self, request, client_address) -> None:
         """A thread for a connection whose request is arriving; its slot is taken."""

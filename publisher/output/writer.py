@@ -9,6 +9,7 @@ makes a no-op build write nothing.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import shutil
@@ -150,9 +151,17 @@ def is_in_folder(out: Path, media: MediaFile | None) -> bool:
         return False
     try:
         info = (out / media.path).stat()  # one stat: a build asks this of every file
-    except OSError:
+    except ValueError:  # a NUL in a path read back from a feed: no such file
         return False
+    except OSError as error:
+        if error.errno in MISSING:
+            return False
+        raise  # unreadable is not missing: a feed must not drop the episode for it
     return stat.S_ISREG(info.st_mode) and info.st_size == media.length
+
+
+# What `Path.is_file()` takes for "not there" (pathlib's _IGNORED_ERRNOS).
+MISSING = {errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP}
 
 
 def remove_stale_temp_files(root: Path) -> int:

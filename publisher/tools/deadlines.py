@@ -106,15 +106,6 @@ def forget_trips() -> None:
     _local.last = None
 
 
-def connecting() -> None:
-    """A new connection: a failure from here on is not an old request's cut. (The budget
-    of the request opening it, set a moment ago, is not tripped: it stays, so a cut of
-    this request is reported as one.)"""
-    last = getattr(_local, "last", None)
-    if last is not None and last.tripped:
-        _local.last = getattr(_local, "budget", None)
-
-
 def refuse_if_over(url: str) -> None:
     """No new connection for a transfer past its deadline or a run that is stopping."""
     budget = getattr(_local, "budget", None)
@@ -128,10 +119,12 @@ def refuse_if_over(url: str) -> None:
 
 
 def watch(connection, budget: Budget) -> None:
-    """Cut `connection` (a urllib3 connection) once `budget` is over."""
+    """Cut `connection` (a urllib3 connection) once `budget` is over. A connection back
+    in its pool keeps its last request's budget, and is cut (closed) when that is over;
+    a request that takes it over first gives it its own."""
     global _watchdog
-    connection._publisher_budget = budget
     with _watched_lock:
+        connection._publisher_budget = budget
         _watched.add(connection)
         if _watchdog is None:
             _watchdog = threading.Thread(target=_watch_forever, name="http-watchdog", daemon=True)
@@ -141,15 +134,16 @@ def watch(connection, budget: Budget) -> None:
 def _watch_forever() -> None:
     while True:
         time.sleep(WATCH_INTERVAL)
+        # under the lock: a request taking the connection over cannot get the cut meant
+        # for the budget it replaces (a shutdown does not block)
         with _watched_lock:
-            connections = list(_watched)
-        for connection in connections:
-            budget = getattr(connection, "_publisher_budget", None)
-            reason = budget.over() if budget is not None else None
-            if reason:
-                budget.tripped = reason
-                connection._publisher_budget = None
-                _cut(connection)
+            for connection in list(_watched):
+                budget = getattr(connection, "_publisher_budget", None)
+                reason = budget.over() if budget is not None else None
+                if reason:
+                    budget.tripped = reason
+                    connection._publisher_budget = None
+                    _cut(connection)
 
 
 def _cut(connection) -> None:

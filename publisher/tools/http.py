@@ -54,7 +54,9 @@ class _CheckedConnection(HTTPConnection):
 
     def _new_conn(self) -> socket.socket:
         url = f"http://{self.host}:{self.port}/"
-        deadlines.connecting()
+        # this request's budget from the start: under TLS, urllib3 connects before
+        # `request`, and a failure here is this request's, never an earlier one's cut
+        deadlines.watch(self, deadlines.budget_for_request())
         deadlines.refuse_if_over(url)
         addresses = sources.checked_addresses(self._dns_host, self.port, self.allow_private, url)
         failure: OSError | None = None
