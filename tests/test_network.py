@@ -232,6 +232,20 @@ def wait_for(condition, seconds: float) -> None:
         time.sleep(0.05)
 
 
+def seconds_to_stop_after_sigterm(build: subprocess.Popen, ready, after: float) -> float:
+    """SIGTERM the build `after` s once `ready()`; how long it then took to exit."""
+    try:
+        wait_for(ready, 60)
+        time.sleep(after)
+        build.send_signal(signal.SIGTERM)
+        sent = time.monotonic()
+        build.wait(timeout=30)
+        return time.monotonic() - sent
+    finally:
+        build.kill()
+        build.wait()
+
+
 @pytest.mark.parametrize("after", [0.5, 3.0])
 def test_sigterm_stops_a_build_within_2_s_while_a_source_trickles(
     write_catalog, media_files, after
@@ -239,16 +253,8 @@ def test_sigterm_stops_a_build_within_2_s_while_a_source_trickles(
     with LoopbackSite(trickling_talk(media_files)) as site:
         catalog = write_catalog([talk_entry("a", site.url("/talk.m4a"))])
         build = start_build(catalog)
-        try:
-            wait_for(lambda: len(site.asked) >= 2, 60)  # past the redirect check, reading
-            time.sleep(after)
-            build.send_signal(signal.SIGTERM)
-            sent = time.monotonic()
-            build.wait(timeout=30)
-            took = time.monotonic() - sent
-        finally:
-            build.kill()
-            build.wait()
+        # past the redirect check, reading
+        took = seconds_to_stop_after_sigterm(build, lambda: len(site.asked) >= 2, after)
     print(f"exit {took:.2f} s after SIGTERM")
     assert build.returncode == 143
     assert took < 2.0
@@ -308,16 +314,7 @@ def test_sigterm_stops_a_build_within_2_s_while_a_playlist_trickles(write_catalo
     routes = {"/feed.rss": trickled(TRICKLED_FEED, "application/rss+xml", TRICKLE)}
     with LoopbackSite(routes) as site:
         build = start_build(trickling_playlist_catalog(write_catalog, site))
-        try:
-            wait_for(lambda: len(site.asked) >= 1, 60)
-            time.sleep(1.0)
-            build.send_signal(signal.SIGTERM)
-            sent = time.monotonic()
-            build.wait(timeout=30)
-            took = time.monotonic() - sent
-        finally:
-            build.kill()
-            build.wait()
+        took = seconds_to_stop_after_sigterm(build, lambda: len(site.asked) >= 1, 1.0)
     print(f"exit {took:.2f} s after SIGTERM")
     assert build.returncode == 143
     assert took < 2.0
