@@ -95,3 +95,24 @@ def test_chapters_edited_in_the_summary_are_published_by_the_next_build(write_ca
     found = parse_json(chapters.read_text())
     assert [(c.start, c.title) for c in found] == [(0, "Opening"), (3, "After it")]
     assert audio.stat().st_mtime_ns == made  # the media was not made again
+
+
+def test_chapters_taken_out_of_the_summary_leave_the_feed(write_catalog, media_files):
+    """The editor removes the timestamps: the next build drops the chapters, and the one
+    after has nothing to do."""
+    source = str(media_files["talk.m4a"])
+    summary = "0:00 Opening\n0:02 The July days"
+    catalog = write_catalog(entries=[talk_entry("july", source, summary=summary)])
+    assert run_publisher("build", cwd=catalog.parent).exit_code == 0
+    feed = catalog.parent / "feeds/talks/podcast.xml"
+    assert "july.chapters.json" in feed.read_text() and "<psc:chapter " in feed.read_text()
+
+    catalog.write_text(catalog.read_text().replace(summary.replace("\n", "\\n"), "Just text."))
+    assert "Just text." in catalog.read_text()
+    edited = run_publisher("build", cwd=catalog.parent)
+    assert edited.exit_code == 0, edited.stderr
+    text = feed.read_text()
+    assert "july.chapters.json" not in text and "<psc:chapter " not in text
+    again = run_publisher("build", cwd=catalog.parent)
+    assert again.exit_code == 0
+    assert "0 files written" in again.stdout

@@ -17,7 +17,8 @@ from publisher.errors import PublisherError, SiteHeld
 from publisher.fetch import failure_kind
 from publisher.messages import describe
 from publisher.model import Item
-from publisher.stages.chapters import find_chapters
+from publisher.stages.chapters import ROLE as CHAPTERS
+from publisher.stages.chapters import wanted_chapters
 from publisher.stages.follow import NotFollowed
 from publisher.stages.recipes import wanted_outputs
 
@@ -106,4 +107,4 @@ def up_to_date(run: Run, item: Item, recipes: dict[str, dict[str, str]]) -> bool
         for output in wanted_outputs(run, item)
     )
     # the chapters come from the catalog's summary too: an edit there is work to do
-    return current and find_chapters(item) == item.chapters
+    return current and wanted_chapters(item, made.get(CHAPTERS)) == item.chapters

@@ -59,20 +59,39 @@ def published_chapters(out: Path, media: MediaFile | None) -> tuple[Chapter, ...
 # The stage ----------------------------------------------------------------------------
 
 
-def publish_chapters(run: Run, item: Item) -> None:
-    """Publish media/<series>/<entry>.chapters.json and set `item.chapters` for tagging.
+FROM_SOURCE = "source"  # the source's own chapter list (yt-dlp's `chapters`)
+FROM_TEXT = "description"  # timestamps in the catalog's summary or the source's description
 
-    An item without chapters keeps the file it had, so a source that stops listing them
-    (or a failed enrichment) does not make a published file vanish from the feed.
+
+def wanted_chapters(item: Item, made_from: str | None) -> tuple[Chapter, ...]:
+    """The chapters an item should publish, given what its published ones were made from.
+
+    What the source or the texts list now; when they list none, the chapters published
+    from the source's own list stay (a source that stops listing them does not take them
+    from the feed), but chapters read from a text go with the text: an editor who took
+    the timestamps out of a summary took the chapters out.
     """
-    chapters = find_chapters(item)
+    found = find_chapters(item)
+    if found or made_from != FROM_SOURCE:
+        return found
+    return item.chapters
+
+
+def publish_chapters(run: Run, item: Item) -> None:
+    """Publish media/<series>/<entry>.chapters.json and set `item.chapters` for tagging,
+    or drop the published file when the item no longer has chapters (`wanted_chapters`)."""
+    published = run.state.media_files(item.id).get(ROLE)
+    chapters = wanted_chapters(item, published[1] if published else None)
     if not chapters:
+        if published:
+            run.state.forget_media_file(item.id, ROLE)  # the file goes with the next sweep
+        item.chapters, item.chapters_file = (), None
         return
     relative = f"{urls.entry_stem(item.entry.series, item.id)}.chapters.json"
     data = to_json(chapters).encode("utf-8")
     run.writer.write_bytes(relative, data)
     media = MediaFile(relative, len(data), CHAPTERS_TYPE)
-    made_from = "source" if item.info and item.info.chapters else "description"
+    made_from = FROM_SOURCE if item.info and item.info.chapters else FROM_TEXT
     run.state.save_media_file(item.id, ROLE, media, made_from)
     item.chapters = chapters
     item.chapters_file = media
