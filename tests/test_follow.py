@@ -160,6 +160,24 @@ def test_add_a_playlist_appends_one_entry_per_new_video(write_catalog, playlists
     assert "nothing to add" in again.stdout
 
 
+def test_add_takes_a_video_the_playlist_lists_twice_once(write_catalog, playlists):
+    one, two = playlists.video_url("one"), playlists.video_url("two")
+    feed = playlists.set_rss(
+        "/feed.rss",
+        "Talks",
+        [
+            ("Talk two", two, day(2)),
+            ("Talk one", one, day(1)),
+            ("Talk one again", one + "#t=1", day(1)),
+        ],
+    )
+    catalog = write_catalog(entries=[talk_entry("first", "https://example.org/first.m4a")])
+    done = run_publisher("add", feed, "--series", "talks", PRIVATE, cwd=catalog.parent)
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout.count("added ") == 2
+    assert catalog.read_text().count(f"source: {one}") == 1
+
+
 def test_add_knows_a_youtube_video_by_any_of_its_addresses(write_catalog, playlists):
     """The catalog names a talk by its short link; the playlist lists its watch page."""
     watch = "https://www.youtube.com/watch?v=dQw4w9WgXcQ&list=PL0123456789"

@@ -143,7 +143,12 @@ def add_playlist(
         check_url(request.url, request.allow_private), request.allow_private, pacing
     )
     have = {same_url_key(v) for e in catalog.entries for v in (e.source, e.link) if v}
-    new = [video for video in videos if same_url_key(video.url) not in have][:limit]
+    new = []
+    for video in videos:  # a playlist may list one video twice, under two of its addresses
+        if (key := same_url_key(video.url)) not in have:
+            have.add(key)
+            new.append(video)
+    new = new[:limit]
     taken = taken_ids(catalog)
     series = catalog.series.get(request.series or "")
     episode = next_episode(catalog, series.id) if series and series.type == "serial" else None
