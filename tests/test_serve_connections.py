@@ -93,3 +93,26 @@ def test_a_request_head_that_trickles_in_is_cut_at_its_deadline(served, monkeypa
     print(f"a trickled request head was cut after {took:.1f} s (deadline 1 s)")
     assert took < 3
     assert timed_get(served.port)[0] == 200
+
+
+def test_more_trickling_heads_than_handlers_hold_no_thread(served):
+    """Slowloris with more connections than there are handlers: each keeps sending a
+    header byte, none has a whole head, so none gets a thread, and a GET is answered."""
+    before = threading.active_count()
+    attackers = [socket.create_connection(("127.0.0.1", served.port)) for _ in range(100)]
+    try:
+        for sock in attackers:
+            sock.sendall(b"GET /feed.xml HTTP/1.1\r\nHost: x\r\n")
+        for _ in range(5):  # a byte of a header from each, every 0.2 s
+            for sock in attackers:
+                sock.sendall(b"X")
+            time.sleep(0.2)
+        status, took = timed_get(served.port)
+        threads = threading.active_count() - before
+    finally:
+        for sock in attackers:
+            sock.close()
+    print(f"100 trickling heads: {threads} more threads, a GET answered in {took:.3f} s")
+    assert status == 200
+    assert took < 1.0
+    assert threads <= 2  # the waiting room, and the request being answered

@@ -3,12 +3,12 @@
 werkzeug's threaded server starts a thread per connection at once and waits for the
 request without a time limit, so connections that never send one (a port scanner, a
 phone gone to sleep, or someone who means harm, since `--host 0.0.0.0` puts it on the
-network) each hold a thread forever. Here a new connection waits in one selector, the
-waiting room, costing no thread; it gets one only when its request starts to arrive,
-and at most `MAX_HANDLERS` at once. A connection silent for `READ_TIMEOUT` is closed,
-in the waiting room and between reads alike, one whose request head takes longer than
-`HEAD_DEADLINE` too, and beyond `MAX_WAITING` the oldest waiting connection makes room
-for the new one.
+network) each hold a thread forever. Here a new connection waits in the waiting room,
+costing no thread, until its whole request head has arrived (looked at with a peek: a
+client trickling its headers, slowloris, costs no thread either); only then does it get
+one, and at most `MAX_HANDLERS` at once. A connection silent for `READ_TIMEOUT`, or whose
+head takes longer than `HEAD_DEADLINE`, is closed, and beyond `MAX_WAITING` the oldest
+waiting connection makes room for the new one.
 """
 
 from __future__ import annotations
@@ -26,7 +26,26 @@ from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 READ_TIMEOUT = 10.0  # seconds a client may stay silent: before its request or mid-request
 HEAD_DEADLINE = 30.0  # seconds for a request line and headers, however they trickle in
 MAX_HANDLERS = 32  # requests served at once; more wait (costing no thread) for a turn
-MAX_WAITING = 512  # connections waiting for their first byte; beyond, the oldest is closed
+MAX_WAITING = 512  # connections waiting for a whole request head; beyond, the oldest goes
+HEAD_POLL = 0.2  # seconds between looks at connections whose head is arriving
+MAX_HEAD = 64 * 1024  # bytes of a head looked at; a larger one is the handler's to refuse
+# A head ends with an empty line: CRLF CRLF, or bare LFs, which http.server accepts too.
+HEAD_ENDS = (b"\n\r\n", b"\n\n")
+COMPLETE, PARTIAL, CLOSED = "complete", "partial", "closed"
+
+
+def head_state(request: socket.socket) -> str:
+    """Whether the client has sent a whole request head, part of one, or hung up: a peek,
+    which leaves every byte for the handler to read."""
+    try:
+        data = request.recv(MAX_HEAD, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except BlockingIOError:
+        return PARTIAL
+    except OSError:
+        return CLOSED
+    if not data:
+        return CLOSED
+    return COMPLETE if len(data) >= MAX_HEAD or any(e in data for e in HEAD_ENDS) else PARTIAL
 
 
 class TimedHandler(WSGIRequestHandler):
@@ -76,41 +95,70 @@ class WaitingRoomServer(ThreadedWSGIServer):
         super().server_close()
 
     def _wait_for_requests(self) -> None:
-        waiting: dict[socket.socket, tuple[object, float]] = {}
-        ready: deque[tuple[socket.socket, object]] = deque()  # arriving, no slot free yet
+        # silent: no byte yet, watched by the selector; arriving: part of a request head,
+        # looked at again every HEAD_POLL (the selector would report it ready at once)
+        silent: dict[socket.socket, tuple[object, float]] = {}
+        arriving: dict[socket.socket, tuple[object, float]] = {}
+        ready: deque[tuple[socket.socket, object]] = deque()  # a whole head, no slot yet
+        looked = 0.0
         with selectors.DefaultSelector() as room:
             room.register(self._wake_reader, selectors.EVENT_READ)
             while not self._closing.is_set():
-                for key, _ in room.select(timeout=1.0):
+                for key, _ in room.select(timeout=HEAD_POLL if arriving else 1.0):
                     if key.fileobj is self._wake_reader:
                         self._wake_reader.recv(4096)
                     else:
                         room.unregister(key.fileobj)
-                        ready.append((key.fileobj, waiting.pop(key.fileobj)[0]))
+                        arriving[key.fileobj] = silent.pop(key.fileobj)
+                        self._sort(key.fileobj, arriving, ready)
+                if time.monotonic() - looked >= HEAD_POLL:
+                    looked = time.monotonic()
+                    for request in list(arriving):
+                        self._sort(request, arriving, ready)
                 while ready and self._slots.acquire(blocking=False):
                     self._dispatch(*ready.popleft())
-                self._let_in(room, waiting)
-                self._expire(room, waiting)
+                self._let_in(room, silent, arriving)
+                self._expire(room, silent, READ_TIMEOUT)
+                self._expire(None, arriving, HEAD_DEADLINE)
                 self._cut_slow_heads()
-            for request in [*waiting, *(request for request, _ in ready)]:
+            for request in [*silent, *arriving, *(request for request, _ in ready)]:
                 self.shutdown_request(request)
 
-    def _let_in(self, room, waiting) -> None:
+    def _sort(self, request, arriving, ready) -> None:
+        """An arriving connection whose head is in goes to the queue for a handler; one
+        that hung up is closed; the others keep arriving."""
+        state = head_state(request)
+        if state != PARTIAL:
+            client_address, _ = arriving.pop(request)
+            if state == COMPLETE:
+                ready.append((request, client_address))
+            else:
+                self.shutdown_request(request)
+
+    def _let_in(self, room, silent, arriving) -> None:
         while not self._arrivals.empty():
             request, client_address = self._arrivals.get()
-            if len(waiting) >= MAX_WAITING:
-                oldest = min(waiting, key=lambda r: waiting[r][1])
-                room.unregister(oldest)
-                del waiting[oldest]
-                self.shutdown_request(oldest)
-            waiting[request] = (client_address, time.monotonic())
+            if len(silent) + len(arriving) >= MAX_WAITING:
+                self._close_oldest(room, silent, arriving)
+            silent[request] = (client_address, time.monotonic())
             room.register(request, selectors.EVENT_READ)
 
-    def _expire(self, room, waiting) -> None:
-        too_old = time.monotonic() - READ_TIMEOUT
+    def _close_oldest(self, room, silent, arriving) -> None:
+        waiting = {**silent, **arriving}
+        oldest = min(waiting, key=lambda request: waiting[request][1])
+        if oldest in silent:
+            room.unregister(oldest)
+        (silent if oldest in silent else arriving).pop(oldest)
+        self.shutdown_request(oldest)
+
+    def _expire(self, room, waiting, seconds: float) -> None:
+        """Close the connections of `waiting` that came over `seconds` ago (`room` is the
+        selector watching them, if one does)."""
+        too_old = time.monotonic() - seconds
         for request, (_, since) in list(waiting.items()):
             if since < too_old:
-                room.unregister(request)
+                if room is not None:
+                    room.unregister(request)
                 del waiting[request]
                 self.shutdown_request(request)
 
