@@ -121,8 +121,8 @@ class RateLimited(SourceError):
     def __init__(self, site: str, url: str):
         super().__init__(
             f"{site} is limiting requests (HTTP 429) ({url})",
-            advice=f"builds back off: no request to {site} before the hold publisher status"
-            " shows ends; raise site.fetch.sleep if it recurs",
+            advice=f"builds back off: {site} is not asked again until the hold ends"
+            " (publisher status shows when); raise site.fetch.sleep if it recurs",
         )
         self.site = site
 

@@ -71,7 +71,7 @@ def is_youtube(site: str) -> bool:
 # What the build summary says about each failure class (status gives each entry's line).
 KIND_ADVICE = {
     "bot-check": "the site asks to sign in; set site.fetch.cookies",
-    "rate-limited": "HTTP 429; backing off",
+    "rate-limited": "backing off",
     "unavailable": "private, removed or restricted; asked again once a day",
     "degraded": "only images or a degraded format; run publisher doctor",
 }

@@ -320,6 +320,17 @@ def test_private_addresses_are_refused_without_the_flag(shipped_catalog, pages):
     assert shipped_catalog.read_bytes() == before
 
 
+def test_a_local_file_is_no_address_to_add(shipped_catalog):
+    before = shipped_catalog.read_bytes()
+    result = run_add(shipped_catalog, "talks/july.m4a", "--series", "russian-revolution-1917")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: talks/july.m4a is not a web address — publisher add reads a talk's or an"
+        " article's page; a local file goes into the catalog by hand, as an entry's source\n"
+    )
+    assert shipped_catalog.read_bytes() == before
+
+
 def test_unknown_series_gets_a_did_you_mean(shipped_catalog, pages):
     before = shipped_catalog.read_bytes()
     result = run_add(shipped_catalog, pages + "/og.html", "--series", "russian-revolution")

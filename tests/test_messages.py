@@ -108,9 +108,9 @@ def test_rate_limited_source(media_server):
     with pytest.raises(SourceError) as raised:
         pagemeta.fetch(url, allow_private=True)
     assert describe(raised.value) == (
-        f"127.0.0.1 is limiting requests (HTTP 429) ({url}) — builds back off: no request to"
-        " 127.0.0.1 before the hold publisher status shows ends; raise site.fetch.sleep if it"
-        " recurs"
+        f"127.0.0.1 is limiting requests (HTTP 429) ({url}) — builds back off: 127.0.0.1 is"
+        " not asked again until the hold ends (publisher status shows when); raise"
+        " site.fetch.sleep if it recurs"
     )
 
 

@@ -272,7 +272,8 @@ def test_a_trickling_source_fails_at_its_deadline_and_frees_the_lock(
     assert first.exit_code == 3, first.stderr
     assert (
         f"{site.url('/talk.m4a')} was still sending after 2 s, the limit for one transfer"
-        " (site.limits.max_download_time) — the next run retries"
+        " (site.limits.max_download_time) — the next run retries; raise"
+        " site.limits.max_download_time if the site is just slow"
     ) in first.stderr
     print(f"a trickling source failed after {took:.1f} s (limit 2 s)")
     assert took < 60  # the trickle alone would take half an hour
@@ -305,7 +306,8 @@ def test_a_trickling_playlist_is_cut_at_the_transfer_limit_and_the_run_goes_on(
     assert built.exit_code == 0, built.stderr  # nothing pending: the series just has no news
     assert (
         f"{site.url('/feed.rss')} was still sending after 2 s, the limit for one transfer"
-        " (site.limits.max_download_time) — the next run retries"
+        " (site.limits.max_download_time) — the next run retries; raise"
+        " site.limits.max_download_time if the site is just slow"
     ) in built.stdout + built.stderr
     assert took < 30  # the trickle alone would take over ten minutes
 

@@ -23,6 +23,7 @@ from helpers.yaml_writer import DEFAULT_SERIES
 
 from publisher.deliver.s3 import parse_destination, publish_folder
 from publisher.errors import ConfigurationError, ToolError
+from publisher.messages import describe
 from publisher.output.contenttypes import IMMUTABLE_CACHE, SHORT_CACHE
 
 THRESHOLD = 1024 * 1024  # small, so the test's "large" media goes multipart
@@ -280,8 +281,24 @@ def test_failed_upload_leaves_the_old_feed_and_raises(s3, bucket, endpoint, fold
 
 
 def test_missing_bucket_is_a_tool_error(endpoint, folder):
-    with pytest.raises(ToolError, match="no-such-bucket"):
+    with pytest.raises(ToolError, match="no-such-bucket") as missing:
         publish(folder, "no-such-bucket", endpoint)
+    assert missing.value.advice == (
+        "check the bucket's name, and --endpoint-url for a service other than AWS"
+    )
+
+
+def test_no_credentials_says_how_to_give_them(bucket, endpoint, folder, monkeypatch):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no machine role to ask here
+    with pytest.raises(ToolError) as refused:
+        publish(folder, bucket, endpoint)
+    assert describe(refused.value) == (
+        f"S3: cannot list s3://{bucket}/site: Unable to locate credentials — give S3"
+        " credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile (AWS_PROFILE),"
+        " or the machine's role"
+    )
 
 
 def test_empty_folder_is_refused_before_anything_is_deleted(bucket, endpoint, tmp_path):

@@ -19,7 +19,7 @@ import boto3
 from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from publisher.deliver.folder import (
     Digests,
@@ -194,7 +194,10 @@ def list_remote_objects(client, target: Destination) -> dict[str, RemoteObject]:
                 relative = item["Key"][len(target.list_prefix) :]
                 objects[relative] = RemoteObject(item["Key"], item["ETag"].strip('"'), item["Size"])
     except _S3_ERRORS as error:
-        raise ToolError(f"S3: cannot list s3://{target.bucket}/{target.prefix}: {error}") from None
+        raise ToolError(
+            f"S3: cannot list s3://{target.bucket}/{target.prefix}: {_one_line(error)}",
+            advice=_advice_for(error),
+        ) from None
     return objects
 
 
@@ -289,7 +292,9 @@ def _upload_one(client, target, relative: str, path: Path, config, notify, known
             str(path), target.bucket, target.key_for(relative), ExtraArgs=extra, Config=config
         )
     except (OSError, *_S3_ERRORS) as error:
-        raise ToolError(f"S3: upload of {relative} failed: {_one_line(error)}") from None
+        raise ToolError(
+            f"S3: upload of {relative} failed: {_one_line(error)}", advice=_advice_for(error)
+        ) from None
     log.info("uploaded %s", relative)
 
 
@@ -308,7 +313,10 @@ def _delete_stale(client, target, stale: list[str], protected, report, notify) -
         try:
             response = client.delete_objects(Bucket=target.bucket, Delete=request)
         except _S3_ERRORS as error:
-            raise ToolError(f"S3: deleting stale objects failed: {_one_line(error)}") from None
+            raise ToolError(
+                f"S3: deleting stale objects failed: {_one_line(error)}",
+                advice=_advice_for(error),
+            ) from None
         if errors := response.get("Errors"):
             first = errors[0]
             raise ToolError(f"S3: cannot delete {first['Key']}: {first.get('Message', '')}")
@@ -319,3 +327,18 @@ def _delete_stale(client, target, stale: list[str], protected, report, notify) -
 
 def _one_line(error: BaseException) -> str:
     return " ".join(str(error).split())
+
+
+def _advice_for(error: BaseException) -> str:
+    """What to do about a failed S3 call, by the kind of failure botocore reports."""
+    if isinstance(error, NoCredentialsError):
+        return (
+            "give S3 credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile"
+            " (AWS_PROFILE), or the machine's role"
+        )
+    code = error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else ""
+    if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
+        return "check that these credentials may list, write and delete in that bucket"
+    if code == "NoSuchBucket":
+        return "check the bucket's name, and --endpoint-url for a service other than AWS"
+    return ToolError.advice

@@ -29,7 +29,7 @@ from publisher.formats.text import one_line
 from publisher.messages import describe
 from publisher.model import Catalog, EntryKind, MediaInfo
 from publisher.output.lock import RunLock
-from publisher.sources import check_url
+from publisher.sources import check_url, is_url
 from publisher.state import State, state_path_for
 
 SUMMARY_MAX = 1200  # characters; a summary is a paragraph, not the whole description
@@ -79,6 +79,12 @@ def propose(catalog_path: Path, request: AddRequest, today: date | None = None) 
     catalog = load_catalog(catalog_path)  # an invalid catalog is fixed first, not added to
     _check_series(catalog, request)
     refuse_duplicate(catalog, request.url)  # before any request: a duplicate needs no network
+    if not is_url(request.url):
+        raise AddRefused(
+            f"{request.url} is not a web address",
+            advice="publisher add reads a talk's or an article's page; a local file goes into"
+            " the catalog by hand, as an entry's source",
+        )
     url = check_url(request.url, request.allow_private)
     if request.kind == "video":
         info = read_video(url, request.allow_private, AddPacing.of(catalog))

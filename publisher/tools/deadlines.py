@@ -48,10 +48,11 @@ class Budget:
     def error(self, url: str) -> PublisherError:
         if (self.tripped or self.over()) == "stopped":
             return Interrupted(f"{short_url(url)}: transfer abandoned, the run is stopping")
+        slow = f"; raise {SETTING} if the site is just slow" if self.setting == SETTING else ""
         return SourceError(
             f"{short_url(url)} was still sending after {self.seconds:g} s, the limit for one"
             f" transfer ({self.setting})",
-            advice=ADVICE_RETRY,
+            advice=ADVICE_RETRY + slow,
         )
 
 
