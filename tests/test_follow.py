@@ -86,6 +86,36 @@ def test_a_followed_feed_gains_keeps_and_hands_over_episodes(write_catalog, play
     assert playlists.requests == []
 
 
+def test_a_catalog_entry_naming_a_followed_video_otherwise_keeps_its_guid_and_media(
+    write_catalog, playlists
+):
+    """The editor writes the video's address in another form than the playlist gives
+    it: the episode is handed over as it is, nothing is fetched or made again."""
+    two = playlists.video_url("two")
+    feed = playlists.set_rss("/feed.rss", "Talks", [("Talk two", two, day(2))])
+    catalog = write_catalog(series=following(feed))
+    assert run_publisher("build", PRIVATE, cwd=catalog.parent).exit_code == 0
+    podcast = catalog.parent / "feeds" / "talks" / "podcast.xml"
+    [(guid, enclosure)] = enclosures_of(podcast).items()
+
+    entry = talk_entry("the-second-talk", two + "#from-the-catalog", title="Talk two, edited")
+    catalog = write_catalog(entries=[entry], series=following(feed))
+    playlists.requests.clear()
+    taken_over = run_publisher("build", PRIVATE, cwd=catalog.parent)
+    assert taken_over.exit_code == 0, taken_over.stderr
+    assert enclosures_of(podcast) == {guid: enclosure}
+    assert items_of(podcast)[guid][0] == "Talk two, edited"
+    assert not [path for path in playlists.requests if "/v/two/" in path]  # nothing refetched
+
+
+def enclosures_of(feed) -> dict[str, str]:
+    tree = etree.parse(str(feed))
+    return {
+        item.findtext("guid"): item.find("enclosure").get("url")
+        for item in tree.iterfind("channel/item")
+    }
+
+
 def test_a_page_of_videos_is_followed_with_match_and_after(write_catalog, playlists):
     page = playlists.set_video_page(
         "/videos.html",

@@ -149,10 +149,12 @@ def hand_over_to_catalog(catalog: Catalog, state: State) -> None:
     keeping its GUID and media; the followed row goes."""
     followed = state.followed()
     sources = catalog_sources(catalog) if followed else {}
+    entries = {entry.id: entry for entry in catalog.entries}
     for video in followed:
         if (catalog_id := sources.get(same_url_key(video.url))) is not None:
             log.info("%s is now catalog entry %s: it keeps its GUID", video.entry_id, catalog_id)
-            state.hand_over_followed(video.entry_id, catalog_id)
+            source = entries[catalog_id].source or video.url
+            state.hand_over_followed(video.entry_id, catalog_id, source)
 
 
 def followed_entries(catalog: Catalog, state: State) -> list[Entry]:

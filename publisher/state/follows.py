@@ -104,19 +104,36 @@ class Follows(Database):
             )
         )
 
-    def hand_over_followed(self, entry_id: str, catalog_id: str | None) -> None:
-        """A catalog entry now has this followed video as its source: the followed row
-        goes, and the entry takes its GUID, media and cache (unless it has its own)."""
+    def hand_over_followed(self, entry_id: str, catalog_id: str, source: str) -> None:
+        """A catalog entry now has this followed video as its `source`: the followed row
+        goes, and the entry takes its GUID, media and cache (unless it has its own). The
+        catalog may name the video by another of its addresses (youtu.be/ID for
+        watch?v=ID): the media's recipes and the cache then say `source`, so nothing is
+        made again and the enclosure stays."""
 
         def hand_over(db: sqlite3.Connection) -> None:
+            listed = db.execute("SELECT url FROM followed WHERE entry_id = ?", (entry_id,))
+            url = (listed.fetchone() or (None,))[0]
             db.execute("DELETE FROM followed WHERE entry_id = ?", (entry_id,))
             taken = db.execute("SELECT 1 FROM entries WHERE id = ?", (catalog_id,)).fetchone()
-            if catalog_id and not taken:
-                for table, column in RENAMED_COLUMNS:
-                    db.execute(
-                        f"UPDATE OR REPLACE {table} SET {column} = ? WHERE {column} = ?",
-                        (catalog_id, entry_id),
-                    )
+            if taken:
+                return
+            for table, column in RENAMED_COLUMNS:
+                db.execute(
+                    f"UPDATE OR REPLACE {table} SET {column} = ? WHERE {column} = ?",
+                    (catalog_id, entry_id),
+                )
+            if url and url != source:
+                db.execute(
+                    "UPDATE media_files SET made_from = ? || substr(made_from, ?)"
+                    " WHERE entry_id = ? AND substr(made_from, 1, ?) = ?",
+                    (source, len(url) + 1, catalog_id, len(url) + 1, url + "|"),
+                )
+                db.execute(
+                    "UPDATE media_info SET info = json_set(info, '$.source', ?)"
+                    " WHERE entry_id = ? AND json_extract(info, '$.source') = ?",
+                    (source, catalog_id, url),
+                )
 
         self._write(hand_over)
 
