@@ -11,7 +11,7 @@ from helpers.catalogs import run_publisher, talk_entry
 
 from publisher.formats.chapters import chapters_from_text, parse_json, to_json
 from publisher.model import Chapter, Entry, Item, MediaInfo
-from publisher.stages.chapters import find_chapters
+from publisher.stages.chapters import FROM_SOURCE, FROM_TEXT, find_chapters, wanted_chapters
 
 DESCRIPTION = """Alan Woods on the July Days. Recorded at Marxist University.
 
@@ -62,6 +62,18 @@ def test_source_chapters_win_then_summary_then_description():
     assert [c.title for c in find_chapters(Item(entry, info=info))] == ["A", "B"]
     plain = Entry("e", "video", "T", datetime(2017, 1, 1, tzinfo=UTC))
     assert [c.title for c in find_chapters(Item(plain, info=info))] == ["X", "Y"]
+
+
+def test_chapters_the_source_stops_listing_stay_and_those_of_an_edited_text_go():
+    entry = Entry("e", "video", "T", datetime(2017, 1, 1, tzinfo=UTC))
+    published = (Chapter(0, "Source"), Chapter(5, "Two"))
+    listed = Item(entry, info=MediaInfo("s", chapters=published))
+    assert wanted_chapters(listed, None) == (published, FROM_SOURCE)
+    # the source no longer lists them: they stay, build after build
+    unlisted = Item(entry, info=MediaInfo("s"), chapters=published)
+    assert wanted_chapters(unlisted, FROM_SOURCE) == (published, FROM_SOURCE)
+    # read from a summary or description that no longer has them: they go
+    assert wanted_chapters(unlisted, FROM_TEXT) == ((), FROM_TEXT)
 
 
 def test_chapters_json_round_trips_and_follows_the_podcast_index_format():

@@ -63,8 +63,9 @@ FROM_SOURCE = "source"  # the source's own chapter list (yt-dlp's `chapters`)
 FROM_TEXT = "description"  # timestamps in the catalog's summary or the source's description
 
 
-def wanted_chapters(item: Item, made_from: str | None) -> tuple[Chapter, ...]:
-    """The chapters an item should publish, given what its published ones were made from.
+def wanted_chapters(item: Item, made_from: str | None) -> tuple[tuple[Chapter, ...], str]:
+    """The chapters an item should publish, and what they are made from, given what its
+    published ones were made from.
 
     What the source or the texts list now; when they list none, the chapters published
     from the source's own list stay (a source that stops listing them does not take them
@@ -72,16 +73,18 @@ def wanted_chapters(item: Item, made_from: str | None) -> tuple[Chapter, ...]:
     the timestamps out of a summary took the chapters out.
     """
     found = find_chapters(item)
-    if found or made_from != FROM_SOURCE:
-        return found
-    return item.chapters
+    if found:
+        return found, FROM_SOURCE if item.info and item.info.chapters else FROM_TEXT
+    if made_from == FROM_SOURCE:
+        return item.chapters, FROM_SOURCE
+    return (), FROM_TEXT
 
 
 def publish_chapters(run: Run, item: Item) -> None:
     """Publish media/<series>/<entry>.chapters.json and set `item.chapters` for tagging,
     or drop the published file when the item no longer has chapters (`wanted_chapters`)."""
     published = run.state.media_files(item.id).get(ROLE)
-    chapters = wanted_chapters(item, published[1] if published else None)
+    chapters, made_from = wanted_chapters(item, published[1] if published else None)
     if not chapters:
         if published:
             run.state.forget_media_file(item.id, ROLE)  # the file goes with the next sweep
@@ -91,7 +94,6 @@ def publish_chapters(run: Run, item: Item) -> None:
     data = to_json(chapters).encode("utf-8")
     run.writer.write_bytes(relative, data)
     media = MediaFile(relative, len(data), CHAPTERS_TYPE)
-    made_from = FROM_SOURCE if item.info and item.info.chapters else FROM_TEXT
     run.state.save_media_file(item.id, ROLE, media, made_from)
     item.chapters = chapters
     item.chapters_file = media
