@@ -36,16 +36,22 @@ def timed_get(port: int, path: str = "/feed.xml") -> tuple[int, float]:
     return status, time.monotonic() - started
 
 
-def test_idle_connections_hold_no_threads_and_a_request_is_answered_at_once(served):
+def get_beside(served, connections: int, prepare) -> tuple[int, float, int]:
+    """Open `connections`, run `prepare` on them, then GET: (status, seconds, how many more
+    threads the process has)."""
     before = threading.active_count()
-    idle = [socket.create_connection(("127.0.0.1", served.port)) for _ in range(IDLE)]
+    sockets = [socket.create_connection(("127.0.0.1", served.port)) for _ in range(connections)]
     try:
-        time.sleep(1.0)
+        prepare(sockets)
         status, took = timed_get(served.port)
-        threads = threading.active_count() - before
+        return status, took, threading.active_count() - before
     finally:
-        for sock in idle:
+        for sock in sockets:
             sock.close()
+
+
+def test_idle_connections_hold_no_threads_and_a_request_is_answered_at_once(served):
+    status, took, threads = get_beside(served, IDLE, lambda _: time.sleep(1.0))
     print(f"{IDLE} idle connections: {threads} more threads, a GET answered in {took:.3f} s")
     assert status == 200
     assert took < 1.0
@@ -98,20 +104,16 @@ def test_a_request_head_that_trickles_in_is_cut_at_its_deadline(served, monkeypa
 def test_more_trickling_heads_than_handlers_hold_no_thread(served):
     """Slowloris with more connections than there are handlers: each keeps sending a
     header byte, none has a whole head, so none gets a thread, and a GET is answered."""
-    before = threading.active_count()
-    attackers = [socket.create_connection(("127.0.0.1", served.port)) for _ in range(100)]
-    try:
+
+    def trickle(attackers):
         for sock in attackers:
             sock.sendall(b"GET /feed.xml HTTP/1.1\r\nHost: x\r\n")
         for _ in range(5):  # a byte of a header from each, every 0.2 s
             for sock in attackers:
                 sock.sendall(b"X")
             time.sleep(0.2)
-        status, took = timed_get(served.port)
-        threads = threading.active_count() - before
-    finally:
-        for sock in attackers:
-            sock.close()
+
+    status, took, threads = get_beside(served, 100, trickle)
     print(f"100 trickling heads: {threads} more threads, a GET answered in {took:.3f} s")
     assert status == 200
     assert took < 1.0
