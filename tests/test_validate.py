@@ -21,6 +21,15 @@ CASES = {
     "unknown key": (TITLE, TITLE + "    summery: text\n", [
         "20: entries[0].summery: unknown key; did you mean 'summary'?",
     ]),
+    "unknown key, nothing close": ("  author: Someone\n", "  author: Someone\n  colour: blue\n", [
+        "7: site.colour: unknown key; known keys: title, base_url, link, language, author,"
+        " owner, image, copyright, description, funding, license, hubs, pings,"
+        " enclosure_prefix, feed_page_size, media_grace_days, limits, fetch",
+    ]),
+    "empty file": ("", None, [
+        "1: catalog: the file is empty; start from the example catalog in the README (site,"
+        " series, entries)",
+    ]),
     "duplicate key": (TITLE, TITLE + "    title: Again\n", [
         "20: entries[0].title: duplicate key (first given at line 19); keep one of them",
     ]),
@@ -108,7 +117,10 @@ def test_the_base_catalog_is_valid(tmp_path):
 def test_each_mistake_is_located_and_explained(tmp_path, name):
     old, new, expected = CASES[name]
     path = tmp_path / "media_catalog.yaml"
-    path.write_text(BASE + new if old == "" else BASE.replace(old, new, 1))
+    if new is None:
+        path.write_text("")
+    else:
+        path.write_text(BASE + new if old == "" else BASE.replace(old, new, 1))
     assert problems_of(path) == expected
 
 
@@ -209,7 +221,8 @@ def test_validate_a_missing_file(tmp_path):
     assert result.exit_code == 1
     assert result.stderr == (
         f"error: {tmp_path}/nothing.yaml has 1 problem — fix it; nothing was written\n"
-        f"{tmp_path}/nothing.yaml:0: file: cannot read it: No such file or directory\n"
+        f"{tmp_path}/nothing.yaml:0: file: cannot read it: No such file or directory;"
+        " check the path, or give the catalog with --catalog\n"
     )
 
 

@@ -135,7 +135,17 @@ def load_catalog(path: Path) -> Catalog:
     loaded = read_text(path)  # read once: what is validated is what gets rendered
     root = compose(loaded, file)
     if root is None:
-        raise CatalogError([Problem(file, 1, "catalog", "the file is empty")])
+        raise CatalogError(
+            [
+                Problem(
+                    file,
+                    1,
+                    "catalog",
+                    "the file is empty",
+                    "start from the example catalog in the README (site, series, entries)",
+                )
+            ]
+        )
     reader = Reader(file)
     catalog = _read_catalog(reader, root, path)
     if reader.problems:

@@ -278,7 +278,8 @@ class Reader:
         for name, key, value in mapping_items(node, self.file, self.problems, where):
             spec = schema.get(name)
             if spec is None:
-                self.problem(key, where + name, "unknown key", did_you_mean(name, schema))
+                hint = did_you_mean(name, schema) or f"known keys: {', '.join(schema)}"
+                self.problem(key, where + name, "unknown key", hint)
                 continue
             try:
                 converted = spec.convert(self, value, where + name)

@@ -54,7 +54,15 @@ def read_text(path: Path) -> str:
         raw = path.read_bytes()
     except OSError as error:
         raise CatalogError(
-            [Problem(name, 0, "file", f"cannot read it: {error.strerror}")]
+            [
+                Problem(
+                    name,
+                    0,
+                    "file",
+                    f"cannot read it: {error.strerror}",
+                    "check the path, or give the catalog with --catalog",
+                )
+            ]
         ) from None
     if raw.startswith(b"\xef\xbb\xbf"):
         raise CatalogError(
