@@ -132,6 +132,15 @@ def test_text_that_is_not_clean_utf8_is_located(tmp_path, name):
     assert problems_of(path) == expected
 
 
+def test_an_unclosed_bracket_names_the_line_it_opened_on(tmp_path):
+    path = tmp_path / "media_catalog.yaml"
+    path.write_text(
+        BASE.replace("  owner: {name: Owner, email: o@example.org}\n", "  owner: {name: Owner\n")
+    )
+    [problem] = problems_of(path)
+    assert problem.endswith("; close the { opened on line 7"), problem
+
+
 def test_an_unclosed_quote_points_at_the_quote(tmp_path):
     path = tmp_path / "media_catalog.yaml"
     path.write_text(BASE.replace(TITLE, '    title: "July Days\n'))

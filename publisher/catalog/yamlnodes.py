@@ -259,6 +259,9 @@ class _Composer:
         return CatalogError([*self.problems, Problem(self.file, line, "yaml", message, hint)])
 
 
+FLOW_OPENERS = {"while parsing a flow sequence": "[", "while parsing a flow mapping": "{"}
+
+
 def _yaml_problem(error: MarkedYAMLError, file: str) -> Problem:
     what = error.problem or error.context or "invalid YAML"
     mark = error.problem_mark or error.context_mark
@@ -270,6 +273,9 @@ def _yaml_problem(error: MarkedYAMLError, file: str) -> Problem:
     elif "end of stream" in what and "quoted" in (error.context or "") and error.context_mark:
         # The end of the file is where YAML noticed; the quote that never closed is the news.
         mark, what, hint = error.context_mark, "a quote is never closed", "close the quote"
+    elif error.context_mark and (bracket := FLOW_OPENERS.get(error.context or "")):
+        # where YAML gave up can be lines below the bracket that was never closed
+        hint = f"close the {bracket} opened on line {error.context_mark.line + 1}"
     line = mark.line + 1 if mark else 0
     return Problem(file, line, "yaml", what, hint)
 
