@@ -11,12 +11,11 @@ import errno
 import json
 import threading
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers.loopback import QuietServer
+from helpers.loopback import QuietHandler, QuietServer
 
 from publisher import sources
 from publisher.catalog import append
@@ -77,11 +76,8 @@ PAGES = {
 }
 
 
-class ArticleHandler(BaseHTTPRequestHandler):
+class ArticleHandler(QuietHandler):
     protocol_version = "HTTP/1.1"
-
-    def log_message(self, format, *args):
-        pass
 
     def do_GET(self):
         if self.path == "/to-metadata":  # a public-looking page bouncing to cloud metadata

@@ -14,12 +14,11 @@ import sqlite3
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 from helpers.catalogs import run_publisher, talk_entry
-from helpers.loopback import QuietServer
+from helpers.loopback import QuietHandler, QuietServer
 from lxml import etree
 
 PRIVATE = "--allow-private-sources"
@@ -91,11 +90,8 @@ class TubeServer:
 
 
 def _handler(server: TubeServer):
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
 
         def do_GET(self):
             server.requests.append((time.monotonic(), self.path, self.headers.get("Cookie", "")))

@@ -4,17 +4,16 @@ each GET it is sent."""
 from __future__ import annotations
 
 import socket
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from helpers.catalogs import ARTICLE, run_publisher
-from helpers.loopback import serving
+from helpers.loopback import QuietHandler, serving
 
 from publisher.deliver.pings import ping_directories, ping_url
 
 
-class RecordingDirectory(BaseHTTPRequestHandler):
+class RecordingDirectory(QuietHandler):
     """Answers 200 (or the server's `status`), keeping each GET's query."""
 
     def do_GET(self):
@@ -22,9 +21,6 @@ class RecordingDirectory(BaseHTTPRequestHandler):
         self.send_response(self.server.status)
         self.send_header("Content-Length", "0")
         self.end_headers()
-
-    def log_message(self, *args):  # keep test output quiet
-        pass
 
 
 @pytest.fixture

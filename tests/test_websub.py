@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import logging
 import socket
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 
 import pytest
 from helpers.catalogs import ARTICLE, run_publisher
-from helpers.loopback import serving
+from helpers.loopback import QuietHandler, serving
 
 from publisher.deliver.websub import feed_urls_to_ping, ping_hubs
 
 FEEDS = ["https://feeds.example.org/talks/podcast.xml", "https://feeds.example.org/articles.atom"]
 
 
-class RecordingHub(BaseHTTPRequestHandler):
+class RecordingHub(QuietHandler):
     """Answers 204 (or the server's `status`), keeping each POST's form fields."""
 
     def do_POST(self):
@@ -26,9 +25,6 @@ class RecordingHub(BaseHTTPRequestHandler):
         self.send_response(self.server.status)
         self.send_header("Content-Length", "0")
         self.end_headers()
-
-    def log_message(self, *args):  # keep test output quiet
-        pass
 
 
 @pytest.fixture

@@ -17,6 +17,13 @@ class QuietServer(ThreadingHTTPServer):
         pass  # clients that hang up early (timeouts, cancelled downloads) are expected
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that keeps the test output free of its access log."""
+
+    def log_message(self, format, *args):
+        pass
+
+
 class LoopbackServer:
     """A server for `handler` on `host` (a free port unless given), run in a thread."""
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 
-from helpers.loopback import LoopbackServer
+from helpers.loopback import LoopbackServer, QuietHandler
 
 Route = Callable[[BaseHTTPRequestHandler], None]
 
@@ -29,11 +29,8 @@ class LoopbackSite(LoopbackServer):
 
 
 def _handler_for(site: LoopbackSite) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         protocol_version = "HTTP/1.1"
-
-        def log_message(self, format, *args):
-            pass
 
         def do_GET(self):
             site.asked.append(self.path)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from helpers.loopback import LoopbackServer
+from helpers.loopback import LoopbackServer, QuietHandler
 from publisher.build.run import Run
 from publisher.model import AudioSettings, Catalog, Entry, Owner, Series, Site
 
@@ -167,11 +167,8 @@ class MediaServer(LoopbackServer):
 
 
 def _handler_for(server: MediaServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         protocol_version = "HTTP/1.1"
-
-        def log_message(self, format, *args):  # keep test output quiet
-            pass
 
         def do_HEAD(self):
             self._answer(with_body=False)

@@ -12,7 +12,7 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from helpers.loopback import LoopbackServer
+from helpers.loopback import LoopbackServer, QuietHandler
 from helpers.media import CONTENT_TYPES
 
 
@@ -56,11 +56,8 @@ class PlaylistServer(LoopbackServer):
 
 
 def _handler(server: PlaylistServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         protocol_version = "HTTP/1.1"
-
-        def log_message(self, format, *args):
-            pass
 
         def do_HEAD(self):
             self._answer(False)
