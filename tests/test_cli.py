@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from helpers.catalogs import ARTICLE, run_publisher
+from helpers.catalogs import ARTICLE, lock_held_elsewhere, run_publisher
 
 
 def test_exit_0_when_everything_is_published(write_catalog):
@@ -51,28 +51,11 @@ def test_exit_3_when_a_talk_is_pending(write_catalog):
 
 def test_exit_75_while_another_run_holds_the_lock(write_catalog):
     catalog = write_catalog(entries=[ARTICLE])
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from pathlib import Path\n"
-            "from publisher.output.lock import RunLock\n"
-            "with RunLock(Path(sys.argv[1])):\n"
-            "    print('held', flush=True); time.sleep(30)",
-            str(catalog.parent / ".publisher"),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with lock_held_elsewhere(catalog.parent / ".publisher") as holder:
         result = run_publisher("build", cwd=catalog.parent)
         assert result.exit_code == 75
         assert f"pid {holder.pid}" in result.stderr
         assert not (catalog.parent / "feeds").exists()
-    finally:
-        holder.kill()
-        holder.wait()
     assert run_publisher("build", cwd=catalog.parent).exit_code == 0, "a dead holder's lock is free"
 
 

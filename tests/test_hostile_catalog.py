@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import copy
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import yaml
-from helpers.catalogs import run_publisher
+from helpers.catalogs import lock_held_elsewhere, run_publisher
 from helpers.validation import BASE, TITLE, problems_of
 
 from publisher.catalog.load import load_catalog
@@ -262,24 +260,7 @@ def test_a_second_build_exits_75_without_reading_the_catalog(tmp_path):
     it locks hangs there; one that locks first exits 75."""
     catalog = tmp_path / "media_catalog.yaml"
     os.mkfifo(catalog)
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from pathlib import Path\n"
-            "from publisher.output.lock import RunLock\n"
-            "with RunLock(Path(sys.argv[1])):\n"
-            "    print('held', flush=True); time.sleep(120)",
-            str(tmp_path / ".publisher"),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with lock_held_elsewhere(tmp_path / ".publisher") as holder:
         result = run_publisher("build", "--offline", cwd=tmp_path, timeout=60)
-    finally:
-        holder.kill()
-        holder.wait()
     assert result.exit_code == 75
     assert f"another run (pid {holder.pid}) is working on" in result.stderr

@@ -7,6 +7,8 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,3 +96,27 @@ def write_catalog(tmp_path: Path):
         return path
 
     return write
+
+
+# Another process holding a folder's run lock, as a slow build would.
+HOLD_THE_LOCK = (
+    "import sys, time; from pathlib import Path\n"
+    "from publisher.output.lock import RunLock\n"
+    "with RunLock(Path(sys.argv[1])):\n"
+    "    print('held', flush=True); time.sleep(120)"
+)
+
+
+@contextmanager
+def lock_held_elsewhere(folder: Path) -> Iterator[subprocess.Popen]:
+    """A child process holds the run lock of `folder` (a `.publisher` folder) inside; it
+    is killed on the way out, which frees the lock as a crash would."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_LOCK, str(folder)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
