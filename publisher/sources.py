@@ -39,7 +39,7 @@ def is_url(source: str) -> bool:
 # RFC 3986's scheme, of two characters or more: a one-letter "scheme" is a Windows drive
 # (C:\talks\a.mp4), not a URL.
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")
-_WEB_SCHEME = re.compile(r"https?:", re.IGNORECASE | re.ASCII)  # ALLOWED_SCHEMES, as is_url reads
+_WEB_SCHEME = re.compile(rf"(?:{'|'.join(ALLOWED_SCHEMES)}):", re.IGNORECASE | re.ASCII)
 
 
 def is_web_url(value: str) -> bool:
