@@ -10,8 +10,8 @@ import deno
 from helpers.catalogs import run_publisher
 
 from publisher.editor.doctor import ytdlp_check
-from publisher.tools import ytdlp
-from publisher.tools.ytdlp_toolchain import js_toolchain
+from publisher.tools.ytdlp import client as ytdlp
+from publisher.tools.ytdlp.toolchain import js_toolchain
 
 BARE_PATH = "/usr/bin:/bin"  # what cron gives a job
 

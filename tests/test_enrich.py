@@ -11,7 +11,7 @@ from publisher.errors import SourceError, SourceRefused
 from publisher.messages import describe
 from publisher.model import Limits, MediaInfo
 from publisher.stages.enrich import enrich, refuse_unpublishable
-from publisher.tools import ytdlp
+from publisher.tools.ytdlp import client as ytdlp
 
 
 def test_page_metadata_and_captions(make_run, media_server):

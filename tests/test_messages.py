@@ -31,7 +31,7 @@ from publisher.messages import describe, exit_code
 from publisher.output.lock import RunLock
 from publisher.tools import ffmpeg
 from publisher.tools import http as sources
-from publisher.tools.ytdlp import describe_error
+from publisher.tools.ytdlp.client import describe_error
 
 CATALOG = "media_catalog.yaml"
 

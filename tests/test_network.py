@@ -27,7 +27,9 @@ from publisher.build.runner import run_item_stages
 from publisher.errors import SourceError, SourceRefused
 from publisher.messages import describe
 from publisher.model import Caption, MediaInfo
-from publisher.tools import http, ytdlp, ytdlp_network
+from publisher.tools import http
+from publisher.tools.ytdlp import client as ytdlp
+from publisher.tools.ytdlp import network as ytdlp_network
 
 
 @pytest.fixture

@@ -102,7 +102,8 @@ def test_a_redirect_that_yt_dlp_follows_is_checked_before_the_hop(monkeypatch):
     import threading
 
     from publisher import sources
-    from publisher.tools import ytdlp, ytdlp_network
+    from publisher.tools.ytdlp import client as ytdlp
+    from publisher.tools.ytdlp import network as ytdlp_network
 
     asked = []
 

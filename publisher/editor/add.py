@@ -209,8 +209,8 @@ class AddPacing:
 
 
 def list_videos(url: str, allow_private: bool, pacing: AddPacing):
-    from publisher.tools import ytdlp
-    from publisher.tools.ytdlp_listing import list_playlist
+    from publisher.tools.ytdlp import client as ytdlp
+    from publisher.tools.ytdlp.listing import list_playlist
 
     with ytdlp.Client(allow_private, pacing=pacing) as client:
         return list_playlist(client, url)
@@ -218,8 +218,8 @@ def list_videos(url: str, allow_private: bool, pacing: AddPacing):
 
 def read_video(url: str, allow_private: bool, pacing: AddPacing) -> MediaInfo:
     """What yt-dlp finds at `url` (imported here: yt-dlp is slow to import)."""
-    from publisher.tools import ytdlp
     from publisher.tools.http import follow_redirects
+    from publisher.tools.ytdlp import client as ytdlp
 
     location = follow_redirects(url, allow_private, ytdlp.SOCKET_TIMEOUT)  # every hop checked
     with ytdlp.Client(allow_private, pacing=pacing) as client:

@@ -202,7 +202,7 @@ def catalog_check(catalog: Path) -> Check:
 
 @functools.cache  # asked once: the solver and the runtime lines both need it
 def _js_toolchain():
-    from publisher.tools.ytdlp_toolchain import js_toolchain
+    from publisher.tools.ytdlp.toolchain import js_toolchain
 
     return js_toolchain()
 

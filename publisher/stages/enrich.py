@@ -21,8 +21,10 @@ from publisher.tools import ffmpeg, mutagen
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
-    from publisher.tools import ytdlp  # loaded only when a source is read: a no-op build never is
     from publisher.tools.http import Resolved
+
+    # loaded only when a source is read: a no-op build never is
+    from publisher.tools.ytdlp import client as ytdlp
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +58,8 @@ def cacheable(info: MediaInfo) -> MediaInfo:
 
 def checked_source(run: Run, entry: Entry) -> Path | Resolved:
     """The entry's source, checked: a local file, or a URL after checked redirects."""
-    from publisher.tools import ytdlp
     from publisher.tools.http import follow_redirects
+    from publisher.tools.ytdlp import client as ytdlp
 
     allow_private = run.options.allow_private_sources
     location = check_source(entry.source, run.catalog.root, allow_private)
@@ -69,7 +71,7 @@ def checked_source(run: Run, entry: Entry) -> Path | Resolved:
 
 def ytdlp_client(run: Run) -> ytdlp.Client:
     """yt-dlp for one talk, with the run's pacing and cookies."""
-    from publisher.tools import ytdlp
+    from publisher.tools.ytdlp import client as ytdlp
 
     return ytdlp.Client(run.options.allow_private_sources, run.options.ffmpeg, run.fetch)
 

@@ -43,7 +43,9 @@ from publisher.tools import deadlines, ffmpeg, mp4chapters, mutagen
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
-    from publisher.tools import ytdlp  # loaded only when media is made: a no-op build never is
+
+    # loaded only when media is made: a no-op build never is
+    from publisher.tools.ytdlp import client as ytdlp
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +147,7 @@ class Maker:
     # audio
 
     def make_audio(self, output: Output) -> None:
-        from publisher.tools import ytdlp
+        from publisher.tools.ytdlp import client as ytdlp
 
         audio_format = None if self.local else ytdlp.choose_audio(self.formats, output.ext == "m4a")
         source = self.fetch(audio_format)
@@ -188,7 +190,7 @@ class Maker:
     # video
 
     def make_video(self, output: Output) -> None:
-        from publisher.tools import ytdlp
+        from publisher.tools.ytdlp import client as ytdlp
 
         video_format = audio_format = None
         if not self.local:

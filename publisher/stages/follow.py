@@ -31,7 +31,7 @@ from publisher.sources import check_url
 if TYPE_CHECKING:
     from publisher.build.run import Run
     from publisher.state import State
-    from publisher.tools.ytdlp_listing import ListedVideo
+    from publisher.tools.ytdlp.listing import ListedVideo
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def list_if_changed(run: Run, url: str, listed_before: bool) -> list[ListedVideo
     (a feed that did not change: yt-dlp is not even started). Once a playlist has been
     listed, only its newest LISTING_WINDOW videos are listed again: new ones come first."""
     from publisher.tools.http import checked_get, read_capped
-    from publisher.tools.ytdlp import SOCKET_TIMEOUT
+    from publisher.tools.ytdlp.client import SOCKET_TIMEOUT
 
     allow_private = run.options.allow_private_sources
     check_url(url, allow_private)
@@ -105,7 +105,7 @@ def list_if_changed(run: Run, url: str, listed_before: bool) -> list[ListedVideo
     if listed_before and digest == run.state.listing_digest(url):
         return None
     from publisher.stages.enrich import ytdlp_client  # yt-dlp only when there is news
-    from publisher.tools.ytdlp_listing import list_playlist
+    from publisher.tools.ytdlp.listing import list_playlist
 
     with ytdlp_client(run) as client:
         listed = list_playlist(client, url, LISTING_WINDOW if listed_before else None)

@@ -1,7 +1,7 @@
 """HTTP for every tool: connections to checked addresses only, with time limits.
 
 Every connection the build opens, with `requests` here or inside yt-dlp
-(`publisher.tools.ytdlp_network` pins its pools the same way), goes to an address that
+(`publisher.tools.ytdlp.network` pins its pools the same way), goes to an address that
 passed `publisher.sources.checked_addresses` in the same lookup: a DNS server that
 answers a public address for the check and a private one for the connection gets
 nowhere. Each request is watched against its deadline (`publisher.tools.deadlines`).

@@ -9,7 +9,7 @@ its ffmpeg postprocessors: converting is `publisher.tools.ffmpeg`'s job.
 
 Every request yt-dlp makes is held to the address rules and deadlines of
 `publisher.sources` and `publisher.tools.http` by `CheckedYoutubeDL`
-(`publisher.tools.ytdlp_network`), and only yt-dlp's own downloaders run.
+(`publisher.tools.ytdlp.network`), and only yt-dlp's own downloaders run.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from publisher.sources import is_signed_url, metadata_url, raise_for_status
 from publisher.tools import deadlines, http
 
 # the names the rest of the program uses, from the format-choosing half of this module
-from publisher.tools.ytdlp_formats import (  # noqa: F401
+from publisher.tools.ytdlp.formats import (  # noqa: F401
     choose_audio,
     choose_video,
     codec,
@@ -53,9 +53,9 @@ from publisher.tools.ytdlp_formats import (  # noqa: F401
     is_h264,
     usable,
 )
-from publisher.tools.ytdlp_network import FFMPEG_INPUT_PROTOCOLS, CheckedYoutubeDL, last_failure
-from publisher.tools.ytdlp_refusals import causes, degraded_read, refusal
-from publisher.tools.ytdlp_toolchain import cookie_jar_text, js_runtimes
+from publisher.tools.ytdlp.network import FFMPEG_INPUT_PROTOCOLS, CheckedYoutubeDL, last_failure
+from publisher.tools.ytdlp.refusals import causes, degraded_read, refusal
+from publisher.tools.ytdlp.toolchain import cookie_jar_text, js_runtimes
 
 log = logging.getLogger(__name__)
 

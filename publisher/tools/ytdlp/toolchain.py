@@ -61,7 +61,7 @@ def js_toolchain() -> JsToolchain:
     internals (it has no public API for this); any change there reads as "unknown"."""
     from yt_dlp.extractor.youtube.jsc._director import initialize_jsc_director
 
-    from publisher.tools.ytdlp import CheckedYoutubeDL, _params
+    from publisher.tools.ytdlp.client import CheckedYoutubeDL, _params
 
     ydl = CheckedYoutubeDL(_params(None), allow_private=False)
     try:

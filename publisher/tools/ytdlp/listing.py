@@ -12,7 +12,7 @@ import yt_dlp
 
 from publisher.errors import SourceError
 from publisher.formats.text import clean_text
-from publisher.tools.ytdlp import Client, _unsigned
+from publisher.tools.ytdlp.client import Client, _unsigned
 
 
 @dataclass(frozen=True)

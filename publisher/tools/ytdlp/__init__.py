@@ -1,0 +1,7 @@
+"""yt-dlp, used as a library: the only package that imports it.
+
+`client` reads a source and downloads one format; `formats` chooses the formats;
+`listing` lists a playlist or channel; `network` holds every request yt-dlp makes to the
+address rules; `refusals` turns yt-dlp's errors into the program's; `toolchain` finds the
+JavaScript runtime and reads the cookies file.
+"""
