@@ -118,7 +118,9 @@ def doctor_command(catalog, ffmpeg, as_json):
     """Check the toolchain a build needs, and say what to do about what is missing.
 
     One line each for Python, the publisher, yt-dlp (and its age), yt-dlp-ejs (YouTube's
-    challenge solver, and whether yt-dlp accepts it), the JavaScript runtime, ffmpeg
+    challenge solver, and whether yt-dlp accepts it), the JavaScript runtime, the solver
+    solving a test challenge (a tiny player script, answers known in advance), a
+    PO-token provider plugin and its server's version (optional), ffmpeg
     (aac, libmp3lame, loudnorm), the state database, the lock and the catalog. Exits 0
     when a build has everything it needs, 1 otherwise. Changes nothing. If builds fail,
     run this first.
