@@ -87,7 +87,10 @@ class SourceRefused(SourceError):
 class IsPlaylist(SourceError):
     """The URL holds several videos (a playlist, channel, feed), not one talk."""
 
-    advice = "give one video's URL, or follow the playlist in its series"
+    advice = (
+        "to publish its videos, list it under the series' follow: (README: Series that"
+        " follow a playlist), or give one video's URL"
+    )
 
 
 class NoVideo(SourceError):

@@ -201,6 +201,7 @@ class MediaInfo:
     chapters: tuple[Chapter, ...] = ()
     captions: tuple[Caption, ...] = ()
     is_live: bool = False
+    live_status: str | None = None  # yt-dlp's: is_live, is_upcoming, post_live, was_live…
     filesize: int | None = None
     audio_codec: str | None = None
     video_codec: str | None = None

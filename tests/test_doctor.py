@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
+import re
 from datetime import date
 
 import deno
 from helpers.catalogs import run_publisher
+from helpers.loopback import LoopbackServer, QuietHandler
 
-from publisher.editor.doctor import ytdlp_check
+from publisher.editor.doctor import challenge_check, ytdlp_check
 from publisher.tools.ytdlp import client as ytdlp
-from publisher.tools.ytdlp.toolchain import js_toolchain
+from publisher.tools.ytdlp.toolchain import (
+    TEST_PLAYER,
+    expected_answers,
+    js_toolchain,
+    solve_test_challenges,
+)
 
 BARE_PATH = "/usr/bin:/bin"  # what cron gives a job
 
@@ -63,3 +71,77 @@ def test_an_old_ytdlp_is_a_warning_with_the_upgrade_command():
     assert check.advice == (
         "YouTube breaks old versions: upgrade with pip install -U 'yt-dlp[default]'"
     )
+
+
+# The challenge solver at work -----------------------------------------------------------
+
+
+def test_doctor_solves_a_challenge_under_a_bare_path(shipped_catalog):
+    env = {"PATH": BARE_PATH, "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+    done = run_publisher("doctor", "--json", cwd=shipped_catalog.parent, env=env)
+    checks = {check["name"]: check for check in json.loads(done.stdout)}
+    solver = checks["js challenge solver"]
+    assert solver["status"] == "ok", solver
+    assert re.fullmatch(r"solved in \d+\.\d s", solver["detail"])
+
+
+def test_the_test_challenge_is_solved_with_answers_computed_here():
+    assert expected_answers("abc1", "xyz%2F") == ("1cba", "yz%2Fx")  # reversed; rotated
+    trial = solve_test_challenges()
+    assert trial.problem is None and 0 < trial.seconds < 30
+
+
+def test_a_player_the_solver_does_not_understand_fails_the_check():
+    player = TEST_PLAYER.read_text(encoding="utf-8")
+    # without the call yt-dlp-ejs recognises YouTube's URL function by, it finds nothing
+    unrecognised = solve_test_challenges(player.replace('"alr", "yes"', '"alt", "no"'))
+    assert unrecognised.problem
+    # a player whose n function answers something else: a wrong answer is no pass
+    wrong = solve_test_challenges(player.replace("reverse(this.params.n)", "this.params.n"))
+    assert wrong.problem and "wrong answers" in wrong.problem
+    line = challenge_check(player.replace('"alr", "yes"', '"alt", "no"')).line()
+    assert line.startswith("MISSING js challenge solver: deno with yt-dlp-ejs did not solve")
+    assert "pip install -U 'yt-dlp[default]' deno" in line
+
+
+# PO tokens --------------------------------------------------------------------------------
+
+POT_PORT = 4416  # where bgutil-ytdlp-pot-provider's plugin looks for its server
+
+
+class PingHandler(QuietHandler):
+    def do_GET(self):
+        body = json.dumps({"version": self.server.version, "server_uptime": 1}).encode()
+        self.send_response(200 if self.path == "/ping" else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def po_token_line(catalog, env=None) -> dict:
+    done = run_publisher("doctor", "--json", cwd=catalog.parent, env=env)
+    return {check["name"]: check for check in json.loads(done.stdout)}["po token"]
+
+
+def test_without_a_po_token_plugin_doctor_says_when_one_is_needed(shipped_catalog):
+    line = po_token_line(shipped_catalog, env={"YTDLP_NO_PLUGINS": "1"})  # yt-dlp loads none
+    assert line["status"] == "ok"
+    assert line["detail"].startswith("no provider plugin (needed only when YouTube asks")
+    assert "format 18" in line["detail"]
+
+
+def test_the_installed_bgutil_plugin_and_its_server_version(shipped_catalog):
+    plugin = importlib.metadata.version("bgutil-ytdlp-pot-provider")
+    down = po_token_line(shipped_catalog)  # nothing listens on 4416 yet
+    assert down["status"] == "warning" and "bgutil:http" in down["detail"]
+    assert f"brainicism/bgutil-ytdlp-pot-provider:{plugin}" in down["advice"]
+    with LoopbackServer(PingHandler, port=POT_PORT) as server:
+        server.httpd.version = plugin
+        same = po_token_line(shipped_catalog)
+        server.httpd.version = "1.0.0"
+        other = po_token_line(shipped_catalog)
+    assert same["status"] == "ok"
+    assert f"{plugin}; server {plugin} at http://127.0.0.1:4416" in same["detail"]
+    assert other["status"] == "warning" and "not the plugin's version" in other["detail"]
+    assert "bgutil-ytdlp-pot-provider==1.0.0" in other["advice"]

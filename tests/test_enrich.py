@@ -134,6 +134,8 @@ def test_format_choice_prefers_aac_audio_only():
         {"format_id": "137", "acodec": "none", "vcodec": "avc1", "height": 1080},
         {"format_id": "248", "acodec": "none", "vcodec": "vp9", "height": 1080},
     ]
+    for fmt in formats:  # yt-dlp's formats always have one; yt-dlp's sorting reads it
+        fmt["url"] = f"https://media.example.org/{fmt['format_id']}"
     assert ytdlp.choose_audio(formats, prefer_aac=True)["format_id"] == "140"
     assert ytdlp.choose_audio(formats, prefer_aac=False)["format_id"] == "251"
     assert ytdlp.choose_video(formats)["format_id"] == "137"

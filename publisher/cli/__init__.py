@@ -43,6 +43,7 @@ def _register_commands() -> None:
     from publisher.cli.editor import (
         add_command,
         doctor_command,
+        formats_command,
         status_command,
         validate_command,
     )
@@ -51,6 +52,7 @@ def _register_commands() -> None:
     main.add_command(validate_command, "validate")
     main.add_command(status_command, "status")
     main.add_command(doctor_command, "doctor")
+    main.add_command(formats_command, "formats")
 
 
 _register_commands()

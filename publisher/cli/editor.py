@@ -1,7 +1,7 @@
-"""The editors' commands: `add`, `validate` and `status`.
+"""The editors' commands: `add`, `validate`, `status`, `doctor` and `formats`.
 
-Thin click commands over `publisher.editor.add`, `publisher.catalog.load` and
-`publisher.editor.status`;
+Thin click commands over `publisher.editor.add`, `publisher.catalog.load`,
+`publisher.editor.status`, `publisher.editor.doctor` and `publisher.editor.formats`;
 `publisher.cli` registers them on the main group. Each docstring is the command's
 --help, with examples. Errors become one line from `publisher.messages` (a traceback
 only with --verbose) and the contract's exit codes: 0 done, 1 invalid catalog or refused.
@@ -118,7 +118,9 @@ def doctor_command(catalog, ffmpeg, as_json):
     """Check the toolchain a build needs, and say what to do about what is missing.
 
     One line each for Python, the publisher, yt-dlp (and its age), yt-dlp-ejs (YouTube's
-    challenge solver, and whether yt-dlp accepts it), the JavaScript runtime, ffmpeg
+    challenge solver, and whether yt-dlp accepts it), the JavaScript runtime, the solver
+    solving a test challenge (a tiny player script, answers known in advance), a
+    PO-token provider plugin and its server's version (optional), ffmpeg
     (aac, libmp3lame, loudnorm), the state database, the lock and the catalog. Exits 0
     when a build has everything it needs, 1 otherwise. Changes nothing. If builds fail,
     run this first.
@@ -136,6 +138,43 @@ def doctor_command(catalog, ffmpeg, as_json):
     checks = diagnose(catalog, ffmpeg)
     click.echo(to_json(checks) if as_json else "\n".join(check.line() for check in checks))
     sys.exit(0 if healthy(checks) else 1)
+
+
+@click.command("formats")
+@click.argument("source")
+@click.option("--series", metavar="ID", help="The series whose outputs to choose for.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead.")
+@catalog_option
+@private_option
+@reports_errors
+def formats_command(source, series, as_json, catalog, allow_private_sources):
+    """Show what a build would download from SOURCE for each output, and why.
+
+    SOURCE is a talk's URL, read online through the same checked yt-dlp client builds
+    use, or a saved yt-dlp info JSON file (yt-dlp -j URL > info.json), read offline. For
+    each output of the series (--series; else an m4a audio and the video) it names the
+    format yt-dlp's own selection takes, its codecs, height and audio language, why, and
+    the `yt-dlp -f … -S …` that makes the same choice. The original-language audio is
+    taken, never a dub, whatever the series' language. --json prints
+    {"audio": {format_id, ext, acodec, vcodec, language, abr, …, why}, "video": {…}}.
+    A source that cannot be published (a live stream that has not ended, a playlist)
+    exits 1 with the reason.
+
+    \b
+    Examples:
+      publisher formats https://www.youtube.com/watch?v=XXXXXXXXXXX --series russian-revolution-1917
+      publisher formats info.json --json
+    """
+    import json
+
+    from publisher.editor.formats import FormatsRequest, explain_formats
+
+    request = FormatsRequest(source, catalog, series, allow_private_sources)
+    report = explain_formats(request)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo("\n".join(report.lines()))
 
 
 @click.command("status")

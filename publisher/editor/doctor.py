@@ -2,7 +2,8 @@
 
 One check per line: Python, the publisher, yt-dlp (and its age: YouTube breaks old
 versions within weeks), yt-dlp-ejs (YouTube's challenge solver, and whether this yt-dlp
-accepts it), the JavaScript runtime it runs in, ffmpeg and the encoders and filter the
+accepts it), the JavaScript runtime it runs in, the solver solving a test challenge, a
+PO-token provider plugin (optional) and its server, ffmpeg and the encoders and filter the
 publisher uses, the state database, the lock and the catalog. Each says what to do when
 it is not right. Read-only: nothing is created, migrated or locked. Imports only what it
 checks (yt-dlp, not the build pipeline).
@@ -52,6 +53,8 @@ def diagnose(catalog: Path, ffmpeg: str | None = None, today: date | None = None
         lambda: ytdlp_check(today or datetime.now(UTC).date()),
         solver_check,
         runtime_check,
+        challenge_check,
+        po_token_check,
         lambda: ffmpeg_check(ffmpeg),
         lambda: state_check(catalog),
         lambda: lock_check(catalog),
@@ -132,6 +135,57 @@ def runtime_check() -> Check:
     if not toolchain.runtime_supported:
         return Check("js runtime", "missing", f"{detail}, too old", "pip install -U deno")
     return Check("js runtime", "ok", detail)
+
+
+def challenge_check(player: str | None = None) -> Check:
+    """The solver at work: yt-dlp's deno provider with yt-dlp-ejs on a test player whose
+    answers are known (`publisher.tools.ytdlp.toolchain`; `player` replaces it), not
+    only its parts present."""
+    from publisher.tools.ytdlp.toolchain import solve_test_challenges
+
+    trial = solve_test_challenges(player)
+    if trial.problem:
+        return Check(
+            "js challenge solver", "missing",
+            f"deno with yt-dlp-ejs did not solve a test challenge: {trial.problem}",
+            f"upgrade both: {UPGRADE} deno; then publisher --verbose doctor",
+        )  # fmt: skip
+    return Check("js challenge solver", "ok", f"solved in {trial.seconds:.1f} s")
+
+
+POT_SERVER = "docker run -d -p 4416:4416 brainicism/bgutil-ytdlp-pot-provider:{version}"
+
+
+def po_token_check() -> Check:
+    """A PO-token provider plugin is optional (README: PO tokens); when one is installed,
+    yt-dlp uses it, and its HTTP server must run the plugin's own version."""
+    from publisher.tools.ytdlp.toolchain import po_token_plugins
+
+    found = po_token_plugins()
+    if not found.providers:
+        return Check(
+            "po token", "ok",
+            "no provider plugin (needed only when YouTube asks to sign in to confirm you are"
+            " not a bot, or offers only format 18: README, PO tokens)",
+        )  # fmt: skip
+    plugin = f"{', '.join(found.providers)} {found.version or '(versions differ)'}"
+    if found.server is None:
+        return Check("po token", "ok", plugin)
+    run_server = POT_SERVER.format(version=found.version or "VERSION")
+    if found.server_problem:
+        return Check(
+            "po token", "warning",
+            f"{plugin}; its server at {found.server}: {found.server_problem}",
+            f"start the server of the same version: {run_server}",
+        )  # fmt: skip
+    detail = f"{plugin}; server {found.server_version} at {found.server}"
+    if found.server_version != found.version:
+        return Check(
+            "po token", "warning", f"{detail}: not the plugin's version",
+            f"run the same version of both: {run_server}, or pip install"
+            f" -U bgutil-ytdlp-pot-provider=={found.server_version}",
+        )  # fmt: skip
+    return Check("po token", "ok", f"{detail} (builds reach it with --allow-private-sources)")
 
 
 def ffmpeg_check(configured: str | None) -> Check:

@@ -112,10 +112,10 @@ def local_media_info(run: Run, entry: Entry, path: Path) -> MediaInfo:
 def refuse_unpublishable(info: MediaInfo, limits: Limits, entry: Entry) -> None:
     """Refuse live streams and sources over the size or duration limits, before download."""
     if info.is_live:
-        raise SourceRefused(
-            f"source {entry.source} is a live stream (or not yet processed)",
-            advice="publish it once the recording is available",
-        )
+        from publisher.tools.ytdlp.formats import NOT_ENDED, WAIT_FOR_END
+
+        reason = NOT_ENDED.get(info.live_status or "is_live", NOT_ENDED["is_live"])
+        raise SourceRefused(f"source {entry.source} is a live stream that {reason}", WAIT_FOR_END)
     if info.duration:
         refuse_too_long(entry.source or "", info.duration, limits)
     if info.filesize and info.filesize > limits.max_filesize:

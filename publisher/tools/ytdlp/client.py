@@ -33,7 +33,6 @@ from publisher.errors import (
     ADVICE_NETWORK,
     ADVICE_RETRY,
     DegradedSource,
-    IsPlaylist,
     PublisherError,
     SourceError,
 )
@@ -51,6 +50,7 @@ from publisher.tools.ytdlp.formats import (  # noqa: F401
     has_video,
     is_aac,
     is_h264,
+    refuse_playlist,
     usable,
 )
 from publisher.tools.ytdlp.network import FFMPEG_INPUT_PROTOCOLS, CheckedYoutubeDL, last_failure
@@ -140,8 +140,7 @@ class Client:
         if ie_key:
             self.ydl.get_info_extractor(ie_key)  # registers just that one
         raw = self._extract(url, ie_key)
-        if raw.get("_type") in ("playlist", "multi_video"):
-            raise IsPlaylist(f"source {url} is a playlist, not one talk")
+        refuse_playlist(raw, url)
         formats = [f for f in raw.get("formats") or [raw] if usable(f)]
         if not formats:
             raise SourceError(f"source {url} offers no downloadable media")
@@ -236,6 +235,7 @@ def media_info(raw: dict, source: str, audio: dict) -> MediaInfo:
         chapters=tuple(_chapters(raw)),
         captions=tuple(_captions(raw)),
         is_live=bool(raw.get("is_live")) or raw.get("live_status") in LIVE_STATUSES,
+        live_status=raw.get("live_status"),
         filesize=audio.get("filesize") or audio.get("filesize_approx"),
         audio_codec=codec(audio.get("acodec")),
         video_codec=codec(audio.get("vcodec")),

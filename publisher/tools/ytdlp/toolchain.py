@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import io
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,3 +92,136 @@ def _solver_scripts(initialize, ydl) -> tuple[str | None, str | None]:
     except Exception as error:  # yt-dlp's own refusal: no script, wrong version, bad hash
         return None, clean_text(str(error)) or type(error).__name__
     return f"{core.version} ({core.source.value}; lib {lib.version})", None
+
+
+# Solving a challenge ---------------------------------------------------------------------
+
+TEST_PLAYER = Path(__file__).with_name("challenge_player.js")  # its header explains it
+TEST_PLAYER_URL = "https://www.youtube.com/s/player/0000000a/player_ias.vflset/en_US/base.js"
+N_CHALLENGE = "Q0uxvGZr8mYk-Lq3"
+SIG_CHALLENGE = "AOq0QJ8wRQIhAK%2Fx=z"
+
+
+@dataclass(frozen=True)
+class SolverTrial:
+    """yt-dlp's deno challenge provider run on the test player: how long, or what failed."""
+
+    seconds: float
+    problem: str | None  # None: both challenges solved, with the expected answers
+
+
+def expected_answers(n: str = N_CHALLENGE, sig: str = SIG_CHALLENGE) -> tuple[str, str]:
+    """What the test player answers, computed here, not by the solver: n reversed, the
+    signature's first character moved to its end."""
+    return n[::-1], sig[1:] + sig[:1]
+
+
+def solve_test_challenges(player: str | None = None) -> SolverTrial:
+    """Run yt-dlp's own deno provider (with yt-dlp-ejs) on the test player, loaded from
+    disk the way yt-dlp's tests load theirs (`_load_player` replaced), through the params
+    builds use: the same runtime path, so a cron job's bare PATH is what is tested."""
+    from yt_dlp.extractor.youtube.jsc._director import initialize_jsc_director
+    from yt_dlp.extractor.youtube.jsc.provider import (
+        JsChallengeRequest,
+        JsChallengeType,
+        NChallengeInput,
+        SigChallengeInput,
+    )
+
+    from publisher.tools.ytdlp.client import CheckedYoutubeDL, _params
+
+    code = TEST_PLAYER.read_text(encoding="utf-8") if player is None else player
+    started = time.monotonic()
+    ydl = CheckedYoutubeDL(_params(None), allow_private=False)
+    try:
+        ie = ydl.get_info_extractor("Youtube")
+        ie._load_player = lambda video_id, player_url, fatal=True: code
+        provider = next(
+            (
+                p
+                for p in initialize_jsc_director(ie).providers.values()
+                if p.PROVIDER_NAME == "deno"
+            ),
+            None,
+        )
+        if provider is None:
+            return SolverTrial(time.monotonic() - started, "yt-dlp has no deno challenge provider")
+        requests = [
+            JsChallengeRequest(JsChallengeType.N, NChallengeInput(TEST_PLAYER_URL, [N_CHALLENGE])),
+            JsChallengeRequest(
+                JsChallengeType.SIG, SigChallengeInput(TEST_PLAYER_URL, [SIG_CHALLENGE])
+            ),
+        ]
+        try:
+            responses = list(provider.bulk_solve(requests))
+        except Exception as error:  # the provider's own failure: no runtime, no script…
+            return SolverTrial(time.monotonic() - started, _one_line(error))
+        return SolverTrial(time.monotonic() - started, _wrong_answers(responses))
+    finally:
+        ydl.close()
+
+
+def _wrong_answers(responses) -> str | None:
+    want_n, want_sig = expected_answers()
+    got = {}
+    for response in responses:
+        if response.error is not None or response.response is None:
+            return _one_line(response.error or "no answer")
+        got.update(response.response.output.results)
+    if got.get(N_CHALLENGE) != want_n or got.get(SIG_CHALLENGE) != want_sig:
+        return f"wrong answers: n {got.get(N_CHALLENGE)!r}, signature {got.get(SIG_CHALLENGE)!r}"
+    return None
+
+
+def _one_line(error) -> str:
+    text = clean_text(str(error)).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+# PO tokens --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PoTokenPlugins:
+    """The PO-token provider plugins yt-dlp loaded (bgutil-ytdlp-pot-provider's, say)."""
+
+    providers: tuple[str, ...]  # "bgutil:http", …
+    version: str | None  # the plugins' version, when they agree on one
+    server: str | None  # the HTTP provider's server, which must run the same version
+    server_version: str | None
+    server_problem: str | None  # why the server did not answer its /ping
+
+
+def po_token_plugins() -> PoTokenPlugins:
+    """Ask yt-dlp (its plugins loaded, as a build's YoutubeDL loads them) which PO-token
+    providers it has beside its own, and ask an HTTP provider's server its version."""
+    from yt_dlp.extractor.youtube.pot._registry import _pot_providers
+
+    from publisher.tools.ytdlp.client import CheckedYoutubeDL, _params
+
+    CheckedYoutubeDL(_params(None), allow_private=False).close()  # loads the plugins
+    plugins = [c for c in _pot_providers.value.values() if not c.__module__.startswith("yt_dlp.")]
+    versions = {getattr(c, "PROVIDER_VERSION", None) for c in plugins}
+    server = next((c.DEFAULT_BASE_URL for c in plugins if getattr(c, "DEFAULT_BASE_URL", None)),
+                  None)  # fmt: skip
+    server_version, problem = _server_version(server) if server else (None, None)
+    return PoTokenPlugins(
+        providers=tuple(sorted(getattr(c, "PROVIDER_NAME", c.__name__) for c in plugins)),
+        version=versions.pop() if len(versions) == 1 else None,
+        server=server,
+        server_version=server_version,
+        server_problem=problem,
+    )
+
+
+def _server_version(base_url: str) -> tuple[str | None, str | None]:
+    """The provider server's version from its GET /ping (the plugin compares the same)."""
+    from publisher.tools import http
+
+    try:
+        with http.checked_session(allow_private=True) as session:
+            answer = session.get(f"{base_url}/ping", timeout=3)
+            answer.raise_for_status()
+            return str(answer.json().get("version") or "unknown"), None
+    except Exception as error:  # refused, timed out, not JSON: the server is not usable
+        return None, _one_line(http.transport_cause(error, 3) or error)
