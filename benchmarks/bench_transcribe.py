@@ -109,6 +109,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--model", type=Path, help="a Whisper model folder (CTranslate2)")
+    parser.add_argument("--show", action="store_true", help="print the text said and heard")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-transcribe-") as temp:
         folder = Path(temp)
@@ -126,6 +127,8 @@ def main() -> None:
         cues = parse_vtt(vtt)
         heard = " ".join(cue.text for cue in cues)
         wer = word_error_rate(said, heard)
+        if options.show:
+            print(f"said:  {said}\nheard: {heard}")
     print(f"extract (publish the audio): {extract['wall']:6.1f} s, "
           f"peak {extract['peak_mb']:.0f} MB")  # fmt: skip
     print(f"transcribe (base, int8):     {transcribe['wall']:6.1f} s, "

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from helpers.catalogs import run_publisher, talk_entry
+from helpers.media import talk as helpers_talk
 from helpers.speech import SEIZED_POWER, speech_talk, whisper_base_model, words
 from lxml import etree
 from test_startup import NEVER_IN_NO_OP_BUILD, imports_of
@@ -244,3 +245,65 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def test_whisper_words_become_cues_of_a_sentence_a_pause_or_two_lines_at_most():
+    from publisher.tools.whisper import CUE_CHARACTERS, cues_of
+
+    said = [
+        (0.0, 0.4, " The"),
+        (0.4, 0.9, " counter"),
+        (0.9, 1.5, "-revolution."),
+        (1.6, 2.0, " All"),
+        (2.0, 2.3, " power"),
+        (4.0, 4.5, " to"),
+        (4.5, 5.0, " them"),
+    ]
+    long = [(float(n), n + 0.5, " word") for n in range(40)]  # fmt: skip
+    assert cues_of(said) == [
+        (0.0, 1.5, "The counter-revolution."),
+        (1.6, 2.3, "All power"),  # a pause of 1.7 s after it
+        (4.0, 5.0, "to them"),
+    ]
+    assert all(len(text) <= CUE_CHARACTERS for _s, _e, text in cues_of(long))
+    assert " ".join(text for _s, _e, text in cues_of(long)) == " ".join(["word"] * 40)
+
+
+def test_machine_captions_stand_in_until_the_own_transcript_and_never_replace_it(
+    make_run, media_server
+):
+    from dataclasses import replace
+
+    from publisher.formats.captions import Cue, transcript_language
+    from publisher.model import Caption, Item, MediaFile, MediaInfo, Transcribe
+    from publisher.stages.recipes import transcript_recipe
+    from publisher.stages.transcripts import publish_transcripts, write_transcripts
+
+    source = media_server.url("/media/talk.m4a")
+    automatic = Caption("en", media_server.url("/media/captions.vtt"), "vtt", automatic=True)
+    entry = helpers_talk("machine", source)
+
+    def run_with_transcription():
+        run = make_run([entry])
+        site = replace(run.catalog.site, transcribe=Transcribe("base"))
+        run.catalog = replace(run.catalog, site=site)
+        item = Item(entry, info=MediaInfo(source=source, captions=(automatic,)))
+        item.audio = MediaFile("media/talks/machine.m4a", 1, "audio/mp4")
+        return run, item
+
+    run, item = run_with_transcription()
+    publish_transcripts(run, item)  # no transcript of its own yet: the machine's stands in
+    assert [t.path for t in item.transcripts] == ["media/talks/machine.vtt",
+                                                  "media/talks/machine.srt"]  # fmt: skip
+    # then the transcript made from its speech is published...
+    spoken = [Cue(0.0, 2.0, "Made from the speech.")]
+    recipe = transcript_recipe(run, item)
+    write_transcripts(run, item, "media/talks/machine.speech", spoken, recipe)
+    # ...and a later run that reads the source's captions again keeps it
+    media_server.reset()
+    rerun, again = run_with_transcription()
+    publish_transcripts(rerun, again)
+    assert [t.path for t in again.transcripts] == ["media/talks/machine.speech.vtt",
+                                                   "media/talks/machine.speech.srt"]  # fmt: skip
+    assert transcript_language(again, "fr") == "en"
+    assert rerun.writer.written == [] and media_server.requests == []

@@ -265,18 +265,17 @@ def cues_of(words: list[tuple[float, float, str]]) -> list[tuple[float, float, s
     pause, or before a cue would grow past two lines. Whisper's own segments run
     sentences together across pauses; a reader seeking by cue wants each where it is said."""
     cues: list[tuple[float, float, str]] = []
-    for start, end, word in words:
-        text = word.strip()
-        if not text:
+    for start, end, word in words:  # a word brings its own space: " power", "-based"
+        if not word.strip():
             continue
         if cues:
             first, last, joined = cues[-1]
             ended = joined.endswith((".", "?", "!", "…"))
-            longer = len(joined) + 1 + len(text) > CUE_CHARACTERS
+            longer = len(joined) + len(word) > CUE_CHARACTERS
             if not (ended or longer or start - last >= CUE_PAUSE):
-                cues[-1] = (first, end, f"{joined} {text}")
+                cues[-1] = (first, end, joined + word)
                 continue
-        cues.append((start, end, text))
+        cues.append((start, end, word.strip()))
     return cues
 
 

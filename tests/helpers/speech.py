@@ -68,6 +68,7 @@ def whisper_base_model(folder: Path) -> Path:
 
 def words(text: str) -> list[str]:
     """Lower-case words without punctuation, for comparing what was said and heard."""
+    text = text.replace("\u2019", "'")  # the catalog's typographic apostrophe, Whisper's plain one
     kept = "".join(c.lower() if c.isalnum() or c == "'" else " " for c in text)
     return kept.split()
 
