@@ -64,6 +64,14 @@ class Follow:
 
 
 @dataclass(frozen=True)
+class Transcribe:
+    """Transcripts made from a talk's own speech (`transcribe`), locally, with Whisper."""
+
+    model: str = "base"  # a faster-whisper model name, or a model folder (relative to the catalog)
+    max_minutes: float = 30  # the run's time for transcribing, at most; the rest waits
+
+
+@dataclass(frozen=True)
 class Site:
     title: str
     base_url: str  # always ends with "/"
@@ -83,6 +91,7 @@ class Site:
     media_grace_days: int = 30  # media of entries removed from the catalog is kept this long
     limits: Limits = field(default_factory=Limits)
     fetch: Fetch = field(default_factory=Fetch)
+    transcribe: Transcribe | None = None  # None: no talk is transcribed unless its series says
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,9 @@ class Series:
     podcast_guid: str | None = None  # pinned podcast:guid, e.g. of a show moved here
     new_feed_url: str | None = None  # the show moved there: <itunes:new-feed-url>
     follow: tuple[Follow, ...] = ()
+    # True/False turns transcription on or off here; a Transcribe gives its own model;
+    # None: as the site says
+    transcribe: bool | Transcribe | None = None
     line: int = 0
 
 
@@ -229,6 +241,8 @@ class Item:
     video: MediaFile | None = None
     image: MediaFile | None = None
     transcripts: list[MediaFile] = field(default_factory=list)
+    # The language of a transcript made from the talk's speech; None: the captions' own
+    transcript_language: str | None = None
     chapters_file: MediaFile | None = None
     chapters: tuple[Chapter, ...] = ()
     guid: str | None = None

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from helpers.catalogs import ARTICLE, run_publisher, talk_entry
 
-NEVER_IN_BUILD = {"yt_dlp", "requests", "boto3"}
+# faster_whisper runs only in the child a transcription starts (publisher.tools.whisper)
+NEVER_IN_BUILD = {"yt_dlp", "requests", "boto3", "faster_whisper", "ctranslate2"}
 # nothing to make, render or read back: no media tool, renderer or XML parser either
 NEVER_IN_NO_OP_BUILD = NEVER_IN_BUILD | {"mutagen", "PIL", "jinja2", "feedgen", "lxml"}
 NEVER_IN_READERS = {"yt_dlp", "requests", "PIL", "boto3", "jinja2", "mutagen"}

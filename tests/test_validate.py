@@ -24,7 +24,7 @@ CASES = {
     "unknown key, nothing close": ("  author: Someone\n", "  author: Someone\n  colour: blue\n", [
         "7: site.colour: unknown key; known keys: title, base_url, link, language, author,"
         " owner, image, copyright, description, funding, license, hubs, pings,"
-        " enclosure_prefix, feed_page_size, media_grace_days, limits, fetch",
+        " enclosure_prefix, feed_page_size, media_grace_days, limits, fetch, transcribe",
     ]),
     "empty file": ("", None, [
         "1: catalog: the file is empty; start from the example catalog in the README (site,"
@@ -79,6 +79,20 @@ CASES = {
                                     "    type: serial\n", [
         "17: entries[0].episode: is required in the serial series 'russian-revolution-1917';"
         " number the talk (episode: 1 is the first), or make the series episodic",
+    ]),
+    "transcription budget of nothing": ("  author: Someone\n", "  author: Someone\n"
+                                        "  transcribe: {model: base, max_minutes: 0}\n", [
+        "7: site.transcribe.max_minutes: 0 minutes is not more than 0 and at most 1440; e.g. 30",
+    ]),
+    "series transcribe neither switch nor model": ("    category: History\n",
+                                                   "    category: History\n"
+                                                   "    transcribe: often\n", [
+        "15: series.russian-revolution-1917.transcribe: expected true or false, got 'often'",
+    ]),
+    "series transcription budget": ("    category: History\n", "    category: History\n"
+                                    "    transcribe: {max_minutes: 5}\n", [
+        "15: series.russian-revolution-1917.transcribe.max_minutes: unknown key;"
+        " known keys: model",
     ]),
     "unknown category": ("category: History", "category: Histroy", [
         "14: series.russian-revolution-1917.category: 'Histroy' is not an Apple Podcasts"

@@ -39,6 +39,7 @@ from publisher.stages.follow import (
     hand_over_to_catalog,
     list_followed,
 )
+from publisher.stages.transcribe import transcribe_talks
 from publisher.state import folder_key, opened_state, state_path_for
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,10 @@ log = logging.getLogger(__name__)
 def online_stages() -> list[ItemStage]:
     """A talk's way to an episode. Chapters and episode art come before tagging, which
     writes both into the audio file; transcripts come last, as a failure there costs no
-    episode. The stages load the media tools (mutagen, Pillow, ffmpeg's runner), so they
-    are imported only when some talk has work to do: a no-op build loads none of them."""
+    episode. Transcripts made from speech come after the episodes are published
+    (`transcribe_talks`, in `build`): they never hold one back. The stages load the
+    media tools (mutagen, Pillow, ffmpeg's runner), so they are imported only when some
+    talk has work to do: a no-op build loads none of them."""
     from publisher.stages.chapters import publish_chapters
     from publisher.stages.enrich import enrich
     from publisher.stages.episode_art import publish_episode_art
@@ -156,6 +159,9 @@ def build(
             if not options.offline:  # offline, nothing is fetched or made
                 make_episodes(run)
             render_unless_unchanged(run)
+            if not options.offline and transcribe_talks(run):
+                run.writer.render_again()  # the episodes were published without them
+                render_unless_unchanged(run)
             if not options.offline:
                 announce_changed_feeds(run)
             state.keep_backup()

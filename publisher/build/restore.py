@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from publisher.output.writer import is_in_folder
 from publisher.stages.chapters import published_chapters
+from publisher.stages.recipes import language_of_recipe
 from publisher.stages.transcripts import ROLE_SRT, ROLE_VTT
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ def restore_published_media(run: Run) -> None:
     never point at a missing file."""
     published = run.state.all_media_files()
     cached = run.state.all_media_info()
+    recipes = run.state.all_media_recipes()
     for item in run.items:
         files = {
             role: media
@@ -44,6 +46,7 @@ def restore_published_media(run: Run) -> None:
         item.chapters = published_chapters(run.out, item.chapters_file)
         # in the order the transcripts stage gives, or the render digest would differ
         item.transcripts = [files[role] for role in (ROLE_VTT, ROLE_SRT) if role in files]
+        item.transcript_language = language_of_recipe(recipes.get(item.id, {}).get(ROLE_VTT))
         item.info = cached.get(item.id)
 
 

@@ -1,5 +1,6 @@
 """The catalog's fields for fetching and following: site.fetch (pacing, the budget and a
-cookies file) and series.follow (playlists, each with an optional date and title rule)."""
+cookies file), series.follow (playlists, each with an optional date and title rule) and
+the time budget of site.transcribe."""
 
 from __future__ import annotations
 
@@ -31,6 +32,18 @@ def seconds(reader: Reader, node: Node, where: str) -> float:
         raise Invalid(f"expected a number of seconds, got {text!r}") from None
     if not 0 <= value <= 600:
         raise Invalid(f"{value:g} s is outside 0…600")
+    return value
+
+
+def minutes(reader: Reader, node: Node, where: str) -> float:
+    """A time budget in minutes (site.transcribe.max_minutes): more than 0, at most a day."""
+    text = _scalar(node, "a number of minutes").value
+    try:
+        value = float(text)
+    except ValueError:
+        raise Invalid(f"expected a number of minutes, got {text!r}") from None
+    if not 0 < value <= 24 * 60:
+        raise Invalid(f"{value:g} minutes is not more than 0 and at most 1440", "e.g. 30")
     return value
 
 

@@ -10,9 +10,9 @@ import dataclasses
 import hashlib
 from pathlib import Path
 
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from publisher.catalog.fetch_fields import cookies_file, follow_list, seconds
+from publisher.catalog.fetch_fields import cookies_file, follow_list, minutes, seconds
 from publisher.catalog.schema import (
     LANGUAGE,
     Field,
@@ -53,6 +53,7 @@ from publisher.model import (
     Owner,
     Series,
     Site,
+    Transcribe,
 )
 
 # Schemas ---------------------------------------------------------------------------
@@ -70,6 +71,17 @@ FETCH = {
     "cookies": Field(cookies_file),
 }
 AUDIO = {"format": Field(choice("m4a", "mp3")), "loudness": Field(loudness)}
+TRANSCRIBE = {"model": Field(required_text), "max_minutes": Field(minutes)}
+SERIES_TRANSCRIBE = {"model": Field(required_text)}  # the time budget is the run's, not a series'
+
+
+def series_transcribe(reader: Reader, node: Node, where: str) -> bool | Transcribe | None:
+    """`transcribe: true|false` turns it on or off for a series; a mapping gives its model."""
+    if isinstance(node, ScalarNode):
+        return boolean(reader, node, where)
+    values = reader.mapping(node, SERIES_TRANSCRIBE, where + ".")
+    return None if values is None else Transcribe(**values)
+
 
 SITE = {
     "title": Field(required_text, True),
@@ -90,6 +102,7 @@ SITE = {
     "media_grace_days": Field(integer(0)),
     "limits": Field(nested(LIMITS, Limits)),
     "fetch": Field(nested(FETCH, Fetch)),
+    "transcribe": Field(nested(TRANSCRIBE, Transcribe)),
 }
 
 SERIES = {
@@ -107,6 +120,7 @@ SERIES = {
     "podcast_guid": Field(uuid_text),
     "new_feed_url": Field(url),
     "follow": Field(follow_list),
+    "transcribe": Field(series_transcribe),
 }
 
 ENTRY = {

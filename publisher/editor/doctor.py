@@ -4,9 +4,10 @@ One check per line: Python, the publisher, yt-dlp (and its age: YouTube breaks o
 versions within weeks), yt-dlp-ejs (YouTube's challenge solver, and whether this yt-dlp
 accepts it), the JavaScript runtime it runs in, the solver solving a test challenge, a
 PO-token provider plugin (optional) and its server, ffmpeg and the encoders and filter the
-publisher uses, the state database, the lock and the catalog. Each says what to do when
-it is not right. Read-only: nothing is created, migrated or locked. Imports only what it
-checks (yt-dlp, not the build pipeline).
+publisher uses, the state database, the lock, the catalog and the transcription model
+(where it is, whether faster-whisper loads). Each says what to do when it is not right.
+Read-only: nothing is created, migrated or locked. Imports only what it checks (yt-dlp,
+not the build pipeline).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def diagnose(catalog: Path, ffmpeg: str | None = None, today: date | None = None
         lambda: state_check(catalog),
         lambda: lock_check(catalog),
         lambda: catalog_check(catalog),
+        lambda: transcription_check(catalog),
     ]
     return [_safely(check) for check in checks]
 
@@ -252,6 +254,38 @@ def catalog_check(catalog: Path) -> Check:
     followed = sum(len(s.follow) for s in loaded.series.values())
     detail = f"{catalog}: valid, {len(loaded.series)} series, {len(loaded.entries)} entries"
     return Check("catalog", "ok", detail + (f", {followed} followed playlists" if followed else ""))
+
+
+def transcription_check(catalog: Path) -> Check:
+    from publisher.catalog.load import load_catalog
+    from publisher.tools import whisper
+
+    try:
+        loaded = load_catalog(catalog)
+    except (PublisherError, OSError):
+        return Check("transcription", "ok", "not known: the catalog does not load (see above)")
+    site = loaded.site.transcribe
+    models = {site.model} if site else set()
+    for series in loaded.series.values():
+        if series.transcribe is True:
+            models.add(site.model if site else "base")
+        elif series.transcribe is not None and series.transcribe is not False:
+            models.add(series.transcribe.model)
+    installed = whisper.version()
+    if not models:
+        state = f"faster-whisper {installed}" if installed else "faster-whisper not installed"
+        return Check("transcription", "ok", f"off (no transcribe in the catalog); {state}")
+    problem = "it is not installed" if installed is None else whisper.load_problem()
+    if problem:
+        detail = f"model {', '.join(sorted(models))}, but faster-whisper does not load: {problem}"
+        return Check("transcription", "missing", detail, whisper.INSTALL)
+    found = []
+    for model in sorted(models):
+        try:
+            found.append(f"model {model}: {whisper.check_model(model, loaded.root)}")
+        except whisper.ModelUnavailable as error:
+            return Check("transcription", "missing", str(error), error.advice)
+    return Check("transcription", "ok", f"faster-whisper {installed} loads; " + "; ".join(found))
 
 
 @functools.cache  # asked once: the solver and the runtime lines both need it

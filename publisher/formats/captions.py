@@ -142,21 +142,24 @@ def choose_caption(captions: tuple[Caption, ...], language: str) -> Caption | No
     Language wins over manual: an English site is better served by English automatic
     captions than by a hand-made French translation.
     """
-    wanted = _base_language(language)
+    wanted = base_language(language)
 
     def rank(caption: Caption):
-        return (_base_language(caption.language) != wanted, caption.automatic, caption.language)
+        return (base_language(caption.language) != wanted, caption.automatic, caption.language)
 
     usable = [c for c in captions if c.ext in READABLE_EXTS]
     return min(usable, key=rank, default=None)
 
 
-def _base_language(code: str) -> str:
+def base_language(code: str) -> str:
     code = code.lower()
     return code[: -len("-orig")] if code.endswith("-orig") else code.split("-")[0]
 
 
 def transcript_language(item: Item, site_language: str) -> str:
-    """The language to declare for an item's transcript (the track's, without "-orig")."""
+    """The language to declare for an item's transcript (the track's, without "-orig"),
+    or the one it was transcribed in when the publisher made it from the talk's speech."""
+    if item.transcript_language:
+        return item.transcript_language
     chosen = choose_caption(item.info.captions, site_language) if item.info else None
-    return _base_language(chosen.language) if chosen else site_language
+    return base_language(chosen.language) if chosen else site_language

@@ -90,6 +90,12 @@ class Writer:
     def path_of(self, relative: str) -> Path:
         return resolve_inside(self.root, relative)
 
+    def render_again(self) -> None:
+        """A second render in the same run (with the transcripts made after the first)
+        writes the same paths again: within each render, two outputs to one path are
+        still refused."""
+        self._claimed.clear()
+
     def claim(self, relative: str) -> Path:
         """Reserve `relative` for this run's output; a second claim is a bug worth stopping."""
         target = self.path_of(relative)

@@ -4,15 +4,19 @@ A recipe (`made_from`) names what a file is made from: the source (a local file 
 size and mtime), the format and the loudness target. `extract` makes a file when its
 recipe changed, `publish_media` records it, restore compares it, and the runner skips a
 talk whose files all match; so this module loads none of the tools that make them.
+
+A transcript made from a talk's speech has a recipe too: the source and the language
+it is heard in. The format, loudness or model do not count: the same speech is
+transcribed once, and never again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from publisher.model import AudioSettings, Item
+from publisher.model import AudioSettings, Item, Transcribe
 from publisher.sources import is_url
 
 if TYPE_CHECKING:
@@ -55,3 +59,39 @@ def source_identity(run: Run, item: Item) -> str:
         return source
     stat = path.stat()
     return f"{source}@{stat.st_size}:{stat.st_mtime_ns}"
+
+
+# Transcripts made from speech ---------------------------------------------------------
+
+SPEECH = "speech"  # what a transcript's recipe starts with when it was made from speech
+
+
+def transcribe_settings(run: Run, item: Item) -> Transcribe | None:
+    """How a talk is transcribed: its series' model, or the site's; None when it is not
+    (the site says nothing and the series nothing, or the series says false)."""
+    site = run.catalog.site.transcribe
+    series = run.series_of(item)
+    chosen = series.transcribe if series else None
+    if chosen is None or chosen is False:
+        return site if chosen is None else None
+    budget = site or Transcribe()  # the time budget is the run's, set on the site
+    return budget if chosen is True else replace(budget, model=chosen.model)
+
+
+def spoken_language(run: Run, item: Item) -> str:
+    """The language a talk is transcribed in: its series' when it has one, else the
+    site's; as Whisper names languages (en, not en-GB)."""
+    series = run.series_of(item)
+    language = getattr(series, "language", None) or run.catalog.site.language
+    return language.split("-")[0].lower()
+
+
+def transcript_recipe(run: Run, item: Item) -> str:
+    return f"{SPEECH}|{source_identity(run, item)}|{spoken_language(run, item)}"
+
+
+def language_of_recipe(made_from: str | None) -> str | None:
+    """The language of a transcript made from speech, from its recipe; None for captions."""
+    if not made_from or not made_from.startswith(f"{SPEECH}|"):
+        return None
+    return made_from.rsplit("|", 1)[-1]

@@ -20,6 +20,7 @@ from publisher.formats.captions import (
     READABLE_EXTS,
     SRT_TYPE,
     VTT_TYPE,
+    base_language,
     choose_caption,
     clean_cues,
     is_rolling,
@@ -30,6 +31,7 @@ from publisher.formats.captions import (
 from publisher.model import Item, MediaFile
 from publisher.output import urls
 from publisher.sources import is_url, metadata_url
+from publisher.stages.recipes import spoken_language, transcribe_settings, transcript_recipe
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
@@ -51,6 +53,7 @@ class _Origin:
     ext: str
     automatic: bool
     made_from: str
+    language: str = ""  # the track's; "" for a file beside a local source: the talk's own
 
 
 def publish_transcripts(run: Run, item: Item) -> None:
@@ -61,6 +64,8 @@ def publish_transcripts(run: Run, item: Item) -> None:
     """
     origin = caption_origin(run, item)
     if origin is None or (not run.options.refresh and _restore(run, item, origin)):
+        return
+    if not is_human(origin, spoken_language(run, item)) and _keeps_own_transcript(run, item):
         return
     from publisher.tools import http  # loads requests: only when captions are read
 
@@ -78,10 +83,8 @@ def publish_transcripts(run: Run, item: Item) -> None:
         log.info("%s: the captions have no text; no transcript published", item.id)
         return
     stem = urls.entry_stem(item.entry.series, item.id)
-    item.transcripts = [
-        _write(run, item, f"{stem}.vtt", ROLE_VTT, VTT_TYPE, to_vtt(cues), origin.made_from),
-        _write(run, item, f"{stem}.srt", ROLE_SRT, SRT_TYPE, to_srt(cues), origin.made_from),
-    ]
+    item.transcripts = write_transcripts(run, item, stem, cues, origin.made_from)
+    item.transcript_language = None  # the captions' own language is declared
 
 
 def caption_origin(run: Run, item: Item) -> _Origin | None:
@@ -104,7 +107,34 @@ def caption_origin(run: Run, item: Item) -> _Origin | None:
         return None  # metadata names no caption file, or not as a URL (never a path)
     kind = "automatic" if caption.automatic else "manual"
     made_from = f"{item.info.source} captions {caption.language} {kind}"
-    return _Origin(url, caption.ext, caption.automatic, made_from)
+    return _Origin(url, caption.ext, caption.automatic, made_from, caption.language)
+
+
+def is_human(origin: _Origin | None, language: str) -> bool:
+    """THE rule of which text wins: captions made by people in the talk's language are
+    published as they are; machine captions, or people's captions in another language,
+    give way to a transcript made from the talk's speech when its series transcribes
+    (README: Transcripts made from speech)."""
+    if origin is None or origin.automatic:
+        return False
+    return not origin.language or base_language(origin.language) == language
+
+
+def own_transcript(run: Run, item: Item) -> list[MediaFile] | None:
+    """The transcript made from this talk's speech by an earlier run, if it is current."""
+    recipe = transcript_recipe(run, item)
+    files = [run.reusable_file(item, role, recipe) for role in (ROLE_VTT, ROLE_SRT)]
+    return None if None in files else files
+
+
+def _keeps_own_transcript(run: Run, item: Item) -> bool:
+    """Machine captions never replace a transcript made from the talk's speech."""
+    if transcribe_settings(run, item) is None:
+        return False
+    files = own_transcript(run, item)
+    if files is not None:
+        item.transcripts, item.transcript_language = files, spoken_language(run, item)
+    return files is not None
 
 
 def _restore(run: Run, item: Item, origin: _Origin) -> bool:
@@ -112,12 +142,16 @@ def _restore(run: Run, item: Item, origin: _Origin) -> bool:
     files = [run.reusable_file(item, role, origin.made_from) for role in (ROLE_VTT, ROLE_SRT)]
     if None in files:
         return False
-    item.transcripts = files
+    item.transcripts, item.transcript_language = files, None
     return True
 
 
-def _write(run: Run, item: Item, relative, role, mime, text, made_from) -> MediaFile:
-    run.writer.write_text(relative, text)
-    media = MediaFile(relative, len(text.encode("utf-8")), mime)
-    run.state.save_media_file(item.id, role, media, made_from)
-    return media
+def write_transcripts(run: Run, item: Item, stem: str, cues, made_from: str) -> list[MediaFile]:
+    """Publish `cues` as <stem>.vtt and <stem>.srt, recording what they were made from."""
+    files = []
+    for role, ext, mime, text in ((ROLE_VTT, "vtt", VTT_TYPE, to_vtt(cues)),
+                                  (ROLE_SRT, "srt", SRT_TYPE, to_srt(cues))):  # fmt: skip
+        run.writer.write_text(f"{stem}.{ext}", text)
+        files.append(MediaFile(f"{stem}.{ext}", len(text.encode("utf-8")), mime))
+        run.state.save_media_file(item.id, role, files[-1], made_from)
+    return files

@@ -1,0 +1,211 @@
+"""Transcribe: a transcript made from a talk's own speech, with Whisper, on this machine.
+
+A talk is transcribed when its series transcribes (`transcribe`, on the site or the
+series) and its source has no captions made by people in its language (`is_human`, the
+rule of which text wins). It is never what holds an episode back: this step runs after
+the feeds are rendered, so new audio is published first; what it makes is rendered
+again at the end of the same run.
+
+A run gives it `site.transcribe.max_minutes` at most. A transcription that is stopped
+there, or by SIGTERM, keeps every segment it heard in a work file beside the state,
+and the next run goes on from the last one. A transcript is made once per recipe
+(`transcript_recipe`: the source and its language) and never again. A talk Whisper
+fails on is backed off (an hour, doubling to a week); a model that cannot be had is
+one warning per run, and the next run tries again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from publisher.formats.captions import Cue, clean_cues
+from publisher.model import Item, Transcribe
+from publisher.output import urls
+from publisher.stages.recipes import spoken_language, transcribe_settings, transcript_recipe
+from publisher.stages.transcripts import (
+    caption_origin,
+    is_human,
+    own_transcript,
+    write_transcripts,
+)
+
+if TYPE_CHECKING:
+    from publisher.build.run import Run
+
+log = logging.getLogger(__name__)
+
+WORK_SUFFIX = ".transcribing.json"  # in the run's work dir: the work done on a talk
+FIRST_BACKOFF = 3600.0  # seconds before a talk Whisper failed on is tried again
+LAST_BACKOFF = 7 * 24 * 3600.0
+BUDGET_SETTING = "site.transcribe.max_minutes"
+
+
+@dataclass
+class Work:
+    """What was done towards one talk's transcript: the segments heard so far (a stopped
+    transcription goes on from the last), or the failures that hold it back."""
+
+    made_from: str
+    cues: list[list] = field(default_factory=list)  # [start, end, text]
+    failures: int = 0
+    retry_after: float = 0.0  # a Unix time; 0: now
+    nothing_heard: bool = False  # Whisper heard no speech: not tried again
+
+    @property
+    def until(self) -> float:
+        return self.cues[-1][1] if self.cues else 0.0
+
+    def waits(self, now: float) -> bool:
+        return self.nothing_heard or now < self.retry_after
+
+    def back_off(self, now: float) -> float:
+        """Record a failure; returns the seconds until the next try."""
+        self.failures += 1
+        delay = min(LAST_BACKOFF, FIRST_BACKOFF * 2 ** (self.failures - 1))
+        self.retry_after = now + delay
+        return delay
+
+
+def work_path(run: Run, item: Item) -> Path:
+    return run.work_dir / f"{item.id}{WORK_SUFFIX}"
+
+
+def load_work(run: Run, item: Item, recipe: str) -> Work:
+    """The work done for this recipe; a fresh start for another (the source changed)."""
+    try:
+        work = Work(**json.loads(work_path(run, item).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return Work(recipe)  # none yet, or unreadable: it is only work, made again
+    return work if work.made_from == recipe else Work(recipe)
+
+
+def save_work(run: Run, item: Item, work: Work) -> None:
+    path = work_path(run, item)
+    temp = path.with_name(f"{path.name}.{os.getpid()}")
+    temp.write_text(json.dumps(asdict(work), ensure_ascii=False), encoding="utf-8")
+    os.replace(temp, path)
+
+
+# Which talks ------------------------------------------------------------------------------
+
+
+def talks_to_transcribe(run: Run) -> list[tuple[Item, Transcribe]]:
+    """Published talks that should have a transcript made from their speech and do not
+    yet, newest first; those backing off wait. Loads no part of Whisper."""
+    now = time.time()
+    wanted = []
+    for item in run.items:
+        settings = transcribe_settings(run, item)
+        if settings is None or item.audio is None or item.skipped or not item.entry.is_talk:
+            continue
+        if is_human(caption_origin(run, item), spoken_language(run, item)):
+            continue
+        if own_transcript(run, item) is not None:
+            continue
+        recipe = transcript_recipe(run, item)
+        if not work_path(run, item).exists() or not load_work(run, item, recipe).waits(now):
+            wanted.append((item, settings))
+    return sorted(wanted, key=lambda pair: pair[0].entry.published, reverse=True)
+
+
+# The step ---------------------------------------------------------------------------------
+
+
+def transcribe_talks(run: Run) -> bool:
+    """Transcribe what `talks_to_transcribe` finds, within the run's budget; returns
+    whether a transcript was published (the feeds and pages are then rendered again)."""
+    forget_removed_work(run)
+    talks = talks_to_transcribe(run)
+    if not talks:
+        return False
+    from publisher.tools import whisper  # the child's runner; no part of Whisper itself
+
+    minutes = (run.catalog.site.transcribe or Transcribe()).max_minutes
+    deadline = time.monotonic() + minutes * 60
+    unavailable: set[str] = set()
+    made = 0
+    for index, (item, settings) in enumerate(talks):
+        if settings.model in unavailable:
+            continue
+        outcome = "out of time" if time.monotonic() >= deadline else ""
+        try:
+            outcome = outcome or transcribe_talk(run, item, settings, deadline)
+        except whisper.ModelUnavailable as error:
+            unavailable.add(settings.model)
+            log.warning(
+                "%s — %s; episodes are published without it, the next run tries again",
+                error, error.advice,
+            )  # fmt: skip
+            run.notices.append(f"transcription model {settings.model!r} not available")
+        made += outcome == "made"
+        if outcome == "out of time":
+            waiting = len(talks) - index
+            run.notices.append(f"{waiting} talks wait for a transcript ({BUDGET_SETTING})")
+        if outcome in ("out of time", "stopped"):
+            break
+    return made > 0
+
+
+def transcribe_talk(run: Run, item: Item, settings: Transcribe, deadline: float) -> str:
+    """Transcribe one talk, or go on with it: "made" when its transcript was published,
+    "stopped" or "out of time" when the run's stop or budget ended it, "" otherwise."""
+    from publisher.tools import whisper
+
+    assert item.audio is not None  # talks_to_transcribe keeps only talks with audio
+    recipe, language = transcript_recipe(run, item), spoken_language(run, item)
+    work = load_work(run, item, recipe)
+    audio = run.out / item.audio.path
+    job = whisper.Job(audio, settings.model, language, start=work.until)
+    resumed = f", from {work.until:.0f} s" if work.until else ""
+    log.info("%s: transcribing its speech (%s, %s%s)", item.id, settings.model, language, resumed)
+    try:
+        outcome = whisper.transcribe(
+            job, run.catalog.root, lambda s: work.cues.append([s.start, s.end, s.text]),
+            run.stopping, deadline,
+        )  # fmt: skip
+    except whisper.TranscriptionFailed as error:
+        delay = work.back_off(time.time())
+        log.warning("%s: no transcript: %s — tried again in %s", item.id, error, _span(delay))
+        return ""
+    finally:
+        save_work(run, item, work)  # every segment heard, should this run stop now
+    if outcome != "done":
+        log.info("%s: transcription %s at %.0f s; the next run goes on", item.id, outcome,
+                 work.until)  # fmt: skip
+        return outcome
+    return "made" if publish_transcript(run, item, work, language) else ""
+
+
+def publish_transcript(run: Run, item: Item, work: Work, language: str) -> bool:
+    cues = clean_cues([Cue(start, end, text) for start, end, text in work.cues], rolling=False)
+    if not cues:
+        work.nothing_heard = True  # music, silence: asked again only for a new source
+        save_work(run, item, work)
+        log.info("%s: Whisper heard no speech; no transcript", item.id)
+        return False
+    stem = f"{urls.entry_stem(item.entry.series, item.id)}.speech"
+    item.transcripts = write_transcripts(run, item, stem, cues, work.made_from)
+    item.transcript_language = language
+    work_path(run, item).unlink(missing_ok=True)
+    log.info("%s: transcript made from its speech (%d cues)", item.id, len(cues))
+    return True
+
+
+def forget_removed_work(run: Run) -> None:
+    """Work on talks no longer in the catalog is never finished: delete it."""
+    wanted = {item.id for item in run.items}
+    for path in run.work_dir.glob(f"*{WORK_SUFFIX}"):
+        if path.name.removesuffix(WORK_SUFFIX) not in wanted:
+            path.unlink(missing_ok=True)
+
+
+def _span(seconds: float) -> str:
+    hours = seconds / 3600
+    return f"{math.ceil(hours / 24)} days" if hours >= 24 else f"{math.ceil(hours)} hours"
