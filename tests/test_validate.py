@@ -24,7 +24,7 @@ CASES = {
     "unknown key, nothing close": ("  author: Someone\n", "  author: Someone\n  colour: blue\n", [
         "7: site.colour: unknown key; known keys: title, base_url, link, language, author,"
         " owner, image, copyright, description, funding, license, hubs, pings,"
-        " enclosure_prefix, feed_page_size, media_grace_days, limits, fetch",
+        " enclosure_prefix, feed_page_size, media_grace_days, limits, fetch, all_talks, txt",
     ]),
     "empty file": ("", None, [
         "1: catalog: the file is empty; start from the example catalog in the README (site,"

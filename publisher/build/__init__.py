@@ -31,6 +31,7 @@ from publisher.errors import ExitCode
 from publisher.fetch import KIND_ADVICE
 from publisher.guids import identity
 from publisher.model import Item
+from publisher.output import inventory
 from publisher.output.lock import RunLock
 from publisher.output.writer import remove_stale_temp_files
 from publisher.stages import workfiles
@@ -191,7 +192,7 @@ def render_unless_unchanged(run: Run) -> None:
 
 def announce_changed_feeds(run: Run) -> None:
     """WebSub hubs and directory pings: tell them which feeds changed; never fatal."""
-    changed = feed_urls_to_ping(run.base_url, run.writer.written)
+    changed = feed_urls_to_ping(run.base_url, run.writer.written, inventory.unlisted(run.catalog))
     ping_hubs(run.catalog.site.hubs, changed)  # logs its own problems; never fatal
     ping_directories(run.catalog.site.pings, changed)
 
