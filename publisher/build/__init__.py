@@ -71,6 +71,21 @@ def online_stages() -> list[ItemStage]:
     ]
 
 
+def online_article_stages() -> list[ItemStage]:
+    """An article's way to its feed item: its page (from the state when current), then
+    its image. Neither ever fails the article."""
+    from publisher.stages.read_article import publish_article_art, read_article
+
+    return [read_article, publish_article_art]
+
+
+def offline_article_stages() -> list[ItemStage]:
+    """Offline, an article is what its page said when last read."""
+    from publisher.stages.read_article import cached_article
+
+    return [cached_article]
+
+
 @dataclass
 class BuildReport:
     published: list[str] = field(default_factory=list)
@@ -156,6 +171,7 @@ def build(
             workfiles.forget_removed_entries(run)
             if not options.offline:  # offline, nothing is fetched or made
                 make_episodes(run)
+            read_articles(run)
             render_unless_unchanged(run)
             if not options.offline:
                 announce_changed_feeds(run)
@@ -169,6 +185,15 @@ def make_episodes(run: Run) -> None:
     talks = talks_with_work(run)
     if talks:
         run_item_stages(run, online_stages(), talks)
+
+
+def read_articles(run: Run) -> None:
+    """Take each article with a link through its stages: online ones read pages not yet
+    read, offline ones take what the state kept."""
+    articles = [item for item in run.catalog_articles if item.entry.link]
+    stages = offline_article_stages() if run.options.offline else online_article_stages()
+    if articles:
+        run_item_stages(run, stages, articles)
 
 
 def render_unless_unchanged(run: Run) -> None:
