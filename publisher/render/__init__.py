@@ -18,7 +18,11 @@ from publisher.render import changes
 from publisher.render.articles import render_article_feed
 from publisher.render.opml import render_opml
 from publisher.render.pages import render_pages
-from publisher.render.podcast import render_series_feed, series_of_feed
+from publisher.render.podcast import (
+    drop_soundbites_outside,
+    render_series_feed,
+    series_of_feed,
+)
 from publisher.render.podroll import offered_feeds, podroll
 from publisher.stages.episode_art import publish_channel_art
 
@@ -53,6 +57,7 @@ def render(run: Run) -> None:
     """The render stage: GUIDs, cover art, feeds, OPML and pages, through the one writer."""
     assign_guids(run)
     date_articles(run)
+    drop_soundbites_outside(run)
     # A pinned podcast:guid names the show's podcast feed; its video feed keeps its own.
     pinned = {
         feed.path: series_of_feed(run, feed).podcast_guid if feed.medium == "audio" else None

@@ -7,6 +7,7 @@ content always gives the same bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import Counter
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from feedgen.feed import FeedGenerator
 from publisher.formats import apple, sanitize
 from publisher.formats.captions import transcript_language
 from publisher.guids import podcast_guid
-from publisher.model import ALL_TALKS, Catalog, Item, MediaFile, Series, Soundbite
+from publisher.model import ALL_TALKS, Catalog, Item, MediaFile, Series
 from publisher.output import urls
 from publisher.output.inventory import Feed, all_talks_title
 from publisher.render.feedext import podcast_feed_generator, rss_bytes
@@ -286,6 +287,24 @@ def _itunes_episode(run: Run, episode, series: Series, item: Item, media: MediaF
         it.itunes_summary(sanitize.plain_text(summary, apple.SUMMARY_MAX_BYTES))
 
 
+def drop_soundbites_outside(run: Run) -> None:
+    """A soundbite outside its talk's audio is dropped, with a warning; never the
+    episode. Once per build, before the feeds: every feed then gives the same ones."""
+    for item in run.items:
+        duration = item.audio.duration if item.audio else None
+        if not item.entry.soundbites or not duration:
+            continue
+        kept = tuple(b for b in item.entry.soundbites if b.start + b.duration <= duration + 0.5)
+        for bite in item.entry.soundbites:
+            if bite not in kept:
+                log.warning(
+                    "%s: the soundbite at %g s (%g s long) is outside the talk's %g s;"
+                    " left out", item.id, bite.start, bite.duration, round(duration),
+                )  # fmt: skip
+        if len(kept) != len(item.entry.soundbites):
+            item.entry = dataclasses.replace(item.entry, soundbites=kept)
+
+
 def enclosure_url(run: Run, media: MediaFile) -> str:
     """Where apps download an episode: through `site.enclosure_prefix` when one is set."""
     return urls.prefixed(
@@ -304,28 +323,13 @@ def _transcript_order(media: MediaFile) -> tuple[int, str]:
     return preferred.get(media.mime_type, 2), media.path
 
 
-def soundbites_within(item: Item, media: MediaFile) -> list[Soundbite]:
-    """The talk's soundbites that lie within its media; one outside it is dropped with a
-    warning (never the episode)."""
-    kept = []
-    for bite in item.entry.soundbites:
-        if media.duration and bite.start + bite.duration > media.duration + 0.5:
-            log.warning(
-                "%s: the soundbite at %s s (%s s long) is outside the talk's %s s; left out",
-                item.id, round(bite.start, 3), round(bite.duration, 3), round(media.duration),
-            )  # fmt: skip
-            continue
-        kept.append(bite)
-    return kept
-
-
 def _podcastindex_episode(run: Run, episode, spec: Feed, item: Item, media: MediaFile) -> None:
     entry = item.entry
     pi = episode.podcastindex
     series = run.series_of(item)
     pi.people = [speaker(name, series.author if series else "") for name in entry.authors]
     pi.season, pi.episode = entry.season, entry.episode
-    pi.soundbites = soundbites_within(item, media)
+    pi.soundbites = list(entry.soundbites)
     language = transcript_language(item, run.catalog.language_of(entry))
     pi.transcripts = [
         Transcript(urls.public_url(run.base_url, t.path), t.mime_type, language)
