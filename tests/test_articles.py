@@ -222,6 +222,18 @@ def test_a_page_never_read_leaves_the_article_as_the_catalog_says(write_catalog,
     assert "the article's page was not read" in result.stderr
 
 
+def test_a_site_that_answers_429_is_held_for_article_pages_too(catalog, site):
+    site.routes["/dual-power"] = lambda handler: send(handler, b"slow down", "text/plain", 429)
+    first = build(catalog, "--allow-private-sources")
+    assert first.exit_code == 0, first.stderr
+    asked = list(site.asked)
+    assert asked and set(asked) <= {"/dual-power", "/dual-power?edited"}
+    again = build(catalog, "--allow-private-sources")
+    assert again.exit_code == 0, again.stderr
+    assert site.asked == asked, "held across runs, as a talk's site is"
+    assert "not asked before" in again.stderr
+
+
 def test_pages_on_private_addresses_are_refused_without_the_option(catalog, site):
     result = build(catalog)
     assert result.exit_code == 0, result.stderr

@@ -16,7 +16,9 @@ from helpers.loopback import serving
 from lxml import etree
 from test_pings import RecordingDirectory, template_of
 
+from publisher.catalog.load import load_catalog
 from publisher.check.findings import PODCAST_NS
+from publisher.output import inventory
 
 NS = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd", "podcast": PODCAST_NS}
 BASE = "https://feeds.example.org/"
@@ -76,6 +78,14 @@ def built(write_catalog, media_files, directory) -> Path:
             ),
             talk("charla", "charlas", "2017-03-01", language="es"),
             talk("secret", "hidden", "2017-04-01"),
+            {
+                "id": "articulo",
+                "kind": "article",
+                "series": "charlas",
+                "title": "Un artículo",
+                "published": "2017-05-01",
+            },  # fmt: skip
+            {"id": "article", "kind": "article", "title": "An article", "published": "2017-05-02"},
         ],
     )
     shutil.copy(media_files["talk.m4a"], catalog.parent / "talk.m4a")
@@ -109,6 +119,16 @@ def test_each_series_recommends_the_other_listed_shows(built):
 def test_languages_per_series(built):
     assert parse(built, "charlas/podcast.xml").xpath("/rss/channel/language/text()") == ["es"]
     assert parse(built, "talks/podcast.xml").xpath("/rss/channel/language/text()") == ["en"]
+
+
+def test_an_article_in_another_language_says_so(built):
+    rss = parse(built, "articles.xml")
+    dc = {"dc": "http://purl.org/dc/elements/1.1/"}
+    assert rss.xpath("/rss/channel/language/text()") == ["en"]
+    assert rss.xpath("//item[title='Un artículo']/dc:language/text()", namespaces=dc) == ["es"]
+    assert rss.xpath("//item[title='An article']/dc:language", namespaces=dc) == []
+    atom = feedparser.parse((built / "articles.atom").read_bytes())
+    assert [e.get("language") for e in atom.entries] == [None, "es"]
 
 
 def test_trailer_soundbite_and_txt(built):
@@ -146,6 +166,7 @@ def test_an_unlisted_series_is_published_blocked_and_offered_nowhere(built, dire
         BASE + "charlas/podcast.xml",
         BASE + "talks/podcast.xml",
         BASE + "all/podcast.xml",
+        BASE + "articles.xml",
     ]
     for relative in ("talks/podcast.xml", "charlas/podcast.xml", "all/podcast.xml"):
         assert BASE + "hidden/podcast.xml" not in (built / relative).read_text()
@@ -178,6 +199,33 @@ def test_readers_read_the_feeds_and_check_passes(built):
     result = run_publisher("check", cwd=built.parent)
     assert result.exit_code == 0, result.stdout
     assert "0 errors" in result.stdout
+
+
+def test_the_all_talks_video_feed_comes_with_a_listed_video_series(write_catalog):
+    def paths(series_fields: dict) -> list[str]:
+        catalog = load_catalog(
+            write_catalog(site={"all_talks": True}, series={"a": series("A", **series_fields)})
+        )
+        return [feed.path for feed in inventory.feeds(catalog) if feed.series == "all"]
+
+    assert paths({"video": True}) == ["all/podcast.xml", "all/video.xml"]
+    assert paths({"video": True, "listed": False}) == ["all/podcast.xml"]
+    assert paths({}) == ["all/podcast.xml"]
+
+
+def test_the_language_rule(write_catalog):
+    catalog = load_catalog(
+        write_catalog(
+            series={"a": series("A", language="es"), "b": series("B")},
+            entries=[
+                talk("own", "a", "2017-01-01", language="ca"),
+                talk("series", "a", "2017-01-01"),
+                talk("site", "b", "2017-01-01"),
+                {"id": "loose", "kind": "article", "title": "Loose"},
+            ],
+        )
+    )
+    assert [catalog.language_of(entry) for entry in catalog.entries] == ["ca", "es", "en", "en"]
 
 
 def test_all_is_a_reserved_series_id(write_catalog):

@@ -89,6 +89,8 @@ def _add_article(run: Run, feed: FeedGenerator, item: Item, atom: bool) -> None:
     # The page's main text when it was read; else the summary, as before.
     content = item.page.text if item.page and item.page.text else ""
     content = content or (sanitize.clean_html(entry.summary) if entry.summary else "")
+    if not content and not entry.link:  # Atom needs a link or content: the title, then
+        content = sanitize.clean_html(entry.title)
     if content:
         article.content(content, type="html")
     if item.image:
