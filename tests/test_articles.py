@@ -254,3 +254,9 @@ def test_pages_on_private_addresses_are_refused_without_the_option(catalog, site
 def test_page_dates(text, expected):
     moment = page_date(text)
     assert (moment.isoformat() if moment else None) == expected
+
+
+def test_an_articles_image_is_episode_art_to_the_state():
+    from publisher.stages import episode_art, read_article
+
+    assert read_article.IMAGE == episode_art.ROLE
