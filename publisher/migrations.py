@@ -166,4 +166,17 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE TABLE listings (url TEXT PRIMARY KEY, digest TEXT NOT NULL)",
         ),
     ),
+    Migration(
+        7,
+        "what each article's page said when last read (its main text, description,"
+        " authors, date and image), for offline builds and pages that cannot be read",
+        (
+            """CREATE TABLE article_pages (
+                entry_id TEXT PRIMARY KEY,
+                link TEXT NOT NULL,
+                page TEXT NOT NULL,
+                fetched_at TEXT NOT NULL
+            )""",
+        ),
+    ),
 )

@@ -23,6 +23,9 @@ EntryKind = Literal["video", "article"]
 AudioFormat = Literal["m4a", "mp3"]
 ItemState = Literal["published", "pending", "failed"]
 
+# The series id of the all-talks feed (`all/podcast.xml`): no series may take it.
+ALL_TALKS = "all"
+
 
 @dataclass(frozen=True)
 class Owner:
@@ -92,6 +95,8 @@ class Site:
     limits: Limits = field(default_factory=Limits)
     fetch: Fetch = field(default_factory=Fetch)
     transcribe: Transcribe | None = None  # None: no talk is transcribed unless its series says
+    all_talks: bool = False  # also publish all/podcast.xml: every listed talk of every series
+    txt: tuple[tuple[str, str], ...] = ()  # (purpose, text): <podcast:txt> in every podcast
 
 
 @dataclass(frozen=True)
@@ -120,7 +125,19 @@ class Series:
     # True/False turns transcription on or off here; a Transcribe gives its own model;
     # None: as the site says
     transcribe: bool | Transcribe | None = None
+    language: str | None = None  # BCP 47; None: the site's
+    listed: bool = True  # False: its feeds are published but offered nowhere (blocked)
+    txt: tuple[tuple[str, str], ...] = ()  # (purpose, text): <podcast:txt> in its feeds
     line: int = 0
+
+
+@dataclass(frozen=True)
+class Soundbite:
+    """A moment of a talk worth sharing (`podcast:soundbite`)."""
+
+    start: float  # seconds from the start
+    duration: float  # seconds
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,7 +145,9 @@ class Entry:
     id: str
     kind: EntryKind
     title: str
-    published: datetime  # always time-zone aware
+    # Always time-zone aware. An article may leave it out: its page's date, else the
+    # moment it was first published, fills it in before rendering.
+    published: datetime | None
     series: str | None = None
     source: str | None = None  # URL or local path; None = pending
     link: str | None = None
@@ -140,6 +159,8 @@ class Entry:
     explicit: bool | None = None  # None = the series' setting
     guid: str | None = None  # pinned by the editor, e.g. for an episode moved from elsewhere
     followed: str | None = None  # the followed playlist it came from; None: in the catalog
+    language: str | None = None  # BCP 47; None: its series', else the site's
+    soundbites: tuple[Soundbite, ...] = ()
     line: int = 0
 
     @property
@@ -172,6 +193,19 @@ class Catalog:
     def root(self) -> Path:
         """The folder the catalog lives in: relative paths in it start here."""
         return self.path.parent
+
+    def language_of(self, entry: Entry) -> str:
+        """THE language rule: the entry's own, else its series', else the site's."""
+        series = self.series.get(entry.series or "")
+        return entry.language or (series.language if series else None) or self.site.language
+
+    def series_language(self, series: Series) -> str:
+        return series.language or self.site.language
+
+    @property
+    def listed_series(self) -> list[Series]:
+        """The series offered to listeners (OPML, pages, all-talks, podrolls), by id."""
+        return sorted((s for s in self.series.values() if s.listed), key=lambda s: s.id)
 
     def series_entries(self, series_id: str) -> list[Entry]:
         return [e for e in self.entries if e.series == series_id and e.is_talk]
@@ -222,6 +256,20 @@ class MediaInfo:
 
 
 @dataclass(frozen=True)
+class ArticlePage:
+    """What an article's page says, as read from its `link` (kept in the state). The
+    catalog's own values always win over these."""
+
+    link: str  # the catalog link it was read from
+    text: str = ""  # the main text, sanitized HTML
+    description: str = ""
+    authors: tuple[str, ...] = ()
+    published: str = ""  # ISO date or datetime, as the page gives it
+    image: str = ""  # its Open Graph (or JSON-LD) image URL
+    fetched_at: str = ""  # ISO datetime
+
+
+@dataclass(frozen=True)
 class MediaFile:
     """A file under the published folder: what an enclosure or link points at."""
 
@@ -249,6 +297,7 @@ class Item:
     video_guid: str | None = None  # its GUID in the video feed: its own
     first_published: datetime | None = None
     error: str | None = None
+    page: ArticlePage | None = None  # an article's page, as last read
     # A followed video that enrichment found outside its series' rules: not an episode.
     skipped: bool = False
     # The formats a source offers, when enrichment read it in this run: their URLs may be

@@ -60,6 +60,15 @@ PAGES = {
 <script type="application/ld+json">{ not json </script>
 </head><body></body></html>""",
     "/bare.html": "<!DOCTYPE html><html><body><p>No metadata at all.</p></body></html>",
+    "/es.html": """<!DOCTYPE html><html lang="es"><head><meta charset="utf-8">
+<meta property="og:title" content="La revolución española">
+<meta property="og:locale" content="es_ES">
+<meta property="article:published_time" content="2016-07-19">
+</head><body></body></html>""",
+    "/en.html": """<!DOCTYPE html><html lang="EN"><head>
+<meta property="og:title" content="In the site's language">
+<meta property="article:published_time" content="2016-07-19">
+</head><body></body></html>""",
     # JSON-LD nested past the stack (json.loads raised RecursionError), and an author list
     # nested just inside it: neither may stop the page being read from its other tags.
     "/deep.html": """<html><head><meta property="og:title" content="Deep but fine">
@@ -210,6 +219,26 @@ def test_article_with_open_graph_only_after_a_redirect(shipped_catalog, pages):
     summary: Who holds power in Petrograd?
 """
     )
+
+
+def test_article_in_another_language_is_proposed_with_it(shipped_catalog, pages):
+    before = shipped_catalog.read_bytes()
+    args = ["--kind", "article", "--allow-private-sources"]
+    assert run_add(shipped_catalog, pages + "/es.html", *args).exit_code == 0
+    assert (
+        added(shipped_catalog, before)
+        == f"""
+  - id: la-revolucion-espanola
+    kind: article
+    title: "La revolución española"
+    link: {pages}/es.html
+    published: 2016-07-19
+    language: es
+"""
+    )
+    before = shipped_catalog.read_bytes()
+    assert run_add(shipped_catalog, pages + "/en.html", *args).exit_code == 0
+    assert "language:" not in added(shipped_catalog, before), "the site's language goes unsaid"
 
 
 def test_page_without_metadata_needs_a_title(shipped_catalog, pages):

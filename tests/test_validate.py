@@ -24,7 +24,8 @@ CASES = {
     "unknown key, nothing close": ("  author: Someone\n", "  author: Someone\n  colour: blue\n", [
         "7: site.colour: unknown key; known keys: title, base_url, link, language, author,"
         " owner, image, copyright, description, funding, license, hubs, pings,"
-        " enclosure_prefix, feed_page_size, media_grace_days, limits, fetch, transcribe",
+        " enclosure_prefix, feed_page_size, media_grace_days, limits, fetch, transcribe,"
+        " all_talks, txt",
     ]),
     "empty file": ("", None, [
         "1: catalog: the file is empty; start from the example catalog in the README (site,"
@@ -93,6 +94,28 @@ CASES = {
                                     "    transcribe: {max_minutes: 5}\n", [
         "15: series.russian-revolution-1917.transcribe.max_minutes: unknown key;"
         " known keys: model",
+    ]),
+    "talk without a date": ("    published: 2017-07-20\n", "", [
+        "16: entries[0].published: is required for a talk; e.g. 2017-07-20",
+    ]),
+    "not a language": ("    category: History\n",
+                       "    category: History\n    language: english\n", [
+        "15: series.russian-revolution-1917.language: 'english' is not a language code;"
+        " e.g. en or en-GB",
+    ]),
+    "soundbites out of shape": (TITLE, TITLE + '    soundbites: [{start: "12:75", duration: 0,'
+                                ' title: x}, {duration: 5}]\n', [
+        "20: entries[0].soundbites[0].start: '12:75' is not a time; write 12:30 or 1:02:03",
+        "20: entries[0].soundbites[0].duration: must be more than 0 seconds",
+        "20: entries[0].soundbites[1].start: is required",
+    ]),
+    "soundbites of an article": ("    kind: video\n    series: russian-revolution-1917\n",
+                                 "    kind: article\n    soundbites: [{start: 5, duration: 5}]\n", [
+        "18: entries[0].soundbites: only a talk (kind: video) has soundbites;"
+        " remove them from the article",
+    ]),
+    "txt not a mapping": ("  author: Someone\n", "  author: Someone\n  txt: [token]\n", [
+        "7: site.txt: expected a mapping of purpose: text; applepodcastsverify: <token>",
     ]),
     "unknown category": ("category: History", "category: Histroy", [
         "14: series.russian-revolution-1917.category: 'Histroy' is not an Apple Podcasts"

@@ -31,6 +31,7 @@ from publisher.errors import ExitCode
 from publisher.fetch import KIND_ADVICE
 from publisher.guids import identity
 from publisher.model import Item
+from publisher.output import inventory
 from publisher.output.lock import RunLock
 from publisher.output.writer import remove_stale_temp_files
 from publisher.stages import workfiles
@@ -71,6 +72,21 @@ def online_stages() -> list[ItemStage]:
         publish_media,
         publish_transcripts,
     ]
+
+
+def online_article_stages() -> list[ItemStage]:
+    """An article's way to its feed item: its page (from the state when current), then
+    its image. Neither ever fails the article."""
+    from publisher.stages.read_article import publish_article_art, read_article
+
+    return [read_article, publish_article_art]
+
+
+def offline_article_stages() -> list[ItemStage]:
+    """Offline, an article is what its page said when last read."""
+    from publisher.stages.read_article import cached_article
+
+    return [cached_article]
 
 
 @dataclass
@@ -158,6 +174,7 @@ def build(
             workfiles.forget_removed_entries(run)
             if not options.offline:  # offline, nothing is fetched or made
                 make_episodes(run)
+            read_articles(run)
             render_unless_unchanged(run)
             if not options.offline and transcribe_talks(run):
                 run.writer.render_again()  # the episodes were published without them
@@ -174,6 +191,15 @@ def make_episodes(run: Run) -> None:
     talks = talks_with_work(run)
     if talks:
         run_item_stages(run, online_stages(), talks)
+
+
+def read_articles(run: Run) -> None:
+    """Take each article with a link through its stages: online ones read pages not yet
+    read, offline ones take what the state kept."""
+    articles = [item for item in run.catalog_articles if item.entry.link]
+    stages = offline_article_stages() if run.options.offline else online_article_stages()
+    if articles:
+        run_item_stages(run, stages, articles)
 
 
 def render_unless_unchanged(run: Run) -> None:
@@ -197,7 +223,7 @@ def render_unless_unchanged(run: Run) -> None:
 
 def announce_changed_feeds(run: Run) -> None:
     """WebSub hubs and directory pings: tell them which feeds changed; never fatal."""
-    changed = feed_urls_to_ping(run.base_url, run.writer.written)
+    changed = feed_urls_to_ping(run.base_url, run.writer.written, inventory.unlisted(run.catalog))
     ping_hubs(run.catalog.site.hubs, changed)  # logs its own problems; never fatal
     ping_directories(run.catalog.site.pings, changed)
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from publisher.catalog.fetch_fields import cookies_file, follow_list, minutes, seconds
+from publisher.catalog.p20_fields import soundbite_list, txt_records
 from publisher.catalog.schema import (
-    LANGUAGE,
     Field,
     Invalid,
     Reader,
@@ -27,6 +27,7 @@ from publisher.catalog.schema import (
     field_node,
     image,
     integer,
+    language,
     loudness,
     nested,
     published,
@@ -44,6 +45,7 @@ from publisher.catalog.slugs import did_you_mean
 from publisher.catalog.yamlnodes import compose, mapping_items, read_text
 from publisher.errors import CatalogError, Problem
 from publisher.model import (
+    ALL_TALKS,
     AudioSettings,
     Catalog,
     Entry,
@@ -87,7 +89,7 @@ SITE = {
     "title": Field(required_text, True),
     "base_url": Field(base_url, True),
     "link": Field(url, True),
-    "language": Field(required_text, True),
+    "language": Field(language, True),
     "author": Field(required_text, True),
     "owner": Field(nested(OWNER, Owner), True),
     "image": Field(image, True),
@@ -103,6 +105,8 @@ SITE = {
     "limits": Field(nested(LIMITS, Limits)),
     "fetch": Field(nested(FETCH, Fetch)),
     "transcribe": Field(nested(TRANSCRIBE, Transcribe)),
+    "all_talks": Field(boolean),
+    "txt": Field(txt_records),
 }
 
 SERIES = {
@@ -121,6 +125,9 @@ SERIES = {
     "new_feed_url": Field(url),
     "follow": Field(follow_list),
     "transcribe": Field(series_transcribe),
+    "language": Field(language),
+    "listed": Field(boolean),
+    "txt": Field(txt_records),
 }
 
 ENTRY = {
@@ -130,7 +137,7 @@ ENTRY = {
     "title": Field(required_text, True),
     "source": Field(source),
     "link": Field(url),
-    "published": Field(published, True),
+    "published": Field(published),  # required for a talk; an article's page may say
     "authors": Field(text_list),
     "summary": Field(text),
     "episode": Field(integer(1)),
@@ -138,6 +145,8 @@ ENTRY = {
     "episode_type": Field(choice("full", "trailer", "bonus")),
     "explicit": Field(boolean),
     "guid": Field(required_text),
+    "language": Field(language),
+    "soundbites": Field(soundbite_list),
 }
 
 TOP = {"site", "series", "entries"}
@@ -200,14 +209,6 @@ def _read_site(reader: Reader, node: Node | None) -> Site | None:
     values = reader.mapping(node, SITE, "site.")
     if values is None or not complete(values, SITE):
         return None
-    language = values["language"]
-    if not LANGUAGE.match(language):
-        reader.problem(
-            field_node(node, "language"),
-            "site.language",
-            f"{language!r} is not a language code",
-            "e.g. en or en-GB",
-        )
     return Site(**values)
 
 
@@ -222,6 +223,11 @@ def _read_series(reader: Reader, node: Node | None) -> dict[str, Series]:
         reader.invalid_series.add(series_id)
         try:
             check_slug(series_id)
+            if series_id == ALL_TALKS:
+                raise Invalid(
+                    f"the series id {ALL_TALKS!r} is reserved for the all-talks feed",
+                    "choose another id",
+                )
         except Invalid as error:
             reader.problem(key, f"series.{series_id}", error.message, error.hint)
             continue
@@ -257,8 +263,9 @@ def _read_entries(reader: Reader, node: Node | None, series: dict[str, Series]) 
         )
         series_ok = _entry_series_ok(reader, child, where, values, series)
         numbered = _serial_episode_numbered(reader, child, where, values, series)
-        if unique and series_ok and numbered and complete(values, ENTRY):
-            entries.append(Entry(line=line, **values))
+        talk_only = _talk_fields_ok(reader, child, where, values)
+        if unique and series_ok and numbered and talk_only and complete(values, ENTRY):
+            entries.append(Entry(line=line, **{"published": None, **values}))
     return entries
 
 
@@ -298,6 +305,25 @@ def _serial_episode_numbered(reader, node, where, values, series) -> bool:
         f"is required in the serial series {serial.id!r}",
         "number the talk (episode: 1 is the first), or make the series episodic",
     )
+    return False
+
+
+def _talk_fields_ok(reader, node, where, values) -> bool:
+    """A talk needs its date (an article's page may give one); only a talk has moments
+    to share (soundbites)."""
+    if values.get("kind") != "video":
+        if "soundbites" in values:
+            reader.problem(
+                field_node(node, "soundbites"),
+                where + "soundbites",
+                "only a talk (kind: video) has soundbites",
+                "remove them from the article",
+            )
+            return False
+        return True
+    if "published" in values or field_node(node, "published") is not node:
+        return True  # given (an invalid date has its own problem)
+    reader.problem(node, where + "published", "is required for a talk", "e.g. 2017-07-20")
     return False
 
 

@@ -86,6 +86,14 @@ def url(reader: Reader, node: Node, where: str) -> str:
     return value
 
 
+def language(reader: Reader, node: Node, where: str) -> str:
+    """A BCP 47 language tag (en, en-GB, pt-BR): the feed's <language>, the page's lang."""
+    value = required_text(reader, node, where)
+    if not LANGUAGE.match(value):
+        raise Invalid(f"{value!r} is not a language code", "e.g. en or en-GB")
+    return value
+
+
 def uuid_text(reader: Reader, node: Node, where: str) -> str:
     """A UUID, written in its canonical lower-case form (podcast:guid)."""
     value = required_text(reader, node, where)

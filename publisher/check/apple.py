@@ -84,6 +84,10 @@ def check_channel(context: FeedCheck, channel, items: list) -> None:
     kind = _text(channel, _it("type"))
     if kind is not None and kind not in ("episodic", "serial"):
         context.error("apple.type", f"<itunes:type> {kind!r} is not episodic or serial")
+    block = _text(channel, _it("block"))
+    if block is not None and block != "Yes":
+        # Apple: "Yes" keeps the show out of Apple Podcasts; any other value does nothing.
+        context.warning("apple.block", f"<itunes:block> {block!r}: Apple reads only Yes")
 
 
 def _check_summaries(context: FeedCheck, element, name: str) -> None:

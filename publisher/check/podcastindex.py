@@ -7,6 +7,7 @@ name their types."""
 
 from __future__ import annotations
 
+import email.utils
 import re
 import uuid
 from typing import TYPE_CHECKING
@@ -44,6 +45,10 @@ PERSON_GROUPS = frozenset(
     | {"video post-production"}
 )
 
+
+TXT_MAX = 4000  # characters of a podcast:txt record
+SHORT_MAX = 128  # characters of a title, a purpose, a trailer's text
+_DECIMAL = re.compile(r"^\d+(\.\d+)?$")  # the namespace's times: "750", "12.5"
 
 _RRULE = re.compile(r"^(?:[A-Z]+=[A-Za-z0-9,+\-:]+;)*FREQ=[A-Z]+(?:;[A-Z]+=[A-Za-z0-9,+\-:]+)*$")
 
@@ -84,6 +89,73 @@ def check_channel(context: FeedCheck, channel) -> None:
     if license_ is not None:
         _check_short_text(context, license_, "podcast.license", "", required=True)
     _check_people(context, channel, "")
+    block = _ptext(channel, "block")
+    if block is not None and block not in ("yes", "no"):
+        context.error("podcast.block", f"<podcast:block> {block!r} is not yes or no")
+    for txt in _pfindall(channel, "txt"):
+        _check_txt(context, txt)
+    for trailer in _pfindall(channel, "trailer"):
+        _check_trailer(context, trailer)
+    for podroll in _pfindall(channel, "podroll"):
+        _check_podroll(context, podroll)
+
+
+def _check_txt(context: FeedCheck, txt) -> None:
+    """podcast:txt: up to 4000 characters; its purpose (e.g. applepodcastsverify) up to
+    128."""
+    text = (txt.text or "").strip()
+    if not text:
+        context.error("podcast.txt", "<podcast:txt> is empty")
+    elif len(text) > TXT_MAX:
+        context.error(
+            "podcast.txt", f"<podcast:txt> is {len(text)} characters; the limit is {TXT_MAX}"
+        )
+    purpose = txt.get("purpose")
+    if purpose is not None and not 0 < len(purpose) <= SHORT_MAX:
+        context.error("podcast.txt", f"a txt purpose is 1 to {SHORT_MAX} characters")
+
+
+def _check_trailer(context: FeedCheck, trailer) -> None:
+    """podcast:trailer: a title of at most 128 characters; url and an RFC 2822 pubdate
+    required; the file published with the length it declares; season an integer."""
+    _check_short_text(context, trailer, "podcast.trailer", "", required=True)
+    url, pubdate = trailer.get("url", ""), trailer.get("pubdate", "")
+    if not url:
+        context.error("podcast.trailer", "<podcast:trailer> needs a url")
+    else:
+        check_https(context, url, "trailer", "")
+        context.file_with_length(url, trailer.get("length"), "trailer", "")
+    if not _rfc2822(pubdate):
+        context.error("podcast.trailer", f"trailer pubdate {pubdate!r} is not an RFC 2822 date")
+    length, season = trailer.get("length"), trailer.get("season")
+    if length is not None and not length.isdigit():
+        context.error("podcast.trailer", f"trailer length {length!r} is not a byte count")
+    if season is not None and not season.isdigit():
+        context.error("podcast.trailer", f"trailer season {season!r} is not an integer")
+    if not trailer.get("type"):
+        context.warning("podcast.trailer", "<podcast:trailer> has no type (recommended)")
+
+
+def _rfc2822(value: str) -> bool:
+    try:
+        return email.utils.parsedate_to_datetime(value).tzinfo is not None
+    except (TypeError, ValueError, IndexError):
+        return False
+
+
+def _check_podroll(context: FeedCheck, podroll) -> None:
+    """podcast:podroll holds remoteItems, each naming a show by its podcast:guid."""
+    items = _pfindall(podroll, "remoteItem")
+    if not items:
+        context.error("podcast.podroll", "<podcast:podroll> has no <podcast:remoteItem>")
+    for remote in items:
+        guid = remote.get("feedGuid", "")
+        try:
+            uuid.UUID(guid)
+        except ValueError:
+            context.error("podcast.podroll", f"remoteItem feedGuid {guid!r} is not a UUID")
+        if remote.get("feedUrl"):
+            check_https(context, remote.get("feedUrl", ""), "remoteItem feed", "")
 
 
 def _check_podcast_guid(context: FeedCheck, guid: str) -> None:
@@ -161,6 +233,43 @@ def check_item(context: FeedCheck, item, name: str) -> None:
         context.error("podcast.episode", f"<podcast:episode> {episode!r} is not a number", name)
     for alternate in _pfindall(item, "alternateEnclosure"):
         _check_alternate(context, alternate, name)
+    for soundbite in _pfindall(item, "soundbite"):
+        _check_soundbite(context, soundbite, item, name)
+
+
+def _check_soundbite(context: FeedCheck, soundbite, item, name: str) -> None:
+    """podcast:soundbite: startTime and duration in seconds, a title of at most 128
+    characters; a soundbite past the episode's end is a warning (apps cannot play it)."""
+    start, duration = soundbite.get("startTime", ""), soundbite.get("duration", "")
+    if not _DECIMAL.match(start) or not _DECIMAL.match(duration):
+        context.error(
+            "podcast.soundbite",
+            f"startTime {start!r} and duration {duration!r} must be seconds",
+            name,
+        )
+        return
+    if float(duration) <= 0:
+        context.error("podcast.soundbite", "a soundbite's duration must be more than 0", name)
+    _check_short_text(context, soundbite, "podcast.soundbite", name)
+    length = _itunes_seconds(item)
+    if length is not None and float(start) + float(duration) > length + 1:
+        context.warning(
+            "podcast.soundbite",
+            f"the soundbite at {start} s ({duration} s) ends after the episode's {length:g} s",
+            name,
+        )
+
+
+def _itunes_seconds(item) -> float | None:
+    """The episode's <itunes:duration> in seconds, when it says."""
+    element = item.find("{http://www.itunes.com/dtds/podcast-1.0.dtd}duration")
+    text = (element.text or "").strip() if element is not None else ""
+    if not re.match(r"^\d+(:\d{1,2}){0,2}$", text):
+        return None
+    total = 0
+    for part in text.split(":"):
+        total = total * 60 + int(part)
+    return float(total)
 
 
 def _check_chapters(context: FeedCheck, chapters, name: str) -> None:

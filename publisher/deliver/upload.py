@@ -17,6 +17,7 @@ from publisher.catalog.load import load_catalog
 from publisher.deliver.pings import ping_directories
 from publisher.deliver.s3 import Progress, PublishReport, allow_cross_origin, publish_folder
 from publisher.deliver.websub import feed_urls_to_ping, ping_hubs
+from publisher.output import inventory
 from publisher.output.lock import RunLock
 from publisher.state import State, folder_key, opened_state, state_path_for
 
@@ -37,7 +38,8 @@ def publish(
     catalog_path: Path, out: Path, upload: Upload, progress: Progress | None = None
 ) -> PublishReport:
     """Upload `out` to the destination (content first, feeds last) and ping the hubs."""
-    site = load_catalog(catalog_path).site
+    catalog = load_catalog(catalog_path)
+    site = catalog.site
     state_path = state_path_for(catalog_path)
     with (
         RunLock(state_path.parent),
@@ -51,7 +53,7 @@ def publish(
         )
     if upload.cors:
         allow_cross_origin(upload.destination, upload.endpoint_url)
-    changed = feed_urls_to_ping(site.base_url, report.uploaded)
+    changed = feed_urls_to_ping(site.base_url, report.uploaded, inventory.unlisted(catalog))
     ping_hubs(site.hubs, changed)  # each logs its own problems; never fatal
     ping_directories(site.pings, changed)
     return report

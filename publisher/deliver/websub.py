@@ -21,16 +21,19 @@ log = logging.getLogger(__name__)
 USER_AGENT = "publisher (WebSub ping)"
 
 
-def feed_urls_to_ping(base_url: str, changed: Iterable[str]) -> list[str]:
+def feed_urls_to_ping(
+    base_url: str, changed: Iterable[str], unlisted: frozenset[str] = frozenset()
+) -> list[str]:
     """The public URLs of the changed feeds among `changed` (paths under the folder).
 
     Only feeds people subscribe to: OPML is no feed a hub can deliver, and nobody
-    subscribes to an archive page (its feed changes with it and is announced).
+    subscribes to an archive page (its feed changes with it and is announced). Nor the
+    `unlisted` ones: a series kept out of the directories is not announced to them.
     """
     return [
         urls.public_url(base_url, relative)
         for relative in sorted(changed)
-        if inventory.subscribable(relative)
+        if inventory.subscribable(relative) and relative not in unlisted
     ]
 
 

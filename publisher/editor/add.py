@@ -22,6 +22,7 @@ from typing import Any
 
 from publisher.catalog.append import Appended, append_entry
 from publisher.catalog.load import load_catalog
+from publisher.catalog.schema import LANGUAGE
 from publisher.catalog.slugs import did_you_mean, same_url_key, slug_problem, slugify, unique_id
 from publisher.errors import IsPlaylist, PublisherError, SourceError
 from publisher.formats import pagemeta
@@ -90,7 +91,9 @@ def propose(catalog_path: Path, request: AddRequest, today: date | None = None) 
         info = read_video(url, request.allow_private, AddPacing.of(catalog))
         fields, notes = _video_fields(info, url)
     else:
-        fields, notes = _article_fields(pagemeta.read_page_meta(url, request.allow_private), url)
+        page = pagemeta.read_page_meta(url, request.allow_private)
+        fields, notes = _article_fields(page, url)
+        fields["language"] = page_language(catalog, request.series, page.language)
     refuse_duplicate(catalog, fields.get("link") or url)
     if request.title:
         fields["title"] = request.title
@@ -311,6 +314,16 @@ def _article_fields(page: pagemeta.PageMeta, url: str) -> tuple[dict[str, Any], 
         "summary": summarize(page.description),
     }
     return fields, notes
+
+
+def page_language(catalog: Catalog, series_id: str | None, language: str) -> str | None:
+    """The page's language, when it is one the article would not have anyway (its
+    series', else the site's)."""
+    series = catalog.series.get(series_id or "")
+    expected = catalog.series_language(series) if series else catalog.site.language
+    if not LANGUAGE.match(language) or language.lower() == expected.lower():
+        return None
+    return language
 
 
 def parse_published(text: str) -> date | str | None:

@@ -47,6 +47,7 @@ class PageMeta:
     authors: tuple[str, ...] = ()
     published: str = ""  # as the page gives it: a date or an ISO datetime
     image: str = ""
+    language: str = ""  # <html lang>, else og:locale, as a BCP 47 tag
 
 
 def read_page_meta(url: str, allow_private: bool, timeout: float = TIMEOUT) -> PageMeta:
@@ -111,6 +112,11 @@ def parse_page(body: bytes, url: str) -> PageMeta:
             document.xpath("string(//time[@datetime][1]/@datetime)"),
         ),
         image=urljoin(url, image) if image else "",
+        language=first(
+            document.get("lang"),
+            linked.get("inLanguage") if isinstance(linked.get("inLanguage"), str) else "",
+            *(locale.replace("_", "-") for locale in meta.get("og:locale", [])),
+        ),
     )
 
 

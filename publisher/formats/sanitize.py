@@ -23,6 +23,11 @@ ALLOWED_TAGS = frozenset(
 )
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+# An article's main text keeps its structure too: headings, quotes, tables.
+ARTICLE_TAGS = ALLOWED_TAGS | frozenset(
+    {"h2", "h3", "h4", "h5", "h6", "pre", "hr", "sub", "sup", "del", "ins", "q", "cite"}
+    | {"table", "thead", "tbody", "tr", "th", "td", "caption", "figure", "figcaption"}
+)
 LINK_REL = "nofollow noopener"
 # Their content is code, not text: dropped with the tag, never shown as words.
 DROPPED_WITH_CONTENT = frozenset({"script", "style", "template", "iframe", "object", "noscript"})
@@ -86,6 +91,26 @@ def clean_html(text: str) -> str:
         strip_comments=True,
     )
     return cleaned.strip()
+
+
+def clean_article_html(text: str) -> str:
+    """An article's main text (HTML from its page) as safe HTML for `content:encoded`
+    and Atom's `content`: the summary allowlist plus headings, quotes and tables; a
+    page's own <h1> becomes an <h2>, as the feed item's title is the heading above it."""
+    text = _normalise(text)
+    if not text.strip():
+        return ""
+    cleaned = nh3.clean(
+        re.sub(r"<(/?)h1\b", r"<\1h2", text, flags=re.IGNORECASE),
+        tags=set(ARTICLE_TAGS),
+        clean_content_tags=set(DROPPED_WITH_CONTENT),
+        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(ALLOWED_URL_SCHEMES),
+        attribute_filter=_absolute_links_only,
+        link_rel=LINK_REL,
+        strip_comments=True,
+    )
+    return _BLANK_LINES.sub("\n", cleaned).strip()
 
 
 @lru_cache(maxsize=16384)

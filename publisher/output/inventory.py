@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from publisher.model import Catalog, Series
+from publisher.model import ALL_TALKS, Catalog, Series
 from publisher.output import urls
 
 Medium = Literal["audio", "video", "articles", "list"]
@@ -34,8 +34,9 @@ class Feed:
     title: str  # "" when recognised from a path alone
     medium: Medium  # audio or video podcast, the article feed, or the list of feeds
     kind: Kind  # the document's format, also OPML's outline type
-    series: str | None = None
+    series: str | None = None  # ALL_TALKS for the all-talks feeds
     archive: bool = False  # an RFC 5005 archive page, not a feed anyone subscribes to
+    listed: bool = True  # False: published, but offered nowhere and announced to no one
 
     @property
     def is_podcast(self) -> bool:
@@ -50,11 +51,34 @@ class Feed:
 
 def series_feeds(series: Series) -> list[Feed]:
     """A series' audio feed, and its video feed when the series has video."""
-    feeds = [Feed(urls.podcast_feed(series.id), series.title, "audio", "rss", series.id)]
+    shown = {"series": series.id, "listed": series.listed}
+    feeds = [Feed(urls.podcast_feed(series.id), series.title, "audio", "rss", **shown)]
     if series.video:
         title = f"{series.title} (video)"
-        feeds.append(Feed(urls.video_feed(series.id), title, "video", "rss", series.id))
+        feeds.append(Feed(urls.video_feed(series.id), title, "video", "rss", **shown))
     return feeds
+
+
+def all_talks_feeds(catalog: Catalog) -> list[Feed]:
+    """With `site.all_talks`: `all/podcast.xml`, every listed talk of every series, and
+    `all/video.xml` when a listed series has video."""
+    if not catalog.site.all_talks:
+        return []
+    title = all_talks_title(catalog)
+    feeds = [Feed(urls.podcast_feed(ALL_TALKS), title, "audio", "rss", ALL_TALKS)]
+    if any(series.video for series in catalog.listed_series):
+        video = f"{title} (video)"
+        feeds.append(Feed(urls.video_feed(ALL_TALKS), video, "video", "rss", ALL_TALKS))
+    return feeds
+
+
+def all_talks_title(catalog: Catalog) -> str:
+    return f"{catalog.site.title}: all talks"
+
+
+def unlisted(catalog: Catalog) -> frozenset[str]:
+    """The feeds of `listed: false` series: hubs and directories are not told of them."""
+    return frozenset(feed.path for feed in feeds(catalog) if not feed.listed)
 
 
 def article_feeds(catalog: Catalog) -> list[Feed]:
@@ -70,13 +94,14 @@ def opml_feed(catalog: Catalog) -> Feed:
 
 
 def feeds(catalog: Catalog) -> list[Feed]:
-    """Every feed a build of `catalog` publishes, series by id, then articles, OPML last
+    """Every feed a build of `catalog` publishes, series by id, the all-talks feeds, then
+    articles, OPML last
     (it lists the others). Archive pages are not listed: they come with their feed."""
     by_series = [
         feed for series in sorted(catalog.series.values(), key=lambda s: s.id)
         for feed in series_feeds(series)
     ]  # fmt: skip
-    return [*by_series, *article_feeds(catalog), opml_feed(catalog)]
+    return [*by_series, *all_talks_feeds(catalog), *article_feeds(catalog), opml_feed(catalog)]
 
 
 def recognise(relative: str) -> Feed | None:

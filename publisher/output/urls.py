@@ -30,9 +30,13 @@ def media_dir(series_id: str) -> str:
     return f"media/{series_id}"
 
 
+ARTICLES_MEDIA = "articles"  # the media folder of articles in no series
+
+
 def entry_stem(series_id: str | None, entry_id: str) -> str:
-    """`media/<series>/<entry>`: every file of an entry is named from this stem."""
-    return f"{media_dir(series_id or '')}/{entry_id}"
+    """`media/<series>/<entry>`: every file of an entry is named from this stem (an
+    article in no series: `media/articles/<entry>`; ids are unique, so names never meet)."""
+    return f"{media_dir(series_id or ARTICLES_MEDIA)}/{entry_id}"
 
 
 def prefixed(prefix: str, url: str) -> str:

@@ -7,6 +7,7 @@ one stays).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import TYPE_CHECKING
 
@@ -14,10 +15,15 @@ from publisher.check import check_feed
 from publisher.guids import assign_guids, assign_podcast_guids
 from publisher.output import inventory
 from publisher.render import changes
-from publisher.render.articles import article_items, render_article_feed
+from publisher.render.articles import render_article_feed
 from publisher.render.opml import render_opml
 from publisher.render.pages import render_pages
-from publisher.render.podcast import episodes_of, render_series_feed
+from publisher.render.podcast import (
+    drop_soundbites_outside,
+    render_series_feed,
+    series_of_feed,
+)
+from publisher.render.podroll import offered_feeds, podroll
 from publisher.stages.episode_art import publish_channel_art
 
 if TYPE_CHECKING:
@@ -29,36 +35,32 @@ log = logging.getLogger(__name__)
 def render_feeds(run: Run) -> dict[str, bytes]:
     """Every feed of the inventory, path -> bytes, before anything is written.
 
-    The OPML offers only feeds with items: Apple and the directories refuse a show with
-    no episodes, so a feed is not offered for subscription before its first one.
+    The OPML offers only listed feeds with items: Apple and the directories refuse a
+    show with no episodes, so a feed is not offered for subscription before its first
+    one. Each podcast feed recommends the other shows the OPML offers (its podroll).
     """
     outputs: dict[str, bytes] = {}
-    offered: list[inventory.Feed] = []
-    for feed in inventory.feeds(run.catalog):
+    every = inventory.feeds(run.catalog)
+    offered = offered_feeds(run, every)
+    for feed in every:
         if feed.kind == "opml":
             outputs[feed.path] = render_opml(run, offered)
-            continue
-        if has_items(run, feed):
-            offered.append(feed)
-        if feed.series is not None:
-            outputs.update(render_series_feed(run, run.catalog.series[feed.series], feed))
+        elif feed.series is not None:
+            series = series_of_feed(run, feed)
+            outputs.update(render_series_feed(run, series, feed, podroll(run, feed, offered)))
         else:
             outputs[feed.path] = render_article_feed(run, feed)
     return outputs
 
 
-def has_items(run: Run, feed: inventory.Feed) -> bool:
-    if feed.series is not None:
-        return bool(episodes_of(run, run.catalog.series[feed.series], feed))
-    return bool(article_items(run))
-
-
 def render(run: Run) -> None:
     """The render stage: GUIDs, cover art, feeds, OPML and pages, through the one writer."""
     assign_guids(run)
+    date_articles(run)
+    drop_soundbites_outside(run)
     # A pinned podcast:guid names the show's podcast feed; its video feed keeps its own.
     pinned = {
-        feed.path: run.catalog.series[feed.series].podcast_guid if feed.medium == "audio" else None
+        feed.path: series_of_feed(run, feed).podcast_guid if feed.medium == "audio" else None
         for feed in inventory.feeds(run.catalog)
         if feed.series is not None
     }
@@ -67,6 +69,14 @@ def render(run: Run) -> None:
     for relative, data in render_feeds(run).items():
         publish_feed(run, relative, data)
     render_pages(run)
+
+
+def date_articles(run: Run) -> None:
+    """An article whose catalog entry and page give no date is dated by when it was
+    first published (kept in the state, so the date never moves)."""
+    for item in run.catalog_articles:
+        if item.entry.published is None and item.first_published is not None:
+            item.entry = dataclasses.replace(item.entry, published=item.first_published)
 
 
 def publish_feed(run: Run, relative: str, data: bytes) -> bool:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from feedgen.feed import FeedGenerator
 
 from publisher.formats import sanitize
-from publisher.model import Item
+from publisher.model import Item, MediaFile
 from publisher.output import urls
 from publisher.output.inventory import Feed
 from publisher.render.feedext import plain_feed_generator, rss_bytes
@@ -36,6 +36,8 @@ def _feed(run: Run, items: list[Item], spec: Feed, mime: str) -> FeedGenerator:
     feed_url = urls.public_url(run.base_url, spec.path)
     feed = plain_feed_generator()
     feed.load_extension("dc")  # RSS <author> must be an e-mail address; names go in dc:creator
+    if any(item.image for item in items):
+        feed.load_extension("media")  # an article's image, as feed readers take one
     feed.id(feed_url)
     feed.title(spec.title)
     atom = mime == ATOM_TYPE
@@ -78,7 +80,29 @@ def _add_article(run: Run, feed: FeedGenerator, item: Item, atom: bool) -> None:
     article.author([{"name": name} for name in authors])  # Atom
     for name in authors:
         article.dc.dc_creator(name)  # RSS
+    language = run.catalog.language_of(entry)
+    if language != run.catalog.site.language:  # the feed's <language> is the site's
+        article.dc.dc_language(language)
     if entry.summary:
         summary = sanitize.plain_text if atom else sanitize.html_text
         article.summary(summary(entry.summary))
-        article.content(sanitize.clean_html(entry.summary), type="html")
+    # The page's main text when it was read; else the summary, as before.
+    content = item.page.text if item.page and item.page.text else ""
+    content = content or (sanitize.clean_html(entry.summary) if entry.summary else "")
+    if not content and not entry.link:  # Atom needs a link or content: the title, then
+        content = sanitize.clean_html(entry.title)
+    if content:
+        article.content(content, type="html")
+    if item.image:
+        _add_image(run, article, item.image)
+
+
+def _add_image(run: Run, article, image: MediaFile) -> None:
+    """Media RSS, which feed readers (and feedparser) read in RSS and Atom alike; not an
+    <enclosure>, which would make the article feed read as a podcast."""
+    url = urls.public_url(run.base_url, image.path)
+    article.media.content(
+        {"url": url, "type": image.mime_type, "medium": "image", "fileSize": str(image.length)},
+        group=None,
+    )
+    article.media.thumbnail({"url": url}, group=None)

@@ -24,9 +24,10 @@ from markupsafe import Markup
 from publisher.formats.captions import clean_cues, parse_vtt
 from publisher.formats.durations import format_duration, format_timestamp
 from publisher.formats.sanitize import clean_html, plain_text
-from publisher.model import Item, Series
+from publisher.model import ALL_TALKS, Item, Series
 from publisher.output import urls
-from publisher.render.podcast import newest_first
+from publisher.render.podcast import all_talks_series, newest_first, talks_of
+from publisher.render.podroll import recommended_series
 from publisher.render.summaries import (
     page_summary,
 )
@@ -75,6 +76,28 @@ class SeriesView:
     description: Markup
     feeds: tuple[FeedView, ...]  # none until the series has an episode
     episodes: tuple[Item, ...]  # in the order the page lists them
+    language: str  # BCP 47: its page's lang
+    recommends: tuple[Recommended, ...] = ()  # the shows its feeds' podroll names
+
+    @property
+    def is_all_talks(self) -> bool:
+        return self.series.id == ALL_TALKS
+
+
+@dataclass(frozen=True)
+class Recommended:
+    title: str
+    page: str  # relative to the site root
+    language: str
+
+
+@dataclass(frozen=True)
+class LanguageGroup:
+    """The listed series of one language, as the landing page groups them."""
+
+    language: str
+    name: str  # the language's own name for itself: "English", "español"
+    views: tuple[SeriesView, ...]
 
 
 @dataclass(frozen=True)
@@ -84,20 +107,32 @@ class EpisodeView:
     chapters: tuple[Timed, ...]
     transcript: tuple[Timed, ...]
     captions: str | None  # the .vtt path, for the video player's <track>
+    language: str  # BCP 47, the talk's (its captions' srclang)
+    series: Series | None = None  # on the all-talks page: the series it is from
 
 
 def render_pages(run: Run) -> None:
-    """Write index.html, <series>/index.html, style.css and site.js through the writer."""
+    """Write index.html, <series>/index.html (all/index.html with `site.all_talks`),
+    style.css and site.js through the writer."""
     env = template_environment()
     views = [series_view(run, series) for series in run.catalog.series.values()]
-    site_context = {"site": run.catalog.site, "script": SCRIPT}
+    if run.catalog.site.all_talks:
+        views.append(series_view(run, all_talks_series(run.catalog)))
+    site = run.catalog.site
+    site_context = {"site": site, "script": SCRIPT}
+    listed = [v for v in views if v.series.listed and not v.is_all_talks]
     index = env.get_template("index.html").render(
         **site_context,
         root="",
-        page_title=run.catalog.site.title,
-        description=run.catalog.site.description,
-        series_list=views,
-        articles=[i.entry for i in newest_first(run.catalog_articles)],
+        lang=site.language,
+        page_title=site.title,
+        description=site.description,
+        series_list=listed,
+        groups=language_groups(run, listed),
+        all_talks=next((v for v in views if v.is_all_talks), None),
+        articles=[
+            (i.entry, run.catalog.language_of(i.entry)) for i in newest_first(run.catalog_articles)
+        ],
         article_feeds=article_feeds(run),
         opml_url=urls.public_url(run.base_url, urls.OPML),
         page_url=urls.public_url(run.base_url, urls.INDEX_PAGE),
@@ -108,10 +143,11 @@ def render_pages(run: Run) -> None:
         page = env.get_template("series.html").render(
             **site_context,
             root=SERIES_ROOT,
-            page_title=f"{view.series.title} · {run.catalog.site.title}",
+            lang=view.language,
+            page_title=f"{view.series.title} · {site.title}",
             description=view.series.description,
             view=view,
-            episodes=[episode_view(run, item) for item in view.episodes],
+            episodes=[episode_view(run, item, view.is_all_talks) for item in view.episodes],
             page_url=urls.public_url(run.base_url, urls.series_page(view.series.id)),
             og_image=absolute(run, view.cover),
         )
@@ -124,7 +160,7 @@ def render_pages(run: Run) -> None:
 
 
 def series_view(run: Run, series: Series) -> SeriesView:
-    episodes = published_episodes(run, series.id)
+    episodes = published_episodes(run, series)
     return SeriesView(
         series=series,
         page=urls.series_page(series.id),
@@ -132,7 +168,44 @@ def series_view(run: Run, series: Series) -> SeriesView:
         description=Markup(clean_html(series.description)),
         feeds=tuple(offered_feeds(run, series, episodes)),
         episodes=tuple(page_order(series, episodes)),
+        language=run.catalog.series_language(series),
+        recommends=tuple(recommended(run, series)),
     )
+
+
+def recommended(run: Run, series: Series) -> list[Recommended]:
+    """The shows the series' feeds recommend in their podroll, to name on its page."""
+    shown = []
+    for series_id in recommended_series(run, series.id):
+        other = all_talks_series(run.catalog) if series_id == ALL_TALKS else None
+        other = other or run.catalog.series[series_id]
+        language = run.catalog.series_language(other)
+        shown.append(Recommended(other.title, urls.series_page(series_id), language))
+    return shown
+
+
+def language_groups(run: Run, views: list[SeriesView]) -> list[LanguageGroup]:
+    """The series by language: the site's language first, then the others by tag."""
+    site = run.catalog.site.language
+    languages = sorted({v.language for v in views}, key=lambda tag: (tag != site, tag))
+    return [
+        LanguageGroup(tag, language_name(tag), tuple(v for v in views if v.language == tag))
+        for tag in languages
+    ]
+
+
+@cache
+def language_name(tag: str) -> str:
+    """A language's name in itself ("español", "English"), from the CLDR data; the tag
+    itself for a language the CLDR does not know."""
+    from babel import Locale, UnknownLocaleError  # only the pages need it
+
+    try:
+        locale = Locale.parse(tag, sep="-")
+    except (UnknownLocaleError, ValueError):
+        return tag
+    name = locale.get_display_name(locale) or tag
+    return name[:1].upper() + name[1:]
 
 
 def offered_feeds(run: Run, series: Series, episodes: list[Item]) -> list[FeedView]:
@@ -150,9 +223,9 @@ def offered_feeds(run: Run, series: Series, episodes: list[Item]) -> list[FeedVi
     return feeds
 
 
-def published_episodes(run: Run, series_id: str) -> list[Item]:
+def published_episodes(run: Run, series: Series) -> list[Item]:
     """The talks of a series that have audio, newest first (the feed's order)."""
-    return newest_first([item for item in run.talks_by_series.get(series_id, []) if item.audio])
+    return newest_first([item for item in talks_of(run, series) if item.audio])
 
 
 def page_order(series: Series, episodes: list[Item]) -> list[Item]:
@@ -169,7 +242,7 @@ def page_order(series: Series, episodes: list[Item]) -> list[Item]:
     return sorted(episodes, key=number)
 
 
-def episode_view(run: Run, item: Item) -> EpisodeView:
+def episode_view(run: Run, item: Item, name_series: bool = False) -> EpisodeView:
     summary = item.entry.summary or (item.info.description if item.info else "")
     vtt = next((t for t in item.transcripts if t.path.endswith(".vtt")), None)
     cues = read_transcript(run.out, vtt.path) if vtt else []
@@ -180,6 +253,8 @@ def episode_view(run: Run, item: Item) -> EpisodeView:
         chapters=tuple(Timed(c.start, c.title) for c in item.chapters),
         transcript=tuple(cues),
         captions=vtt.path if vtt else None,
+        language=run.catalog.language_of(item.entry),
+        series=run.series_of(item) if name_series else None,
     )
 
 
@@ -241,7 +316,7 @@ def series_cover(run: Run, series: Series) -> str | None:
     cover = run.artwork.get(series.id) or run.artwork.get("site")
     if cover:
         return cover
-    episodes = published_episodes(run, series.id)
+    episodes = published_episodes(run, series)
     return next((item.image.path for item in episodes if item.image), None)
 
 

@@ -7,6 +7,9 @@ content always gives the same bytes.
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -16,15 +19,23 @@ from feedgen.feed import FeedGenerator
 from publisher.formats import apple, sanitize
 from publisher.formats.captions import transcript_language
 from publisher.guids import podcast_guid
-from publisher.model import Item, MediaFile, Series
+from publisher.model import ALL_TALKS, Catalog, Item, MediaFile, Series
 from publisher.output import urls
-from publisher.output.inventory import Feed
+from publisher.output.inventory import Feed, all_talks_title
 from publisher.render.feedext import podcast_feed_generator, rss_bytes
-from publisher.render.feedext.podcastindex import AlternateEnclosure, Person, Transcript
+from publisher.render.feedext.podcastindex import (
+    AlternateEnclosure,
+    Person,
+    RemoteItem,
+    Trailer,
+    Transcript,
+)
 from publisher.sources import is_web_url
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
+
+log = logging.getLogger(__name__)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 GENERATOR = "publisher"
@@ -43,7 +54,40 @@ def content_date(items: list[Item]) -> datetime:
 
 def series_date(run: Run, series: Series) -> datetime:
     """For a feed with no episode yet: the newest date the catalog gives the series."""
-    return max((e.published for e in run.catalog.series_entries(series.id)), default=EPOCH)
+    ids = [s.id for s in run.catalog.listed_series] if series.id == ALL_TALKS else [series.id]
+    dates = [e.published for i in ids for e in run.catalog.series_entries(i) if e.published]
+    return max(dates, default=EPOCH)
+
+
+def all_talks_series(catalog: Catalog) -> Series:
+    """The all-talks feed as a series of its own: the site's name, voice and language;
+    the category most of the listed series have; explicit if any of them is."""
+    site, listed = catalog.site, catalog.listed_series
+    categories = Counter(series.category for series in listed)
+    return Series(
+        id=ALL_TALKS,
+        title=all_talks_title(catalog),
+        description=site.description or f"Every talk of {site.title}, newest first.",
+        author=site.author,
+        category=categories.most_common(1)[0][0] if listed else ("Society & Culture",),
+        explicit=any(series.explicit for series in listed),
+        video=any(series.video for series in listed),
+        language=site.language,
+    )
+
+
+def series_of_feed(run: Run, spec: Feed) -> Series:
+    """The series a podcast feed is of (the all-talks feeds' own, made up)."""
+    if spec.series == ALL_TALKS:
+        return all_talks_series(run.catalog)
+    return run.catalog.series[spec.series or ""]
+
+
+def talks_of(run: Run, series: Series) -> list[Item]:
+    """The talks of a series; of the all-talks one, those of every listed series."""
+    if series.id != ALL_TALKS:
+        return run.talks_by_series.get(series.id, [])
+    return [item for s in run.catalog.listed_series for item in run.talks_by_series.get(s.id, [])]
 
 
 def episodes_of(run: Run, series: Series, spec: Feed) -> list[Item]:
@@ -52,7 +96,7 @@ def episodes_of(run: Run, series: Series, spec: Feed) -> list[Item]:
             return item.video is not None and item.video_guid is not None
         return item.audio is not None and item.guid is not None
 
-    return newest_first([i for i in run.talks_by_series.get(series.id, []) if has_media(i)])
+    return newest_first([i for i in talks_of(run, series) if has_media(i)])
 
 
 @dataclass(frozen=True)
@@ -91,16 +135,43 @@ def paginate(relative: str, items: list[Item], size: int) -> list[Page]:
     return pages
 
 
-def render_series_feed(run: Run, series: Series, spec: Feed) -> dict[str, bytes]:
-    """The feed of `spec` (and its archive pages, when the site pages its feeds)."""
+def render_series_feed(
+    run: Run, series: Series, spec: Feed, podroll: tuple[RemoteItem, ...] = ()
+) -> dict[str, bytes]:
+    """The feed of `spec` (and its archive pages, when the site pages its feeds), which
+    recommends the shows of `podroll`."""
     outputs = {}
     items = episodes_of(run, series, spec)
     for page in paginate(spec.path, items, run.catalog.site.feed_page_size):
         feed = _channel(run, series, spec, page)
+        feed.podcastindex.podroll = list(podroll)
+        if not page.archive:  # the show's trailers, wherever paging put their items
+            feed.podcastindex.trailers = trailers(run, spec, items)
         for item in page.items:
-            _add_episode(run, feed, series, spec, item)
+            _add_episode(run, feed, spec, item)
         outputs[page.relative] = rss_bytes(feed)
     return outputs
+
+
+def trailers(run: Run, spec: Feed, items: list[Item]) -> list[Trailer]:
+    """A `podcast:trailer` for each `episode_type: trailer` episode of the feed."""
+    found = []
+    for item in items:
+        if item.entry.episode_type != "trailer":
+            continue
+        media = item.video if spec.medium == "video" else item.audio
+        assert media is not None and item.entry.published is not None
+        found.append(
+            Trailer(
+                title=sanitize.plain_text(item.entry.title),
+                url=enclosure_url(run, media),
+                published=item.entry.published,
+                length=media.length,
+                type=media.mime_type,
+                season=item.entry.season,
+            )
+        )
+    return found
 
 
 def _channel(run: Run, series: Series, spec: Feed, page: Page) -> FeedGenerator:
@@ -117,7 +188,7 @@ def _channel(run: Run, series: Series, spec: Feed, page: Page) -> FeedGenerator:
     )
     # Apple and apps read the channel <description> as HTML; itunes:summary is plain text.
     feed.description(sanitize.html_text(series.description, apple.SUMMARY_MAX_BYTES))
-    feed.language(site.language)
+    feed.language(run.catalog.series_language(series))
     feed.generator(GENERATOR)
     feed.lastBuildDate(content_date(items) if items else series_date(run, series))
     if site.copyright:
@@ -128,6 +199,7 @@ def _channel(run: Run, series: Series, spec: Feed, page: Page) -> FeedGenerator:
     feed.itunes.itunes_category(*_category_args(series.category))
     feed.itunes.itunes_explicit(series.explicit)
     feed.itunes.itunes_type(series.type)
+    feed.itunes.blocked = not series.listed  # published, but no directory lists it
     if series.new_feed_url and spec.medium == "audio" and not page.archive:
         # Apple's way to move a show: the old feed names the new one until apps follow.
         feed.itunes.itunes_new_feed_url(series.new_feed_url)
@@ -143,12 +215,23 @@ def _channel(run: Run, series: Series, spec: Feed, page: Page) -> FeedGenerator:
     pi.license = site.license or None
     pi.update_frequency = series.update_frequency
     pi.people = [Person(series.author)]
+    pi.block = not series.listed
+    pi.txt = txt_records(site.txt, series.txt)
     for hub in site.hubs:
         feed.atomlinks.add("hub", hub)
     for rel, relative in page.links:
         feed.atomlinks.add(rel, urls.public_url(run.base_url, relative))
     feed.atomlinks.archive = page.archive
     return feed
+
+
+def txt_records(*sets: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+    """The site's txt records, then the series' own; a series' purpose replaces the
+    site's record of the same purpose."""
+    merged: dict[str, str] = {}
+    for records in sets:
+        merged.update(records)
+    return list(merged.items())
 
 
 def _category_args(category: tuple[str, ...]) -> tuple[str, str | None]:
@@ -161,7 +244,9 @@ def channel_image_url(run: Run, key: str) -> str:
     return relative if is_web_url(relative) else urls.public_url(run.base_url, relative)
 
 
-def _add_episode(run: Run, feed: FeedGenerator, series: Series, spec: Feed, item: Item):
+def _add_episode(run: Run, feed: FeedGenerator, spec: Feed, item: Item):
+    """One episode, as its own series gives it (in the all-talks feed too)."""
+    series = run.series_of(item)
     entry = item.entry
     media = item.video if spec.medium == "video" else item.audio
     guid = item.video_guid if spec.medium == "video" else item.guid
@@ -178,7 +263,7 @@ def _add_episode(run: Run, feed: FeedGenerator, series: Series, spec: Feed, item
         episode.content(sanitize.clean_html(summary))
     episode.enclosure(enclosure_url(run, media), str(media.length), media.mime_type)
     _itunes_episode(run, episode, series, item, media)
-    _podcastindex_episode(run, episode, spec, item)
+    _podcastindex_episode(run, episode, spec, item, media)
 
 
 def _itunes_episode(run: Run, episode, series: Series, item: Item, media: MediaFile) -> None:
@@ -202,6 +287,24 @@ def _itunes_episode(run: Run, episode, series: Series, item: Item, media: MediaF
         it.itunes_summary(sanitize.plain_text(summary, apple.SUMMARY_MAX_BYTES))
 
 
+def drop_soundbites_outside(run: Run) -> None:
+    """A soundbite outside its talk's audio is dropped, with a warning; never the
+    episode. Once per build, before the feeds: every feed then gives the same ones."""
+    for item in run.items:
+        duration = item.audio.duration if item.audio else None
+        if not item.entry.soundbites or not duration:
+            continue
+        kept = tuple(b for b in item.entry.soundbites if b.start + b.duration <= duration + 0.5)
+        for bite in item.entry.soundbites:
+            if bite not in kept:
+                log.warning(
+                    "%s: the soundbite at %g s (%g s long) is outside the talk's %g s;"
+                    " left out", item.id, bite.start, bite.duration, round(duration),
+                )  # fmt: skip
+        if len(kept) != len(item.entry.soundbites):
+            item.entry = dataclasses.replace(item.entry, soundbites=kept)
+
+
 def enclosure_url(run: Run, media: MediaFile) -> str:
     """Where apps download an episode: through `site.enclosure_prefix` when one is set."""
     return urls.prefixed(
@@ -220,13 +323,14 @@ def _transcript_order(media: MediaFile) -> tuple[int, str]:
     return preferred.get(media.mime_type, 2), media.path
 
 
-def _podcastindex_episode(run: Run, episode, spec: Feed, item: Item) -> None:
+def _podcastindex_episode(run: Run, episode, spec: Feed, item: Item, media: MediaFile) -> None:
     entry = item.entry
     pi = episode.podcastindex
     series = run.series_of(item)
     pi.people = [speaker(name, series.author if series else "") for name in entry.authors]
     pi.season, pi.episode = entry.season, entry.episode
-    language = transcript_language(item, run.catalog.site.language)
+    pi.soundbites = list(entry.soundbites)
+    language = transcript_language(item, run.catalog.language_of(entry))
     pi.transcripts = [
         Transcript(urls.public_url(run.base_url, t.path), t.mime_type, language)
         for t in sorted(item.transcripts, key=_transcript_order)

@@ -153,5 +153,8 @@ def thumbnail_origin(run: Run, item: Item) -> tuple[Path | str, str] | None:
             if beside.is_file():
                 stat = beside.stat()
                 return beside.resolve(), f"{beside.name} {stat.st_size} {stat.st_mtime_ns}"
-    thumbnail = metadata_url(item.info.thumbnail) if item.info else None
+    if item.info:
+        thumbnail = metadata_url(item.info.thumbnail)
+    else:  # an article: its page's Open Graph image
+        thumbnail = metadata_url(item.page.image) if item.page else None
     return (thumbnail, thumbnail) if thumbnail else None

@@ -101,7 +101,7 @@ def caption_origin(run: Run, item: Item) -> _Origin | None:
         return None
     if item.info is None:
         return None
-    caption = choose_caption(item.info.captions, run.catalog.site.language)
+    caption = choose_caption(item.info.captions, run.catalog.language_of(item.entry))
     url = metadata_url(caption.url) if caption else None
     if caption is None or url is None:
         return None  # metadata names no caption file, or not as a URL (never a path)

@@ -40,6 +40,7 @@ RENAMED_COLUMNS = (
     ("media_info", "entry_id"),
     ("media_files", "entry_id"),
     ("errors", "entry_id"),
+    ("article_pages", "entry_id"),
 )
 
 

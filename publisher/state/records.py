@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from publisher.errors import ConfigurationError
-from publisher.model import Caption, Chapter, MediaFile, MediaInfo, now_iso
+from publisher.model import ArticlePage, Caption, Chapter, MediaFile, MediaInfo, now_iso
 from publisher.state.database import RENAMED_COLUMNS
 from publisher.state.follows import Follows
 
@@ -212,6 +212,26 @@ class State(Follows):
             )
         )
 
+    # Article pages ---------------------------------------------------------------
+
+    def article_pages(self) -> dict[str, ArticlePage]:
+        """entry id -> what its page said when last read, in one query."""
+        rows = self._rows("SELECT entry_id, page FROM article_pages")
+        return {entry_id: article_page_from_json(page) for entry_id, page in rows}
+
+    def article_page(self, entry_id: str) -> ArticlePage | None:
+        rows = self._rows("SELECT page FROM article_pages WHERE entry_id = ?", (entry_id,))
+        return article_page_from_json(rows[0][0]) if rows else None
+
+    def save_article_page(self, entry_id: str, page: ArticlePage) -> None:
+        self._write(
+            lambda db: db.execute(
+                "INSERT OR REPLACE INTO article_pages (entry_id, link, page, fetched_at)"
+                " VALUES (?, ?, ?, ?)",
+                (entry_id, page.link, json.dumps(dataclasses.asdict(page)), page.fetched_at),
+            )
+        )
+
     # Media files -----------------------------------------------------------------
 
     def media_files(self, entry_id: str) -> dict[str, tuple[MediaFile, str]]:
@@ -368,3 +388,12 @@ def media_info_from_json(text: str) -> MediaInfo:
     data["chapters"] = tuple(Chapter(**c) for c in data.get("chapters", ()))
     data["captions"] = tuple(Caption(**c) for c in data.get("captions", ()))
     return MediaInfo(**{k: v for k, v in data.items() if k in MEDIA_INFO_FIELDS})
+
+
+ARTICLE_PAGE_FIELDS = frozenset(field.name for field in dataclasses.fields(ArticlePage))
+
+
+def article_page_from_json(text: str) -> ArticlePage:
+    data = json.loads(text)
+    data["authors"] = tuple(data.get("authors", ()))
+    return ArticlePage(**{k: v for k, v in data.items() if k in ARTICLE_PAGE_FIELDS})

@@ -3,13 +3,15 @@ articles, hostile summaries, a transcript and chapters, over real small files.""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 
 from helpers.runs import build_run
 from publisher.build.run import Run
+from publisher.guids import assign_guids, assign_podcast_guids
 from publisher.model import Catalog, Chapter, Entry, MediaFile, Owner, Series, Site
-from publisher.output import urls
+from publisher.output import inventory, urls
 
 BASE_URL = "https://feeds.example.org/"
 HOSTILE_SUMMARY = (
@@ -121,3 +123,48 @@ def make_site(
     july.transcripts = [MediaFile(f"{media}/july-days.vtt", 1, "text/vtt")]
     july.video = MediaFile(f"{media}/july-days.mp4", 1, "video/mp4", 5.0)
     return run
+
+
+def make_network(tmp: Path, audio_source: Path | None = None) -> Run:
+    """`make_site` as an organisation's network: the all-talks feed on, a Spanish series
+    with an episode, an unlisted series with one, a Spanish article; GUIDs assigned, as
+    a build assigns them before the pages (the podroll names shows by podcast:guid)."""
+    run = make_site(tmp, audio_source)
+    spanish = Series(
+        "revolucion-espanola", "La revolución española", "Charlas sobre 1936.",
+        "Jorge Martín", ("History",), language="es",
+    )  # fmt: skip
+    hidden = Series("hidden", "Members only", "Not offered.", "Nobody", ("History",), listed=False)
+    published = datetime(2017, 8, 1, tzinfo=UTC)
+    entries = (
+        Entry("barcelona", "video", "Barcelona 1936", published, series=spanish.id, source="x"),
+        Entry("secret", "video", "A hidden talk", published, series=hidden.id, source="x"),
+        Entry(
+            "un-articulo",
+            "article",
+            "Un artículo",
+            published,
+            series=spanish.id,
+            link="https://www.marxist.com/es/un-articulo.htm",
+        ),  # fmt: skip
+    )
+    catalog = dataclasses.replace(
+        run.catalog,
+        site=dataclasses.replace(run.catalog.site, all_talks=True),
+        series={**run.catalog.series, spanish.id: spanish, hidden.id: hidden},
+        entries=run.catalog.entries + entries,
+    )
+    network = build_run(catalog, out=run.out)
+    network.artwork.update(run.artwork)
+    network.items[: len(run.items)] = run.items  # with the media make_site gave them
+    for item in network.items[len(run.items) :]:
+        if item.entry.is_talk:
+            media = f"{urls.media_dir(item.entry.series)}/{item.id}.m4a"
+            audio = run.out / media
+            audio.parent.mkdir(parents=True, exist_ok=True)
+            audio.write_bytes(audio_source.read_bytes() if audio_source else b"\0" * 100)
+            item.audio = MediaFile(media, audio.stat().st_size, "audio/mp4", 5.0)
+    run.state.close()
+    assign_guids(network)
+    assign_podcast_guids(network, {feed.path: None for feed in inventory.feeds(catalog)})
+    return network

@@ -30,9 +30,14 @@ class ExplicitAsBoolean:
 
 
 class ItunesExtension(ExplicitAsBoolean, PodcastExtension):
+    # Apple documents <itunes:block>Yes</itunes:block> (feedgen writes "yes").
+    blocked = False
+
     def extend_rss(self, rss_feed):
         rss_feed = super().extend_rss(rss_feed)
         self._add_explicit(rss_feed[0])
+        if self.blocked:
+            xml_elem(f"{{{ITUNES_NS}}}block", rss_feed[0]).text = "Yes"
         return rss_feed
 
 

@@ -1,18 +1,23 @@
 """The Podcast Index's `podcast:` namespace (Podcasting 2.0) as a feedgen extension.
 
-Channel: guid, locked, medium, funding, license, updateFrequency, person.
-Item: transcript, chapters, person, season, episode, alternateEnclosure with source.
+Channel: guid, locked, block, medium, funding, license, updateFrequency, person, txt,
+trailer, podroll with remoteItem.
+Item: transcript, chapters, person, season, episode, soundbite, alternateEnclosure with
+source.
 See https://podcastindex.org/namespace/1.0.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from email.utils import format_datetime
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.util import xml_elem
 
 from publisher.check.findings import PODCAST_NS
+from publisher.model import Soundbite
 
 _FREQUENCIES = {
     "DAILY": ("Daily", "days"),
@@ -63,6 +68,31 @@ class AlternateEnclosure:
     default: bool = False
 
 
+@dataclass(frozen=True)
+class Trailer:
+    """A channel's `podcast:trailer`: an episode that introduces the show."""
+
+    title: str
+    url: str
+    published: datetime
+    length: int | None = None
+    type: str | None = None
+    season: int | None = None
+
+
+@dataclass(frozen=True)
+class RemoteItem:
+    """A show recommended in the podroll, named by its podcast:guid (and its feed URL)."""
+
+    feed_guid: str
+    feed_url: str | None = None
+
+
+def _seconds(value: float) -> str:
+    """The namespace's decimal seconds: "750", "12.5"."""
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
 def _element(parent, tag: str, text: str | None = None, **attributes):
     element = xml_elem(f"{{{PODCAST_NS}}}{tag}", parent)
     for key, value in attributes.items():
@@ -95,6 +125,10 @@ class PodcastIndexExtension(BaseExtension):
         self.license: str | None = None
         self.update_frequency: str | None = None
         self.people: list[Person] = []
+        self.block = False  # True: directories are asked not to list the show
+        self.txt: list[tuple[str, str]] = []  # (purpose, text)
+        self.trailers: list[Trailer] = []
+        self.podroll: list[RemoteItem] = []
 
     def extend_ns(self):
         return {"podcast": PODCAST_NS}
@@ -106,6 +140,8 @@ class PodcastIndexExtension(BaseExtension):
         if self.locked is not None:
             locked, owner = self.locked
             _element(channel, "locked", "yes" if locked else "no", owner=owner)
+        if self.block:
+            _element(channel, "block", "yes")
         if self.medium:
             _element(channel, "medium", self.medium)
         if self.funding:
@@ -116,6 +152,23 @@ class PodcastIndexExtension(BaseExtension):
             rrule = self.update_frequency.strip().removeprefix("RRULE:")
             _element(channel, "updateFrequency", describe_rrule(rrule), rrule=rrule)
         _add_people(channel, self.people)
+        for purpose, text in self.txt:
+            _element(channel, "txt", text, purpose=purpose)
+        for trailer in self.trailers:
+            _element(
+                channel,
+                "trailer",
+                trailer.title,
+                url=trailer.url,
+                pubdate=format_datetime(trailer.published),
+                length=trailer.length,
+                type=trailer.type,
+                season=trailer.season,
+            )
+        if self.podroll:
+            podroll = _element(channel, "podroll")
+            for remote in self.podroll:
+                _element(podroll, "remoteItem", feedGuid=remote.feed_guid, feedUrl=remote.feed_url)
         return rss_feed
 
 
@@ -127,6 +180,7 @@ class PodcastIndexEntryExtension(BaseEntryExtension):
         self.season: int | None = None
         self.episode: int | None = None
         self.alternate_enclosures: list[AlternateEnclosure] = []
+        self.soundbites: list[Soundbite] = []
 
     def extend_ns(self):
         return {"podcast": PODCAST_NS}
@@ -148,6 +202,14 @@ class PodcastIndexEntryExtension(BaseEntryExtension):
             _element(entry, "season", str(self.season))
         if self.episode is not None:
             _element(entry, "episode", str(self.episode))
+        for bite in self.soundbites:
+            _element(
+                entry,
+                "soundbite",
+                bite.title or None,
+                startTime=_seconds(bite.start),
+                duration=_seconds(bite.duration),
+            )
         for alternate in self.alternate_enclosures:
             element = _element(
                 entry,

@@ -1,0 +1,145 @@
+"""The article stages: an article's page, read as a talk's source is.
+
+On an online build an article's `link` is read once, through the address rules, the
+run's pacing and limits, and kept in the state; later builds (and `--offline` ones) use
+what was kept, and read the page again only with `build --refresh` or when the link
+changed. From the page come its main text (trafilatura, sanitized), its image (published
+through the episode art rules) and, only where the catalog says nothing, its summary,
+authors and date (JSON-LD, Open Graph). The catalog's values always win.
+
+An article never fails a build: a page that cannot be read keeps what was read before,
+and says so in a warning.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import email.utils
+import logging
+from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING
+
+from publisher.errors import PublisherError
+from publisher.formats import sanitize
+from publisher.messages import describe
+from publisher.model import ArticlePage, Entry, Item, now_iso
+from publisher.output.writer import is_in_folder
+from publisher.sources import check_url, metadata_url
+
+if TYPE_CHECKING:
+    from publisher.build.run import Run
+
+log = logging.getLogger(__name__)
+
+IMAGE = "image"  # the role of episode art (stages.episode_art.ROLE), which loads Pillow
+
+
+def read_article(run: Run, item: Item) -> None:
+    """Set `item.page`: from the state when it was read from this link, else from the
+    page; a page that cannot be read keeps what was read before."""
+    entry = item.entry
+    cached = run.state.article_page(entry.id)
+    if not entry.link:
+        return
+    if cached and cached.link == entry.link and not run.options.refresh:
+        take_page(item, cached)
+        return
+    run.progress.start(item, "reading the article's page")
+    try:
+        page = read_page(run, entry.link)
+    except PublisherError as error:
+        if run.stopping.is_set():
+            return
+        run.fetch.note_failure(error, describe(error))  # a 429 holds the site for talks too
+        kept = "what was read before is kept" if cached else "it is published as the catalog says"
+        log.warning("%s: the article's page was not read: %s; %s", entry.id, describe(error), kept)
+        take_page(item, cached)
+        return
+    run.state.save_article_page(entry.id, page)
+    take_page(item, page)
+
+
+def read_page(run: Run, link: str) -> ArticlePage:
+    """What the page at `link` says; a PublisherError when it cannot be read."""
+    # loaded only when a page is read: a build with every page cached loads neither
+    from publisher.formats import pagemeta
+    from publisher.tools import trafilatura
+
+    allow_private = run.options.allow_private_sources
+    url = check_url(link, allow_private)
+    with run.fetch.turn(url, run.stopping):  # paced; never a site that refused us
+        final, body = pagemeta.fetch(url, allow_private)
+    run.fetch.note_success(url)
+    meta = pagemeta.parse_page(body, final)
+    return ArticlePage(
+        link=link,
+        text=sanitize.clean_article_html(trafilatura.main_text(body, final)),
+        description=meta.description,
+        authors=meta.authors,
+        published=meta.published,
+        image=meta.image,
+        fetched_at=now_iso(),
+    )
+
+
+def take_page(item: Item, page: ArticlePage | None) -> None:
+    """The item as its page fills it in: the page, and the entry with the summary,
+    authors and date the catalog does not give."""
+    item.page = page
+    if page is not None:
+        item.entry = with_page_values(item.entry, page)
+
+
+def with_page_values(entry: Entry, page: ArticlePage) -> Entry:
+    changes: dict = {}
+    if not entry.summary and page.description:
+        changes["summary"] = page.description
+    if not entry.authors and page.authors:
+        changes["authors"] = page.authors
+    if entry.published is None and (moment := page_date(page.published)) is not None:
+        changes["published"] = moment
+    return dataclasses.replace(entry, **changes) if changes else entry
+
+
+def page_date(text: str) -> datetime | None:
+    """A page's date as the catalog reads one: an ISO datetime with its offset, or a day
+    (midnight UTC); RFC 2822, as some sites write it; None when it cannot be read."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace(" ", "T", 1).replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            moment = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if moment.tzinfo is None:  # a day, or a time with no zone: the day is what is known
+        return datetime.combine(date(moment.year, moment.month, moment.day), time(), UTC)
+    return moment
+
+
+def publish_article_art(run: Run, item: Item) -> None:
+    """The page's image as the article's image, by the episode art rules (square, Apple's
+    sizes, a name that changes with the bytes); art is an extra that never fails one."""
+    image = metadata_url(item.page.image) if item.page else None
+    if image is None:
+        return
+    reusable = run.reusable_file(item, IMAGE, image)
+    if reusable and not run.options.refresh:
+        item.image = reusable  # made already: a build with nothing new loads no Pillow
+        return
+    from publisher.stages.episode_art import publish_episode_art
+
+    try:
+        publish_episode_art(run, item)
+    except (PublisherError, OSError) as error:
+        log.warning("%s: the article's image was not made: %s", item.id, describe(error))
+
+
+def cached_article(run: Run, item: Item) -> None:
+    """Offline: the page as last read, and the image last published from it."""
+    take_page(item, run.state.article_page(item.id))
+    made = run.state.media_files(item.id).get(IMAGE)
+    if made is not None and is_in_folder(run.out, made[0]):
+        item.image = made[0]
