@@ -1,7 +1,8 @@
 """`publisher build`: load the catalog, run the stages, render and write.
 
-The stage list lives here, in one place. An online build takes each talk with work to do
-through it; an offline build takes none, and publishes what the state already has.
+The stage lists live here, in one place. An online build takes each talk with work to do
+through them; an offline build takes only the published talks whose catalog edits need
+a stage (chapters from a summary), and otherwise publishes what the state already has.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from publisher.build.render_memo import (
 )
 from publisher.build.restore import recover_from_published, restore_published_media
 from publisher.build.run import BuildOptions, Progress, Run
-from publisher.build.runner import ItemStage, run_item_stages, talks_with_work
+from publisher.build.runner import (
+    ItemStage,
+    run_item_stages,
+    run_offline_stages,
+    talks_with_stale_chapters,
+    talks_with_work,
+)
 from publisher.build.sweep import (
     orphans_waiting,
     remove_unrendered_outputs,
@@ -68,6 +75,15 @@ def online_stages() -> list[ItemStage]:
         publish_media,
         publish_transcripts,
     ]
+
+
+def offline_stages() -> list[ItemStage]:
+    """What an edit of the catalog alone needs, with no network: the chapters listed in a
+    summary (their file, and through `item.chapters` the feeds' `psc:chapter` and the
+    pages). Nothing here reads a source or makes media."""
+    from publisher.stages.chapters import publish_chapters
+
+    return [publish_chapters]
 
 
 @dataclass
@@ -153,7 +169,9 @@ def build(
             recover_from_published(run)  # what a lost or unwritable state does not know
             restore_published_media(run)
             workfiles.forget_removed_entries(run)
-            if not options.offline:  # offline, nothing is fetched or made
+            if options.offline:  # nothing is fetched or made; catalog edits still show
+                run_offline_stages(run, offline_stages(), talks_with_stale_chapters(run))
+            else:
                 make_episodes(run)
             render_unless_unchanged(run)
             if not options.offline:

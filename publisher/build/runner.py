@@ -36,6 +36,17 @@ def talks_with_work(run: Run) -> list[Item]:
     return run.fetch.in_budget(talks)
 
 
+def talks_with_stale_chapters(run: Run) -> list[Item]:
+    """Published talks whose chapters are not those their texts list now: an editor's
+    edit of the timestamps in a summary, which needs no network to publish."""
+    recipes = run.state.all_media_recipes()
+    return [
+        item
+        for item in run.items
+        if item.entry.is_talk and item.audio is not None and not chapters_current(item, recipes)
+    ]
+
+
 def run_item_stages(run: Run, stages: list[ItemStage], talks: list[Item] | None = None) -> None:
     """Run each of `talks` (by default, `talks_with_work`) through `stages`, `jobs` at a
     time; a failure stops only that talk."""
@@ -51,6 +62,19 @@ def run_item_stages(run: Run, stages: list[ItemStage], talks: list[Item] | None 
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def run_offline_stages(run: Run, stages: list[ItemStage], talks: list[Item]) -> None:
+    """Run `talks` through stages that need no network, one after the other. A failure
+    costs this run the talk's edit only: the state's record of its last online attempt
+    (an error to retry, or none) is left as it was."""
+    for item in talks:
+        try:
+            for stage in stages:
+                stage(run, item)
+        except (PublisherError, OSError) as error:
+            item.error = describe(error)
+            log.error("%s: %s", item.id, item.error)
 
 
 def _run_one(run: Run, item: Item, stages: list[ItemStage]) -> None:
@@ -107,4 +131,9 @@ def up_to_date(run: Run, item: Item, recipes: dict[str, dict[str, str]]) -> bool
         for output in wanted_outputs(run, item)
     )
     # the chapters come from the catalog's summary too: an edit there is work to do
-    return current and wanted_chapters(item, made.get(CHAPTERS))[0] == item.chapters
+    return current and chapters_current(item, recipes)
+
+
+def chapters_current(item: Item, recipes: dict[str, dict[str, str]]) -> bool:
+    made_from = recipes.get(item.id, {}).get(CHAPTERS)
+    return wanted_chapters(item, made_from)[0] == item.chapters
