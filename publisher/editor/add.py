@@ -22,7 +22,14 @@ from typing import Any
 
 from publisher.catalog.append import Appended, append_entry
 from publisher.catalog.load import load_catalog
-from publisher.catalog.slugs import did_you_mean, same_url_key, slug_problem, slugify, unique_id
+from publisher.catalog.slugs import (
+    catalog_urls,
+    did_you_mean,
+    same_url_key,
+    slug_problem,
+    slugify,
+    unique_id,
+)
 from publisher.errors import IsPlaylist, PublisherError, SourceError
 from publisher.formats import pagemeta
 from publisher.formats.text import one_line
@@ -148,7 +155,7 @@ def add_playlist(
     videos = list_videos(
         check_url(request.url, request.allow_private), request.allow_private, pacing
     )
-    have = {same_url_key(v) for e in catalog.entries for v in (e.source, e.link) if v}
+    have = set(catalog_urls(catalog.entries))
     new = []
     for video in videos:  # a playlist may list one video twice, under two of its addresses
         if (key := same_url_key(video.url)) not in have:
@@ -257,15 +264,12 @@ def next_episode(catalog: Catalog, series_id: str) -> int:
 
 def refuse_duplicate(catalog: Catalog, url: str) -> None:
     """A URL already in the catalog (as a source or link) is refused, naming the entry."""
-    wanted = same_url_key(url)
-    for entry in catalog.entries:
-        for value in (entry.source, entry.link):
-            if value and same_url_key(value) == wanted:
-                raise AddRefused(
-                    f"{url} is already in the catalog as {entry.id!r}"
-                    f" ({catalog.path.name}:{entry.line})",
-                    advice="edit that entry instead",
-                )
+    entry = catalog_urls(catalog.entries).get(same_url_key(url))
+    if entry is not None:
+        raise AddRefused(
+            f"{url} is already in the catalog as {entry.id!r} ({catalog.path.name}:{entry.line})",
+            advice="edit that entry instead",
+        )
 
 
 def taken_ids(catalog: Catalog) -> set[str]:
