@@ -9,11 +9,10 @@ talk whose files all match; so this module loads none of the tools that make the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publisher.model import AudioSettings, Item, MediaInfo, Series
-from publisher.sources import is_url
+from publisher.sources import is_url, local_source_path
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
@@ -55,8 +54,7 @@ def source_identity(run: Run, item: Item) -> str:
     source = item.entry.source or ""
     if is_url(source):
         return source
-    path = Path(source).expanduser()
-    path = path if path.is_absolute() else run.catalog.root / path
+    path = local_source_path(source, run.catalog.root)
     if not path.is_file():
         return source
     stat = path.stat()
