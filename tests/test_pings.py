@@ -4,33 +4,11 @@ each GET it is sent."""
 from __future__ import annotations
 
 import socket
-from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from helpers.catalogs import ARTICLE, run_publisher
-from helpers.loopback import QuietHandler, serving
+from helpers.recorders import template_of
 
 from publisher.deliver.pings import ping_directories, ping_url
-
-
-class RecordingDirectory(QuietHandler):
-    """Answers 200 (or the server's `status`), keeping each GET's query."""
-
-    def do_GET(self):
-        self.server.pings.append(parse_qs(urlsplit(self.path).query))
-        self.send_response(self.server.status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-
-@pytest.fixture
-def directory():
-    with serving(RecordingDirectory, pings=[], status=200) as server:
-        yield server
-
-
-def template_of(server) -> str:
-    return f"http://127.0.0.1:{server.server_address[1]}/pubnotify?url={{url}}&source=test"
 
 
 def test_the_feed_url_is_one_query_value():

@@ -4,37 +4,13 @@ from __future__ import annotations
 
 import logging
 import socket
-from urllib.parse import parse_qs
 
-import pytest
 from helpers.catalogs import ARTICLE, run_publisher
-from helpers.loopback import QuietHandler, serving
+from helpers.recorders import hub_url
 
 from publisher.deliver.websub import feed_urls_to_ping, ping_hubs
 
 FEEDS = ["https://feeds.example.org/talks/podcast.xml", "https://feeds.example.org/articles.atom"]
-
-
-class RecordingHub(QuietHandler):
-    """Answers 204 (or the server's `status`), keeping each POST's form fields."""
-
-    def do_POST(self):
-        length = int(self.headers["Content-Length"])
-        body = self.rfile.read(length).decode()
-        self.server.pings.append((self.path, self.headers["Content-Type"], parse_qs(body)))
-        self.send_response(self.server.status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-
-@pytest.fixture
-def hub():
-    with serving(RecordingHub, pings=[], status=204) as server:
-        yield server
-
-
-def hub_url(server) -> str:
-    return f"http://127.0.0.1:{server.server_address[1]}/hub"
 
 
 def dead_url() -> str:
