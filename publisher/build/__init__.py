@@ -32,8 +32,6 @@ from publisher.build.sweep import (
     sweep_unreferenced_media,
 )
 from publisher.catalog.load import load_catalog
-from publisher.deliver.pings import ping_directories
-from publisher.deliver.websub import feed_urls_to_ping, ping_hubs
 from publisher.errors import ExitCode
 from publisher.fetch import KIND_ADVICE
 from publisher.guids import identity
@@ -208,10 +206,22 @@ def render_unless_unchanged(run: Run) -> None:
 
 
 def announce_changed_feeds(run: Run) -> None:
-    """WebSub hubs and directory pings: tell them which feeds changed; never fatal."""
-    changed = feed_urls_to_ping(run.base_url, run.writer.written)
-    ping_hubs(run.catalog.site.hubs, changed)  # logs its own problems; never fatal
-    ping_directories(run.catalog.site.pings, changed)
+    """Tell the WebSub hubs and directories about each feed that is new or changed and
+    has an episode (`deliver.notify`), when this folder is the public site; never fatal."""
+    site = run.catalog.site
+    if (site.hubs or site.pings) and folder_is_public_site(run):
+        from publisher.deliver.notify import announce_live_feeds
+
+        feeds = [*run.writer.written, *run.writer.unchanged]
+        announce_live_feeds(site, run.base_url, run.out, feeds, run.state)
+
+
+def folder_is_public_site(run: Run) -> bool:
+    """Whether the build's folder is what the catalog's base URL serves (a web server
+    pointed at it), so its feeds are live once written. Not a preview (another base
+    URL), and not a folder that is uploaded (`--publish`, or `publish` before): there
+    `publish` announces, after the upload."""
+    return not run.is_preview and not run.options.upload_follows and not run.state.has_uploads()
 
 
 def report_of(run: Run) -> BuildReport:

@@ -133,6 +133,7 @@ def build(
         allow_private_sources=allow_private_sources,
         base_url=base_url,
         ffmpeg=ffmpeg,
+        upload_follows=bool(destination),
     )
     if sys.stderr.isatty() and not quiet:
         from publisher.cli.progress import terminal_progress  # rich: only on a terminal
