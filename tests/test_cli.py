@@ -45,7 +45,11 @@ def test_exit_3_when_a_talk_is_pending(write_catalog):
     catalog = write_catalog(entries=[ARTICLE, talk])
     result = run_publisher("build", cwd=catalog.parent)
     assert result.exit_code == 3
-    assert result.stdout.strip().endswith("; pending: a-talk")
+    summary, where = result.stdout.splitlines()
+    assert summary.endswith("; pending: a-talk")
+    assert where == (
+        "feeds: feeds/ (pages: feeds/index.html); to try them in a podcast app: publisher serve"
+    )
     assert (catalog.parent / "feeds" / "articles.xml").is_file()
 
 
@@ -84,3 +88,13 @@ def test_a_preview_build_logs_each_check_warning_once_prefixed(write_catalog, me
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert any("apple.https" in line for line in warnings), result.stderr
     assert all(not line.startswith("warning: warning:") for line in warnings), result.stderr
+
+
+def test_a_preview_build_says_how_to_serve_it(write_catalog):
+    catalog = write_catalog(entries=[ARTICLE])
+    base = "http://192.168.1.20:8080/"
+    result = run_publisher("build", "--out", "preview", "--base-url", base, cwd=catalog.parent)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1].endswith(
+        "publisher serve --out preview --host 0.0.0.0 --port 8080"
+    )

@@ -144,6 +144,8 @@ def build(
         report = run_build(catalog, options)
     if not quiet:
         click.echo(report.summary())
+        if report.written and not destination:  # a run with nothing new stays one line
+            click.echo(where_to_look(out, base_url))
     if destination:
         from publisher.deliver.upload import Upload
         from publisher.deliver.upload import publish as upload
@@ -152,6 +154,23 @@ def build(
         if not quiet:
             click.echo(_publish_summary(uploaded))
     sys.exit(report.exit_code)
+
+
+def where_to_look(out, base_url: str | None) -> str:
+    """Where the feeds are, and the `serve` command that shows them to a podcast app:
+    for a preview built for http://HOST:PORT/, the one that serves them there."""
+    from pathlib import Path
+    from urllib.parse import urlsplit
+
+    options = [] if Path(out) == Path("feeds") else [f"--out {out}"]
+    if base_url:
+        parts = urlsplit(base_url)
+        if parts.hostname not in ("127.0.0.1", "localhost", "::1", None):
+            options.append("--host 0.0.0.0")
+        if parts.port:
+            options.append(f"--port {parts.port}")
+    serve = " ".join(["publisher serve", *options])
+    return f"feeds: {out}/ (pages: {out}/index.html); to try them in a podcast app: {serve}"
 
 
 def _check_base_url(url: str) -> None:
