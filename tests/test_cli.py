@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from helpers.catalogs import ARTICLE, lock_held_elsewhere, run_publisher
+from helpers.catalogs import ARTICLE, lock_held_elsewhere, run_publisher, talk_entry
 
 
 def test_exit_0_when_everything_is_published(write_catalog):
@@ -98,3 +98,15 @@ def test_a_preview_build_says_how_to_serve_it(write_catalog):
     assert result.stdout.splitlines()[1].endswith(
         "publisher serve --out preview --host 0.0.0.0 --port 8080"
     )
+
+
+def test_a_preview_says_once_that_its_urls_are_http(write_catalog, media_files):
+    """Every URL of a preview's feeds is http for one reason: one line, not one per URL."""
+    talks = [talk_entry(name, str(media_files["talk.m4a"])) for name in ("one", "two")]
+    catalog = write_catalog(entries=[*talks, ARTICLE])
+    base = "http://127.0.0.1:8000/"
+    result = run_publisher("build", "--out", "preview", "--base-url", base, cwd=catalog.parent)
+    assert result.exit_code == 0, result.stderr
+    http = [line for line in result.stderr.splitlines() if "http" in line and base in line]
+    assert len(http) == 1, result.stderr
+    assert http[0].startswith("warning: ") and "fine for a preview" in http[0]

@@ -67,6 +67,8 @@ class Run:
     podcast_guids: dict[str, str] = field(default_factory=dict)
     # When the build started: the change date of a feed whose content is new in it.
     started: datetime = field(default_factory=lambda: build_time())
+    # URLs in each rendered feed that are http, not https (a preview's): told in one line.
+    http_urls: dict[str, int] = field(default_factory=dict)
     # Run-level problems for the summary (a playlist that could not be listed…).
     notices: list[str] = field(default_factory=list)
     # Set when the run is interrupted (Ctrl-C, SIGTERM): long steps check it and stop.
