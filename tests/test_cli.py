@@ -73,7 +73,8 @@ def test_python_dash_m_and_help_work(tmp_path: Path):
 
 
 def test_a_preview_build_logs_each_check_warning_once_prefixed(write_catalog, media_files):
-    """`--base-url http://…` gives check warnings; each is one `warning: …` line."""
+    """`--base-url http://…` gives check warnings; each is one `warning: …` line, and the
+    http URLs are one of them (test_a_preview_says_once_that_its_urls_are_http)."""
     talk = {
         "id": "a-talk",
         "kind": "video",
@@ -86,7 +87,8 @@ def test_a_preview_build_logs_each_check_warning_once_prefixed(write_catalog, me
     result = run_publisher("build", "--base-url", "http://127.0.0.1:8000/", cwd=catalog.parent)
     assert result.exit_code == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
-    assert any("apple.https" in line for line in warnings), result.stderr
+    assert any("are http, not https" in line for line in warnings), result.stderr
+    assert not any("apple.https" in line for line in warnings), result.stderr
     assert all(not line.startswith("warning: warning:") for line in warnings), result.stderr
 
 
