@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from publisher.build.lasting import News, failure_news
 from publisher.build.render_memo import (
     last_outputs,
     nothing_to_render,
@@ -92,6 +93,7 @@ class BuildReport:
     written: list[str] = field(default_factory=list)
     refused_feeds: dict[str, list[str]] = field(default_factory=dict)  # failed `check`
     notices: list[str] = field(default_factory=list)  # about the run, not one entry
+    news: list[News] = field(default_factory=list)  # lasting failures started, ended, due
 
     @property
     def exit_code(self) -> int:
@@ -155,6 +157,7 @@ def build(
         catalog = load_catalog(catalog_path)  # nothing is written unless this passes
         with opened_state(state_path, folder_key(catalog_path, options.out)) as state:
             run = Run.create(catalog, options, progress, state)
+            failing_before = state.failures()
             options.out.mkdir(parents=True, exist_ok=True)
             remove_stale_temp_files(options.out)
             if not options.offline:
@@ -174,8 +177,10 @@ def build(
             render_unless_unchanged(run)
             if not options.offline:
                 announce_changed_feeds(run)
+            report = report_of(run)
+            report.news = failure_news(run, failing_before)
             state.keep_backup()
-            return report_of(run)
+            return report
 
 
 def make_episodes(run: Run) -> None:

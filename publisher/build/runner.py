@@ -23,6 +23,10 @@ from publisher.stages.follow import NotFollowed
 from publisher.stages.recipes import wanted_outputs
 
 log = logging.getLogger(__name__)
+# Each entry's failure, as it happens. A quiet build silences it and prints the news of
+# lasting failures instead (`build.lasting`): when one starts, ends, once a day between.
+FAILURES_LOGGER = "publisher.build.failures"
+failures_log = logging.getLogger(FAILURES_LOGGER)
 
 ItemStage = Callable[[Run, Item], None]
 
@@ -74,7 +78,7 @@ def run_offline_stages(run: Run, stages: list[ItemStage], talks: list[Item]) -> 
                 stage(run, item)
         except (PublisherError, OSError) as error:
             item.error = describe(error)
-            log.error("%s: %s", item.id, item.error)
+            failures_log.error("%s: %s", item.id, item.error)
 
 
 def _run_one(run: Run, item: Item, stages: list[ItemStage]) -> None:
@@ -100,7 +104,7 @@ def _run_one(run: Run, item: Item, stages: list[ItemStage]) -> None:
         if run.stopping.is_set():
             return  # interrupted, not failed: the next run simply does it again
         item.error = describe(error)  # what happened and what to do, in one line
-        log.error("%s: %s", item.id, item.error)
+        failures_log.error("%s: %s", item.id, item.error)
         run.fetch.note_failure(error, item.error, item.id)
         retry = run.fetch.retry_after(error)
         run.state.record_error(item.id, item.error, failure_kind(error), retry)
@@ -108,11 +112,11 @@ def _run_one(run: Run, item: Item, stages: list[ItemStage]) -> None:
         if run.stopping.is_set():
             return
         item.error = describe(error)
-        log.error("%s: %s", item.id, item.error)
+        failures_log.error("%s: %s", item.id, item.error)
         run.state.record_error(item.id, item.error)
     except Exception as error:  # a bug must not cost the other entries their episodes
         item.error = f"internal error: {error!r}"
-        log.exception("%s: unexpected error", item.id)
+        failures_log.exception("%s: unexpected error", item.id)
         run.state.record_error(item.id, item.error)
     finally:
         run.progress.done(item)

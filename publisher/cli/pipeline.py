@@ -117,8 +117,12 @@ def build(
 
     _stop_on_sigterm()
     if quiet:
+        from publisher.build.runner import FAILURES_LOGGER
+
         logging.getLogger().setLevel(logging.ERROR)
         logging.getLogger("publisher").setLevel(logging.ERROR)
+        # an entry's failure is told as news instead: when it starts, ends, once a day
+        logging.getLogger(FAILURES_LOGGER).setLevel(logging.CRITICAL + 1)
     if base_url:
         _check_base_url(base_url)
     if destination:  # a wrong address is told before the build, not after it
@@ -142,6 +146,9 @@ def build(
             report = run_build(catalog, options, progress)
     else:
         report = run_build(catalog, options)
+    for news in report.news:  # without --quiet, each failure was logged as it happened
+        if quiet or not news.error:
+            click.echo(str(news), err=True)
     if not quiet:
         click.echo(report.summary())
         if report.written and not destination:  # a run with nothing new stays one line
