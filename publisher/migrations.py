@@ -179,4 +179,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        8,
+        "what the hubs and directories were last told of each feed (the digest of its"
+        " bytes), so each hears of a change once; when an entry's failure started and"
+        " when it was last told, so a lasting one is told when it starts, once a day while"
+        " it lasts, and when it ends",
+        (
+            "CREATE TABLE announcements (url TEXT PRIMARY KEY, digest TEXT NOT NULL)",
+            "ALTER TABLE errors ADD COLUMN since TEXT",
+            "ALTER TABLE errors ADD COLUMN told_at TEXT",
+        ),
+    ),
 )

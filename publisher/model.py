@@ -253,6 +253,9 @@ class MediaInfo:
     video_codec: str | None = None
     offers_video: bool | None = None  # None: not known until the file itself is probed
     fetched_at: str = ""  # ISO datetime
+    # yt-dlp's extractor key; "Generic" or "HTML5MediaEmbed" read a plain web page, whose
+    # title it may number " (1)" and whose date may be the HTTP Last-Modified
+    extractor: str = ""
 
 
 @dataclass(frozen=True)

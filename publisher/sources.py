@@ -54,11 +54,15 @@ def check_source(source: str, catalog_root: Path, allow_private: bool) -> str:
     return str(check_local_path(source, catalog_root))
 
 
-def check_local_path(source: str, catalog_root: Path) -> Path:
+def local_source_path(source: str, catalog_root: Path) -> Path:
+    """THE place a local `source` names: `~` is the user's home, a relative path starts at
+    the catalog's folder. The media, the captions and the image beside it are found here."""
     path = Path(source).expanduser()
-    if not path.is_absolute():
-        path = catalog_root / path
-    path = path.resolve()
+    return path if path.is_absolute() else catalog_root / path
+
+
+def check_local_path(source: str, catalog_root: Path) -> Path:
+    path = local_source_path(source, catalog_root).resolve()
     if not path.is_file():
         raise SourceError(
             f"local source {source} does not exist (looked for {path})",

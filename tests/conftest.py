@@ -1,3 +1,3 @@
 """Shared fixtures. Fixture groups live in their own modules, loaded as plugins."""
 
-pytest_plugins = ["helpers.catalogs", "helpers.media_fixtures"]
+pytest_plugins = ["helpers.catalogs", "helpers.media_fixtures", "helpers.recorders"]

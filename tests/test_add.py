@@ -146,20 +146,20 @@ def test_video_page_is_added_after_the_last_entry_and_nothing_else_changes(
     assert result.exit_code == 0, result.output
     after = shipped_catalog.read_bytes()
     assert after.startswith(before)  # every comment and byte of the old file is kept
-    # yt-dlp's generic extractor numbers the page's one <video> as "(1)"
+    # the page's own title, not yt-dlp's generic "… (1)"; no date on it: a marked guess
     added = f"""
-  - id: july-days-counter-revolution-reaction-1
+  - id: july-days-counter-revolution-reaction
     kind: video
     series: russian-revolution-1917
-    title: "July Days: Counter-revolution & <reaction> (1)"
+    title: "July Days: Counter-revolution & <reaction>"
     source: {url}
     link: {url}
-    published: {today()}
+    published: {today()}  # a guess: the page gives no date — correct it
     episode: 7
     summary: A talk about the July Days of 1917.
 """
     assert after[len(before) :].decode() == added
-    assert f"added 'july-days-counter-revolution-reaction-1' to {shipped_catalog}:211" in (
+    assert f"added 'july-days-counter-revolution-reaction' to {shipped_catalog}:211" in (
         result.output
     )
     assert (
@@ -171,6 +171,31 @@ def test_video_page_is_added_after_the_last_entry_and_nothing_else_changes(
     )
     entry = load_catalog(shipped_catalog).entries[-1]
     assert (entry.line, entry.source, entry.episode) == (211, url, 7)
+
+
+def test_a_page_gives_its_own_date_and_a_title_without_invisible_controls(
+    shipped_catalog, media_server
+):
+    """Not the file's Last-Modified: the page's <time>; U+202E and U+200B are dropped."""
+    before = shipped_catalog.read_bytes()
+    url = media_server.url("/dated-page.html")
+    result = run_add(shipped_catalog, url, "--series", SERIES, "--allow-private-sources")
+    assert result.exit_code == 0, result.output
+    text = added(shipped_catalog, before)
+    assert '    title: "July Days"\n' in text and "  - id: july-days-2\n" in text  # 1 is taken
+    assert "    published: 2017-07-20\n" in text and "guess" not in text
+    assert "\u202e" not in text and "\u200b" not in text
+
+
+def test_an_impossible_date_is_refused_and_said(shipped_catalog, media_server):
+    before = shipped_catalog.read_bytes()
+    url = media_server.url("/future-page.html")
+    result = run_add(shipped_catalog, url, "--series", SERIES, "--allow-private-sources")
+    assert result.exit_code == 0, result.output
+    text = added(shipped_catalog, before)
+    assert "9999" not in text
+    assert f"    published: {today()}  # a guess: the page gives no date — correct it\n" in text
+    assert "note: the date the source gives, 9999-12-31, cannot be right" in result.output
 
 
 def test_article_with_json_ld(shipped_catalog, pages):
@@ -258,7 +283,7 @@ def test_page_without_metadata_needs_a_title(shipped_catalog, pages):
     kind: article
     title: "A page"
     link: {url}
-    published: {today()}
+    published: {today()}  # a guess: the page gives no date — correct it
 """
     )
 

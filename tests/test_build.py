@@ -34,8 +34,9 @@ def test_shipped_catalog_publishes_with_pending_talks_named(shipped_catalog: Pat
     folder = shipped_catalog.parent
     result = run_publisher("build", "--offline", cwd=folder)
     assert result.exit_code == 3, result.stderr
-    [summary] = result.stdout.splitlines()
+    summary, where = result.stdout.splitlines()
     pending = summary.split("; pending: ", 1)[1]
+    assert where.startswith("feeds: feeds/ (pages: feeds/index.html)")
     assert set(pending.split(", ")) == SHIPPED_PENDING
     out = folder / "feeds"
     for relative in [

@@ -128,3 +128,30 @@ def test_chapters_taken_out_of_the_summary_leave_the_feed(write_catalog, media_f
     again = run_publisher("build", cwd=catalog.parent)
     assert again.exit_code == 0
     assert "0 files written" in again.stdout
+
+
+def test_a_chapter_edit_is_published_whole_by_an_offline_build(write_catalog, media_files):
+    """Chapters from a summary need no network: an offline build after an edit rewrites
+    the chapters file, the feed's psc:chapter and the page, not only the descriptions;
+    the offline build after it has nothing to do."""
+    source = str(media_files["talk.m4a"])
+    summary = "0:00 Opening\n0:02 The July days"
+    catalog = write_catalog(entries=[talk_entry("july", source, summary=summary)])
+    assert run_publisher("build", cwd=catalog.parent).exit_code == 0
+    out = catalog.parent / "feeds"
+
+    catalog.write_text(catalog.read_text().replace("The July days", "Dual power"))
+    edited = run_publisher("build", "--offline", cwd=catalog.parent)
+    assert edited.exit_code == 0, edited.stderr
+    chapters = parse_json((out / "media/talks/july.chapters.json").read_text())
+    assert [c.title for c in chapters] == ["Opening", "Dual power"]
+    feed = (out / "talks/podcast.xml").read_text()
+    assert 'title="Dual power"' in feed and "The July days" not in feed
+    page = (out / "talks/index.html").read_text()
+    assert "Dual power" in page and "The July days" not in page
+    status = run_publisher("status", "--json", cwd=catalog.parent)
+    assert json.loads(status.stdout)[0]["state"] == "published"
+    again = run_publisher("build", "--offline", cwd=catalog.parent)
+    assert "0 files written" in again.stdout
+    online = run_publisher("build", cwd=catalog.parent)
+    assert "0 files written" in online.stdout, online.stdout

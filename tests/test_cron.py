@@ -364,3 +364,33 @@ def test_a_preview_build_into_another_folder_leaves_the_real_one_alone(write_cat
     assert "0 files written" in again.stdout
     assert items_of(feed) == published
     assert media_server.requests == []
+
+
+def test_a_lasting_failure_is_mailed_when_it_starts_daily_and_when_it_ends(
+    write_catalog, media_server
+):
+    """Cron mails what `build --quiet` prints: a source down for days is said when it
+    goes down, once a day while it stays down, and when it is back — not every run."""
+    good = talk_entry("one", media_server.url("/media/talk.m4a"))
+    catalog = write_catalog(entries=[good])
+    assert run_publisher("build", PRIVATE, cwd=catalog.parent).exit_code == 0
+
+    def quiet(hours_later: float = 0) -> str:
+        env = {"SOURCE_DATE_EPOCH": str(int(time.time() + hours_later * 3600))}
+        done = run_publisher("build", PRIVATE, "--quiet", cwd=catalog.parent, env=env)
+        assert done.stdout == ""
+        return done.stderr
+
+    write_catalog(entries=[talk_entry("one", media_server.url("/404"))])
+    started = quiet()
+    assert started.startswith("error: one: ") and started.count("\n") == 1, started
+    assert quiet() == "" and quiet(1) == ""  # the same failure, within the day
+    reminder = quiet(25)
+    assert reminder.startswith("error: one: still failing since "), reminder
+    assert reminder.count("\n") == 1
+    assert quiet(26) == ""
+
+    write_catalog(entries=[good])
+    ended = quiet(27)
+    assert ended.startswith("resolved: one: works again (failing since "), ended
+    assert quiet(28) == ""

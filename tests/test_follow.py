@@ -108,6 +108,25 @@ def test_a_catalog_entry_naming_a_followed_video_otherwise_keeps_its_guid_and_me
     assert not [path for path in playlists.requests if "/v/two/" in path]  # nothing refetched
 
 
+def test_a_video_the_catalog_has_as_a_link_is_not_published_again(
+    write_catalog, playlists, media_files
+):
+    """One rule, "already in the catalog", for `add` and for followed playlists: a talk
+    whose `link` is the video (its `source` a file of its own) is that video."""
+    one, two = playlists.video_url("one"), playlists.video_url("two")
+    feed = playlists.set_rss(
+        "/feed.rss", "Talks", [("Talk two", two, day(2)), ("Talk one", one, day(1))]
+    )
+    entry = talk_entry("the-talk", str(media_files["talk.m4a"]), title="Ours", link=two)
+    catalog = write_catalog(entries=[entry], series=following(feed))
+    built = run_publisher("build", PRIVATE, cwd=catalog.parent)
+    assert built.exit_code == 0, built.stderr
+    titles = sorted(t for t, _ in items_of(catalog.parent / "feeds/talks/podcast.xml").values())
+    assert titles == ["Ours", "Talk one"]
+    refused = run_publisher("add", two, "--series", "talks", PRIVATE, cwd=catalog.parent)
+    assert refused.exit_code != 0 and "already in the catalog as 'the-talk'" in refused.stderr
+
+
 def enclosures_of(feed) -> dict[str, str]:
     tree = etree.parse(str(feed))
     return {

@@ -13,7 +13,7 @@ import pytest
 from helpers.sites import BASE_URL, make_site
 
 from publisher.build.run import BuildOptions, Run
-from publisher.formats.durations import format_duration
+from publisher.formats.durations import format_duration, iso_duration, spoken_length
 from publisher.model import Chapter
 from publisher.output.writer import Writer
 from publisher.render.pages import read_vtt, render_pages, subscribe_links
@@ -122,7 +122,8 @@ def test_open_graph_tags(rendered):
 
 
 def test_series_page_lists_published_episodes_newest_first(rendered):
-    page = Page(read(rendered, "russian-revolution-1917/index.html"))
+    html = read(rendered, "russian-revolution-1917/index.html")
+    page = Page(html)
     ids = [a["id"] for a in page.find("article") if a.get("id", "").startswith("episode-")]
     assert ids == ["episode-july-days", "episode-same-day", "episode-april-theses"]
     assert [a["src"] for a in page.find("audio")] == [
@@ -132,7 +133,7 @@ def test_series_page_lists_published_episodes_newest_first(rendered):
     ]
     assert page.find("source", src="../media/russian-revolution-1917/july-days.mp4")
     assert page.find("track", src="../media/russian-revolution-1917/july-days.vtt")
-    assert "0:00:05" in "".join(page.text)
+    assert '<time class="duration" datetime="PT5S">5 s</time>' in html  # not 0:00:05
 
 
 def test_chapters_and_transcript_seek_by_data_start(rendered):
@@ -272,6 +273,21 @@ def test_summary_chapter_lines_become_seek_links_when_no_list_is_shown(tmp_path)
 )
 def test_format_duration(seconds, text):
     assert format_duration(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text", "iso"),
+    [
+        (30.2, "30 s", "PT30S"),
+        (59.6, "1 min", "PT1M0S"),
+        (252, "4 min", "PT4M12S"),
+        (3599, "1 h 00 min", "PT59M59S"),
+        (3723, "1 h 02 min", "PT1H2M3S"),
+        (36061, "10 h 01 min", "PT10H1M1S"),
+    ],
+)
+def test_a_talk_length_reads_as_people_say_it(seconds, text, iso):
+    assert (spoken_length(seconds), iso_duration(seconds)) == (text, iso)
 
 
 def test_read_vtt_handles_hours_and_commas():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
+from helpers.catalogs import run_publisher, talk_entry
+from helpers.yaml_writer import DEFAULT_SERIES
 
 from publisher.cli.editor import status_command
 from publisher.model import MediaFile
@@ -66,3 +68,15 @@ def test_status_without_a_build_writes_nothing(shipped_catalog):
     rows = json.loads(status(shipped_catalog, "--json").stdout)
     assert {row["state"] for row in rows} == {"pending", "published"}
     assert not state_path_for(shipped_catalog).parent.exists()
+
+
+def test_an_audio_only_source_in_a_video_series_is_published_whole(write_catalog, media_files):
+    """The source has no picture: the build makes no video, and status does not wait for
+    one for ever."""
+    catalog = write_catalog(
+        entries=[talk_entry("july", str(media_files["talk.m4a"]))],
+        series={"talks": {**DEFAULT_SERIES, "video": True}},
+    )
+    assert run_publisher("build", cwd=catalog.parent).exit_code == 0
+    [row] = json.loads(status(catalog, "--json").output)
+    assert (row["state"], row["pending"], row["reason"]) == ("published", [], "")

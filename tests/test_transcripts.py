@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.catalogs import run_publisher, talk_entry
 from helpers.media import new_run, talk
+from helpers.runs import save_image
 
 from publisher.formats.captions import (
     Cue,
@@ -141,3 +143,20 @@ def test_stage_publishes_vtt_and_srt_from_a_caption_beside_a_local_source(tmp_pa
     assert again.transcripts == item.transcripts
     assert rerun.writer.written == []
     rerun.state.close()
+
+
+def test_a_source_under_home_finds_the_captions_and_image_beside_it(
+    write_catalog, media_files, tmp_path: Path
+):
+    """`source: ~/…` names one place for the media and for what lies beside it."""
+    home = tmp_path / "home"
+    (home / "talks").mkdir(parents=True)
+    (home / "talks" / "july.m4a").write_bytes(media_files["talk.m4a"].read_bytes())
+    (home / "talks" / "july.vtt").write_text(ROLLING, encoding="utf-8")
+    save_image(home / "talks" / "july.jpg", (1400, 1400), "JPEG", colour="green")
+    catalog = write_catalog(entries=[talk_entry("july", "~/talks/july.m4a")])
+    built = run_publisher("build", cwd=catalog.parent, env={"HOME": str(home)})
+    assert built.exit_code == 0, built.stderr
+    media = catalog.parent / "feeds" / "media" / "talks"
+    assert (media / "july.vtt").is_file() and (media / "july.srt").is_file()
+    assert list(media.glob("july-*.jpg")), sorted(p.name for p in media.iterdir())

@@ -69,8 +69,16 @@ CASES = {
         " catalogs hold plain values; remove the tag",
     ]),
     "tab": (TITLE, TITLE + "\tsummary: x\n", [
-        "20: yaml: found a tab character that violates indentation;"
-        " use spaces, not tabs, to indent",
+        "20: yaml: a tab character here; YAML indents with spaces only: replace the tab with"
+        " spaces",
+    ]),
+    "tab before a key": (TITLE, TITLE + "\t  summary: x\n", [
+        "20: yaml: a tab character here; YAML indents with spaces only: replace the tab with"
+        " spaces",
+    ]),
+    "unquoted colon": (TITLE, "    title: July Days: Counter-revolution within the revolution\n", [
+        '19: yaml: a ": " inside the value of title (YAML takes it for a new key);'
+        ' put the value in quotes: title: "July Days: Counter-revolution within the revolution"',
     ]),
     "unknown section": ("entries:\n", "entires:\n", [
         "15: entires: unknown key; did you mean 'entries'?",
@@ -167,6 +175,17 @@ def test_text_that_is_not_clean_utf8_is_located(tmp_path, name):
     path = tmp_path / "media_catalog.yaml"
     path.write_bytes(data)
     assert problems_of(path) == expected
+
+
+def test_a_tab_and_a_colon_do_not_hide_the_other_problems(tmp_path):
+    """YAML stops at the first of these; the repair it names lets the rest be read."""
+    path = tmp_path / "media_catalog.yaml"
+    text = BASE.replace(TITLE, "    title: July Days: after\n\tsummary: x\n", 1)
+    path.write_text(text.replace("kind: video", "kind: vidoe").replace("2017-07-20", "2017-02-30"))
+    problems = problems_of(path)
+    assert [problem.split(":", 1)[0] for problem in problems] == ["19", "20", "17", "21"]
+    assert "put the value in quotes" in problems[0] and "tab" in problems[1]
+    assert "entries[0].kind" in problems[2] and "entries[0].published" in problems[3]
 
 
 def test_an_unclosed_bracket_names_the_line_it_opened_on(tmp_path):

@@ -4,37 +4,13 @@ from __future__ import annotations
 
 import logging
 import socket
-from urllib.parse import parse_qs
 
-import pytest
 from helpers.catalogs import ARTICLE, run_publisher
-from helpers.loopback import QuietHandler, serving
+from helpers.recorders import hub_url
 
-from publisher.deliver.websub import feed_urls_to_ping, ping_hubs
+from publisher.deliver.websub import ping_hubs
 
 FEEDS = ["https://feeds.example.org/talks/podcast.xml", "https://feeds.example.org/articles.atom"]
-
-
-class RecordingHub(QuietHandler):
-    """Answers 204 (or the server's `status`), keeping each POST's form fields."""
-
-    def do_POST(self):
-        length = int(self.headers["Content-Length"])
-        body = self.rfile.read(length).decode()
-        self.server.pings.append((self.path, self.headers["Content-Type"], parse_qs(body)))
-        self.send_response(self.server.status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-
-@pytest.fixture
-def hub():
-    with serving(RecordingHub, pings=[], status=204) as server:
-        yield server
-
-
-def hub_url(server) -> str:
-    return f"http://127.0.0.1:{server.server_address[1]}/hub"
 
 
 def dead_url() -> str:
@@ -84,22 +60,14 @@ def test_nothing_changed_pings_nobody(hub):
     assert hub.pings == []
 
 
-def test_changed_feeds_become_public_urls_without_opml():
-    changed = ["media/talks/one.m4a", "talks/podcast.xml", "feeds.opml", "articles.atom"]
-    assert feed_urls_to_ping("https://feeds.example.org/", changed) == [
-        "https://feeds.example.org/articles.atom",
-        "https://feeds.example.org/talks/podcast.xml",
-    ]
-
-
 def test_a_build_announces_its_changed_feeds_and_a_no_op_build_does_not(hub, write_catalog):
+    """The series has no episode: its feed is not announced (see test_notify)."""
     catalog = write_catalog(entries=[ARTICLE], site={"hubs": [hub_url(hub)]})
     assert run_publisher("build", cwd=catalog.parent).exit_code == 0
     announced = sorted(form["hub.url"][0] for _, _, form in hub.pings)
     assert announced == [
         "https://feeds.example.org/articles.atom",
         "https://feeds.example.org/articles.xml",
-        "https://feeds.example.org/talks/podcast.xml",
     ]
     feed = (catalog.parent / "feeds" / "articles.xml").read_text()
     assert f'<atom:link rel="hub" href="{hub_url(hub)}"/>' in feed

@@ -1,7 +1,8 @@
 """`publisher build`: load the catalog, run the stages, render and write.
 
-The stage list lives here, in one place. An online build takes each talk with work to do
-through it; an offline build takes none, and publishes what the state already has.
+The stage lists live here, in one place. An online build takes each talk with work to do
+through them; an offline build takes only the published talks whose catalog edits need
+a stage (chapters from a summary), and otherwise publishes what the state already has.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from publisher.build.lasting import News, failure_news
 from publisher.build.render_memo import (
     last_outputs,
     nothing_to_render,
@@ -18,20 +20,23 @@ from publisher.build.render_memo import (
 )
 from publisher.build.restore import recover_from_published, restore_published_media
 from publisher.build.run import BuildOptions, Progress, Run
-from publisher.build.runner import ItemStage, run_item_stages, talks_with_work
+from publisher.build.runner import (
+    ItemStage,
+    run_item_stages,
+    run_offline_stages,
+    talks_with_stale_chapters,
+    talks_with_work,
+)
 from publisher.build.sweep import (
     orphans_waiting,
     remove_unrendered_outputs,
     sweep_unreferenced_media,
 )
 from publisher.catalog.load import load_catalog
-from publisher.deliver.pings import ping_directories
-from publisher.deliver.websub import feed_urls_to_ping, ping_hubs
 from publisher.errors import ExitCode
 from publisher.fetch import KIND_ADVICE
 from publisher.guids import identity
 from publisher.model import Item
-from publisher.output import inventory
 from publisher.output.lock import RunLock
 from publisher.output.writer import remove_stale_temp_files
 from publisher.stages import workfiles
@@ -89,6 +94,15 @@ def offline_article_stages() -> list[ItemStage]:
     return [cached_article]
 
 
+def offline_stages() -> list[ItemStage]:
+    """What an edit of the catalog alone needs, with no network: the chapters listed in a
+    summary (their file, and through `item.chapters` the feeds' `psc:chapter` and the
+    pages). Nothing here reads a source or makes media."""
+    from publisher.stages.chapters import publish_chapters
+
+    return [publish_chapters]
+
+
 @dataclass
 class BuildReport:
     published: list[str] = field(default_factory=list)
@@ -97,6 +111,7 @@ class BuildReport:
     written: list[str] = field(default_factory=list)
     refused_feeds: dict[str, list[str]] = field(default_factory=dict)  # failed `check`
     notices: list[str] = field(default_factory=list)  # about the run, not one entry
+    news: list[News] = field(default_factory=list)  # lasting failures started, ended, due
 
     @property
     def exit_code(self) -> int:
@@ -160,6 +175,7 @@ def build(
         catalog = load_catalog(catalog_path)  # nothing is written unless this passes
         with opened_state(state_path, folder_key(catalog_path, options.out)) as state:
             run = Run.create(catalog, options, progress, state)
+            failing_before = state.failures()
             options.out.mkdir(parents=True, exist_ok=True)
             remove_stale_temp_files(options.out)
             if not options.offline:
@@ -172,7 +188,9 @@ def build(
             recover_from_published(run)  # what a lost or unwritable state does not know
             restore_published_media(run)
             workfiles.forget_removed_entries(run)
-            if not options.offline:  # offline, nothing is fetched or made
+            if options.offline:  # nothing is fetched or made; catalog edits still show
+                run_offline_stages(run, offline_stages(), talks_with_stale_chapters(run))
+            else:
                 make_episodes(run)
             read_articles(run)
             render_unless_unchanged(run)
@@ -181,8 +199,10 @@ def build(
                 render_unless_unchanged(run)
             if not options.offline:
                 announce_changed_feeds(run)
+            report = report_of(run)
+            report.news = failure_news(run, failing_before)
             state.keep_backup()
-            return report_of(run)
+            return report
 
 
 def make_episodes(run: Run) -> None:
@@ -222,10 +242,22 @@ def render_unless_unchanged(run: Run) -> None:
 
 
 def announce_changed_feeds(run: Run) -> None:
-    """WebSub hubs and directory pings: tell them which feeds changed; never fatal."""
-    changed = feed_urls_to_ping(run.base_url, run.writer.written, inventory.unlisted(run.catalog))
-    ping_hubs(run.catalog.site.hubs, changed)  # logs its own problems; never fatal
-    ping_directories(run.catalog.site.pings, changed)
+    """Tell the WebSub hubs and directories about each feed that is new or changed and
+    has an episode (`deliver.notify`), when this folder is the public site; never fatal."""
+    site = run.catalog.site
+    if (site.hubs or site.pings) and folder_is_public_site(run):
+        from publisher.deliver.notify import announce_live_feeds
+
+        feeds = [*run.writer.written, *run.writer.unchanged]
+        announce_live_feeds(run.catalog, run.base_url, run.out, feeds, run.state)
+
+
+def folder_is_public_site(run: Run) -> bool:
+    """Whether the build's folder is what the catalog's base URL serves (a web server
+    pointed at it), so its feeds are live once written. Not a preview (another base
+    URL), and not a folder that is uploaded (`--publish`, or `publish` before): there
+    `publish` announces, after the upload."""
+    return not run.is_preview and not run.options.upload_follows and not run.state.has_uploads()
 
 
 def report_of(run: Run) -> BuildReport:

@@ -32,6 +32,8 @@ class BuildOptions:
     allow_private_sources: bool = False
     base_url: str | None = None  # overrides the catalog's for one build
     ffmpeg: str | None = None  # a system ffmpeg to use instead of imageio-ffmpeg's
+    # `build --publish`: the folder goes live when uploaded, and `publish` announces it
+    upload_follows: bool = False
 
 
 class Progress:
@@ -65,6 +67,8 @@ class Run:
     podcast_guids: dict[str, str] = field(default_factory=dict)
     # When the build started: the change date of a feed whose content is new in it.
     started: datetime = field(default_factory=lambda: build_time())
+    # URLs in each rendered feed that are http, not https (a preview's): told in one line.
+    http_urls: dict[str, int] = field(default_factory=dict)
     # Run-level problems for the summary (a playlist that could not be listed…).
     notices: list[str] = field(default_factory=list)
     # Set when the run is interrupted (Ctrl-C, SIGTERM): long steps check it and stop.
@@ -99,8 +103,13 @@ class Run:
 
     @property
     def base_url(self) -> str:
-        url = self.options.base_url or self.catalog.site.base_url
-        return url if url.endswith("/") else url + "/"
+        return with_slash(self.options.base_url or self.catalog.site.base_url)
+
+    @property
+    def is_preview(self) -> bool:
+        """Built for another address than the catalog's (`--base-url`), e.g. to try the
+        feeds on a phone: nobody is told of it, and no analytics prefix is put on it."""
+        return self.base_url != with_slash(self.catalog.site.base_url)
 
     @property
     def out(self) -> Path:
@@ -143,6 +152,10 @@ class Run:
 
     def series_of(self, item: Item):
         return self.catalog.series[item.entry.series] if item.entry.series else None
+
+
+def with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
 
 
 def build_time() -> datetime:

@@ -23,6 +23,10 @@ from publisher.stages.follow import NotFollowed
 from publisher.stages.recipes import wanted_outputs
 
 log = logging.getLogger(__name__)
+# Each entry's failure, as it happens. A quiet build silences it and prints the news of
+# lasting failures instead (`build.lasting`): when one starts, ends, once a day between.
+FAILURES_LOGGER = "publisher.build.failures"
+failures_log = logging.getLogger(FAILURES_LOGGER)
 
 ItemStage = Callable[[Run, Item], None]
 
@@ -34,6 +38,17 @@ def talks_with_work(run: Run) -> list[Item]:
     recipes, failed = run.state.all_media_recipes(), run.state.errors()
     talks = [t for t in talks if t.id in failed or not up_to_date(run, t, recipes)]
     return run.fetch.in_budget(talks)
+
+
+def talks_with_stale_chapters(run: Run) -> list[Item]:
+    """Published talks whose chapters are not those their texts list now: an editor's
+    edit of the timestamps in a summary, which needs no network to publish."""
+    recipes = run.state.all_media_recipes()
+    return [
+        item
+        for item in run.items
+        if item.entry.is_talk and item.audio is not None and not chapters_current(item, recipes)
+    ]
 
 
 def run_item_stages(run: Run, stages: list[ItemStage], talks: list[Item] | None = None) -> None:
@@ -51,6 +66,19 @@ def run_item_stages(run: Run, stages: list[ItemStage], talks: list[Item] | None 
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def run_offline_stages(run: Run, stages: list[ItemStage], talks: list[Item]) -> None:
+    """Run `talks` through stages that need no network, one after the other. A failure
+    costs this run the talk's edit only: the state's record of its last online attempt
+    (an error to retry, or none) is left as it was."""
+    for item in talks:
+        try:
+            for stage in stages:
+                stage(run, item)
+        except (PublisherError, OSError) as error:
+            item.error = describe(error)
+            failures_log.error("%s: %s", item.id, item.error)
 
 
 def _run_one(run: Run, item: Item, stages: list[ItemStage]) -> None:
@@ -76,7 +104,7 @@ def _run_one(run: Run, item: Item, stages: list[ItemStage]) -> None:
         if run.stopping.is_set():
             return  # interrupted, not failed: the next run simply does it again
         item.error = describe(error)  # what happened and what to do, in one line
-        log.error("%s: %s", item.id, item.error)
+        failures_log.error("%s: %s", item.id, item.error)
         run.fetch.note_failure(error, item.error, item.id)
         retry = run.fetch.retry_after(error)
         run.state.record_error(item.id, item.error, failure_kind(error), retry)
@@ -84,11 +112,11 @@ def _run_one(run: Run, item: Item, stages: list[ItemStage]) -> None:
         if run.stopping.is_set():
             return
         item.error = describe(error)
-        log.error("%s: %s", item.id, item.error)
+        failures_log.error("%s: %s", item.id, item.error)
         run.state.record_error(item.id, item.error)
     except Exception as error:  # a bug must not cost the other entries their episodes
         item.error = f"internal error: {error!r}"
-        log.exception("%s: unexpected error", item.id)
+        failures_log.exception("%s: unexpected error", item.id)
         run.state.record_error(item.id, item.error)
     finally:
         run.progress.done(item)
@@ -107,4 +135,9 @@ def up_to_date(run: Run, item: Item, recipes: dict[str, dict[str, str]]) -> bool
         for output in wanted_outputs(run, item)
     )
     # the chapters come from the catalog's summary too: an edit there is work to do
-    return current and wanted_chapters(item, made.get(CHAPTERS))[0] == item.chapters
+    return current and chapters_current(item, recipes)
+
+
+def chapters_current(item: Item, recipes: dict[str, dict[str, str]]) -> bool:
+    made_from = recipes.get(item.id, {}).get(CHAPTERS)
+    return wanted_chapters(item, made_from)[0] == item.chapters

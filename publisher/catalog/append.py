@@ -45,10 +45,17 @@ class Appended:
     line: int  # 1-based line of the new entry's first key
 
 
-def append_entry(path: Path, fields: Mapping[str, Any], *, write: bool = True) -> Appended:
-    """Add `fields` as the last entry of the catalog at `path`; validated, atomic."""
+def append_entry(
+    path: Path,
+    fields: Mapping[str, Any],
+    *,
+    write: bool = True,
+    comments: Mapping[str, str] | None = None,
+) -> Appended:
+    """Add `fields` as the last entry of the catalog at `path`; validated, atomic.
+    `comments` end the lines of the fields they name (`# …`)."""
     original = path.read_bytes().decode("utf-8")
-    appended = splice(original, fields)
+    appended = splice(original, fields, comments or {})
     if "\r\n" in original:  # keep Windows line endings where an editor uses them
         appended = Appended(
             appended.text.replace("\r\n", "\n").replace("\n", "\r\n"),
@@ -59,7 +66,9 @@ def append_entry(path: Path, fields: Mapping[str, Any], *, write: bool = True) -
     return appended
 
 
-def splice(original: str, fields: Mapping[str, Any]) -> Appended:
+def splice(
+    original: str, fields: Mapping[str, Any], comments: Mapping[str, str] | None = None
+) -> Appended:
     """The file's text with the entry inserted after its last entry, nothing else changed."""
     text = original.replace("\r\n", "\n")
     root = YAML(typ="rt").compose(io.StringIO(text))
@@ -79,7 +88,7 @@ def splice(original: str, fields: Mapping[str, Any]) -> Appended:
     if text and not text.endswith("\n") and at == len(text):
         text += "\n"
         at += 1
-    block = render_entry(fields, layout)
+    block = render_entry(fields, layout, comments or {})
     prefix = "\n" if layout.blank_between else ""
     new_text = text[:at] + prefix + block + text[at:]
     line = text.count("\n", 0, at) + len(prefix) + 1
@@ -123,11 +132,16 @@ def _end_of(text: str, node: Node) -> int:
     return len(text) if newline < 0 else newline + 1
 
 
-def render_entry(fields: Mapping[str, Any], layout: Layout) -> str:
+def render_entry(
+    fields: Mapping[str, Any], layout: Layout, comments: Mapping[str, str] | None = None
+) -> str:
     """The entry as YAML lines in the file's layout: quoted title, folded summary."""
     entry = CommentedMap()
     for name, value in fields.items():
         entry[name] = _styled(name, value, layout)
+    for name, comment in (comments or {}).items():
+        if name in entry:
+            entry.yaml_add_eol_comment(comment, name)
     yaml = YAML(typ="rt")
     yaml.width = 4096  # folding is decided per scalar below, never by the emitter
     offset = layout.key - layout.dash

@@ -42,7 +42,7 @@ from publisher.catalog.schema import (
     uuid_text,
 )
 from publisher.catalog.slugs import did_you_mean
-from publisher.catalog.yamlnodes import compose, mapping_items, read_text
+from publisher.catalog.yamlnodes import compose_repairing, mapping_items, read_text
 from publisher.errors import CatalogError, Problem
 from publisher.model import (
     ALL_TALKS,
@@ -156,7 +156,9 @@ def load_catalog(path: Path) -> Catalog:
     """The validated catalog, or a CatalogError listing every problem with file:line."""
     file = str(path)
     loaded = read_text(path)  # read once: what is validated is what gets rendered
-    root = compose(loaded, file)
+    root, yaml_problems = compose_repairing(loaded, file)  # a tab does not hide the rest
+    if root is None and yaml_problems:
+        raise CatalogError(yaml_problems)
     if root is None:
         raise CatalogError(
             [
@@ -170,6 +172,7 @@ def load_catalog(path: Path) -> Catalog:
             ]
         )
     reader = Reader(file)
+    reader.problems += yaml_problems
     catalog = _read_catalog(reader, root, path)
     if reader.problems:
         raise CatalogError(reader.problems)

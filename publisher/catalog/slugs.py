@@ -12,7 +12,11 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
+
+if TYPE_CHECKING:
+    from publisher.model import Entry
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 SLUG_MAX = 64
@@ -55,6 +59,21 @@ def did_you_mean(value: str, options: Iterable[str]) -> str:
     """ "did you mean 'x'?" for the closest of `options`, or "" when none is close."""
     close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}?" if close else ""
+
+
+def catalog_urls(entries: Iterable[Entry]) -> dict[str, Entry]:
+    """THE rule "already in the catalog": each URL an entry has as its `source` or its
+    `link`, by `same_url_key`, to that entry (a source wins over another entry's link).
+    `add` refuses such a URL and a followed playlist does not publish it again."""
+    found: dict[str, Entry] = {}
+    entries = list(entries)
+    for entry in entries:
+        if entry.link:
+            found[same_url_key(entry.link)] = entry
+    for entry in entries:
+        if entry.source:
+            found[same_url_key(entry.source)] = entry
+    return found
 
 
 def same_url_key(url: str) -> str:

@@ -27,6 +27,7 @@ from yaml.events import (
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from publisher.catalog.yamlrepair import double_quoted, line_at, repaired, unquoted_colon
 from publisher.errors import CatalogError, Problem
 from publisher.formats.text import CONTROL_CHARACTERS, describe
 
@@ -129,7 +130,11 @@ def compose(text: str, file: str) -> Node | None:
         while not composer.done:
             composer.feed(parser.get_event())
     except MarkedYAMLError as error:
-        raise CatalogError([_yaml_problem(error, file)]) from None
+        problem = _yaml_problem(error, file, text)
+        fixed = repaired(error, text)
+        if fixed is not None:
+            raise _Repairable(problem, fixed) from None
+        raise CatalogError([problem]) from None
     except YAMLError as error:
         raise CatalogError([Problem(file, 0, "yaml", str(error))]) from None
     finally:
@@ -262,12 +267,55 @@ class _Composer:
 FLOW_OPENERS = {"while parsing a flow sequence": "[", "while parsing a flow mapping": "{"}
 
 
-def _yaml_problem(error: MarkedYAMLError, file: str) -> Problem:
+def compose_repairing(text: str, file: str) -> tuple[Node | None, list[Problem]]:
+    """`compose`, going on past the mistakes that have one obvious repair (a tab, an
+    unquoted ": " inside a value): each is a problem with the hint that names the fix,
+    and the rest of the file is still read, so that its other problems are reported in
+    the same run instead of one per edit. A repair that does not help (YAML stops again
+    on a line already repaired) ends it: what follows would be noise."""
+    problems: list[Problem] = []
+    repaired_lines: set[int] = set()
+    for _ in range(MAX_REPAIRS):
+        try:
+            return compose(text, file), problems
+        except _Repairable as repairable:
+            if repairable.problem.line in repaired_lines:
+                break
+            problems.append(repairable.problem)
+            repaired_lines.add(repairable.problem.line)
+            text = repairable.repaired
+        except CatalogError as error:
+            raise CatalogError([*problems, *error.problems]) from None
+    raise CatalogError(problems)
+
+
+MAX_REPAIRS = 50
+
+
+class _Repairable(Exception):
+    """A YAML mistake with one obvious repair: its problem, and the text repaired."""
+
+    def __init__(self, problem: Problem, repaired: str):
+        super().__init__(problem)
+        self.problem = problem
+        self.repaired = repaired
+
+
+def _yaml_problem(error: MarkedYAMLError, file: str, text: str = "") -> Problem:
     what = error.problem or error.context or "invalid YAML"
     mark = error.problem_mark or error.context_mark
     hint = ""
-    if "tab" in what or "\\t" in what:
-        hint = "use spaces, not tabs, to indent"
+    at = text[mark.index] if mark is not None and 0 <= mark.index < len(text) else ""
+    if "tab" in what or "\\t" in what or at == "\t":
+        what = "a tab character here"
+        hint = "YAML indents with spaces only: replace the tab with spaces"
+    elif "mapping values are not allowed" in what and (
+        split := unquoted_colon(line_at(text, mark.index) if mark is not None else "")
+    ):
+        key, value = split[0].strip(" -"), split[1]
+        what = f'a ": " inside the value of {key.rstrip(": ")} (YAML takes it for a new key)'
+        shown = value if len(value) <= 60 else value[:59] + "…"
+        hint = f"put the value in quotes: {key} {double_quoted(shown)}"
     elif "escape" in what:  # "\ud800" is half a character; "\q" is no escape
         hint = "write the character itself, or a \\uXXXX escape of a whole one"
     elif "end of stream" in what and "quoted" in (error.context or "") and error.context_mark:

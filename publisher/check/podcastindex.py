@@ -196,7 +196,11 @@ def _check_people(context: FeedCheck, element, name: str) -> None:
             context.warning("podcast.person", f"role {role!r} is not a cast role", name)
 
 
-def check_https(context: FeedCheck, url: str, what: str, name: str, rule="podcast.https") -> None:
+HTTPS_RULE = "podcast.https"
+HTTPS_RULES = frozenset({HTTPS_RULE, "apple.https"})  # every rule check_https reports under
+
+
+def check_https(context: FeedCheck, url: str, what: str, name: str, rule=HTTPS_RULE) -> None:
     """https where the namespace requires it; a preview served over http gets a warning."""
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
     if scheme == "https":

@@ -117,8 +117,12 @@ def build(
 
     _stop_on_sigterm()
     if quiet:
+        from publisher.build.runner import FAILURES_LOGGER
+
         logging.getLogger().setLevel(logging.ERROR)
         logging.getLogger("publisher").setLevel(logging.ERROR)
+        # an entry's failure is told as news instead: when it starts, ends, once a day
+        logging.getLogger(FAILURES_LOGGER).setLevel(logging.CRITICAL + 1)
     if base_url:
         _check_base_url(base_url)
     if destination:  # a wrong address is told before the build, not after it
@@ -133,6 +137,7 @@ def build(
         allow_private_sources=allow_private_sources,
         base_url=base_url,
         ffmpeg=ffmpeg,
+        upload_follows=bool(destination),
     )
     if sys.stderr.isatty() and not quiet:
         from publisher.cli.progress import terminal_progress  # rich: only on a terminal
@@ -141,8 +146,13 @@ def build(
             report = run_build(catalog, options, progress)
     else:
         report = run_build(catalog, options)
+    for news in report.news:  # without --quiet, each failure was logged as it happened
+        if quiet or not news.error:
+            click.echo(str(news), err=True)
     if not quiet:
         click.echo(report.summary())
+        if report.written and not destination:  # a run with nothing new stays one line
+            click.echo(where_to_look(out, base_url))
     if destination:
         from publisher.deliver.upload import Upload
         from publisher.deliver.upload import publish as upload
@@ -151,6 +161,23 @@ def build(
         if not quiet:
             click.echo(_publish_summary(uploaded))
     sys.exit(report.exit_code)
+
+
+def where_to_look(out, base_url: str | None) -> str:
+    """Where the feeds are, and the `serve` command that shows them to a podcast app:
+    for a preview built for http://HOST:PORT/, the one that serves them there."""
+    from pathlib import Path
+    from urllib.parse import urlsplit
+
+    options = [] if Path(out) == Path("feeds") else [f"--out {out}"]
+    if base_url:
+        parts = urlsplit(base_url)
+        if parts.hostname not in ("127.0.0.1", "localhost", "::1", None):
+            options.append("--host 0.0.0.0")
+        if parts.port:
+            options.append(f"--port {parts.port}")
+    serve = " ".join(["publisher serve", *options])
+    return f"feeds: {out}/ (pages: {out}/index.html); to try them in a podcast app: {serve}"
 
 
 def _check_base_url(url: str) -> None:

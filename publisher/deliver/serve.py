@@ -36,7 +36,7 @@ from publisher.deliver.waiting_room import TimedHandler, WaitingRoomServer
 from publisher.errors import ADVICE_BUILD_FIRST, ConfigurationError
 from publisher.output import contenttypes, inventory, urls
 from publisher.output.contenttypes import content_type
-from publisher.output.xmlsafe import parse_xml
+from publisher.output.xmlsafe import feed_item_count, parse_xml
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -166,10 +166,9 @@ def published_feeds(folder: Path) -> list[inventory.Feed]:
 def item_count(path: Path) -> int | None:
     """How many items (RSS) or entries (Atom) a feed holds; None if it cannot be read."""
     try:
-        root = parse_xml(path.read_bytes())
-    except (OSError, etree.XMLSyntaxError):
+        return feed_item_count(path.read_bytes())
+    except OSError:
         return None
-    return len(root.findall("channel/item")) + len(root.findall("{*}entry"))
 
 
 def listing(folder: Path, origin: str) -> list[str]:

@@ -1,5 +1,5 @@
 """`publisher publish` as a library call: upload the published folder, then tell the hubs
-and directories.
+and directories about the feeds it made live (`deliver.notify`).
 
 Under the run lock (a build never changes the folder mid-upload), with what the state
 remembers of this destination: each file's digests, so unchanged media is neither read
@@ -14,10 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from publisher.catalog.load import load_catalog
-from publisher.deliver.pings import ping_directories
+from publisher.deliver.notify import announce_live_feeds, folder_feeds
 from publisher.deliver.s3 import Progress, PublishReport, allow_cross_origin, publish_folder
-from publisher.deliver.websub import feed_urls_to_ping, ping_hubs
-from publisher.output import inventory
 from publisher.output.lock import RunLock
 from publisher.state import State, folder_key, opened_state, state_path_for
 
@@ -46,16 +44,15 @@ def publish(
         opened_state(state_path, folder_key(catalog_path, out)) as state,
     ):
         report = _publish_remembering(state, out, upload, progress)
-    if report.foreign:
-        log.info(
-            "%d remote files were not uploaded by this folder and were left alone",
-            len(report.foreign),
-        )
-    if upload.cors:
-        allow_cross_origin(upload.destination, upload.endpoint_url)
-    changed = feed_urls_to_ping(site.base_url, report.uploaded, inventory.unlisted(catalog))
-    ping_hubs(site.hubs, changed)  # each logs its own problems; never fatal
-    ping_directories(site.pings, changed)
+        if report.foreign:
+            log.info(
+                "%d remote files were not uploaded by this folder and were left alone",
+                len(report.foreign),
+            )
+        if upload.cors:
+            allow_cross_origin(upload.destination, upload.endpoint_url)
+        # live now: every feed not yet announced as it is (each logs its own problems)
+        announce_live_feeds(catalog, site.base_url, out, folder_feeds(out), state)
     return report
 
 

@@ -7,11 +7,9 @@ raised, and never stops a publish. `announce` is the loop directory pings share.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-from publisher.output import inventory, urls
 
 if TYPE_CHECKING:
     import requests
@@ -19,22 +17,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 USER_AGENT = "publisher (WebSub ping)"
-
-
-def feed_urls_to_ping(
-    base_url: str, changed: Iterable[str], unlisted: frozenset[str] = frozenset()
-) -> list[str]:
-    """The public URLs of the changed feeds among `changed` (paths under the folder).
-
-    Only feeds people subscribe to: OPML is no feed a hub can deliver, and nobody
-    subscribes to an archive page (its feed changes with it and is announced). Nor the
-    `unlisted` ones: a series kept out of the directories is not announced to them.
-    """
-    return [
-        urls.public_url(base_url, relative)
-        for relative in sorted(changed)
-        if inventory.subscribable(relative) and relative not in unlisted
-    ]
 
 
 def ping_hubs(hubs: tuple[str, ...], feed_urls: list[str], timeout: float = 10) -> list[str]:

@@ -11,7 +11,7 @@ plain-text summary. Appending is `publisher.catalog.append`'s job.
 from __future__ import annotations
 
 import contextlib
-import email.utils
+import dataclasses
 import re
 import time
 from collections.abc import Callable
@@ -23,7 +23,15 @@ from typing import Any
 from publisher.catalog.append import Appended, append_entry
 from publisher.catalog.load import load_catalog
 from publisher.catalog.schema import LANGUAGE
-from publisher.catalog.slugs import did_you_mean, same_url_key, slug_problem, slugify, unique_id
+from publisher.catalog.slugs import (
+    catalog_urls,
+    did_you_mean,
+    same_url_key,
+    slug_problem,
+    slugify,
+    unique_id,
+)
+from publisher.editor.dates import Impossible, checked_day, parse_published
 from publisher.errors import IsPlaylist, PublisherError, SourceError
 from publisher.formats import pagemeta
 from publisher.formats.text import one_line
@@ -57,6 +65,8 @@ class Proposal:
     fields: dict[str, Any]
     notes: tuple[str, ...] = ()
     appended: Appended | None = field(default=None, compare=False)
+    # field -> a comment written at the end of its line (a date that is only a guess)
+    comments: dict[str, str] = field(default_factory=dict)
 
     @property
     def entry_id(self) -> str:
@@ -71,8 +81,10 @@ def add(catalog_path: Path, request: AddRequest, *, dry_run: bool = False) -> Pr
     """
     with RunLock(state_path_for(catalog_path).parent, "catalog.lock"):
         proposal = propose(catalog_path, request)
-        appended = append_entry(catalog_path, proposal.fields, write=not dry_run)
-    return Proposal(proposal.fields, proposal.notes, appended)
+        appended = append_entry(
+            catalog_path, proposal.fields, write=not dry_run, comments=proposal.comments
+        )
+    return dataclasses.replace(proposal, appended=appended)
 
 
 def propose(catalog_path: Path, request: AddRequest, today: date | None = None) -> Proposal:
@@ -89,7 +101,7 @@ def propose(catalog_path: Path, request: AddRequest, today: date | None = None) 
     url = check_url(request.url, request.allow_private)
     if request.kind == "video":
         info = read_video(url, request.allow_private, AddPacing.of(catalog))
-        fields, notes = _video_fields(info, url)
+        fields, notes = _video_fields(info, url, _own_page(info, url, request.allow_private))
     else:
         page = pagemeta.read_page_meta(url, request.allow_private)
         fields, notes = _article_fields(page, url)
@@ -107,16 +119,22 @@ def propose(catalog_path: Path, request: AddRequest, today: date | None = None) 
             f"episode {fields['episode']}: the next number in the serial series {serial.id!r}"
             " — correct it if the talk belongs elsewhere"
         )
+    comments = {}
+    if isinstance(fields.get("published"), Impossible):
+        notes.append(f"the date the source gives, {fields['published']}, cannot be right")
+        fields["published"] = None
     if fields.get("published") is None:
         fields["published"] = today or datetime.now(UTC).date()
         notes.append("the page gives no date; today's date was used — correct it if needed")
+        comments["published"] = GUESSED_DATE
     entry_id = request.entry_id or unique_id(slugify(fields["title"]), taken_ids(catalog))
     _check_id(catalog, entry_id)
     ordered = {"id": entry_id, "kind": request.kind}
     if request.series:
         ordered["series"] = request.series
     ordered.update(fields)
-    return Proposal({k: v for k, v in ordered.items() if v not in (None, "", ())}, tuple(notes))
+    kept = {k: v for k, v in ordered.items() if v not in (None, "", ())}
+    return Proposal(kept, tuple(notes), comments=comments)
 
 
 def add_url(
@@ -151,7 +169,7 @@ def add_playlist(
     videos = list_videos(
         check_url(request.url, request.allow_private), request.allow_private, pacing
     )
-    have = {same_url_key(v) for e in catalog.entries for v in (e.source, e.link) if v}
+    have = set(catalog_urls(catalog.entries))
     new = []
     for video in videos:  # a playlist may list one video twice, under two of its addresses
         if (key := same_url_key(video.url)) not in have:
@@ -175,6 +193,9 @@ def add_playlist(
         fields["title"] = one_line(video.title) or fields["title"] or video.url
         if video.published and (video.date_exact or fields["published"] is None):
             fields["published"] = video.published.date()
+        if isinstance(fields["published"], Impossible):
+            fields["published"] = None
+        comments = {} if fields["published"] else {"published": GUESSED_DATE}
         fields["published"] = fields["published"] or datetime.now(UTC).date()
         if episode is not None:  # a serial series numbers every talk, in playlist order
             fields["episode"], episode = episode, episode + 1
@@ -182,7 +203,7 @@ def add_playlist(
         taken.add(entry_id)
         ordered = {"id": entry_id, "kind": "video", "series": request.series, **fields}
         ordered = {k: v for k, v in ordered.items() if v not in (None, "", ())}
-        appended = append_entry(catalog_path, ordered, write=not dry_run)
+        appended = append_entry(catalog_path, ordered, write=not dry_run, comments=comments)
         proposals.append(Proposal(ordered, (), appended))
     return proposals
 
@@ -260,15 +281,12 @@ def next_episode(catalog: Catalog, series_id: str) -> int:
 
 def refuse_duplicate(catalog: Catalog, url: str) -> None:
     """A URL already in the catalog (as a source or link) is refused, naming the entry."""
-    wanted = same_url_key(url)
-    for entry in catalog.entries:
-        for value in (entry.source, entry.link):
-            if value and same_url_key(value) == wanted:
-                raise AddRefused(
-                    f"{url} is already in the catalog as {entry.id!r}"
-                    f" ({catalog.path.name}:{entry.line})",
-                    advice="edit that entry instead",
-                )
+    entry = catalog_urls(catalog.entries).get(same_url_key(url))
+    if entry is not None:
+        raise AddRefused(
+            f"{url} is already in the catalog as {entry.id!r} ({catalog.path.name}:{entry.line})",
+            advice="edit that entry instead",
+        )
 
 
 def taken_ids(catalog: Catalog) -> set[str]:
@@ -288,12 +306,36 @@ def taken_ids(catalog: Catalog) -> set[str]:
 # Proposing -----------------------------------------------------------------------------
 
 
-def _video_fields(info: MediaInfo, url: str) -> tuple[dict[str, Any], list[str]]:
-    day = None
-    if info.upload_date and re.fullmatch(r"\d{8}", info.upload_date):
-        day = date(int(info.upload_date[:4]), int(info.upload_date[4:6]), int(info.upload_date[6:]))
+GUESSED_DATE = "a guess: the page gives no date — correct it"
+# yt-dlp's extractors for a page no site extractor knows: a <video> on it, or any media
+PLAIN_PAGE_EXTRACTORS = frozenset({"Generic", "HTML5MediaEmbed"})
+# yt-dlp's generic extractor numbers the media of a page with several: "Title (1)"
+_NUMBERED = re.compile(r"\s\(\d+\)\Z")
+
+
+def _own_page(info: MediaInfo, url: str, allow_private: bool) -> pagemeta.PageMeta | None:
+    """The page's own metadata when yt-dlp read it as a plain page (its generic
+    extractor): its title and date are better than what that extractor makes up."""
+    if info.extractor not in PLAIN_PAGE_EXTRACTORS:
+        return None
+    try:
+        return pagemeta.read_page_meta(url, allow_private)
+    except PublisherError:  # a direct media link, or a page that went away meanwhile
+        return None
+
+
+def _video_fields(
+    info: MediaInfo, url: str, page: pagemeta.PageMeta | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    if page is not None:  # a plain page: its own title and date, never Last-Modified
+        title = page.title or _NUMBERED.sub("", info.title)
+        day = parse_published(page.published)
+    else:
+        title, day = info.title, None
+        if info.upload_date and re.fullmatch(r"\d{8}", info.upload_date):
+            day = checked_day(info.upload_date)
     fields = {
-        "title": one_line(info.title),
+        "title": one_line(title),
         "source": url,
         "link": info.webpage_url or url,
         "published": day,
@@ -324,23 +366,6 @@ def page_language(catalog: Catalog, series_id: str | None, language: str) -> str
     if not LANGUAGE.match(language) or language.lower() == expected.lower():
         return None
     return language
-
-
-def parse_published(text: str) -> date | str | None:
-    """A date, or an ISO datetime text with its offset; None when it cannot be read."""
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace(" ", "T", 1))
-    except ValueError:
-        try:
-            moment = email.utils.parsedate_to_datetime(text)  # RFC 2822, as some CMSs write
-        except (TypeError, ValueError, IndexError):
-            return None
-    if len(text) == 10 or moment.tzinfo is None:
-        return moment.date()  # a day, or a time without a zone: the day is what is known
-    return moment.isoformat()
 
 
 def summarize(description: str) -> str:

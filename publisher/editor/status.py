@@ -19,8 +19,17 @@ from rich.table import Table
 
 from publisher.catalog.load import load_catalog
 from publisher.formats.durations import format_duration
-from publisher.model import Catalog, Entry, ItemState, MediaFile, SiteHold, entry_state
+from publisher.model import (
+    Catalog,
+    Entry,
+    ItemState,
+    MediaFile,
+    MediaInfo,
+    SiteHold,
+    entry_state,
+)
 from publisher.output import urls
+from publisher.stages.recipes import video_wanted
 from publisher.state import State, folder_key, state_path_for
 
 STATES: tuple[ItemState, ...] = ("published", "pending", "failed")
@@ -58,6 +67,7 @@ class Snapshot:
     followed: tuple[Entry, ...] = ()  # episodes of followed playlists
     deferred: dict[str, datetime] = field(default_factory=dict)  # not asked before
     holds: tuple[SiteHold, ...] = ()  # sites backing off after HTTP 429
+    infos: dict[str, MediaInfo] = field(default_factory=dict)  # what each source offers
 
 
 def read_status(
@@ -101,13 +111,17 @@ def read_snapshot(catalog: Catalog, out: Path) -> Snapshot:
     state = State(path, folder_key(catalog.path, out))
     try:
         followed = tuple(followed_entries(catalog, state))
-        durations = {}
-        for entry in (*catalog.entries, *followed):
-            info = state.media_info(entry.id)
-            if info and info.duration:
-                durations[entry.id] = info.duration
+        infos = state.all_media_info()
+        durations = {key: info.duration for key, info in infos.items() if info.duration}
         deferred = {k: after for k, (_, after) in state.deferred_errors().items()}
-        return Snapshot(state.all_media_files(), state.errors(), durations, followed, deferred)
+        return Snapshot(
+            state.all_media_files(),
+            state.errors(),
+            durations,
+            followed,
+            deferred,
+            infos=infos,
+        )
     finally:
         state.close()
 
@@ -122,7 +136,9 @@ def row_of(catalog: Catalog, entry: Entry, snapshot: Snapshot) -> StatusRow:
     files = snapshot.files.get(entry.id, {})
     error = snapshot.errors.get(entry.id)
     audio = files.get("audio")
-    wants_video = entry.is_talk and catalog.series[entry.series].video
+    wants_video = entry.is_talk and video_wanted(
+        catalog.series[entry.series], snapshot.infos.get(entry.id)
+    )
     missing = []
     if entry.is_talk and audio is None:
         missing.append("audio")

@@ -13,6 +13,10 @@ from __future__ import annotations
 import re
 
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Invisible format characters that text from outside has no business carrying: the bidi
+# overrides, embeddings and isolates (U+202E turns "mp4.exe" around), zero-width space,
+# word joiner and a stray BOM. ZWJ and ZWNJ stay: emoji and Persian need them.
+INVISIBLE_CONTROLS = re.compile("[\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
 _SPACE = re.compile(r"\s+")
 
 
@@ -40,11 +44,12 @@ def strip_control(text: str) -> str:
 
 def clean_text(value: object) -> str:
     """Text from outside, safe for XML and tags: line breaks as \\n, none of the table's
-    characters, no space at the ends. Anything but text or a number is no text."""
+    characters nor invisible controls, no space at the ends. Anything but text or a
+    number is no text."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         return ""
     text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    return strip_control(text).strip()
+    return INVISIBLE_CONTROLS.sub("", strip_control(text)).strip()
 
 
 def one_line(value: object) -> str:

@@ -13,3 +13,12 @@ def parse_xml(data: bytes) -> etree._Element:
         resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False
     )
     return etree.fromstring(data, parser)
+
+
+def feed_item_count(data: bytes) -> int | None:
+    """How many items (RSS) or entries (Atom) a feed holds; None if it is no XML."""
+    try:
+        root = parse_xml(data)
+    except etree.XMLSyntaxError:
+        return None
+    return len(root.findall("channel/item")) + len(root.findall("{*}entry"))

@@ -12,6 +12,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from publisher.check import check_feed
+from publisher.check.podcastindex import HTTPS_RULES
 from publisher.guids import assign_guids, assign_podcast_guids
 from publisher.output import inventory
 from publisher.render import changes
@@ -68,6 +69,7 @@ def render(run: Run) -> None:
     publish_channel_art(run)  # before the feeds: `check` reads the art they point at
     for relative, data in render_feeds(run).items():
         publish_feed(run, relative, data)
+    say_http_urls(run)
     render_pages(run)
 
 
@@ -77,6 +79,19 @@ def date_articles(run: Run) -> None:
     for item in run.catalog_articles:
         if item.entry.published is None and item.first_published is not None:
             item.entry = dataclasses.replace(item.entry, published=item.first_published)
+
+
+def say_http_urls(run: Run) -> None:
+    """One line for every http URL of the run's feeds, not one per URL: a preview built
+    for http://192.168.1.20:8000/ has dozens, all for the same reason."""
+    if run.http_urls:
+        log.warning(
+            "%d URLs in %d feeds are http, not https (base URL %s): fine for a preview;"
+            " publish under an https base_url, as apps and the Podcast Index expect",
+            sum(run.http_urls.values()),
+            len(run.http_urls),
+            run.base_url,
+        )
 
 
 def publish_feed(run: Run, relative: str, data: bytes) -> bool:
@@ -105,6 +120,9 @@ def feed_passes_check(run: Run, relative: str, data: bytes) -> bool:
     findings = check_feed(relative, data, run.out)
     errors = [finding for finding in findings if finding.severity == "error"]
     for finding in findings:
+        if finding.rule in HTTPS_RULES and finding.severity == "warning":
+            run.http_urls[relative] = run.http_urls.get(relative, 0) + 1  # said once
+            continue
         (log.error if finding.severity == "error" else log.warning)("%s", finding.located())
     if errors:
         log.error("%s not published: %d errors; the old one stays", relative, len(errors))

@@ -22,7 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 from publisher.formats.captions import clean_cues, parse_vtt
-from publisher.formats.durations import format_duration, format_timestamp
+from publisher.formats.durations import format_timestamp, iso_duration, spoken_length
 from publisher.formats.sanitize import clean_html, plain_text
 from publisher.model import ALL_TALKS, Item, Series
 from publisher.output import urls
@@ -343,7 +343,8 @@ def template_environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["duration"] = format_duration
+    env.filters["duration"] = spoken_length
+    env.filters["iso_duration"] = iso_duration
     env.filters["timestamp"] = format_timestamp
     env.filters["web_url"] = lambda url: url if url and is_web_url(url) else None
     env.filters["href"] = href

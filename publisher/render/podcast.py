@@ -306,10 +306,11 @@ def drop_soundbites_outside(run: Run) -> None:
 
 
 def enclosure_url(run: Run, media: MediaFile) -> str:
-    """Where apps download an episode: through `site.enclosure_prefix` when one is set."""
-    return urls.prefixed(
-        run.catalog.site.enclosure_prefix, urls.public_url(run.base_url, media.path)
-    )
+    """Where apps download an episode: through `site.enclosure_prefix` when one is set,
+    except in a preview, whose downloads are no listener's (and an analytics service
+    could not reach a preview's address anyway)."""
+    prefix = "" if run.is_preview else run.catalog.site.enclosure_prefix
+    return urls.prefixed(prefix, urls.public_url(run.base_url, media.path))
 
 
 def speaker(name: str, series_author: str) -> Person:

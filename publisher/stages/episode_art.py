@@ -30,7 +30,7 @@ from publisher.formats.artwork import (
 )
 from publisher.model import Catalog, Item, MediaFile
 from publisher.output import urls
-from publisher.sources import is_url, metadata_url
+from publisher.sources import is_url, local_source_path, metadata_url
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
@@ -149,7 +149,7 @@ def thumbnail_origin(run: Run, item: Item) -> tuple[Path | str, str] | None:
     source = item.entry.source or ""
     if source and not is_url(source):
         for ext in IMAGE_EXTS:
-            beside = (run.catalog.root / source).with_suffix(ext)
+            beside = local_source_path(source, run.catalog.root).with_suffix(ext)
             if beside.is_file():
                 stat = beside.stat()
                 return beside.resolve(), f"{beside.name} {stat.st_size} {stat.st_mtime_ns}"

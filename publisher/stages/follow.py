@@ -1,13 +1,15 @@
 """The `follow` stage: series whose episodes come from a playlist, channel or feed.
 
 An online build lists each `follow:` URL flat (one paced request, not one per video).
-A video no catalog entry has as its `source` becomes an episode of the series: its id
+A video not already in the catalog (no entry has it as its `source` or its `link`, the
+rule `publisher add` refuses a URL by) becomes an episode of the series: its id
 is chosen once, when it is first seen, and it is kept in the state, not the catalog.
 Its title, date and description are the listing's until enrichment reads the video;
 chapters and captions come with enrichment, as for any talk.
 
-- A catalog entry whose `source` is a followed video takes it over: the catalog's
-  values win, the GUID and media stay.
+- A catalog entry whose `source` or `link` is a followed video takes it over: the
+  catalog's values win and the GUID stays; so does the media, when the entry's source
+  is that video.
 - A video that leaves the playlist stays published; one that no longer passes the
   series' `after` or `match` (or whose playlist is no longer followed) is not published.
 - `--offline` builds keep every followed episode: nothing is listed, all is in the state.
@@ -22,7 +24,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from publisher.catalog.slugs import same_url_key, slugify, unique_id
+from publisher.catalog.slugs import catalog_urls, same_url_key, slugify, unique_id
 from publisher.errors import PublisherError, SiteHeld
 from publisher.messages import describe
 from publisher.model import Catalog, Entry, Follow, FollowedVideo, Item, MediaInfo
@@ -54,7 +56,7 @@ def list_followed(run: Run) -> None:
         return
     followed = run.state.followed()
     taken = taken_ids(run.catalog, run.state, followed)
-    sources = catalog_sources(run.catalog)
+    in_catalog = catalog_ids_by_url(run.catalog)
     known = {same_url_key(video.url) for video in followed}
     listed_before = {video.playlist for video in followed}
     now = datetime.now(UTC).replace(microsecond=0)
@@ -71,7 +73,7 @@ def list_followed(run: Run) -> None:
             continue
         for position, video in enumerate(listed or ()):
             key = same_url_key(video.url)
-            if key in sources or key in known:
+            if key in in_catalog or key in known:
                 continue
             known.add(key)
             entry_id = unique_id(slugify(video.title or video.url.rsplit("/", 1)[-1]), taken)
@@ -136,24 +138,30 @@ def taken_ids(catalog: Catalog, state: State, followed: list[FollowedVideo]) -> 
     return ids | {video.entry_id for video in followed}
 
 
-def catalog_sources(catalog: Catalog) -> dict[str, str]:
-    """URL key -> id of the catalog entry that has it as its source."""
-    return {same_url_key(e.source): e.id for e in catalog.entries if e.source}
+def catalog_ids_by_url(catalog: Catalog) -> dict[str, str]:
+    """URL key -> id of the catalog entry that has it (`catalog_urls`: source or link)."""
+    return {key: entry.id for key, entry in catalog_urls(catalog.entries).items()}
 
 
 # Every build: followed episodes as items ----------------------------------------------
 
 
 def hand_over_to_catalog(catalog: Catalog, state: State) -> None:
-    """A followed video that a catalog entry now has as its source becomes that entry,
-    keeping its GUID and media; the followed row goes."""
+    """A followed video that a catalog entry now has (as its source or link) becomes that
+    entry, keeping its GUID, and its media when the source is that video; the followed
+    row goes."""
     followed = state.followed()
-    sources = catalog_sources(catalog) if followed else {}
+    in_catalog = catalog_ids_by_url(catalog) if followed else {}
     entries = {entry.id: entry for entry in catalog.entries}
     for video in followed:
-        if (catalog_id := sources.get(same_url_key(video.url))) is not None:
+        if (catalog_id := in_catalog.get(same_url_key(video.url))) is not None:
             log.info("%s is now catalog entry %s: it keeps its GUID", video.entry_id, catalog_id)
-            source = entries[catalog_id].source or video.url
+            source = entries[catalog_id].source
+            # the media was made from the video: only the same video (by another of its
+            # addresses) keeps it; another source (the entry has the video as its link)
+            # is made anew, under the GUID the episode already has
+            if source is None or same_url_key(source) != same_url_key(video.url):
+                source = video.url
             state.hand_over_followed(video.entry_id, catalog_id, source)
 
 
@@ -164,11 +172,11 @@ def followed_entries(catalog: Catalog, state: State) -> list[Entry]:
         return []
     entries = []
     catalog_ids = {entry.id for entry in catalog.entries}
-    sources = catalog_sources(catalog)
+    in_catalog = catalog_ids_by_url(catalog)
     cached = state.all_media_info()
     follows = {(s.id, f.url): f for s in catalog.series.values() for f in s.follow}
     for video in followed:
-        if same_url_key(video.url) in sources:
+        if same_url_key(video.url) in in_catalog:
             continue  # a catalog entry has it (a build hands it over)
         if video.entry_id in catalog_ids:
             log.warning(

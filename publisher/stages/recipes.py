@@ -13,11 +13,10 @@ transcribed once, and never again.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from publisher.model import AudioSettings, Item, Transcribe
-from publisher.sources import is_url
+from publisher.model import AudioSettings, Item, MediaInfo, Series, Transcribe
+from publisher.sources import is_url, local_source_path
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
@@ -41,11 +40,17 @@ def wanted_outputs(run: Run, item: Item) -> list[Output]:
     source = source_identity(run, item)
     loudness = "off" if audio.loudness is None else f"{audio.loudness:g}"
     outputs = [Output("audio", audio.format, f"{source}|{audio.format}|{loudness}")]
-    if series and series.video and not (item.info and item.info.offers_video is False):
+    if video_wanted(series, item.info):
         # videos made before their audio was normalised keep their recipe when it is off
         level = "" if audio.loudness is None else f"|{loudness}"
         outputs.append(Output("video", "mp4", f"{source}|mp4{level}"))
     return outputs
+
+
+def video_wanted(series: Series | None, info: MediaInfo | None) -> bool:
+    """THE rule for a talk's video episode: its series publishes video and its source is
+    not known to be audio only (`build` makes by it, `status` reports by it)."""
+    return bool(series and series.video) and not (info and info.offers_video is False)
 
 
 def source_identity(run: Run, item: Item) -> str:
@@ -53,8 +58,7 @@ def source_identity(run: Run, item: Item) -> str:
     source = item.entry.source or ""
     if is_url(source):
         return source
-    path = Path(source).expanduser()
-    path = path if path.is_absolute() else run.catalog.root / path
+    path = local_source_path(source, run.catalog.root)
     if not path.is_file():
         return source
     stat = path.stat()

@@ -30,7 +30,7 @@ from publisher.formats.captions import (
 )
 from publisher.model import Item, MediaFile
 from publisher.output import urls
-from publisher.sources import is_url, metadata_url
+from publisher.sources import is_url, local_source_path, metadata_url
 from publisher.stages.recipes import spoken_language, transcribe_settings, transcript_recipe
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def caption_origin(run: Run, item: Item) -> _Origin | None:
     """A caption file beside a local source, or the best track the source offers."""
     source = item.entry.source or ""
     if source and not is_url(source):
-        local = run.catalog.root / source
+        local = local_source_path(source, run.catalog.root)
         for ext in READABLE_EXTS:
             beside = local.with_suffix(f".{ext}")
             if beside.is_file():

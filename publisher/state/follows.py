@@ -8,6 +8,7 @@ A mixin of `State` (publisher.state.records), so that no module passes its size.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from datetime import datetime
 
 from publisher.model import FollowedVideo, SiteHold, now_iso
@@ -16,6 +17,19 @@ from publisher.state.database import RENAMED_COLUMNS, Database
 FOLLOWED_COLUMNS = (
     "entry_id, series, playlist, url, title, published, description, first_seen, date_exact"
 )
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An entry's lasting failure, as the state keeps it between runs."""
+
+    message: str
+    since: datetime  # when it started failing
+    told_at: datetime | None  # when a build last said so (None: never)
+
+
+def _parsed(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 class Follows(Database):
@@ -29,13 +43,31 @@ class Follows(Database):
     ) -> None:
         """`kind` names the failure class; `retry_after`, when not to ask before."""
         after = retry_after.isoformat() if retry_after else None
+        now = now_iso()
+        # a failure that goes on keeps when it started and when it was last told
         self._write(
             lambda db: db.execute(
-                "INSERT OR REPLACE INTO errors (entry_id, message, at, kind, retry_after)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (entry_id, message, now_iso(), kind, after),
+                "INSERT INTO errors (entry_id, message, at, kind, retry_after, since)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (entry_id) DO UPDATE SET"
+                " message = excluded.message, at = excluded.at, kind = excluded.kind,"
+                " retry_after = excluded.retry_after, since = COALESCE(since, excluded.since)",
+                (entry_id, message, now, kind, after, now),
             )
         )
+
+    def failures(self) -> dict[str, Failure]:
+        """Each failing entry's last error, since when it fails, and when it was last told."""
+        rows = self._rows("SELECT entry_id, message, COALESCE(since, at), told_at FROM errors")
+        return {r[0]: Failure(r[1], datetime.fromisoformat(r[2]), _parsed(r[3])) for r in rows}
+
+    def mark_failures_told(self, entry_ids: list[str], at: datetime) -> None:
+        if entry_ids:
+            self._write(
+                lambda db: db.executemany(
+                    "UPDATE errors SET told_at = ? WHERE entry_id = ?",
+                    [(at.isoformat(), entry_id) for entry_id in entry_ids],
+                )
+            )
 
     def deferred_errors(self) -> dict[str, tuple[str, datetime]]:
         """entry id -> (last error, not asked again before) for entries waiting to retry."""

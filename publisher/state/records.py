@@ -363,6 +363,23 @@ class State(Follows):
             )
         )
 
+    def has_uploads(self) -> bool:
+        """Whether this folder was ever published to a destination (`publish`)."""
+        return bool(self._rows("SELECT 1 FROM upload_manifests WHERE folder = ?", (self.folder,)))
+
+    def announced(self) -> dict[str, str]:
+        """Public feed URL -> digest of its bytes as last considered: announced to the hubs
+        and directories, or found empty (announced once it has an episode)."""
+        return dict(self._rows("SELECT url, digest FROM announcements"))
+
+    def record_announced(self, digests: dict[str, str]) -> None:
+        self._write(
+            lambda db: db.executemany(
+                "INSERT OR REPLACE INTO announcements (url, digest) VALUES (?, ?)",
+                sorted(digests.items()),
+            )
+        )
+
     def upload_manifest(self, destination: str) -> set[str]:
         """The paths this folder uploaded to `destination`: all `--delete` may remove."""
         rows = self._rows(

@@ -127,6 +127,7 @@ class MediaServer(LoopbackServer):
     Routes:
       /media/<name>        a file of `files` (GET, HEAD, Range; 206/416 as a CDN would)
       /page.html           a talk page: og: metadata, a <video> of talk.mp4, a captions track
+      /dated-page.html, /future-page.html   the same, dated (in a <time>; 9999-12-31)
       /redirect/<name>     302 to /media/<name>
       /redirect-private    302 to http://169.254.169.254/ (a cloud metadata address)
       /redirect-file       302 to file:///etc/passwd
@@ -149,14 +150,17 @@ class MediaServer(LoopbackServer):
         with self._lock:
             self.requests.append(path)
 
-    def page_html(self) -> str:
-        title = html.escape("July Days: Counter-revolution & <reaction>")
+    def page_html(
+        self, title: str = "July Days: Counter-revolution & <reaction>", head: str = ""
+    ) -> str:
+        title = html.escape(title)
         return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8">
 <title>{title}</title>
 <meta property="og:title" content="{title}">
 <meta property="og:description" content="A talk about the July Days of 1917.">
 <meta property="og:image" content="{self.url("/media/cover.jpg")}">
+{head}
 </head><body>
 <video controls poster="{self.url("/media/cover.jpg")}">
   <source src="{self.url("/media/talk.mp4")}" type="video/mp4">
@@ -164,6 +168,22 @@ class MediaServer(LoopbackServer):
 </video>
 </body></html>
 """
+
+
+# Talk pages: path -> (title, more of the head). An ordinary page, one whose own date is
+# in a <time> and whose title hides invisible controls, one whose date is impossible.
+PAGES = {
+    "/page.html": (),
+    "/dated-page.html": (
+        "\u202eJuly\u200b Days",
+        '<meta name="author" content="Alan Woods"></head><body><time datetime="2017-07-20">'
+        "20 July 2017</time>",
+    ),
+    "/future-page.html": (
+        "July Days",
+        '<meta property="article:published_time" content="9999-12-31">',
+    ),
+}
 
 
 def _handler_for(server: MediaServer) -> type[BaseHTTPRequestHandler]:
@@ -183,8 +203,8 @@ def _handler_for(server: MediaServer) -> type[BaseHTTPRequestHandler]:
             path = self.path.split("?", 1)[0]
             if path.startswith("/media/") and path[7:] in server.files:
                 return self._send_file(server.files[path[7:]], with_body)
-            if path == "/page.html":
-                body = server.page_html().encode()
+            if path in PAGES:
+                body = server.page_html(*PAGES[path]).encode()
                 return self._send(200, body, "text/html; charset=utf-8", with_body)
             if path.startswith("/redirect/"):
                 return self._redirect("/media/" + path[len("/redirect/") :])

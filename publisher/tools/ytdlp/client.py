@@ -240,6 +240,7 @@ def media_info(raw: dict, source: str, audio: dict) -> MediaInfo:
         audio_codec=codec(audio.get("acodec")),
         video_codec=codec(audio.get("vcodec")),
         fetched_at=now_iso(),
+        extractor=clean_text(raw.get("extractor_key")),
     )
 
 
