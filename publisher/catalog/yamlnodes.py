@@ -142,6 +142,8 @@ def compose(text: str, file: str) -> Node | None:
 # A catalog's values are at most five levels deep (entries, an entry, authors, a name);
 # anything near this is a mistake or an attack, and is refused before it is walked.
 MAX_DEPTH = 64
+TOO_DEEP = f"values are nested more than {MAX_DEPTH} levels deep"
+TOO_DEEP_HINT = "a catalog needs a few levels; check the brackets and the indentation"
 # Aliases may repeat at most as many values as the document writes out (or this many,
 # in a short document): a shared `owner` is fine, an alias bomb is not.
 ALIAS_FLOOR = 10_000
@@ -178,11 +180,7 @@ class _Composer:
             self._add(node, 1, event.anchor)
         elif kind is SequenceStartEvent or kind is MappingStartEvent:
             if len(self.stack) >= MAX_DEPTH:
-                raise self._refuse(
-                    event,
-                    f"values are nested more than {MAX_DEPTH} levels deep",
-                    "a catalog needs a few levels; check the brackets and the indentation",
-                )
+                raise self._refuse(event, TOO_DEEP, TOO_DEEP_HINT)
             self.stack.append(_Open(event, []))
         elif kind is SequenceEndEvent or kind is MappingEndEvent:
             self._close(event)
@@ -266,7 +264,12 @@ def _yaml_problem(error: MarkedYAMLError, file: str) -> Problem:
     what = error.problem or error.context or "invalid YAML"
     mark = error.problem_mark or error.context_mark
     hint = ""
-    if "tab" in what or "\\t" in what:
+    if "nesting depth" in what:
+        # The libyaml in newer PyYAML wheels (6.0.4) stops at 1,000 levels of its own, and
+        # its scanner reads far enough ahead in `[[[[…` to get there before the composer
+        # sees level 65: whichever layer notices, the editor reads the same problem.
+        what, hint = TOO_DEEP, TOO_DEEP_HINT
+    elif "tab" in what or "\\t" in what:
         hint = "use spaces, not tabs, to indent"
     elif "escape" in what:  # "\ud800" is half a character; "\q" is no escape
         hint = "write the character itself, or a \\uXXXX escape of a whole one"
