@@ -12,11 +12,14 @@ import feedparser
 import lxml.html
 import podcastparser
 import pytest
+from helpers.partytime import partytime
 from helpers.runs import BASE_URL, make_run
 from lxml import etree
 
 from publisher.check import check_feed
+from publisher.formats import apple
 from publisher.formats.chapters import to_json
+from publisher.model import Funding
 from publisher.render import assign_guids, render_feeds
 from publisher.render.feedext.podlove import PSC_NS, normal_play_time
 from publisher.stages.episode_art import publish_channel_art
@@ -140,3 +143,50 @@ def test_the_enclosure_prefix_is_read_as_a_folder_url(write_catalog):
 
     catalog = write_catalog(site={"enclosure_prefix": "https://op3.dev/e"})
     assert load_catalog(catalog).site.enclosure_prefix == PREFIX
+
+
+# Attributes, read back by the Podcast Index's parser ----------------------------------
+
+AMPERSAND_CATEGORIES = [
+    (top, *((sub,) if sub else ()))
+    for top, subs in apple.CATEGORIES.items()
+    for sub in (None, *subs)
+    if "&" in top or (sub and "&" in sub)
+]
+
+
+def test_every_apple_category_with_an_ampersand_is_read_by_the_podcast_index(tmp_path):
+    """`text="Society &#x26; Culture"` was no category at all for podcast-partytime."""
+    run, _ = render(tmp_path)
+    talks = run.catalog.series["talks"]
+    read = []
+    for category in AMPERSAND_CATEGORIES:
+        series = dataclasses.replace(talks, category=category)
+        run.catalog = dataclasses.replace(run.catalog, series={"talks": series})
+        read.append(partytime(render_feeds(run)["talks/podcast.xml"])["itunesCategory"])
+    assert read == [[" > ".join(category)] for category in AMPERSAND_CATEGORIES]
+    assert len(read) >= 9  # Society & Culture, Kids & Family, TV & Film, Health & Fitness…
+    run.state.close()
+
+
+def test_urls_with_ampersands_are_read_back_exactly(tmp_path):
+    """Funding, enclosure, alternate enclosure, transcript and chapters URLs keep their "&"."""
+    base = "https://feeds.example.org/talks&more/"
+    donate = "https://example.org/donate?a=1&b=2"
+    run, feeds = render(
+        tmp_path, site={"base_url": base, "funding": Funding(donate, "Support & give")}
+    )
+    data = feeds["talks/podcast.xml"]
+    assert b'url="https://example.org/donate?a=1&amp;b=2"' in data, "as Apple's examples write it"
+    feed = partytime(data)
+    assert feed["podcastFunding"] == [{"message": "Support & give", "url": donate}]
+    [episode] = [episode for episode in feed["items"] if episode["title"] == "Talk 3"]
+    media = base + "media/talks/talk-3"
+    assert episode["enclosure"]["url"] == media + ".m4a"
+    assert episode["alternativeEnclosures"][0]["source"][0]["uri"] == media + ".mp4"
+    assert [t["url"] for t in episode["podcastTranscripts"]] == [media + ".vtt", media + ".srt"]
+    assert episode["podcastChapters"]["url"] == media + ".chapters.json"
+    assert episode["itunesImage"] == media + "-art.jpg"
+    parsed = feedparser.parse(data)
+    assert parsed.entries[2].enclosures[0].href == media + ".m4a"
+    run.state.close()
