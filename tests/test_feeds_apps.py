@@ -9,11 +9,11 @@ import io
 from pathlib import Path
 
 import feedparser
-import lxml.html
 import podcastparser
 import pytest
 from helpers.partytime import partytime
 from helpers.runs import BASE_URL, make_run
+from helpers.shown import shown
 from lxml import etree
 
 from publisher.check import check_feed
@@ -51,28 +51,42 @@ def tricky(tmp_path):
     run.state.close()
 
 
-def shown(html_text: str) -> str:
-    """What an app shows for an HTML fragment."""
-    return lxml.html.fragment_fromstring(html_text, create_parent="div").text_content()
-
-
 def shown_by_feedparser(detail) -> str:
     """feedparser decides per element whether it holds HTML or text; show it accordingly."""
     return shown(detail.value) if detail.type == "text/html" else detail.value
 
 
-def test_plain_text_survives_where_apps_read_html(tricky):
-    _, feeds = tricky
+def shown_by_gpodder(text: str) -> str:
+    """gPodder shows a description as HTML only when it finds a tag in it, else as it is."""
+    return shown(text) if podcastparser.is_html(text) else text
+
+
+# Plain text with a line that looks like HTML: it once made every reader lose "<see this>".
+WITH_A_SCRIPT_LINE = TRICKY + "\n<script>alert(1)</script>\n\n<dual power> & more"
+
+
+@pytest.mark.parametrize("typed", [TRICKY, WITH_A_SCRIPT_LINE])
+def test_every_reader_shows_the_summary_as_typed(tmp_path, typed):
+    run, feeds = render(tmp_path, series={"description": typed}, summary=typed)
+    one_line = " ".join(typed.split())
     data = feeds["talks/podcast.xml"]
     parsed = feedparser.parse(data)
-    assert shown_by_feedparser(parsed.entries[0].summary_detail) == TRICKY, "item <description>"
-    assert shown_by_feedparser(parsed.feed.subtitle_detail) == TRICKY, "channel <description>"
-    episode = podcastparser.parse(BASE_URL + "talks/podcast.xml", io.BytesIO(data))["episodes"][0]
-    assert episode["description"] == TRICKY
-    assert shown(episode["description_html"]) == TRICKY
+    summary = parsed.entries[0].summary_detail  # itunes:summary's line, or <description>
+    assert shown_by_feedparser(summary) == (typed if summary.type == "text/html" else one_line)
+    assert shown(parsed.entries[0].content[0].value) == typed, "content:encoded"
+    assert shown_by_feedparser(parsed.feed.subtitle_detail) == typed, "channel <description>"
+    podcast = podcastparser.parse(BASE_URL + "talks/podcast.xml", io.BytesIO(data))
+    assert shown_by_gpodder(podcast["description"]) == typed, "gPodder's series description"
+    episode = podcast["episodes"][0]
+    assert shown(episode["description_html"]) == typed
     items = etree.fromstring(data).findall("channel/item")
     itunes = "{http://www.itunes.com/dtds/podcast-1.0.dtd}summary"
-    assert items[0].findtext(itunes) == TRICKY, "itunes:summary is plain text"
+    assert items[0].findtext(itunes) == one_line, "itunes:summary is plain text"
+    index = partytime(data)
+    assert shown(index["description"]) == typed and index["summary"] == one_line
+    assert shown(index["items"][0]["content"]) == typed
+    assert index["items"][0]["summary"] == one_line
+    run.state.close()
 
 
 def test_ampersands_and_brackets_are_hexadecimal_references_in_rss(tmp_path):
@@ -189,4 +203,15 @@ def test_urls_with_ampersands_are_read_back_exactly(tmp_path):
     assert episode["itunesImage"] == media + "-art.jpg"
     parsed = feedparser.parse(data)
     assert parsed.entries[2].enclosures[0].href == media + ".m4a"
+    run.state.close()
+
+
+def test_opml_titles_read_as_typed_by_html_readers(tmp_path):
+    """OPML's text and title may hold HTML (the W3C validator reads them so: NotHtml)."""
+    typed = "Talks <live> & more"
+    run, feeds = render(tmp_path, series={"title": typed})
+    outlines = etree.fromstring(feeds["feeds.opml"]).iter("outline")
+    podcast = next(o for o in outlines if o.get("xmlUrl").endswith("talks/podcast.xml"))
+    assert podcast.get("text") == podcast.get("title") == "Talks &lt;live> & more"
+    assert shown(podcast.get("text")) == typed
     run.state.close()

@@ -113,11 +113,10 @@ def test_audio_facts(media_files):
             "00:00 Intro & <start> ]]>\n01:00 Part 🚩 two",
             "00:00 Intro & <start> ]]>\n01:00 Part 🚩 two",
         ),
-        # HTML loses its markup, and its scripts with their text
+        # a summary is plain text: what looks like HTML is kept as typed, too
         (
-            '<p>Lenin &amp; <b onclick="x()">Trotsky</b></p><script>alert(1)</script>'
-            '<a href="javascript:alert(1)">link</a>',
-            "Lenin & Trotsky link",
+            '<p>Lenin &amp; <b onclick="x()">Trotsky</b></p>\n<script>alert(1)</script> <see>',
+            '<p>Lenin &amp; <b onclick="x()">Trotsky</b></p>\n<script>alert(1)</script> <see>',
         ),
     ],
 )

@@ -116,7 +116,7 @@ def _channel(run: Run, series: Series, spec: Feed, page: Page) -> FeedGenerator:
         rel="alternate",
     )
     # Apple and apps read the channel <description> as HTML; itunes:summary is plain text.
-    feed.description(sanitize.html_text(series.description, apple.SUMMARY_MAX_BYTES))
+    feed.description(sanitize.paragraphs_html(series.description, apple.SUMMARY_MAX_BYTES))
     feed.language(site.language)
     feed.generator(GENERATOR)
     feed.lastBuildDate(content_date(items) if items else series_date(run, series))
@@ -173,9 +173,9 @@ def _add_episode(run: Run, feed: FeedGenerator, series: Series, spec: Feed, item
     episode.link(href=entry.link or urls.public_url(run.base_url, urls.series_page(series.id)))
     episode.pubDate(entry.published)
     description = summary or entry.title  # read as HTML by apps, like content:encoded
-    episode.description(sanitize.html_text(description, apple.SUMMARY_MAX_BYTES))
+    episode.description(sanitize.paragraphs_html(description, apple.SUMMARY_MAX_BYTES))
     if summary:
-        episode.content(sanitize.clean_html(summary))
+        episode.content(sanitize.paragraphs_html(summary))
     episode.enclosure(enclosure_url(run, media), str(media.length), media.mime_type)
     _itunes_episode(run, episode, series, item, media)
     _podcastindex_episode(run, episode, spec, item)

@@ -28,6 +28,6 @@ def partytime(feed: bytes) -> dict:
         [node, str(JS / "partytime.js")], input=feed, capture_output=True, timeout=60
     )
     assert result.returncode == 0, result.stderr.decode(errors="replace")
-    parsed = json.loads(result.stdout)
+    parsed = json.loads(result.stdout.splitlines()[-1])  # after the parser's own log lines
     assert parsed is not None, "podcast-partytime read no feed in it"
     return parsed
