@@ -215,3 +215,23 @@ def test_opml_titles_read_as_typed_by_html_readers(tmp_path):
     assert podcast.get("text") == podcast.get("title") == "Talks &lt;live> & more"
     assert shown(podcast.get("text")) == typed
     run.state.close()
+
+
+def test_titles_too_long_for_apple_are_cut_as_check_counts(tmp_path):
+    """A followed video's title is not validated, and "… (video)" adds to a show's title:
+    render cuts them at a word with "…" in 255 characters, and the gate finds nothing."""
+    long_title = "The July Days " * 30  # 420 characters, as a source may give
+    run, feeds = render(tmp_path, series={"title": "S" * 250})
+    for item in run.items:
+        item.entry = dataclasses.replace(item.entry, title=long_title.strip())
+    feeds = render_feeds(run)
+    for name in ("talks/podcast.xml", "talks/video.xml"):
+        titles = etree.fromstring(feeds[name]).xpath("/rss/channel/title | //item/title")
+        assert all(len(t.text) <= apple.TITLE_MAX_CHARS for t in titles)
+        assert {t.text for t in titles[1:]} == {apple.fitted_title(long_title.strip())}
+        assert [f for f in check_feed(name, feeds[name], run.out) if f.rule == "apple.title"] == []
+    cut = apple.fitted_title(long_title.strip())
+    assert cut.endswith("Days…") and long_title.startswith(cut.removesuffix("…"))
+    video = etree.fromstring(feeds["talks/video.xml"]).findtext("channel/title")
+    assert video == "S" * 250 + "…"  # "S…S (video)" cut at its last word
+    run.state.close()

@@ -84,6 +84,18 @@ CASES = {
         "14: series.russian-revolution-1917.category: 'Histroy' is not an Apple Podcasts"
         " category; did you mean 'History'?",
     ]),
+    "episode title over 255 characters": (TITLE, f"    title: {'x' * 256}\n", [
+        "19: entries[0].title: is 256 characters long; Apple Podcasts takes titles of at"
+        " most 255; shorten it; the summary can say the rest",
+    ]),
+    "show title over 255 characters": ('title: "1917"', f"title: {'y' * 300}", [
+        "11: series.russian-revolution-1917.title: is 300 characters long; Apple Podcasts"
+        " takes titles of at most 255; shorten it; the summary can say the rest",
+    ]),
+    "a title of 255 characters is fine": (TITLE, f"    title: {'x' * 255}\n    extra: 1\n", [
+        "20: entries[0].extra: unknown key; known keys: id, kind, series, title, source, link,"
+        " published, authors, summary, episode, season, episode_type, explicit, guid",
+    ]),
 }  # fmt: skip
 
 BYTE_CASES = {

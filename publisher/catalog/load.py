@@ -35,6 +35,7 @@ from publisher.catalog.schema import (
     source,
     text,
     text_list,
+    title,
     url,
     url_list,
     url_templates,
@@ -93,7 +94,7 @@ SITE = {
 }
 
 SERIES = {
-    "title": Field(required_text, True),
+    "title": Field(title, True),
     "description": Field(required_text, True),
     "author": Field(required_text, True),
     "category": Field(category, True),
@@ -113,7 +114,7 @@ ENTRY = {
     "id": Field(slug, True),
     "kind": Field(choice("video", "article"), True),
     "series": Field(slug),
-    "title": Field(required_text, True),
+    "title": Field(title, True),
     "source": Field(source),
     "link": Field(url),
     "published": Field(published, True),

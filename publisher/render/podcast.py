@@ -108,7 +108,7 @@ def _channel(run: Run, series: Series, spec: Feed, page: Page) -> FeedGenerator:
     items = page.items
     feed_url = urls.public_url(run.base_url, page.relative)
     feed = podcast_feed_generator()
-    feed.title(spec.title)
+    feed.title(apple.fitted_title(spec.title))  # "… (video)" can pass the limit
     # feedgen takes the RSS <link> from the last link given: the self link goes first.
     feed.link(href=feed_url, rel="self", type="application/rss+xml")
     feed.link(
@@ -168,7 +168,7 @@ def _add_episode(run: Run, feed: FeedGenerator, series: Series, spec: Feed, item
     assert media is not None and guid is not None
     summary = entry.summary or (item.info.description if item.info else "")
     episode = feed.add_entry(order="append")
-    episode.title(entry.title)
+    episode.title(apple.fitted_title(entry.title))  # a followed video's title is untold
     episode.guid(guid, permalink=False)
     episode.link(href=entry.link or urls.public_url(run.base_url, urls.series_page(series.id)))
     episode.pubDate(entry.published)
