@@ -18,7 +18,7 @@ from helpers.catalogs import run_publisher, talk_entry
 from helpers.yaml_writer import DEFAULT_SERIES
 from lxml import etree
 
-from publisher.check.findings import PODCAST_NS
+from publisher.check.findings import PODCAST_NS, PODCAST_NS_GITHUB
 from publisher.guids import entry_guid, podcast_guid
 
 PRIVATE = "--allow-private-sources"
@@ -326,6 +326,25 @@ def test_podcast_guid_is_kept_pinned_and_follows_a_move(write_catalog, media_ser
     write_catalog(entries, series, moved)
     assert build(catalog).exit_code == 0
     assert published(catalog)["podcast_guid"] == pinned
+
+
+def test_feeds_published_under_the_namespaces_github_uri_are_still_read(
+    write_catalog, media_server
+):
+    """Feeds written before the podcast: namespace's own URI was used: their podcast:guid
+    and files are recovered all the same, and the next build writes the canonical URI."""
+    entries = [talk_entry("one", media_server.url("/media/talk.m4a"))]
+    catalog = write_catalog(entries)
+    assert build(catalog).exit_code == 0
+    first = published(catalog)["podcast_guid"]
+    write_catalog(entries, site={"base_url": "https://podcasts.example.net/"})
+    feed = catalog.parent / "feeds" / "talks" / "podcast.xml"
+    feed.write_bytes(feed.read_bytes().replace(PODCAST_NS.encode(), PODCAST_NS_GITHUB.encode()))
+    lose_state(catalog)
+    result = build(catalog)
+    assert result.exit_code == 0, result.stderr
+    assert published(catalog)["podcast_guid"] == first, "not a new one, from the new address"
+    assert etree.parse(str(feed)).getroot().nsmap["podcast"] == PODCAST_NS
 
 
 def test_new_feed_url_tells_apps_where_the_show_went(write_catalog, media_server):

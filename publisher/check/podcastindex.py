@@ -11,7 +11,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING
 
-from publisher.check.findings import PODCAST_NAMESPACES
+from publisher.check.findings import podcast_children
 from publisher.formats.chapters import CHAPTERS_TYPE, parse_json
 
 if TYPE_CHECKING:
@@ -48,13 +48,8 @@ PERSON_GROUPS = frozenset(
 _RRULE = re.compile(r"^(?:[A-Z]+=[A-Za-z0-9,+\-:]+;)*FREQ=[A-Z]+(?:;[A-Z]+=[A-Za-z0-9,+\-:]+)*$")
 
 
-def _pfindall(parent, tag: str) -> list:
-    """podcast: children under either of the namespace's two URIs."""
-    return [found for ns in PODCAST_NAMESPACES for found in parent.findall(f"{{{ns}}}{tag}")]
-
-
 def _pfind(parent, tag: str):
-    return next(iter(_pfindall(parent, tag)), None)
+    return next(iter(podcast_children(parent, tag)), None)
 
 
 def _ptext(parent, tag: str) -> str | None:
@@ -77,7 +72,7 @@ def check_channel(context: FeedCheck, channel) -> None:
     frequency = _pfind(channel, "updateFrequency")
     if frequency is not None:
         _check_update_frequency(context, frequency)
-    for funding in _pfindall(channel, "funding"):
+    for funding in podcast_children(channel, "funding"):
         check_https(context, funding.get("url", ""), "podcast:funding", "")
         _check_short_text(context, funding, "podcast.funding", "")
     license_ = _pfind(channel, "license")
@@ -114,7 +109,7 @@ def _check_update_frequency(context: FeedCheck, element) -> None:
 
 
 def _check_people(context: FeedCheck, element, name: str) -> None:
-    for person in _pfindall(element, "person"):
+    for person in podcast_children(element, "person"):
         _check_short_text(context, person, "podcast.person", name, required=True)
         group = (person.get("group") or "cast").lower()
         role = (person.get("role") or "host").lower()
@@ -138,7 +133,7 @@ def check_https(context: FeedCheck, url: str, what: str, name: str, rule="podcas
 
 
 def check_item(context: FeedCheck, item, name: str) -> None:
-    for transcript in _pfindall(item, "transcript"):
+    for transcript in podcast_children(item, "transcript"):
         url, kind = transcript.get("url", ""), transcript.get("type", "")
         if kind not in TRANSCRIPT_TYPES:
             context.error(
@@ -159,7 +154,7 @@ def check_item(context: FeedCheck, item, name: str) -> None:
         context.error("podcast.season", f"<podcast:season> {season!r} is not an integer", name)
     if episode is not None and not re.match(r"^\d+(\.\d+)?$", episode):
         context.error("podcast.episode", f"<podcast:episode> {episode!r} is not a number", name)
-    for alternate in _pfindall(item, "alternateEnclosure"):
+    for alternate in podcast_children(item, "alternateEnclosure"):
         _check_alternate(context, alternate, name)
 
 
@@ -184,7 +179,7 @@ def _check_alternate(context: FeedCheck, alternate, name: str) -> None:
         )
     if length is not None and not length.isdigit():
         context.error("podcast.alternateEnclosure", f"length {length!r} is not a byte count", name)
-    sources = _pfindall(alternate, "source")
+    sources = podcast_children(alternate, "source")
     if not sources:
         context.error(
             "podcast.alternateEnclosure", "an alternateEnclosure needs a <podcast:source>", name
