@@ -357,6 +357,18 @@ def test_new_feed_url_tells_apps_where_the_show_went(write_catalog, media_server
     assert run_publisher("check", cwd=catalog.parent).exit_code == 0
 
 
+def test_new_video_feed_url_moves_the_video_feed(write_catalog, media_server):
+    audio, video = (f"https://podcasts.example.net/talks/{n}.xml" for n in ("podcast", "video"))
+    series = {"talks": {**DEFAULT_SERIES, "video": True, "new_feed_url": audio,
+                        "new_video_feed_url": video}}  # fmt: skip
+    catalog = write_catalog([talk_entry("one", media_server.url("/media/talk.mp4"))], series)
+    assert build(catalog).exit_code == 0
+    for name, moved in (("podcast.xml", audio), ("video.xml", video)):
+        with open(catalog.parent / "feeds" / "talks" / name, "rb") as handle:
+            assert podcastparser.parse(name, handle)["new_url"] == moved
+    assert run_publisher("check", cwd=catalog.parent).exit_code == 0
+
+
 def test_last_build_date_moves_only_when_the_content_does(write_catalog, media_server):
     def at(epoch: int) -> dict:
         return {"SOURCE_DATE_EPOCH": str(epoch)}

@@ -92,6 +92,11 @@ CASES = {
         "11: series.russian-revolution-1917.title: is 300 characters long; Apple Podcasts"
         " takes titles of at most 255; shorten it; the summary can say the rest",
     ]),
+    "new_video_feed_url not a URL": ("    category: History\n", "    category: History\n"
+                                     "    new_video_feed_url: feeds/video.xml\n", [
+        "15: series.russian-revolution-1917.new_video_feed_url: 'feeds/video.xml' is not an"
+        " http(s) URL; write it as https://…",
+    ]),
     "a title of 255 characters is fine": (TITLE, f"    title: {'x' * 255}\n    extra: 1\n", [
         "20: entries[0].extra: unknown key; known keys: id, kind, series, title, source, link,"
         " published, authors, summary, episode, season, episode_type, explicit, guid",

@@ -107,6 +107,7 @@ SERIES = {
     "update_frequency": Field(required_text),
     "podcast_guid": Field(uuid_text),
     "new_feed_url": Field(url),
+    "new_video_feed_url": Field(url),
     "follow": Field(follow_list),
 }
 

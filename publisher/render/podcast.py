@@ -128,9 +128,10 @@ def _channel(run: Run, series: Series, spec: Feed, page: Page) -> FeedGenerator:
     feed.itunes.itunes_category(*_category_args(series.category))
     feed.itunes.itunes_explicit(series.explicit)
     feed.itunes.itunes_type(series.type)
-    if series.new_feed_url and spec.medium == "audio" and not page.archive:
+    moved_to = series.new_video_feed_url if spec.medium == "video" else series.new_feed_url
+    if moved_to and not page.archive:
         # Apple's way to move a show: the old feed names the new one until apps follow.
-        feed.itunes.itunes_new_feed_url(series.new_feed_url)
+        feed.itunes.itunes_new_feed_url(moved_to)
     feed.itunes.itunes_summary(sanitize.plain_text(series.description, apple.SUMMARY_MAX_BYTES))
     pi = feed.podcastindex
     # Archive pages belong to the same podcast: its guid is that of the subscription feed.
