@@ -271,3 +271,21 @@ def test_a_cover_image_that_is_not_there_is_located(tmp_path, cover):
         "8: site.image: there is no file 'cover.png'; give a path relative to the catalog,"
         " or a URL",
     ]
+
+
+def test_paging_a_serial_show_is_refused_where_it_is_set(tmp_path):
+    """Apple gives a serial show's new listeners episode 1, from the newest page only."""
+    text = (
+        BASE.replace("  image: cover.png\n", "  image: cover.png\n  feed_page_size: 10\n")
+        .replace("    category: History\n", "    category: History\n    type: serial\n")
+        .replace("    published: 2017-07-20\n", "    published: 2017-07-20\n    episode: 1\n")
+    )
+    path = tmp_path / "media_catalog.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert problems_of(path) == [
+        "9: site.feed_page_size: would page the serial series 'russian-revolution-1917': Apple"
+        " reads only the newest page and starts a serial show's new listeners at its first"
+        " episode; remove feed_page_size (or set it to 0), or make the series episodic",
+    ]
+    path.write_text(text.replace("feed_page_size: 10", "feed_page_size: 0"), encoding="utf-8")
+    assert load_catalog(path).site.feed_page_size == 0

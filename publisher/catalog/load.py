@@ -177,6 +177,7 @@ def _read_catalog(reader: Reader, root: Node, path: Path) -> Catalog | None:
     site = _read_site(reader, sections.get("site"))
     series = _read_series(reader, sections.get("series"))
     entries = _read_entries(reader, sections.get("entries"), series)
+    _serial_shows_unpaged(reader, sections.get("site"), site, series)
     if site is None or reader.problems:
         return None
     return Catalog(path=path.resolve(), site=site, series=series, entries=tuple(entries))
@@ -197,6 +198,21 @@ def _read_site(reader: Reader, node: Node | None) -> Site | None:
             "e.g. en or en-GB",
         )
     return Site(**values)
+
+
+def _serial_shows_unpaged(reader: Reader, node, site: Site | None, series) -> None:
+    """Apple reads only a feed's newest page, and gives a serial show's new listeners its
+    first episode: paging would leave episode 1 in an archive page Apple never reads."""
+    serial = [s.id for s in series.values() if s.type == "serial"]
+    if site is None or not site.feed_page_size or not serial:
+        return
+    reader.problem(
+        field_node(node, "feed_page_size"),
+        "site.feed_page_size",
+        f"would page the serial series {', '.join(map(repr, serial))}: Apple reads only the"
+        " newest page and starts a serial show's new listeners at its first episode",
+        "remove feed_page_size (or set it to 0), or make the series episodic",
+    )
 
 
 def _read_series(reader: Reader, node: Node | None) -> dict[str, Series]:
