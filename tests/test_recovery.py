@@ -23,6 +23,7 @@ from publisher.guids import entry_guid, podcast_guid
 
 PRIVATE = "--allow-private-sources"
 NS = {"podcast": PODCAST_NS}
+ATOM = "http://www.w3.org/2005/Atom"
 
 
 def build(catalog: Path, *args: str, env: dict | None = None):
@@ -385,6 +386,29 @@ def test_last_build_date_moves_only_when_the_content_does(write_catalog, media_s
     lose_state(catalog)  # the date is read back from the feed, not taken from the clock
     assert build(catalog, env=at(1_800_000_000)).exit_code == 0
     assert published(catalog)["last_build"] == "Tue, 14 Nov 2023 22:13:20 +0000"
+
+
+def test_the_article_feeds_date_is_when_the_articles_last_changed(write_catalog, media_server):
+    """Not the build's clock, not the newest article's date: the time the articles feed's
+    own content last changed (a talk's edit leaves it; an article's edit moves it)."""
+    talk = talk_entry("one", media_server.url("/media/talk.m4a"))
+    article = {"id": "a1", "kind": "article", "title": "An article", "published": "2017-07-20",
+               "link": "https://example.org/a1", "summary": "Text."}  # fmt: skip
+    catalog = write_catalog([talk, article])
+
+    def dates(epoch: int) -> tuple[str | None, str | None]:
+        assert build(catalog, env={"SOURCE_DATE_EPOCH": str(epoch)}).exit_code == 0
+        feeds = catalog.parent / "feeds"
+        rss = etree.parse(str(feeds / "articles.xml")).findtext("channel/lastBuildDate")
+        atom = etree.parse(str(feeds / "articles.atom")).findtext(f"{{{ATOM}}}updated")
+        return rss, atom
+
+    first = ("Sun, 13 Sep 2020 12:26:40 +0000", "2020-09-13T12:26:40+00:00")
+    assert dates(1_600_000_000) == first
+    write_catalog([{**talk, "title": "A better title"}, article])
+    assert dates(1_700_000_000) == first
+    write_catalog([{**talk, "title": "A better title"}, {**article, "summary": "Better."}])
+    assert dates(1_800_000_000) == ("Fri, 15 Jan 2027 08:00:00 +0000", "2027-01-15T08:00:00+00:00")
 
 
 def test_builds_killed_after_losing_the_state_still_change_no_guid(renamed):
