@@ -133,7 +133,7 @@ def test_podcast_channel_has_every_required_tag(built: Path):
     channel = "/rss/channel/"
     assert xpath_text(tree, channel + "title") == ["Test Series"]
     assert xpath_text(tree, channel + "link") == ["https://feeds.example.org/talks/index.html"]
-    assert xpath_text(tree, channel + "description") == ["<p>A series of test talks.</p>"]
+    assert xpath_text(tree, channel + "description") == ["A series of test talks."]
     assert xpath_text(tree, channel + "language") == ["en"]
     assert xpath_text(tree, channel + "itunes:author") == ["Test Speaker"]
     assert xpath_text(tree, channel + "itunes:owner/itunes:email") == ["owner@example.org"]

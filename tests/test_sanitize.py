@@ -11,6 +11,7 @@ from helpers.shown import shown
 from publisher.formats.sanitize import (
     html_attribute_text,
     paragraphs_html,
+    phrase_html,
     plain_text,
     truncate_utf8,
 )
@@ -109,6 +110,15 @@ def test_paragraphs_fit_their_limit_escapes_and_tags_included(limit):
     assert len(result.encode("utf-8")) <= limit
     typed = shown(result)
     assert typed.endswith("…") and text.startswith(typed.removesuffix("…").rstrip())
+
+
+def test_a_phrase_is_html_only_when_it_must_be():
+    """An RSS channel description: validators warn about markup there, gPodder shows a
+    literal "&lt;" in it unless it holds a tag."""
+    assert phrase_html("A series of talks & more.") == "A series of talks & more."
+    assert phrase_html("A series <with> brackets") == "<p>A series &lt;with&gt; brackets</p>"
+    assert phrase_html("Two\n\nparagraphs") == "<p>Two</p>\n<p>paragraphs</p>"
+    assert phrase_html("word " * 10, limit_bytes=20) == "word word word…"
 
 
 def test_attribute_text_for_html_readers():

@@ -10,6 +10,9 @@ in the form its readers expect:
   read HTML (an RSS `<description>`, `content:encoded`, Atom content, the pages). The
   `<p>` matters: apps that guess whether an element is HTML (gPodder) take text without
   a tag as text and would show `&lt;` as those four characters.
+- `phrase_html`: the same, except that text HTML reads as it is (one line, nothing to
+  escape) is left as it is: for an RSS channel's `<description>`, a phrase by the spec,
+  where validators warn about markup.
 - `plain_text`: one line, for places read as text (`itunes:summary`, Atom summaries,
   `og:description`), optionally cut to a size in UTF-8 bytes.
 - `html_attribute_text`: a line of text in an attribute readers take as HTML (OPML's
@@ -68,6 +71,14 @@ def _paragraphs_html(text: str) -> str:
         "<p>" + "<br>\n".join(html.escape(line, quote=False) for line in lines) + "</p>"
         for lines in paragraph_lines(text)
     )
+
+
+def phrase_html(text: str, limit_bytes: int | None = None) -> str:
+    """`paragraphs_html`, or the line itself when HTML shows it as it is."""
+    line = plain_text(text, limit_bytes)
+    if "\n" in text.strip() or _HTML_SIGNIFICANT.search(line):
+        return paragraphs_html(text, limit_bytes)
+    return line
 
 
 @lru_cache(maxsize=16384)

@@ -41,7 +41,7 @@ def _feed(run: Run, items: list[Item], spec: Feed, mime: str) -> FeedGenerator:
     atom = mime == ATOM_TYPE
     subtitle = site.description or f"Articles from {site.title}"
     # RSS's <description> is read as HTML by apps; Atom's <subtitle> is text as it says.
-    feed.subtitle(sanitize.plain_text(subtitle) if atom else sanitize.paragraphs_html(subtitle))
+    feed.subtitle(sanitize.plain_text(subtitle) if atom else sanitize.phrase_html(subtitle))
     feed.link(href=feed_url, rel="self", type=mime)  # first: feedgen's RSS link is the last
     feed.link(href=site.link, rel="alternate", type="text/html")
     feed.language(site.language)

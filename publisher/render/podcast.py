@@ -102,7 +102,7 @@ def _channel(run: Run, series: Series, spec: Feed, page: Page) -> FeedGenerator:
         rel="alternate",
     )
     # Apple and apps read the channel <description> as HTML; itunes:summary is plain text.
-    feed.description(sanitize.paragraphs_html(series.description, apple.SUMMARY_MAX_BYTES))
+    feed.description(sanitize.phrase_html(series.description, apple.SUMMARY_MAX_BYTES))
     feed.language(site.language)
     feed.generator(GENERATOR)
     # A stand-in: publish_feed stamps the time the content last changed (render.changes)
