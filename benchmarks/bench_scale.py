@@ -129,7 +129,7 @@ def timed_feed_render(catalog_path: Path, out: Path) -> tuple[float, float]:
     restore_published_media(run)
     assign_guids(run)
     publish_channel_art(run)
-    sanitize.clean_html.cache_clear()  # as a build starts: nothing sanitised yet
+    sanitize.paragraphs_html.cache_clear()  # as a build starts: nothing rendered yet
     sanitize.plain_text.cache_clear()
     start = time.perf_counter()
     render_feeds(run)

@@ -121,6 +121,7 @@ class Series:
     update_frequency: str | None = None  # RRULE text for podcast:updateFrequency
     podcast_guid: str | None = None  # pinned podcast:guid, e.g. of a show moved here
     new_feed_url: str | None = None  # the show moved there: <itunes:new-feed-url>
+    new_video_feed_url: str | None = None  # and its video feed there (in video.xml)
     follow: tuple[Follow, ...] = ()
     # True/False turns transcription on or off here; a Transcribe gives its own model;
     # None: as the site says

@@ -3,15 +3,21 @@ Podcast Index chapters file that reads back the same."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
 from helpers.catalogs import run_publisher, talk_entry
+from helpers.yaml_writer import DEFAULT_SERIES
+from lxml import etree
 
 from publisher.formats.chapters import chapters_from_text, parse_json, to_json
 from publisher.model import Chapter, Entry, Item, MediaInfo
+from publisher.render.feedext.podlove import PSC_NS
 from publisher.stages.chapters import FROM_SOURCE, FROM_TEXT, find_chapters, wanted_chapters
+from publisher.tools.mutagen import read_tags
 
 DESCRIPTION = """Alan Woods on the July Days. Recorded at Marxist University.
 
@@ -32,9 +38,36 @@ def test_timestamps_in_a_description_become_chapters():
     )
 
 
-def test_html_summaries_and_trailing_times_are_read():
-    text = "<p>Intro — 0:00<br>Middle (02:00)</p><p>End - 10:00</p>"
+def test_trailing_times_are_read():
+    text = "Intro — 0:00\nMiddle (02:00)\n\nEnd - 10:00"
     assert [c.start for c in chapters_from_text(text)] == [0, 120, 600]
+
+
+# A summary is plain text: a line that looks like HTML once made every title lose its "<…>".
+TYPED = "<script>alert(1)</script>\n00:00 <see this>\n• <dual power> - 0:01\n0:02 “July” & after"
+TITLES = ["<see this>", "<dual power>", "“July” & after"]
+
+
+def test_chapter_titles_are_what_was_typed():
+    assert [c.title for c in chapters_from_text(TYPED)] == TITLES
+
+
+def test_chapter_titles_reach_every_output_as_typed(write_catalog, media_files):
+    """The chapters file, psc:chapter, the m4a's and the mp4's chapter tags, the page."""
+    series = {"talks": {**DEFAULT_SERIES, "video": True}}
+    entry = talk_entry("july", str(media_files["talk.mp4"]), summary=TYPED)
+    catalog = write_catalog(entries=[entry], series=series)
+    assert run_publisher("build", cwd=catalog.parent).exit_code == 0
+    feeds = catalog.parent / "feeds"
+    chapters = parse_json((feeds / "media/talks/july.chapters.json").read_text())
+    assert [c.title for c in chapters] == TITLES
+    tree = etree.parse(str(feeds / "talks/podcast.xml"))
+    assert [c.get("title") for c in tree.iter(f"{{{PSC_NS}}}chapter")] == TITLES
+    for name in ("july.m4a", "july.mp4"):
+        assert [title for _, title in read_tags(feeds / "media/talks" / name)["chapters"]] == TITLES
+    page = (feeds / "talks/index.html").read_text()
+    listed = page.split('<ol class="chapters">')[1].split("</ol>")[0]
+    assert [html.unescape(title) for title in re.findall(r"<span>(.*?)</span>", listed)] == TITLES
 
 
 @pytest.mark.parametrize(

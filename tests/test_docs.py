@@ -38,3 +38,19 @@ def test_the_readme_walks_editors_through_talks_series_and_articles():
     text = README.read_text(encoding="utf-8")
     for heading in ("Adding a talk", "Adding a series", "Adding an article"):
         assert heading in text
+
+
+def _install_and_test_lines() -> list[str]:
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## Install and test") :]
+    block = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert block, "the README's Install and test has a sh block"
+    return block.group(1).splitlines()
+
+
+def test_ci_runs_the_readmes_install_and_test_lines_as_written():
+    """CI proves the README's command on a fresh environment only if it runs that command."""
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    readme = _install_and_test_lines()
+    assert readme[-1] == "python -m pytest" and "python3 -m venv --clear .venv" in readme
+    assert [line for line in ci if line in readme] == readme, "the same lines, in order"

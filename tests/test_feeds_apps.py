@@ -9,14 +9,17 @@ import io
 from pathlib import Path
 
 import feedparser
-import lxml.html
 import podcastparser
 import pytest
+from helpers.partytime import partytime
 from helpers.runs import BASE_URL, make_run
+from helpers.shown import shown
 from lxml import etree
 
 from publisher.check import check_feed
+from publisher.formats import apple
 from publisher.formats.chapters import to_json
+from publisher.model import Funding
 from publisher.render import assign_guids, render_feeds
 from publisher.render.feedext.podlove import PSC_NS, normal_play_time
 from publisher.stages.episode_art import publish_channel_art
@@ -48,28 +51,42 @@ def tricky(tmp_path):
     run.state.close()
 
 
-def shown(html_text: str) -> str:
-    """What an app shows for an HTML fragment."""
-    return lxml.html.fragment_fromstring(html_text, create_parent="div").text_content()
-
-
 def shown_by_feedparser(detail) -> str:
     """feedparser decides per element whether it holds HTML or text; show it accordingly."""
     return shown(detail.value) if detail.type == "text/html" else detail.value
 
 
-def test_plain_text_survives_where_apps_read_html(tricky):
-    _, feeds = tricky
+def shown_by_gpodder(text: str) -> str:
+    """gPodder shows a description as HTML only when it finds a tag in it, else as it is."""
+    return shown(text) if podcastparser.is_html(text) else text
+
+
+# Plain text with a line that looks like HTML: it once made every reader lose "<see this>".
+WITH_A_SCRIPT_LINE = TRICKY + "\n<script>alert(1)</script>\n\n<dual power> & more"
+
+
+@pytest.mark.parametrize("typed", [TRICKY, WITH_A_SCRIPT_LINE])
+def test_every_reader_shows_the_summary_as_typed(tmp_path, typed):
+    run, feeds = render(tmp_path, series={"description": typed}, summary=typed)
+    one_line = " ".join(typed.split())
     data = feeds["talks/podcast.xml"]
     parsed = feedparser.parse(data)
-    assert shown_by_feedparser(parsed.entries[0].summary_detail) == TRICKY, "item <description>"
-    assert shown_by_feedparser(parsed.feed.subtitle_detail) == TRICKY, "channel <description>"
-    episode = podcastparser.parse(BASE_URL + "talks/podcast.xml", io.BytesIO(data))["episodes"][0]
-    assert episode["description"] == TRICKY
-    assert shown(episode["description_html"]) == TRICKY
+    summary = parsed.entries[0].summary_detail  # itunes:summary's line, or <description>
+    assert shown_by_feedparser(summary) == (typed if summary.type == "text/html" else one_line)
+    assert shown(parsed.entries[0].content[0].value) == typed, "content:encoded"
+    assert shown_by_feedparser(parsed.feed.subtitle_detail) == typed, "channel <description>"
+    podcast = podcastparser.parse(BASE_URL + "talks/podcast.xml", io.BytesIO(data))
+    assert shown_by_gpodder(podcast["description"]) == typed, "gPodder's series description"
+    episode = podcast["episodes"][0]
+    assert shown(episode["description_html"]) == typed
     items = etree.fromstring(data).findall("channel/item")
     itunes = "{http://www.itunes.com/dtds/podcast-1.0.dtd}summary"
-    assert items[0].findtext(itunes) == TRICKY, "itunes:summary is plain text"
+    assert items[0].findtext(itunes) == one_line, "itunes:summary is plain text"
+    index = partytime(data)
+    assert shown(index["description"]) == typed and index["summary"] == one_line
+    assert shown(index["items"][0]["content"]) == typed
+    assert index["items"][0]["summary"] == one_line
+    run.state.close()
 
 
 def test_ampersands_and_brackets_are_hexadecimal_references_in_rss(tmp_path):
@@ -140,3 +157,81 @@ def test_the_enclosure_prefix_is_read_as_a_folder_url(write_catalog):
 
     catalog = write_catalog(site={"enclosure_prefix": "https://op3.dev/e"})
     assert load_catalog(catalog).site.enclosure_prefix == PREFIX
+
+
+# Attributes, read back by the Podcast Index's parser ----------------------------------
+
+AMPERSAND_CATEGORIES = [
+    (top, *((sub,) if sub else ()))
+    for top, subs in apple.CATEGORIES.items()
+    for sub in (None, *subs)
+    if "&" in top or (sub and "&" in sub)
+]
+
+
+def test_every_apple_category_with_an_ampersand_is_read_by_the_podcast_index(tmp_path):
+    """`text="Society &#x26; Culture"` was no category at all for podcast-partytime."""
+    run, _ = render(tmp_path)
+    talks = run.catalog.series["talks"]
+    read = []
+    for category in AMPERSAND_CATEGORIES:
+        series = dataclasses.replace(talks, category=category)
+        run.catalog = dataclasses.replace(run.catalog, series={"talks": series})
+        read.append(partytime(render_feeds(run)["talks/podcast.xml"])["itunesCategory"])
+    assert read == [[" > ".join(category)] for category in AMPERSAND_CATEGORIES]
+    assert len(read) >= 9  # Society & Culture, Kids & Family, TV & Film, Health & Fitness…
+    run.state.close()
+
+
+def test_urls_with_ampersands_are_read_back_exactly(tmp_path):
+    """Funding, enclosure, alternate enclosure, transcript and chapters URLs keep their "&"."""
+    base = "https://feeds.example.org/talks&more/"
+    donate = "https://example.org/donate?a=1&b=2"
+    run, feeds = render(
+        tmp_path, site={"base_url": base, "funding": Funding(donate, "Support & give")}
+    )
+    data = feeds["talks/podcast.xml"]
+    assert b'url="https://example.org/donate?a=1&amp;b=2"' in data, "as Apple's examples write it"
+    feed = partytime(data)
+    assert feed["podcastFunding"] == [{"message": "Support & give", "url": donate}]
+    [episode] = [episode for episode in feed["items"] if episode["title"] == "Talk 3"]
+    media = base + "media/talks/talk-3"
+    assert episode["enclosure"]["url"] == media + ".m4a"
+    assert episode["alternativeEnclosures"][0]["source"][0]["uri"] == media + ".mp4"
+    assert [t["url"] for t in episode["podcastTranscripts"]] == [media + ".vtt", media + ".srt"]
+    assert episode["podcastChapters"]["url"] == media + ".chapters.json"
+    assert episode["itunesImage"] == media + "-art.jpg"
+    parsed = feedparser.parse(data)
+    assert parsed.entries[2].enclosures[0].href == media + ".m4a"
+    run.state.close()
+
+
+def test_opml_titles_read_as_typed_by_html_readers(tmp_path):
+    """OPML's text and title may hold HTML (the W3C validator reads them so: NotHtml)."""
+    typed = "Talks <live> & more"
+    run, feeds = render(tmp_path, series={"title": typed})
+    outlines = etree.fromstring(feeds["feeds.opml"]).iter("outline")
+    podcast = next(o for o in outlines if o.get("xmlUrl").endswith("talks/podcast.xml"))
+    assert podcast.get("text") == podcast.get("title") == "Talks &lt;live> & more"
+    assert shown(podcast.get("text")) == typed
+    run.state.close()
+
+
+def test_titles_too_long_for_apple_are_cut_as_check_counts(tmp_path):
+    """A followed video's title is not validated, and "… (video)" adds to a show's title:
+    render cuts them at a word with "…" in 255 characters, and the gate finds nothing."""
+    long_title = "The July Days " * 30  # 420 characters, as a source may give
+    run, feeds = render(tmp_path, series={"title": "S" * 250})
+    for item in run.items:
+        item.entry = dataclasses.replace(item.entry, title=long_title.strip())
+    feeds = render_feeds(run)
+    for name in ("talks/podcast.xml", "talks/video.xml"):
+        titles = etree.fromstring(feeds[name]).xpath("/rss/channel/title | //item/title")
+        assert all(len(t.text) <= apple.TITLE_MAX_CHARS for t in titles)
+        assert {t.text for t in titles[1:]} == {apple.fitted_title(long_title.strip())}
+        assert [f for f in check_feed(name, feeds[name], run.out) if f.rule == "apple.title"] == []
+    cut = apple.fitted_title(long_title.strip())
+    assert cut.endswith("Days…") and long_title.startswith(cut.removesuffix("…"))
+    video = etree.fromstring(feeds["talks/video.xml"]).findtext("channel/title")
+    assert video == "S" * 250 + "…"  # "S…S (video)" cut at its last word
+    run.state.close()

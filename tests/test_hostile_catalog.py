@@ -174,6 +174,18 @@ def test_deep_nesting_is_located_not_a_crash(tmp_path, depth):
     )
 
 
+def test_deep_block_nesting_is_located_like_flow_nesting(tmp_path):
+    """Indentation 1,100 levels deep: the same problem, whichever parser layer stops it."""
+    levels = "".join(" " * level + "k:\n" for level in range(1, 1_100)) + " " * 1_100 + "k: v\n"
+    catalog_with(tmp_path, BASE + "deep:\n" + levels)
+    result = run_publisher("validate", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[1].endswith(
+        ": yaml: values are nested more than 64 levels deep;"
+        " a catalog needs a few levels; check the brackets and the indentation"
+    )
+
+
 def test_nesting_a_catalog_uses_is_fine(tmp_path):
     path = catalog_with(tmp_path, BASE + "extra: " + "[" * 60 + "]" * 60 + "\n")
     assert problems_of(path) == ["21: extra: unknown key; expected site, series or entries"]

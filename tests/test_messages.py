@@ -31,7 +31,7 @@ from publisher.messages import describe, exit_code
 from publisher.output.lock import RunLock
 from publisher.tools import ffmpeg
 from publisher.tools import http as sources
-from publisher.tools.ytdlp.client import describe_error
+from publisher.tools.ytdlp.client import _translated_errors as translated_errors
 
 CATALOG = "media_catalog.yaml"
 
@@ -114,17 +114,28 @@ def test_rate_limited_source(media_server):
     )
 
 
-def test_removed_video():
+@pytest.mark.parametrize(
+    ("said", "shown"),
+    [
+        (  # a refusal class catches this before describe_error could word it
+            "ERROR: [youtube] aaaaaaaaaaa: Video unavailable. This video has been removed"
+            " by the uploader",
+            "the video at {url} is removed — give the entry another source or remove it; it is"
+            " asked again once a day",
+        ),
+        (  # none does: describe_error words it
+            "ERROR: [vimeo] 76979871: This video has been deleted",
+            "the video at {url} is gone or private: [vimeo] 76979871: This video has been"
+            " deleted — give the entry another source, or delete its source line",
+        ),
+    ],
+)
+def test_a_gone_video_as_the_build_reports_it(said, shown):
+    """Through the wrapper every yt-dlp call of the build goes through: what users read."""
     url = "https://www.youtube.com/watch?v=aaaaaaaaaaa"
-    raised = DownloadError(
-        "ERROR: [youtube] aaaaaaaaaaa: Video unavailable. This video has been removed"
-        " by the uploader"
-    )
-    assert describe(describe_error(raised, url)) == (
-        f"the video at {url} is gone or private: [youtube] aaaaaaaaaaa: Video unavailable."
-        " This video has been removed by the uploader — give the entry another source, or"
-        " delete its source line"
-    )
+    with pytest.raises(SourceError) as raised, translated_errors(url):
+        raise DownloadError(said)
+    assert describe(raised.value) == shown.format(url=url)
 
 
 def test_private_source_without_the_flag(media_server):

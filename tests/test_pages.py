@@ -10,7 +10,8 @@ import dataclasses
 from html.parser import HTMLParser
 
 import pytest
-from helpers.sites import BASE_URL, make_site
+from helpers.shown import shown
+from helpers.sites import BASE_URL, HOSTILE_SUMMARY, make_site
 
 from publisher.build.run import BuildOptions, Run
 from publisher.formats.durations import format_duration, iso_duration, spoken_length
@@ -148,20 +149,42 @@ def test_chapters_and_transcript_seek_by_data_start(rendered):
     assert "שלום" in html and "🎙️" in html
 
 
-def test_hostile_summaries_are_sanitised(rendered):
-    for relative in ("index.html", "russian-revolution-1917/index.html"):
-        html = read(rendered, relative)
-        assert "<script>alert" not in html and "<script>x" not in html
-        assert "onerror" not in html and "onclick" not in html
-        assert "javascript:" not in html
-        assert '<img src="x"' not in html
+def test_summaries_show_what_was_typed_and_nothing_in_them_runs(rendered):
+    """A summary is plain text: what looks like HTML in it is shown, never made an element."""
     series = read(rendered, "russian-revolution-1917/index.html")
-    assert "<b>bold</b>" in series
-    assert "July Days &lt;em&gt;&amp;&lt;/em&gt; after" in series  # titles are text
+    july = series.split('id="episode-july-days"')[1].split("</article>")[0]
+    summary = july.split('<div class="summary">')[1].split("</div>")[0]
+    assert shown(summary) == HOSTILE_SUMMARY
     assert "<p>Plain summary<br>\nwith a line break.</p>" in series
+    assert "July Days &lt;em&gt;&amp;&lt;/em&gt; after" in series  # titles are text
     index = read(rendered, "index.html")
+    article = index.split('<div class="summary">')[1].split("</div>")[0]
+    assert shown(article) == "<p>Read <a href='https://e.org' onclick='x()'>this</a></p>"
     assert "An article &lt;script&gt;x&lt;/script&gt;" in index
-    assert '<a href="https://e.org" rel="nofollow noopener">this</a>' in index
+    for relative in ("index.html", "russian-revolution-1917/index.html"):
+        page = Page(read(rendered, relative))
+        assert [tag for tag, _ in page.tags if tag in ("iframe", "b")] == []
+        assert all(a.get("class") == "cover" for tag, a in page.tags if tag == "img")
+        scripts = [a for tag, a in page.tags if tag == "script"]
+        assert [list(a) for a in scripts] == [["src", "defer"]]
+        assert scripts[0]["src"].endswith("site.js")
+        attributes = [name for _, a in page.tags for name in a]
+        assert not [name for name in attributes if name.startswith("on")]
+        assert not [v for _, a in page.tags for v in a.values() if "javascript:" in (v or "")]
+
+
+def test_a_description_with_a_script_line_is_shown_as_typed_and_in_open_graph(tmp_path):
+    """A line that looks like HTML once took "<see this>" out of the page and og:description."""
+    run = make_site(tmp_path)
+    typed = "Watch <see this>\n<script>alert(1)</script>\n\n<dual power> & more"
+    series = run.catalog.series["russian-revolution-1917"]
+    run.catalog.series[series.id] = dataclasses.replace(series, description=typed)
+    render_pages(run)
+    html = read(run, "russian-revolution-1917/index.html")
+    og = {a["property"]: a["content"] for a in Page(html).find("meta") if a.get("property")}
+    assert og["og:description"] == " ".join(typed.split())
+    description = html.split('<div class="description">')[1].split("</div>")[0]
+    assert shown(description) == typed
 
 
 def test_only_relative_links_inside_the_site(rendered):

@@ -18,11 +18,12 @@ from helpers.catalogs import run_publisher, talk_entry
 from helpers.yaml_writer import DEFAULT_SERIES
 from lxml import etree
 
-from publisher.check.findings import PODCAST_NS
+from publisher.check.findings import PODCAST_NS, PODCAST_NS_GITHUB
 from publisher.guids import entry_guid, podcast_guid
 
 PRIVATE = "--allow-private-sources"
 NS = {"podcast": PODCAST_NS}
+ATOM = "http://www.w3.org/2005/Atom"
 
 
 def build(catalog: Path, *args: str, env: dict | None = None):
@@ -328,6 +329,25 @@ def test_podcast_guid_is_kept_pinned_and_follows_a_move(write_catalog, media_ser
     assert published(catalog)["podcast_guid"] == pinned
 
 
+def test_feeds_published_under_the_namespaces_github_uri_are_still_read(
+    write_catalog, media_server
+):
+    """Feeds written before the podcast: namespace's own URI was used: their podcast:guid
+    and files are recovered all the same, and the next build writes the canonical URI."""
+    entries = [talk_entry("one", media_server.url("/media/talk.m4a"))]
+    catalog = write_catalog(entries)
+    assert build(catalog).exit_code == 0
+    first = published(catalog)["podcast_guid"]
+    write_catalog(entries, site={"base_url": "https://podcasts.example.net/"})
+    feed = catalog.parent / "feeds" / "talks" / "podcast.xml"
+    feed.write_bytes(feed.read_bytes().replace(PODCAST_NS.encode(), PODCAST_NS_GITHUB.encode()))
+    lose_state(catalog)
+    result = build(catalog)
+    assert result.exit_code == 0, result.stderr
+    assert published(catalog)["podcast_guid"] == first, "not a new one, from the new address"
+    assert etree.parse(str(feed)).getroot().nsmap["podcast"] == PODCAST_NS
+
+
 def test_new_feed_url_tells_apps_where_the_show_went(write_catalog, media_server):
     new = "https://podcasts.example.net/talks/podcast.xml"
     series = {"talks": {**DEFAULT_SERIES, "new_feed_url": new}}
@@ -335,6 +355,18 @@ def test_new_feed_url_tells_apps_where_the_show_went(write_catalog, media_server
     assert build(catalog).exit_code == 0
     with open(catalog.parent / "feeds" / "talks" / "podcast.xml", "rb") as handle:
         assert podcastparser.parse("podcast.xml", handle)["new_url"] == new
+    assert run_publisher("check", cwd=catalog.parent).exit_code == 0
+
+
+def test_new_video_feed_url_moves_the_video_feed(write_catalog, media_server):
+    audio, video = (f"https://podcasts.example.net/talks/{n}.xml" for n in ("podcast", "video"))
+    series = {"talks": {**DEFAULT_SERIES, "video": True, "new_feed_url": audio,
+                        "new_video_feed_url": video}}  # fmt: skip
+    catalog = write_catalog([talk_entry("one", media_server.url("/media/talk.mp4"))], series)
+    assert build(catalog).exit_code == 0
+    for name, moved in (("podcast.xml", audio), ("video.xml", video)):
+        with open(catalog.parent / "feeds" / "talks" / name, "rb") as handle:
+            assert podcastparser.parse(name, handle)["new_url"] == moved
     assert run_publisher("check", cwd=catalog.parent).exit_code == 0
 
 
@@ -354,6 +386,29 @@ def test_last_build_date_moves_only_when_the_content_does(write_catalog, media_s
     lose_state(catalog)  # the date is read back from the feed, not taken from the clock
     assert build(catalog, env=at(1_800_000_000)).exit_code == 0
     assert published(catalog)["last_build"] == "Tue, 14 Nov 2023 22:13:20 +0000"
+
+
+def test_the_article_feeds_date_is_when_the_articles_last_changed(write_catalog, media_server):
+    """Not the build's clock, not the newest article's date: the time the articles feed's
+    own content last changed (a talk's edit leaves it; an article's edit moves it)."""
+    talk = talk_entry("one", media_server.url("/media/talk.m4a"))
+    article = {"id": "a1", "kind": "article", "title": "An article", "published": "2017-07-20",
+               "link": "https://example.org/a1", "summary": "Text."}  # fmt: skip
+    catalog = write_catalog([talk, article])
+
+    def dates(epoch: int) -> tuple[str | None, str | None]:
+        assert build(catalog, env={"SOURCE_DATE_EPOCH": str(epoch)}).exit_code == 0
+        feeds = catalog.parent / "feeds"
+        rss = etree.parse(str(feeds / "articles.xml")).findtext("channel/lastBuildDate")
+        atom = etree.parse(str(feeds / "articles.atom")).findtext(f"{{{ATOM}}}updated")
+        return rss, atom
+
+    first = ("Sun, 13 Sep 2020 12:26:40 +0000", "2020-09-13T12:26:40+00:00")
+    assert dates(1_600_000_000) == first
+    write_catalog([{**talk, "title": "A better title"}, article])
+    assert dates(1_700_000_000) == first
+    write_catalog([{**talk, "title": "A better title"}, {**article, "summary": "Better."}])
+    assert dates(1_800_000_000) == ("Fri, 15 Jan 2027 08:00:00 +0000", "2027-01-15T08:00:00+00:00")
 
 
 def test_builds_killed_after_losing_the_state_still_change_no_guid(renamed):

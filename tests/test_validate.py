@@ -129,6 +129,23 @@ CASES = {
         "14: series.russian-revolution-1917.category: 'Histroy' is not an Apple Podcasts"
         " category; did you mean 'History'?",
     ]),
+    "episode title over 255 characters": (TITLE, f"    title: {'x' * 256}\n", [
+        "19: entries[0].title: is 256 characters long; Apple Podcasts takes titles of at"
+        " most 255; shorten it; the summary can say the rest",
+    ]),
+    "show title over 255 characters": ('title: "1917"', f"title: {'y' * 300}", [
+        "11: series.russian-revolution-1917.title: is 300 characters long; Apple Podcasts"
+        " takes titles of at most 255; shorten it; the summary can say the rest",
+    ]),
+    "new_video_feed_url not a URL": ("    category: History\n", "    category: History\n"
+                                     "    new_video_feed_url: feeds/video.xml\n", [
+        "15: series.russian-revolution-1917.new_video_feed_url: 'feeds/video.xml' is not an"
+        " http(s) URL; write it as https://…",
+    ]),
+    "a title of 255 characters is fine": (TITLE, f"    title: {'x' * 255}\n    extra: 1\n", [
+        "20: entries[0].extra: unknown key; known keys: id, kind, series, title, source, link,"
+        " published, authors, summary, episode, season, episode_type, explicit, guid",
+    ]),
 }  # fmt: skip
 
 BYTE_CASES = {
@@ -310,3 +327,21 @@ def test_a_cover_image_that_is_not_there_is_located(tmp_path, cover):
         "8: site.image: there is no file 'cover.png'; give a path relative to the catalog,"
         " or a URL",
     ]
+
+
+def test_paging_a_serial_show_is_refused_where_it_is_set(tmp_path):
+    """Apple gives a serial show's new listeners episode 1, from the newest page only."""
+    text = (
+        BASE.replace("  image: cover.png\n", "  image: cover.png\n  feed_page_size: 10\n")
+        .replace("    category: History\n", "    category: History\n    type: serial\n")
+        .replace("    published: 2017-07-20\n", "    published: 2017-07-20\n    episode: 1\n")
+    )
+    path = tmp_path / "media_catalog.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert problems_of(path) == [
+        "9: site.feed_page_size: would page the serial series 'russian-revolution-1917': Apple"
+        " reads only the newest page and starts a serial show's new listeners at its first"
+        " episode; remove feed_page_size (or set it to 0), or make the series episodic",
+    ]
+    path.write_text(text.replace("feed_page_size: 10", "feed_page_size: 0"), encoding="utf-8")
+    assert load_catalog(path).site.feed_page_size == 0

@@ -19,7 +19,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from publisher.build.sweep import media_paths_in
-from publisher.check.findings import PODCAST_NS
+from publisher.check.findings import podcast_children
 from publisher.guids import entry_guid, identity, video_guid
 from publisher.model import Item, MediaFile
 from publisher.output.writer import is_in_folder
@@ -77,7 +77,7 @@ class Recovery:
         changed_at = changes.change_date(data)
         if changed_at and (record is None or record.content_digest != digest):
             state.record_feed_change(relative, digest, changed_at)
-        guid = channel.findtext(f"{{{PODCAST_NS}}}guid")
+        guid = next((found.text for found in podcast_children(channel, "guid")), None)
         if guid:
             state.keep_podcast_guid(ARCHIVE_SUFFIX.sub("", relative), guid.strip())
 
@@ -118,12 +118,11 @@ class Recovery:
     def _extras(self, element) -> dict[str, MediaFile]:
         """Transcripts, chapters and episode art the item names, as files on disk."""
         extras: dict[str, MediaFile] = {}
-        for transcript in element.iterfind(f"{{{PODCAST_NS}}}transcript"):
+        for transcript in podcast_children(element, "transcript"):
             role = TRANSCRIPT_ROLES.get(transcript.get("type", ""))
             if role:
                 self._extra(extras, role, transcript.get("url", ""), transcript.get("type", ""))
-        chapters = element.find(f"{{{PODCAST_NS}}}chapters")
-        if chapters is not None:
+        for chapters in podcast_children(element, "chapters")[:1]:
             self._extra(extras, "chapters", chapters.get("url", ""), chapters.get("type", ""))
         image = element.find(f"{{{ITUNES_NS}}}image")
         if image is not None:

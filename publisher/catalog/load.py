@@ -36,6 +36,7 @@ from publisher.catalog.schema import (
     source,
     text,
     text_list,
+    title,
     url,
     url_list,
     url_templates,
@@ -110,7 +111,7 @@ SITE = {
 }
 
 SERIES = {
-    "title": Field(required_text, True),
+    "title": Field(title, True),
     "description": Field(required_text, True),
     "author": Field(required_text, True),
     "category": Field(category, True),
@@ -123,6 +124,7 @@ SERIES = {
     "update_frequency": Field(required_text),
     "podcast_guid": Field(uuid_text),
     "new_feed_url": Field(url),
+    "new_video_feed_url": Field(url),
     "follow": Field(follow_list),
     "transcribe": Field(series_transcribe),
     "language": Field(language),
@@ -134,7 +136,7 @@ ENTRY = {
     "id": Field(slug, True),
     "kind": Field(choice("video", "article"), True),
     "series": Field(slug),
-    "title": Field(required_text, True),
+    "title": Field(title, True),
     "source": Field(source),
     "link": Field(url),
     "published": Field(published),  # required for a talk; an article's page may say
@@ -201,6 +203,7 @@ def _read_catalog(reader: Reader, root: Node, path: Path) -> Catalog | None:
     site = _read_site(reader, sections.get("site"))
     series = _read_series(reader, sections.get("series"))
     entries = _read_entries(reader, sections.get("entries"), series)
+    _serial_shows_unpaged(reader, sections.get("site"), site, series)
     if site is None or reader.problems:
         return None
     return Catalog(path=path.resolve(), site=site, series=series, entries=tuple(entries))
@@ -213,6 +216,21 @@ def _read_site(reader: Reader, node: Node | None) -> Site | None:
     if values is None or not complete(values, SITE):
         return None
     return Site(**values)
+
+
+def _serial_shows_unpaged(reader: Reader, node, site: Site | None, series) -> None:
+    """Apple reads only a feed's newest page, and gives a serial show's new listeners its
+    first episode: paging would leave episode 1 in an archive page Apple never reads."""
+    serial = [s.id for s in series.values() if s.type == "serial"]
+    if site is None or not site.feed_page_size or not serial:
+        return
+    reader.problem(
+        field_node(node, "feed_page_size"),
+        "site.feed_page_size",
+        f"would page the serial series {', '.join(map(repr, serial))}: Apple reads only the"
+        " newest page and starts a serial show's new listeners at its first episode",
+        "remove feed_page_size (or set it to 0), or make the series episodic",
+    )
 
 
 def _read_series(reader: Reader, node: Node | None) -> dict[str, Series]:

@@ -78,6 +78,14 @@ def required_text(reader: Reader, node: Node, where: str) -> str:
     return value
 
 
+def title(reader: Reader, node: Node, where: str) -> str:
+    """A show's or an episode's title: text that Apple Podcasts takes whole."""
+    value = required_text(reader, node, where)
+    if problem := apple.title_too_long(value):
+        raise Invalid(problem, "shorten it; the summary can say the rest")
+    return value
+
+
 def url(reader: Reader, node: Node, where: str) -> str:
     value = required_text(reader, node, where)
     parts = urlsplit(value)

@@ -147,6 +147,8 @@ def compose(text: str, file: str) -> Node | None:
 # A catalog's values are at most five levels deep (entries, an entry, authors, a name);
 # anything near this is a mistake or an attack, and is refused before it is walked.
 MAX_DEPTH = 64
+TOO_DEEP = f"values are nested more than {MAX_DEPTH} levels deep"
+TOO_DEEP_HINT = "a catalog needs a few levels; check the brackets and the indentation"
 # Aliases may repeat at most as many values as the document writes out (or this many,
 # in a short document): a shared `owner` is fine, an alias bomb is not.
 ALIAS_FLOOR = 10_000
@@ -183,11 +185,7 @@ class _Composer:
             self._add(node, 1, event.anchor)
         elif kind is SequenceStartEvent or kind is MappingStartEvent:
             if len(self.stack) >= MAX_DEPTH:
-                raise self._refuse(
-                    event,
-                    f"values are nested more than {MAX_DEPTH} levels deep",
-                    "a catalog needs a few levels; check the brackets and the indentation",
-                )
+                raise self._refuse(event, TOO_DEEP, TOO_DEEP_HINT)
             self.stack.append(_Open(event, []))
         elif kind is SequenceEndEvent or kind is MappingEndEvent:
             self._close(event)
@@ -306,7 +304,12 @@ def _yaml_problem(error: MarkedYAMLError, file: str, text: str = "") -> Problem:
     mark = error.problem_mark or error.context_mark
     hint = ""
     at = text[mark.index] if mark is not None and 0 <= mark.index < len(text) else ""
-    if "tab" in what or "\\t" in what or at == "\t":
+    if "nesting depth" in what:
+        # The libyaml in newer PyYAML wheels (6.0.4) stops at 1,000 levels of its own, and
+        # its scanner reads far enough ahead in `[[[[…` to get there before the composer
+        # sees level 65: whichever layer notices, the editor reads the same problem.
+        what, hint = TOO_DEEP, TOO_DEEP_HINT
+    elif "tab" in what or "\\t" in what or at == "\t":
         what = "a tab character here"
         hint = "YAML indents with spaces only: replace the tab with spaces"
     elif "mapping values are not allowed" in what and (

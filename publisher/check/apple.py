@@ -58,6 +58,7 @@ def _text(parent, tag: str) -> str | None:
 
 
 def check_channel(context: FeedCheck, channel, items: list) -> None:
+    _check_title_length(context, channel, "")
     _check_summaries(context, channel, "")
     if not items and channel.find(f"{{{HISTORY_NS}}}archive") is None:
         # Apple Podcasts, the Podcast Index and other directories refuse an empty show.
@@ -88,6 +89,11 @@ def check_channel(context: FeedCheck, channel, items: list) -> None:
     if block is not None and block != "Yes":
         # Apple: "Yes" keeps the show out of Apple Podcasts; any other value does nothing.
         context.warning("apple.block", f"<itunes:block> {block!r}: Apple reads only Yes")
+
+
+def _check_title_length(context: FeedCheck, element, name: str) -> None:
+    if problem := apple.title_too_long(_text(element, "title") or ""):
+        context.error("apple.title", f"<title> {problem}", name)
 
 
 def _check_summaries(context: FeedCheck, element, name: str) -> None:
@@ -153,6 +159,7 @@ def check_image(context: FeedCheck, url: str, name: str) -> None:
 def check_item(context: FeedCheck, item, name: str) -> None:
     if not _text(item, "title"):
         context.error("apple.title", "the item has no <title>", name)
+    _check_title_length(context, item, name)
     if not _text(item, "guid"):
         context.error("apple.guid", "the item has no <guid>", name)
     if _text(item, "pubDate") is None:

@@ -13,11 +13,20 @@ from publisher.output import urls
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005 archived feeds
-# The Podcast Index says clients treat its GitHub URI and podcastindex.org's as one; the
-# feeds use the GitHub one because gPodder's podcastparser only knows that one.
-PODCAST_NS = "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"
-PODCAST_NS_CANONICAL = "https://podcastindex.org/namespace/1.0"
-PODCAST_NAMESPACES = (PODCAST_NS, PODCAST_NS_CANONICAL)
+# The feeds declare the namespace's own URI: parsers that match only it (feedsmith, the
+# namespace's spec) missed every tag under the GitHub URI that feeds used to carry. What
+# is read back (check, recovery from earlier feeds) takes either, as the spec asks of
+# clients. gPodder's podcastparser 0.6 knows only the GitHub URI; it reads chapters from
+# psc:chapters, which the feeds carry too.
+PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+PODCAST_NS_GITHUB = "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"
+PODCAST_NAMESPACES = (PODCAST_NS, PODCAST_NS_GITHUB)
+
+
+def podcast_children(parent, tag: str) -> list:
+    """`parent`'s podcast: children named `tag`, under either of the namespace's URIs."""
+    return [found for ns in PODCAST_NAMESPACES for found in parent.findall(f"{{{ns}}}{tag}")]
+
 
 Severity = Literal["error", "warning"]
 

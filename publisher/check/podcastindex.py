@@ -12,7 +12,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING
 
-from publisher.check.findings import PODCAST_NAMESPACES
+from publisher.check.findings import podcast_children
 from publisher.formats.chapters import CHAPTERS_TYPE, parse_json
 
 if TYPE_CHECKING:
@@ -53,13 +53,8 @@ _DECIMAL = re.compile(r"^\d+(\.\d+)?$")  # the namespace's times: "750", "12.5"
 _RRULE = re.compile(r"^(?:[A-Z]+=[A-Za-z0-9,+\-:]+;)*FREQ=[A-Z]+(?:;[A-Z]+=[A-Za-z0-9,+\-:]+)*$")
 
 
-def _pfindall(parent, tag: str) -> list:
-    """podcast: children under either of the namespace's two URIs."""
-    return [found for ns in PODCAST_NAMESPACES for found in parent.findall(f"{{{ns}}}{tag}")]
-
-
 def _pfind(parent, tag: str):
-    return next(iter(_pfindall(parent, tag)), None)
+    return next(iter(podcast_children(parent, tag)), None)
 
 
 def _ptext(parent, tag: str) -> str | None:
@@ -82,7 +77,7 @@ def check_channel(context: FeedCheck, channel) -> None:
     frequency = _pfind(channel, "updateFrequency")
     if frequency is not None:
         _check_update_frequency(context, frequency)
-    for funding in _pfindall(channel, "funding"):
+    for funding in podcast_children(channel, "funding"):
         check_https(context, funding.get("url", ""), "podcast:funding", "")
         _check_short_text(context, funding, "podcast.funding", "")
     license_ = _pfind(channel, "license")
@@ -92,11 +87,11 @@ def check_channel(context: FeedCheck, channel) -> None:
     block = _ptext(channel, "block")
     if block is not None and block not in ("yes", "no"):
         context.error("podcast.block", f"<podcast:block> {block!r} is not yes or no")
-    for txt in _pfindall(channel, "txt"):
+    for txt in podcast_children(channel, "txt"):
         _check_txt(context, txt)
-    for trailer in _pfindall(channel, "trailer"):
+    for trailer in podcast_children(channel, "trailer"):
         _check_trailer(context, trailer)
-    for podroll in _pfindall(channel, "podroll"):
+    for podroll in podcast_children(channel, "podroll"):
         _check_podroll(context, podroll)
 
 
@@ -145,7 +140,7 @@ def _rfc2822(value: str) -> bool:
 
 def _check_podroll(context: FeedCheck, podroll) -> None:
     """podcast:podroll holds remoteItems, each naming a show by its podcast:guid."""
-    items = _pfindall(podroll, "remoteItem")
+    items = podcast_children(podroll, "remoteItem")
     if not items:
         context.error("podcast.podroll", "<podcast:podroll> has no <podcast:remoteItem>")
     for remote in items:
@@ -186,7 +181,7 @@ def _check_update_frequency(context: FeedCheck, element) -> None:
 
 
 def _check_people(context: FeedCheck, element, name: str) -> None:
-    for person in _pfindall(element, "person"):
+    for person in podcast_children(element, "person"):
         _check_short_text(context, person, "podcast.person", name, required=True)
         group = (person.get("group") or "cast").lower()
         role = (person.get("role") or "host").lower()
@@ -214,7 +209,7 @@ def check_https(context: FeedCheck, url: str, what: str, name: str, rule=HTTPS_R
 
 
 def check_item(context: FeedCheck, item, name: str) -> None:
-    for transcript in _pfindall(item, "transcript"):
+    for transcript in podcast_children(item, "transcript"):
         url, kind = transcript.get("url", ""), transcript.get("type", "")
         if kind not in TRANSCRIPT_TYPES:
             context.error(
@@ -235,9 +230,9 @@ def check_item(context: FeedCheck, item, name: str) -> None:
         context.error("podcast.season", f"<podcast:season> {season!r} is not an integer", name)
     if episode is not None and not re.match(r"^\d+(\.\d+)?$", episode):
         context.error("podcast.episode", f"<podcast:episode> {episode!r} is not a number", name)
-    for alternate in _pfindall(item, "alternateEnclosure"):
+    for alternate in podcast_children(item, "alternateEnclosure"):
         _check_alternate(context, alternate, name)
-    for soundbite in _pfindall(item, "soundbite"):
+    for soundbite in podcast_children(item, "soundbite"):
         _check_soundbite(context, soundbite, item, name)
 
 
@@ -297,7 +292,7 @@ def _check_alternate(context: FeedCheck, alternate, name: str) -> None:
         )
     if length is not None and not length.isdigit():
         context.error("podcast.alternateEnclosure", f"length {length!r} is not a byte count", name)
-    sources = _pfindall(alternate, "source")
+    sources = podcast_children(alternate, "source")
     if not sources:
         context.error(
             "podcast.alternateEnclosure", "an alternateEnclosure needs a <podcast:source>", name

@@ -1,4 +1,5 @@
-"""Apple Podcasts' rules that the catalog and `check` share: categories and artwork size."""
+"""Apple Podcasts' rules that the catalog, render and `check` share: categories, artwork
+size, the lengths of titles and summaries."""
 
 from __future__ import annotations
 
@@ -104,6 +105,27 @@ ARTWORK_MIN_PX = 1400
 ARTWORK_MAX_PX = 3000
 ARTWORK_FORMATS = ("JPEG", "PNG")
 SUMMARY_MAX_BYTES = 4000
+# A show's or an episode's title, in characters: Apple cuts or refuses a longer one.
+TITLE_MAX_CHARS = 255
+ELLIPSIS = "…"
+
+
+def title_too_long(title: str) -> str | None:
+    """What is wrong with a title Apple would not take whole, or None."""
+    if len(title) <= TITLE_MAX_CHARS:
+        return None
+    return f"is {len(title)} characters long; Apple Podcasts takes titles of at most 255"
+
+
+def fitted_title(title: str) -> str:
+    """`title`, or when it is too long for Apple, its first words and "…" in 255 characters:
+    what render writes for a title that came from a source, so `check` finds none too long."""
+    if not title_too_long(title):
+        return title
+    head = title[: TITLE_MAX_CHARS - len(ELLIPSIS)]
+    if not title[len(head)].isspace() and " " in head[TITLE_MAX_CHARS // 2 :]:
+        head = head.rsplit(" ", 1)[0]  # at a word, when one ends in the second half
+    return head.rstrip(" ,;:-–—") + ELLIPSIS
 
 
 def parse_category(text: str) -> tuple[tuple[str, ...] | None, str]:

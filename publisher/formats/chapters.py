@@ -5,13 +5,9 @@ the feeds, the pages and `check`."""
 
 from __future__ import annotations
 
-import html
 import json
 import re
 
-import nh3
-
-from publisher.formats import sanitize
 from publisher.model import Chapter
 
 CHAPTERS_TYPE = "application/json+chapters"
@@ -24,9 +20,11 @@ _TIME_FIRST = re.compile(
     rf"^[^\w(\[]*[(\[]?(?P<time>{TIME})[)\]]?\s*(?:[-–—:|.)]\s*)?(?P<title>\S.*?)\s*$"
 )
 
-# "Introduction - 00:00", "Questions (1:02:03)"
-_TIME_LAST = re.compile(rf"^[^\w]*(?P<title>\w.*?)\s*[-–—:|(\[]?\s*(?P<time>{TIME})[)\]]?\s*$")
-_LINE_BREAKS = re.compile(r"<br\s*/?>|</(?:p|li|div|h[1-6])\s*>", re.IGNORECASE)
+# "Introduction - 00:00", "Questions (1:02:03)", "• <Dual power> 05:10": only a list's
+# bullet goes before the title, which is kept as typed ("<Dual power>", "“July”").
+_TIME_LAST = re.compile(
+    rf"^[\s*•·‣◦▪►▶-]*(?P<title>[^\s*•·‣◦▪►▶-].*?)\s*[-–—:|(\[]?\s*(?P<time>{TIME})[)\]]?\s*$"
+)
 
 
 def chapters_from_text(text: str, duration: float | None = None) -> tuple[Chapter, ...]:
@@ -35,7 +33,7 @@ def chapters_from_text(text: str, duration: float | None = None) -> tuple[Chapte
     Like YouTube, a list counts only if the first chapter starts at 0:00 and the
     times increase: a description that merely mentions "at 12:30" has no chapters.
     """
-    if html.unescape(text).count(":") < MIN_CHAPTERS:
+    if text.count(":") < MIN_CHAPTERS:
         return ()  # each timestamp has a colon: too few, and there is no list to look for
     found = [chapter for chapter in map(chapter_of_line, _lines(text)) if chapter]
     if duration:
@@ -55,8 +53,8 @@ def chapter_of_line(line: str) -> Chapter | None:
 
 
 def _lines(text: str) -> list[str]:
-    if sanitize.looks_like_html(text):
-        text = html.unescape(nh3.clean(_LINE_BREAKS.sub("\n", text), tags=set()))
+    """The text's lines: a summary is plain text, so "00:00 <dual power>" names a chapter
+    "<dual power>", whatever else the summary holds."""
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 

@@ -1,11 +1,27 @@
-"""Summaries made safe: a small HTML allowlist for feeds and pages, and plain text.
+"""A summary is plain text: every reader shows it as it was typed.
 
-Catalog summaries are "plain text or simple HTML", and enrichment brings in video
-descriptions written by strangers. Everything that reaches a feed or a page goes through
-`clean_html` (for places that render HTML), `plain_text` (for places that must not, such
-as `itunes:summary` limits or Open Graph descriptions) or `html_text` (plain text in a place
-apps read as HTML, such as an RSS `<description>`). nh3 (ammonia) does the parsing, so
-malformed markup is handled the way a browser would, not the way a regex guesses.
+Catalog summaries and descriptions are plain text (with the timestamp lines that become
+chapters), and so is a source's description as yt-dlp gives it. Nothing in them is ever
+read as markup: `<see this>`, `<dual power>` and `<script>alert(1)</script>` are words,
+and stay words in every output, whatever else the text holds. Each place gets the text
+in the form its readers expect:
+
+- `paragraphs_html`: escaped, in `<p>` paragraphs with `<br>` line breaks, where apps
+  read HTML (an RSS `<description>`, `content:encoded`, Atom content, the pages). The
+  `<p>` matters: apps that guess whether an element is HTML (gPodder) take text without
+  a tag as text and would show `&lt;` as those four characters.
+- `phrase_html`: the same, except that text HTML reads as it is (one line, nothing to
+  escape) is left as it is: for an RSS channel's `<description>`, a phrase by the spec,
+  where validators warn about markup.
+- `plain_text`: one line, for places read as text (`itunes:summary`, Atom summaries,
+  `og:description`), optionally cut to a size in UTF-8 bytes.
+- `html_attribute_text`: a line of text in an attribute readers take as HTML (OPML's
+  `text` and `title`), with only what HTML would not read as text escaped.
+
+Escaping is the whole defence: no text is ever parsed as HTML, so there is no markup
+from a summary to allow or strip. HTML that does come from outside, an article's main
+text read from its page, goes through `clean_article_html`: an allowlist (nh3), no script,
+no event handler, no relative or `javascript:` link.
 """
 
 from __future__ import annotations
@@ -33,64 +49,53 @@ LINK_REL = "nofollow noopener"
 DROPPED_WITH_CONTENT = frozenset({"script", "style", "template", "iframe", "object", "noscript"})
 ELLIPSIS = "…"
 
-# HTML elements a summary may plausibly contain (or abuse). Text is taken as HTML only if
-# it has one of these, a comment or an entity, so that "<with>" or "a<b" in plain text
-# round-trips as written; escaping such text is always safe, whatever it looks like.
-_HTML_ELEMENTS = (
-    "a|abbr|address|area|article|aside|audio|b|base|bdi|bdo|blockquote|body|br|button|"
-    "canvas|caption|center|cite|code|col|colgroup|dd|del|details|dfn|dialog|div|dl|dt|em|"
-    "embed|fieldset|figcaption|figure|font|footer|form|frame|frameset|h[1-6]|head|header|hr|"
-    "html|i|iframe|img|input|ins|kbd|label|legend|li|link|main|map|mark|math|meta|nav|"
-    "noscript|object|ol|optgroup|option|p|param|picture|pre|q|s|samp|script|section|select|"
-    "small|source|span|strike|strong|style|sub|summary|sup|svg|table|tbody|td|template|"
-    "textarea|tfoot|th|thead|time|title|tr|track|tt|u|ul|var|video|wbr"
-)
-_LOOKS_LIKE_HTML = re.compile(
-    rf"</?(?:{_HTML_ELEMENTS})(?=[\s/>])[^>]*>|<!--|&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);",
-    re.IGNORECASE,
-)
 _BLANK_LINES = re.compile(r"\n\s*\n")
-# Tags whose edges separate words: "<p>a</p><p>b</p>" is "a b", not "ab". The ones
-# `clean_html` strips get the same space, so "<h1>T</h1>text" stays two words there too.
-_STRIPPED_BLOCKS = r"div|h[1-6]|tr|td|th|section|article|header|footer|table|dd|dt"
-_BLOCK_EDGE = re.compile(rf"<(/?(?:p|br|li|blockquote|ul|ol|{_STRIPPED_BLOCKS})\b)", re.I)
-_STRIPPED_BLOCK_EDGE = re.compile(rf"<(/?(?:{_STRIPPED_BLOCKS})\b)", re.I)
 _WHITESPACE = re.compile(r"\s+")
+# What an HTML parser would not read as text: every "<" (html5lib reports even "< 50%"),
+# and an "&" that could start a character reference. A lone "&" or ">" is text already.
+_HTML_SIGNIFICANT = re.compile(r"<|&(?=[#A-Za-z0-9])")
 
 
-def looks_like_html(text: str) -> bool:
-    return bool(_LOOKS_LIKE_HTML.search(text))
+def paragraph_lines(text: str) -> list[list[str]]:
+    """The text's paragraphs (runs of lines between blank lines), each a list of lines."""
+    text = _normalise(text).strip()
+    paragraphs = (p for p in _BLANK_LINES.split(text) if p.strip())
+    return [[line.strip() for line in p.strip().split("\n")] for p in paragraphs]
 
 
 # Pure functions of their text, asked for the same summary by the audio feed, the video
 # feed, itunes:summary and the page: remember recent answers.
 @lru_cache(maxsize=16384)
-def clean_html(text: str) -> str:
-    """`text` as safe HTML: allowlisted tags kept, everything else stripped.
+def paragraphs_html(text: str, limit_bytes: int | None = None) -> str:
+    """`text` as HTML that shows it as typed: escaped, one `<p>` per paragraph, a `<br>`
+    per line break. With `limit_bytes`, the text is cut (at a word, with "…") so that the
+    HTML fits."""
+    result = _paragraphs_html(text)
+    if limit_bytes is None or len(result.encode("utf-8")) <= limit_bytes:
+        return result
+    # Escapes and tags make the HTML longer: the longest cut of the text that fits.
+    plain = _normalise(text).strip()
+    low, high = 0, limit_bytes
+    while low < high:
+        middle = (low + high + 1) // 2
+        fits = len(_paragraphs_html(truncate_utf8(plain, middle)).encode()) <= limit_bytes
+        low, high = (middle, high) if fits else (low, middle - 1)
+    return _paragraphs_html(truncate_utf8(plain, low))
 
-    Plain text (no tags, no entities) becomes escaped `<p>` paragraphs, one per run of
-    lines separated by a blank line, with single line breaks kept as `<br>`.
-    """
-    text = _normalise(text)
-    if not text.strip():
-        return ""
-    if not looks_like_html(text):
-        return _paragraphs(text)
-    if "\n" in text.strip() and not _BLOCK_EDGE.search(text):
-        # Text with a few inline tags but laid out in lines ("00:00 Intro" lists): the
-        # lines are the layout, so they become paragraphs and breaks as in plain text.
-        text = _paragraphs(text, escape=lambda line: line)
-    cleaned = nh3.clean(
-        _STRIPPED_BLOCK_EDGE.sub(r" <\1", text),
-        tags=set(ALLOWED_TAGS),
-        clean_content_tags=set(DROPPED_WITH_CONTENT),
-        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
-        url_schemes=set(ALLOWED_URL_SCHEMES),
-        attribute_filter=_absolute_links_only,
-        link_rel=LINK_REL,
-        strip_comments=True,
+
+def _paragraphs_html(text: str) -> str:
+    return "\n".join(
+        "<p>" + "<br>\n".join(html.escape(line, quote=False) for line in lines) + "</p>"
+        for lines in paragraph_lines(text)
     )
-    return cleaned.strip()
+
+
+def phrase_html(text: str, limit_bytes: int | None = None) -> str:
+    """`paragraphs_html`, or the line itself when HTML shows it as it is."""
+    line = plain_text(text, limit_bytes)
+    if "\n" in text.strip() or _HTML_SIGNIFICANT.search(line):
+        return paragraphs_html(text, limit_bytes)
+    return line
 
 
 def clean_article_html(text: str) -> str:
@@ -115,53 +120,21 @@ def clean_article_html(text: str) -> str:
 
 @lru_cache(maxsize=16384)
 def plain_text(text: str, limit_bytes: int | None = None) -> str:
-    """`text` (HTML or plain) as one line of plain text, optionally cut to a UTF-8 size.
+    """`text` as one line, whitespace collapsed, optionally cut to a UTF-8 size.
 
-    Tags are removed, entities decoded, whitespace collapsed. With `limit_bytes`, the
-    result's UTF-8 encoding is at most that long: it is cut at a word boundary (or inside
-    a word longer than the limit) and ends with "…".
+    With `limit_bytes`, the result's UTF-8 encoding is at most that long: it is cut at a
+    word boundary (or inside a word longer than the limit) and ends with "…".
     """
-    text = _normalise(text)
-    if looks_like_html(text):
-        stripped = nh3.clean(
-            _BLOCK_EDGE.sub(r" <\1", text), tags=set(), clean_content_tags=set(DROPPED_WITH_CONTENT)
-        )
-        text = html.unescape(stripped)
-    text = _WHITESPACE.sub(" ", text).strip()
+    text = _WHITESPACE.sub(" ", _normalise(text)).strip()
     if limit_bytes is not None:
         text = truncate_utf8(text, limit_bytes)
     return text
 
 
-# What an HTML parser would not read as text: every "<" (html5lib reports even "< 50%"),
-# and an "&" that could start a character reference. A lone "&" or ">" is text already,
-# and left as it is for the readers that take the element as plain text.
-_HTML_SIGNIFICANT = re.compile(r"<|&(?=[#A-Za-z0-9])")
-
-
-@lru_cache(maxsize=16384)
-def html_text(text: str, limit_bytes: int | None = None) -> str:
-    """`text` as `plain_text` gives it, escaped for a place apps read as HTML.
-
-    Apps render an RSS `<description>` (the channel's and the items') as HTML, so plain
-    "turnout < 50% & rising <see this>" would lose "<see this>" there. With
-    `limit_bytes`, the escaped result fits the limit.
-    """
-    plain = plain_text(text)
-    escaped = _escape_html_significant(plain)
-    if limit_bytes is None or len(escaped.encode("utf-8")) <= limit_bytes:
-        return escaped
-    # Escapes make the text longer: the longest cut of the plain text that fits, escaped.
-    low, high = 0, limit_bytes
-    while low < high:
-        middle = (low + high + 1) // 2
-        fits = len(_escape_html_significant(truncate_utf8(plain, middle)).encode()) <= limit_bytes
-        low, high = (middle, high) if fits else (low, middle - 1)
-    return _escape_html_significant(truncate_utf8(plain, low))
-
-
-def _escape_html_significant(text: str) -> str:
-    return _HTML_SIGNIFICANT.sub(lambda match: html.escape(match[0]), text)
+def html_attribute_text(text: str) -> str:
+    """One line of text for an attribute that readers take as HTML (OPML's `text`): "<"
+    and an "&" that could start a reference escaped, so "Talks & <more>" is not a tag."""
+    return _HTML_SIGNIFICANT.sub(lambda match: html.escape(match[0]), plain_text(text))
 
 
 def truncate_utf8(text: str, limit_bytes: int) -> str:
@@ -193,11 +166,3 @@ def _absolute_links_only(tag: str, attribute: str, value: str) -> str | None:
 def _normalise(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return strip_control(text)  # they make XML invalid and pages odd
-
-
-def _paragraphs(text: str, escape=html.escape) -> str:
-    paragraphs = [p.strip() for p in _BLANK_LINES.split(text.strip()) if p.strip()]
-    return "\n".join(
-        "<p>" + "<br>\n".join(escape(line.strip()) for line in p.split("\n")) + "</p>"
-        for p in paragraphs
-    )

@@ -11,7 +11,7 @@ from publisher.model import Item, MediaFile
 from publisher.output import urls
 from publisher.output.inventory import Feed
 from publisher.render.feedext import plain_feed_generator, rss_bytes
-from publisher.render.podcast import GENERATOR, content_date, newest_first
+from publisher.render.podcast import GENERATOR, newest_first
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
@@ -43,13 +43,13 @@ def _feed(run: Run, items: list[Item], spec: Feed, mime: str) -> FeedGenerator:
     atom = mime == ATOM_TYPE
     subtitle = site.description or f"Articles from {site.title}"
     # RSS's <description> is read as HTML by apps; Atom's <subtitle> is text as it says.
-    feed.subtitle(sanitize.plain_text(subtitle) if atom else sanitize.html_text(subtitle))
+    feed.subtitle(sanitize.plain_text(subtitle) if atom else sanitize.phrase_html(subtitle))
     feed.link(href=feed_url, rel="self", type=mime)  # first: feedgen's RSS link is the last
     feed.link(href=site.link, rel="alternate", type="text/html")
     feed.language(site.language)
     feed.author({"name": site.author})
     feed.generator(GENERATOR)
-    feed.updated(content_date(items))
+    feed.updated(run.started)  # a stand-in: publish_feed stamps when the content changed
     if site.copyright:
         feed.rights(site.copyright)
     for hub in site.hubs:
@@ -84,13 +84,13 @@ def _add_article(run: Run, feed: FeedGenerator, item: Item, atom: bool) -> None:
     if language != run.catalog.site.language:  # the feed's <language> is the site's
         article.dc.dc_language(language)
     if entry.summary:
-        summary = sanitize.plain_text if atom else sanitize.html_text
+        summary = sanitize.plain_text if atom else sanitize.paragraphs_html
         article.summary(summary(entry.summary))
     # The page's main text when it was read; else the summary, as before.
     content = item.page.text if item.page and item.page.text else ""
-    content = content or (sanitize.clean_html(entry.summary) if entry.summary else "")
+    content = content or (sanitize.paragraphs_html(entry.summary) if entry.summary else "")
     if not content and not entry.link:  # Atom needs a link or content: the title, then
-        content = sanitize.clean_html(entry.title)
+        content = sanitize.paragraphs_html(entry.title)
     if content:
         article.content(content, type="html")
     if item.image:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from publisher.formats.sanitize import html_attribute_text
 from publisher.output import urls
 from publisher.output.inventory import Feed
 
@@ -25,7 +26,8 @@ def render_opml(run: Run, feeds: list[Feed]) -> bytes:
         if feed.kind != "rss":
             continue
         url = urls.public_url(run.base_url, feed.path)
-        etree.SubElement(
-            body, "outline", type=feed.kind, text=feed.title, title=feed.title, xmlUrl=url
-        )
+        # OPML's text and title may hold HTML, and readers (and the W3C validator) take
+        # them so: "Talks & <more>" is written so that it reads as text there.
+        title = html_attribute_text(feed.title)
+        etree.SubElement(body, "outline", type=feed.kind, text=title, title=title, xmlUrl=url)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

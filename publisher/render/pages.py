@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from publisher.formats.captions import clean_cues, parse_vtt
 from publisher.formats.durations import format_timestamp, iso_duration, spoken_length
-from publisher.formats.sanitize import clean_html, plain_text
+from publisher.formats.sanitize import paragraphs_html, plain_text
 from publisher.model import ALL_TALKS, Item, Series
 from publisher.output import urls
 from publisher.render.podcast import all_talks_series, newest_first, talks_of
@@ -165,7 +165,7 @@ def series_view(run: Run, series: Series) -> SeriesView:
         series=series,
         page=urls.series_page(series.id),
         cover=series_cover(run, series),
-        description=Markup(clean_html(series.description)),
+        description=Markup(paragraphs_html(series.description)),
         feeds=tuple(offered_feeds(run, series, episodes)),
         episodes=tuple(page_order(series, episodes)),
         language=run.catalog.series_language(series),
@@ -337,7 +337,7 @@ def absolute(run: Run, path: str | None) -> str | None:
 def template_environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("publisher.render", "templates"),
-        autoescape=True,  # every page is HTML; summaries arrive as Markup after clean_html
+        autoescape=True,  # every page is HTML; summaries arrive as Markup, already escaped
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -349,7 +349,7 @@ def template_environment() -> jinja2.Environment:
     env.filters["web_url"] = lambda url: url if url and is_web_url(url) else None
     env.filters["href"] = href
     env.filters["plain"] = plain_text
-    env.filters["clean"] = lambda text: Markup(clean_html(text))
+    env.filters["paragraphs"] = lambda text: Markup(paragraphs_html(text))
     env.globals["OG_DESCRIPTION_BYTES"] = OG_DESCRIPTION_BYTES
     return env
 

@@ -11,7 +11,6 @@ import dataclasses
 import logging
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from feedgen.feed import FeedGenerator
@@ -37,26 +36,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 GENERATOR = "publisher"
 
 
 def newest_first(items: list[Item]) -> list[Item]:
     """Explicit order: newest `published` first, ties broken by id."""
     return sorted(items, key=lambda i: (-i.entry.published.timestamp(), i.id))
-
-
-def content_date(items: list[Item]) -> datetime:
-    """lastBuildDate: the newest date of the content, never the clock, so a rebuild of the
-    same content gives the same bytes on any machine."""
-    return max((i.entry.published for i in items), default=EPOCH)
-
-
-def series_date(run: Run, series: Series) -> datetime:
-    """For a feed with no episode yet: the newest date the catalog gives the series."""
-    ids = [s.id for s in run.catalog.listed_series] if series.id == ALL_TALKS else [series.id]
-    dates = [e.published for i in ids for e in run.catalog.series_entries(i) if e.published]
-    return max(dates, default=EPOCH)
 
 
 def all_talks_series(catalog: Catalog) -> Series:
@@ -176,10 +161,9 @@ def trailers(run: Run, spec: Feed, items: list[Item]) -> list[Trailer]:
 
 def _channel(run: Run, series: Series, spec: Feed, page: Page) -> FeedGenerator:
     site = run.catalog.site
-    items = page.items
     feed_url = urls.public_url(run.base_url, page.relative)
     feed = podcast_feed_generator()
-    feed.title(spec.title)
+    feed.title(apple.fitted_title(spec.title))  # "… (video)" can pass the limit
     # feedgen takes the RSS <link> from the last link given: the self link goes first.
     feed.link(href=feed_url, rel="self", type="application/rss+xml")
     feed.link(
@@ -187,10 +171,11 @@ def _channel(run: Run, series: Series, spec: Feed, page: Page) -> FeedGenerator:
         rel="alternate",
     )
     # Apple and apps read the channel <description> as HTML; itunes:summary is plain text.
-    feed.description(sanitize.html_text(series.description, apple.SUMMARY_MAX_BYTES))
+    feed.description(sanitize.phrase_html(series.description, apple.SUMMARY_MAX_BYTES))
     feed.language(run.catalog.series_language(series))
     feed.generator(GENERATOR)
-    feed.lastBuildDate(content_date(items) if items else series_date(run, series))
+    # A stand-in: publish_feed stamps the time the content last changed (render.changes)
+    feed.lastBuildDate(run.started)
     if site.copyright:
         feed.copyright(site.copyright)
     feed.itunes.itunes_author(series.author)
@@ -200,9 +185,10 @@ def _channel(run: Run, series: Series, spec: Feed, page: Page) -> FeedGenerator:
     feed.itunes.itunes_explicit(series.explicit)
     feed.itunes.itunes_type(series.type)
     feed.itunes.blocked = not series.listed  # published, but no directory lists it
-    if series.new_feed_url and spec.medium == "audio" and not page.archive:
+    moved_to = series.new_video_feed_url if spec.medium == "video" else series.new_feed_url
+    if moved_to and not page.archive:
         # Apple's way to move a show: the old feed names the new one until apps follow.
-        feed.itunes.itunes_new_feed_url(series.new_feed_url)
+        feed.itunes.itunes_new_feed_url(moved_to)
     feed.itunes.itunes_summary(sanitize.plain_text(series.description, apple.SUMMARY_MAX_BYTES))
     pi = feed.podcastindex
     # Archive pages belong to the same podcast: its guid is that of the subscription feed.
@@ -253,14 +239,14 @@ def _add_episode(run: Run, feed: FeedGenerator, spec: Feed, item: Item):
     assert media is not None and guid is not None
     summary = entry.summary or (item.info.description if item.info else "")
     episode = feed.add_entry(order="append")
-    episode.title(entry.title)
+    episode.title(apple.fitted_title(entry.title))  # a followed video's title is untold
     episode.guid(guid, permalink=False)
     episode.link(href=entry.link or urls.public_url(run.base_url, urls.series_page(series.id)))
     episode.pubDate(entry.published)
     description = summary or entry.title  # read as HTML by apps, like content:encoded
-    episode.description(sanitize.html_text(description, apple.SUMMARY_MAX_BYTES))
+    episode.description(sanitize.paragraphs_html(description, apple.SUMMARY_MAX_BYTES))
     if summary:
-        episode.content(sanitize.clean_html(summary))
+        episode.content(sanitize.paragraphs_html(summary))
     episode.enclosure(enclosure_url(run, media), str(media.length), media.mime_type)
     _itunes_episode(run, episode, series, item, media)
     _podcastindex_episode(run, episode, spec, item, media)

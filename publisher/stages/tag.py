@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from publisher.formats import sanitize
 from publisher.model import Item
 from publisher.stages import workfiles
 from publisher.tools.mutagen import (
@@ -60,11 +59,9 @@ def episode_tags(run: Run, item: Item) -> EpisodeTags:
 
 
 def tag_text(summary: str) -> str:
-    """A summary as players show a tag: plain text. An HTML summary loses its markup (a
-    <script> or an onclick is no more welcome in a file than in a feed); plain text is
-    kept exactly as written, line breaks, "<" and "&" included."""
-    text = sanitize.plain_text(summary) if sanitize.looks_like_html(summary) else summary
-    return text[:DESCRIPTION_LIMIT]
+    """A summary as players show a tag: the plain text as written, line breaks, "<" and
+    "&" included."""
+    return summary[:DESCRIPTION_LIMIT]
 
 
 def _cover_bytes(run: Run, item: Item) -> bytes | None:

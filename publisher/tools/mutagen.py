@@ -105,6 +105,7 @@ def _write_id3(path: Path, tags: EpisodeTags) -> None:
         id3.add(APIC(encoding=3, mime=mime, type=3, desc="Cover", data=tags.cover))
     _add_id3_chapters(id3, _chapters_to_end(tags.chapters, media_duration(path)))
     id3.save(path, v2_version=4)
+    _put_chapter_frames_in_time_order(path)
 
 
 def _add_id3_chapters(id3: ID3, chapters: tuple[Chapter, ...]) -> None:
@@ -119,6 +120,47 @@ def _add_id3_chapters(id3: ID3, chapters: tuple[Chapter, ...]) -> None:
     flags = CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED
     table = [TIT2(encoding=3, text=["Chapters"])]
     id3.add(CTOC(element_id="toc", flags=flags, child_element_ids=ids, sub_frames=table))
+
+
+def _put_chapter_frames_in_time_order(path: Path) -> None:
+    """Store the CHAP frames in chronological order, in the slots mutagen gave them.
+
+    mutagen writes frames by size (then by key), so CHAP frames came out of order, and
+    players built on ffmpeg list chapters in the order their frames are stored, whatever
+    the CTOC says. The tag keeps its size: only CHAP frames trade places.
+    """
+    with path.open("r+b") as file:
+        header = file.read(10)
+        if header[:4] != b"ID3\x04" or header[5] & 0x40:  # v2.4, no extended header
+            return
+        body = file.read(_syncsafe(header[6:10]))
+        frames, end = _frames(body)
+        chapters = [frame for frame in frames if frame[:4] == b"CHAP"]
+        in_order = iter(sorted(chapters, key=_chapter_start))
+        ordered = [next(in_order) if frame[:4] == b"CHAP" else frame for frame in frames]
+        file.seek(10)
+        file.write(b"".join(ordered) + body[end:])
+
+
+def _frames(body: bytes) -> tuple[list[bytes], int]:
+    """The ID3v2.4 frames of a tag body (each with its header), and where padding starts."""
+    frames, at = [], 0
+    while at + 10 <= len(body) and body[at] != 0:
+        size = 10 + _syncsafe(body[at + 4 : at + 8])
+        frames.append(body[at : at + size])
+        at += size
+    return frames, at
+
+
+def _chapter_start(frame: bytes) -> int:
+    """A CHAP frame's start time: after the header and its element id's terminating NUL."""
+    at = frame.index(b"\0", 10) + 1
+    return int.from_bytes(frame[at : at + 4], "big")
+
+
+def _syncsafe(data: bytes) -> int:
+    """An ID3v2.4 size: four bytes of seven bits each."""
+    return sum(byte << (7 * (3 - index)) for index, byte in enumerate(data))
 
 
 def _chapters_to_end(chapters: tuple[Chapter, ...], duration: float | None) -> tuple[Chapter, ...]:

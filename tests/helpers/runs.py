@@ -27,9 +27,9 @@ from publisher.model import (
 )
 
 BASE_URL = "https://feeds.example.org/"
+# Plain text that looks like HTML, as an editor may type it: shown as typed everywhere.
 SUMMARY = (
-    "<p>The <b>July</b> days &amp; after.</p><script>alert(1)</script>"
-    '<a href="javascript:x()">x</a>'
+    "The <b>July</b> days &amp; after: <see this>\n<script>alert(1)</script>\n\n<dual power> ]]>"
 )
 
 

@@ -14,8 +14,9 @@ from publisher.model import Catalog, Chapter, Entry, MediaFile, Owner, Series, S
 from publisher.output import inventory, urls
 
 BASE_URL = "https://feeds.example.org/"
+# A summary is plain text: an editor who types markup sees it shown, never run.
 HOSTILE_SUMMARY = (
-    "<p>Before <script>alert(1)</script> after</p>"
+    "<p>Before <script>alert(1)</script> after</p> <see this>\n"
     "<img src=x onerror=\"document.title='pwned'\">"
     '<a href="javascript:alert(2)">js link</a> <b>bold</b>'
 )

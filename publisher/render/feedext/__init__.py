@@ -8,6 +8,8 @@ and paging links).
 
 from __future__ import annotations
 
+import re
+
 import lxml.etree  # noqa: F401  (feedgen.util uses lxml.etree without importing it)
 from feedgen.feed import FeedGenerator
 
@@ -27,9 +29,21 @@ def rss_bytes(feed: FeedGenerator) -> bytes:
     names), so that readers which take every element as HTML still show "<reaction>" as
     text (the W3C validator's `CharacterData` warning). lxml writes them only as `&amp;`
     and `&lt;`, which nowhere else stand in markup: replacing those references gives the
-    same XML document.
+    same XML document. Attributes keep `&amp;`, as Apple's own examples write them: the
+    Podcast Index's parser reads `text="Society &#x26; Culture"` as no category at all, and
+    a URL's `&#x26;` as those five characters.
     """
-    return feed.rss_str(pretty=True).replace(b"&amp;", b"&#x26;").replace(b"&lt;", b"&#x3C;")
+    return _TEXT_REFERENCE.sub(_hexadecimal_in_text, feed.rss_str(pretty=True))
+
+
+# A whole tag (lxml writes "<" and ">" inside attribute values as references, so the
+# first ">" closes it), or a reference in text between tags.
+_TEXT_REFERENCE = re.compile(rb"<[^>]*>|&amp;|&lt;")
+_HEXADECIMAL = {b"&amp;": b"&#x26;", b"&lt;": b"&#x3C;"}
+
+
+def _hexadecimal_in_text(match: re.Match) -> bytes:
+    return _HEXADECIMAL.get(match[0], match[0])
 
 
 def podcast_feed_generator() -> FeedGenerator:
