@@ -13,8 +13,8 @@ import podcastparser
 import pytest
 from helpers.catalogs import run_publisher
 from helpers.loopback import serving
+from helpers.recorders import RecordingDirectory, template_of
 from lxml import etree
-from test_pings import RecordingDirectory, template_of
 
 from publisher.catalog.load import load_catalog
 from publisher.check.findings import PODCAST_NS
