@@ -1,4 +1,5 @@
-"""The media half of a build: enrich, extract, tag and publish_media with real tools."""
+"""The media half of a build: enrich, episode art, extract, tag and publish_media with
+real tools."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ from helpers.media import talk
 
 from publisher.build.runner import run_item_stages
 from publisher.stages.enrich import enrich
+from publisher.stages.episode_art import publish_episode_art
 from publisher.stages.extract import extract
 from publisher.stages.publish_media import publish_media
 from publisher.stages.tag import tag as tag_stage
 from publisher.tools import ffmpeg, mutagen
 
-STAGES = [enrich, extract, tag_stage, publish_media]
+STAGES = [enrich, publish_episode_art, extract, tag_stage, publish_media]
 
 
 def build(run):
