@@ -166,4 +166,13 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE TABLE listings (url TEXT PRIMARY KEY, digest TEXT NOT NULL)",
         ),
     ),
+    Migration(
+        7,
+        "an entry's consecutive failures, and what was tried: a failing entry backs off,"
+        " and an edit of it is tried at once",
+        (
+            "ALTER TABLE errors ADD COLUMN strikes INTEGER NOT NULL DEFAULT 1",
+            "ALTER TABLE errors ADD COLUMN tried TEXT NOT NULL DEFAULT ''",
+        ),
+    ),
 )

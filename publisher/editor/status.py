@@ -106,7 +106,7 @@ def read_snapshot(catalog: Catalog, out: Path) -> Snapshot:
             info = state.media_info(entry.id)
             if info and info.duration:
                 durations[entry.id] = info.duration
-        deferred = {k: after for k, (_, after) in state.deferred_errors().items()}
+        deferred = {k: d.after for k, d in state.deferred_errors().items()}
         return Snapshot(state.all_media_files(), state.errors(), durations, followed, deferred)
     finally:
         state.close()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -182,6 +183,8 @@ class Maker:
             self.run.progress.start(self.item, "measuring loudness")
             measured = ffmpeg.measure_loudness(self.exe, source, target, duration, self.advance)
             self.measured[source] = measured
+        if not (math.isfinite(measured.integrated) and math.isfinite(measured.true_peak)):
+            return None  # silence (nothing above loudnorm's gate): valid audio, kept as it is
         if abs(measured.integrated - target) <= LOUDNESS_TOLERANCE:
             return None  # close enough: keep the stream copy rather than re-encode
         return ffmpeg.normalize_filter(measured, target)

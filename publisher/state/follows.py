@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
+from typing import NamedTuple
 
 from publisher.model import FollowedVideo, SiteHold, now_iso
 from publisher.state.database import RENAMED_COLUMNS, Database
@@ -18,6 +19,16 @@ FOLLOWED_COLUMNS = (
 )
 
 
+class Deferral(NamedTuple):
+    """A failed entry that is not asked again before `after`, unless what is tried
+    changes (`tried`: `publisher.fetch.attempt_key`)."""
+
+    message: str
+    after: datetime
+    kind: str
+    tried: str
+
+
 class Follows(Database):
     # Errors ----------------------------------------------------------------------
 
@@ -25,24 +36,41 @@ class Follows(Database):
         return dict(self._rows("SELECT entry_id, message FROM errors"))
 
     def record_error(
-        self, entry_id: str, message: str, kind: str = "", retry_after: datetime | None = None
+        self,
+        entry_id: str,
+        message: str,
+        kind: str = "",
+        retry_after: datetime | None = None,
+        strikes: int = 1,
+        tried: str = "",
     ) -> None:
-        """`kind` names the failure class; `retry_after`, when not to ask before."""
+        """`kind` names the failure class; `retry_after`, when not to ask before;
+        `strikes`, how many runs in a row failed trying `tried`."""
         after = retry_after.isoformat() if retry_after else None
         self._write(
             lambda db: db.execute(
-                "INSERT OR REPLACE INTO errors (entry_id, message, at, kind, retry_after)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (entry_id, message, now_iso(), kind, after),
+                "INSERT OR REPLACE INTO errors"
+                " (entry_id, message, at, kind, retry_after, strikes, tried)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (entry_id, message, now_iso(), kind, after, strikes, tried),
             )
         )
 
-    def deferred_errors(self) -> dict[str, tuple[str, datetime]]:
-        """entry id -> (last error, not asked again before) for entries waiting to retry."""
+    def strikes(self, entry_id: str, tried: str) -> int:
+        """How many runs in a row failed trying `tried` for the entry (0: none, or it
+        was something else that failed)."""
         rows = self._rows(
-            "SELECT entry_id, message, retry_after FROM errors WHERE retry_after IS NOT NULL"
+            "SELECT strikes FROM errors WHERE entry_id = ? AND tried = ?", (entry_id, tried)
         )
-        return {r[0]: (r[1], datetime.fromisoformat(r[2])) for r in rows}
+        return rows[0][0] if rows else 0
+
+    def deferred_errors(self) -> dict[str, Deferral]:
+        """entry id -> its deferral, for entries waiting to retry."""
+        rows = self._rows(
+            "SELECT entry_id, message, retry_after, kind, tried FROM errors"
+            " WHERE retry_after IS NOT NULL"
+        )
+        return {r[0]: Deferral(r[1], datetime.fromisoformat(r[2]), r[3], r[4]) for r in rows}
 
     def clear_error(self, entry_id: str) -> None:
         if self._rows("SELECT 1 FROM errors WHERE entry_id = ?", (entry_id,)):
