@@ -12,6 +12,7 @@ from helpers.loopback_sites import LoopbackSite, answer, chunked
 
 from publisher.errors import SourceError
 from publisher.messages import describe
+from publisher.model import Chapter, MediaInfo
 from publisher.tools.ytdlp import client as ytdlp
 
 LIMIT = 1_000_000  # bytes
@@ -66,3 +67,50 @@ def test_a_build_publishes_nothing_of_a_chunked_source_past_the_limit(write_cata
     assert "the limit of site.limits.max_filesize" in built.stderr
     media = Path(catalog.parent / "feeds" / "media" / "talks")
     assert not media.exists() or list(media.iterdir()) == []
+
+
+# A source's own chapters ----------------------------------------------------------------
+
+
+def hostile_chapters(kind: str) -> tuple[Chapter, ...]:
+    """What a source may list for a talk of 3 s (which it claims lasts an hour)."""
+    if kind == "past-the-end":  # 2,001 chapters, unsorted, one at 1,000,000 s
+        far = [Chapter(float(n * 500), f"far {n}") for n in range(2000, 0, -1)]
+        return (*far, Chapter(1_000_000.0, "the end of time"), Chapter(0.0, "Start"))
+    if kind == "unsorted-and-repeated":
+        starts = [2.0, 0.0, 1.0, 1.0, 0.0, 2.5, 1.0]
+        return tuple(Chapter(s, f"at {s} ({n})", end=s - 1) for n, s in enumerate(starts))
+    if kind == "too-many":  # 2,900 distinct starts inside the 3 s: MP4 holds 255
+        return tuple(Chapter(n / 1000, f"c{n}") for n in range(2900))
+    raise ValueError(kind)
+
+
+@pytest.mark.parametrize("kind", ["past-the-end", "unsorted-and-repeated", "too-many"])
+def test_a_sources_chapters_are_kept_inside_the_talk_in_order_and_bounded(
+    make_run, media_server, kind
+):
+    from helpers.media import talk
+
+    from publisher.build import online_stages
+    from publisher.build.runner import run_item_stages
+    from publisher.formats.chapters import parse_json
+    from publisher.tools import mutagen
+
+    source = media_server.url("/media/talk.m4a")
+    run = make_run([talk("a", source)])
+    listed = hostile_chapters(kind)
+    info = MediaInfo(source=source, title="A talk", duration=3600.0, chapters=listed,
+                     audio_codec="aac")  # fmt: skip
+    run.state.save_media_info("a", info)
+    run.items[0].info = None
+    run_item_stages(run, online_stages())
+
+    item = run.items[0]
+    assert item.error is None and item.audio is not None and item.chapters_file is not None
+    published = parse_json((run.out / item.chapters_file.path).read_text(encoding="utf-8"))
+    starts = [chapter.start for chapter in published]
+    assert starts == sorted(set(starts)) and 0 < len(starts) <= 255  # what MP4 holds
+    assert starts[-1] < item.audio.duration <= 3.1
+    assert all(c.end is None or c.start < c.end <= item.audio.duration for c in published)
+    tagged = mutagen.read_tags(run.out / item.audio.path)["chapters"]
+    assert [start for start, _ in tagged] == pytest.approx(starts)
