@@ -221,3 +221,23 @@ def test_every_kind_of_media_a_source_offers_is_read(ffmpeg_exe, media_files, tm
     for path in files:
         kinds = [stream.kind for stream in ffmpeg.streams(ffmpeg_exe, path)]
         assert "audio" in kinds, path.name
+
+
+def test_a_remote_hls_stream_is_still_fetched_by_yt_dlp_and_published(
+    make_run, media_files, ffmpeg_exe, tmp_path
+):
+    """yt-dlp's own downloader fetches every segment (each a checked request) into one
+    MPEG-TS file, which ffmpeg then reads as just that."""
+    segment = tmp_path / "s0.ts"
+    subprocess.run([ffmpeg_exe, "-v", "error", "-i", str(media_files["talk.m4a"]), "-c", "copy",
+                    "-f", "mpegts", str(segment)], check=True)  # fmt: skip
+    routes = {
+        "/talk.m3u8": answer(playlist("/s0.ts"), "application/vnd.apple.mpegurl"),
+        "/s0.ts": answer(segment.read_bytes(), "video/mp2t"),
+    }
+    with LoopbackSite(routes) as site:
+        run = build(make_run, site.url("/talk.m3u8"))
+        assert "/s0.ts" in site.asked
+    item = run.items[0]
+    assert item.error is None and item.audio is not None
+    assert item.audio.duration == pytest.approx(3.0, abs=0.2)
