@@ -8,7 +8,11 @@ One `FetchPolicy` per build. Requests to one site are spaced by `site.fetch.slee
   a day while it keeps answering 429; no request to it before the hold ends;
 - the video is private, removed, members-only, age- or region-restricted: the entry is
   asked again once a day, not every run;
-- only images or a degraded format: not published; the last episode stays.
+- only images or a degraded format: not published; the last episode stays;
+- any failure of an entry, again and again: the first is retried by the next run, a
+  second in a row waits an hour, then 2, 4… up to a day, so a talk that cannot be made
+  does not cost its full price (a download, a loudness pass) on every run. An edit of
+  the entry (or its series) or `build --refresh` tries it at once.
 
 `max_downloads` caps the talks that need new media in one run, newest first: a followed
 channel of 2,000 videos fills in over several runs.
@@ -16,6 +20,7 @@ channel of 2,000 videos fills in over several runs.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Iterator
@@ -32,7 +37,7 @@ from publisher.errors import (
     SiteRefused,
     VideoUnavailable,
 )
-from publisher.model import Catalog, Item, SiteHold
+from publisher.model import Catalog, Entry, Item, Series, SiteHold
 
 if TYPE_CHECKING:
     from publisher.state import State
@@ -41,6 +46,8 @@ YOUTUBE_SLEEP = 3.0  # seconds between requests to YouTube when site.fetch.sleep
 BACKOFF_FIRST = timedelta(minutes=15)
 BACKOFF_MOST = timedelta(days=1)
 UNAVAILABLE_RETRY = timedelta(days=1)
+FAILING_FIRST = timedelta(hours=1)  # the pause after a second failure in a row
+BACKING_OFF = "backing-off"
 # Hosts that are one site for pacing and holds.
 SITE_ALIASES = {
     "youtu.be": "youtube.com",
@@ -74,12 +81,19 @@ KIND_ADVICE = {
     "rate-limited": "backing off",
     "unavailable": "private, removed or restricted; asked again once a day",
     "degraded": "only images or a degraded format; run publisher doctor",
+    BACKING_OFF: "failed again; asked again after a pause (publisher status shows when;"
+    " build --refresh asks at once)",
 }
 
 
 def failure_kind(error: BaseException) -> str:
     """The failure class recorded with an entry's error (status shows it), or ""."""
     return getattr(error, "kind", "")
+
+
+def attempt_key(entry: Entry, series: Series | None) -> str:
+    """What was tried for an entry: an edit of it, or of its series, is a new attempt."""
+    return hashlib.sha256(repr((entry, series)).encode()).hexdigest()[:16]
 
 
 class FetchPolicy:
@@ -96,9 +110,9 @@ class FetchPolicy:
         self.expired = {s for s in state.site_holds() if s not in self.holds}
         self.refused: dict[str, str] = {}  # site -> message: asked nothing more this run
         self.deferred = {
-            entry_id: message
-            for entry_id, (message, after) in state.deferred_errors().items()
-            if after > self.now
+            entry_id: deferral
+            for entry_id, deferral in state.deferred_errors().items()
+            if deferral.after > self.now
         }
         self.waiting: list[str] = []  # talks left for a later run by the download budget
         self.failed_by_kind: dict[str, list[str]] = {}  # failure class -> entry ids
@@ -173,11 +187,19 @@ class FetchPolicy:
                     self.expired.discard(site)
                     self.state.release_site(site)
 
-    def retry_after(self, error: PublisherError) -> datetime | None:
-        """When an entry that failed with `error` is asked again (None: next run)."""
+    def is_deferred(self, item: Item, tried: str) -> bool:
+        """The item failed before, trying the same, and waits (`retry_after`)."""
+        deferral = self.deferred.get(item.id)
+        return deferral is not None and deferral.tried == tried
+
+    def retry_after(self, error: BaseException, strikes: int) -> datetime | None:
+        """When an entry that failed with `error`, `strikes` runs in a row, is asked again
+        (None: by the next run). A site that refused us is held as a site instead."""
         if isinstance(error, VideoUnavailable):
             return datetime.now(UTC) + UNAVAILABLE_RETRY
-        return None
+        if isinstance(error, RateLimited | SiteRefused) or strikes < 2:
+            return None
+        return datetime.now(UTC) + min(FAILING_FIRST * 2 ** (strikes - 2), BACKOFF_MOST)
 
     # The download budget ---------------------------------------------------------------
 

@@ -191,4 +191,13 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE errors ADD COLUMN told_at TEXT",
         ),
     ),
+    Migration(
+        9,
+        "an entry's consecutive failures, and what was tried: a failing entry backs off,"
+        " and an edit of it is tried at once",
+        (
+            "ALTER TABLE errors ADD COLUMN strikes INTEGER NOT NULL DEFAULT 1",
+            "ALTER TABLE errors ADD COLUMN tried TEXT NOT NULL DEFAULT ''",
+        ),
+    ),
 )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import logging
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
@@ -71,11 +73,11 @@ def test_not_an_image_is_an_error():
         conform(b"<html>not found</html>")
 
 
-def make_run(tmp_path: Path, cover_size=(1400, 1400), entries=()) -> Run:
+def make_run(tmp_path: Path, cover_size=(1400, 1400), entries=(), **options) -> Run:
     root = tmp_path / "catalog"
     save_image(root / "assets" / "cover.png", cover_size)
     catalog = make_catalog(root, tuple(entries))
-    return build_run(catalog, out=tmp_path / "feeds")
+    return build_run(catalog, out=tmp_path / "feeds", **options)
 
 
 def test_a_200x200_catalog_image_is_reported_and_published_upscaled(tmp_path: Path, caplog):
@@ -122,3 +124,136 @@ def test_episode_art_from_a_thumbnail_beside_a_local_source(tmp_path: Path):
     assert Image.open(run.out / item.image.path).size == (1400, 1400)
     assert run.state.media_files("talk-1")["image"][0] == item.image
     run.state.close()
+
+
+# What a source's art may carry: bombs, metadata, cut data, too many pixels -------------
+
+
+def png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def with_chunk(png: bytes, chunk: bytes, after_pixels: bool = False) -> bytes:
+    """`png` with `chunk` after IHDR, or just before IEND."""
+    at = png.rindex(b"IEND") - 4 if after_pixels else 8 + 25
+    return png[:at] + chunk + png[at:]
+
+
+INFLATING = zlib.compress(b"\0" * 50_000_000, 9)  # 50 MB from 50 kB: past Pillow's limit
+BOMBS = {
+    "zTXt": with_chunk(encoded((1400, 1400), "PNG"), png_chunk(b"zTXt", b"C\0\0" + INFLATING)),
+    "iCCP": with_chunk(encoded((1400, 1400), "PNG"), png_chunk(b"iCCP", b"i\0\0" + INFLATING)),
+    "zTXt-after-pixels": with_chunk(
+        encoded((1400, 1400), "PNG"), png_chunk(b"zTXt", b"C\0\0" + INFLATING), True
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BOMBS))
+def test_a_text_chunk_that_inflates_too_far_is_no_image(name):
+    from publisher.formats.artwork import ImageError
+
+    with pytest.raises(ImageError, match="not a readable image"):
+        conform(BOMBS[name])
+
+
+@pytest.mark.parametrize("name", sorted(BOMBS))
+def test_a_thumbnail_bomb_costs_the_art_only(tmp_path: Path, caplog, name):
+    from helpers.loopback_sites import LoopbackSite, answer
+
+    from publisher.model import MediaInfo
+
+    with LoopbackSite({"/art.png": answer(BOMBS[name], "image/png")}) as site:
+        run = make_run(tmp_path, entries=[talk(1)], allow_private_sources=True)
+        item = run.items[0]
+        item.info = MediaInfo(source=item.entry.source, thumbnail=site.url("/art.png"))
+        with caplog.at_level(logging.WARNING):
+            publish_episode_art(run, item)
+    assert item.image is None and "episode art not made" in caplog.text
+    run.state.close()
+
+
+def jpeg_with(**options) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (1400, 1400), "red").save(buffer, "JPEG", **options)
+    return buffer.getvalue()
+
+
+CARRYING_MORE = {
+    "png-15MB-tEXt": with_chunk(
+        encoded((1400, 1400), "PNG"), png_chunk(b"tEXt", b"C\0" + b"x" * 15_000_000)
+    ),
+    "png-private-chunk": with_chunk(encoded((1400, 1400), "PNG"), png_chunk(b"prVt", b"y" * 9000)),
+    "png-after-IEND": encoded((1400, 1400), "PNG") + b"z" * 9000,
+    "jpeg-exif": jpeg_with(exif=b"Exif\0\0" + b"\0" * 60_000),
+    "jpeg-comment": jpeg_with(comment=b"c" * 60_000),
+    "jpeg-icc": jpeg_with(icc_profile=b"p" * 9000),
+    "jpeg-after-EOI": jpeg_with() + b"z" * 9000,
+}
+
+
+@pytest.mark.parametrize("name", sorted(CARRYING_MORE))
+def test_conforming_art_that_carries_more_than_pixels_is_re_encoded(name):
+    from publisher.formats.imageinfo import metadata_parts
+
+    data = CARRYING_MORE[name]
+    assert metadata_parts(data)  # what the art carries is seen
+    result = conform(data)
+    assert result.data != data and metadata_parts(result.data) == []
+    assert len(result.data) < 200_000 and result.changes
+    assert opened(result.data).size == (1400, 1400)
+
+
+def test_art_of_pixels_only_is_kept_byte_for_byte():
+    for data in (encoded((1400, 1400), "PNG"), jpeg_with(), jpeg_with(progressive=True)):
+        assert conform(data).data == data
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+@pytest.mark.parametrize("keep", [200, -1000])
+def test_a_cut_thumbnail_is_no_image(fmt, keep):
+    """A valid header and 200 bytes of data, or all but the last kilobyte."""
+    from publisher.formats.artwork import ImageError
+
+    whole = encoded((1400, 1400), fmt)
+    cut = whole[: len(whole) + keep] if keep < 0 else whole[: 600 + keep]
+    with pytest.raises(ImageError):
+        conform(cut)
+
+
+MEASURE_PEAK = """
+import sys
+from pathlib import Path
+from publisher.formats.artwork import conform
+
+def peak_mb():  # this process's high-water mark (ru_maxrss would carry the parent's)
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmHWM:")[1].split()[0]) // 1024
+
+data = Path(sys.argv[1]).read_bytes()
+before = peak_mb()
+result = conform(data)
+print(peak_mb() - before, result.size)
+"""
+
+
+@pytest.mark.parametrize(
+    ("size", "fmt", "most_mb"),
+    [((6000, 6000), "JPEG", 150), ((6000, 3375), "JPEG", 150), ((6000, 6000), "PNG", 250)],
+)
+def test_a_huge_thumbnail_costs_little_memory(tmp_path: Path, size, fmt, most_mb):
+    """Decoded at a fraction of its size (JPEG), or reduced at once (PNG): the peak
+    memory conform adds, measured in a process of its own."""
+    import subprocess
+    import sys
+
+    path = tmp_path / f"huge.{fmt.lower()}"
+    Image.new("RGB", size, "navy").save(path, fmt)
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE_PEAK, str(path)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    added, conformed = done.stdout.split(" ", 1)
+    print(f"{fmt} {size[0]}×{size[1]}: conform added {added} MB at its peak")
+    assert "(3000, 3000)" in conformed
+    assert int(added) < most_mb

@@ -1,4 +1,5 @@
-"""The media half of a build: enrich, extract, tag and publish_media with real tools."""
+"""The media half of a build: enrich, episode art, extract, tag and publish_media with
+real tools."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ from helpers.media import talk
 
 from publisher.build.runner import run_item_stages
 from publisher.stages.enrich import enrich
+from publisher.stages.episode_art import publish_episode_art
 from publisher.stages.extract import extract
 from publisher.stages.publish_media import publish_media
 from publisher.stages.tag import tag as tag_stage
 from publisher.tools import ffmpeg, mutagen
 
-STAGES = [enrich, extract, tag_stage, publish_media]
+STAGES = [enrich, publish_episode_art, extract, tag_stage, publish_media]
 
 
 def build(run):
@@ -281,3 +283,32 @@ def test_an_interrupted_run_stops_measuring_loudness(make_run, media_files):
     run.stopping.set()
     with pytest.raises(Interrupted):
         maker.loudness_filter(media_files["quiet.m4a"], duration=3.0)
+
+
+SILENT = {  # name -> ffmpeg arguments: four seconds of digital silence
+    "silent.m4a": ["-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo", "-t", "4", "-c:a", "aac"],
+    "silent.webm": ["-f", "lavfi", "-i", "anullsrc=r=48000:cl=mono", "-t", "4", "-c:a", "libopus"],
+    "silent.mp4": ["-f", "lavfi", "-i", "testsrc2=size=64x36:rate=10:duration=4", "-f", "lavfi",
+                   "-i", "anullsrc=r=44100:cl=stereo", "-t", "4", "-c:v", "libx264", "-preset",
+                   "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "audio_format", "video"),
+    [("silent.m4a", "m4a", False), ("silent.webm", "mp3", False), ("silent.mp4", "m4a", True)],
+)
+def test_a_silent_talk_in_a_series_with_loudness_is_published(
+    make_run, ffmpeg_exe, tmp_path, name, audio_format, video
+):
+    """loudnorm measures silence as -inf LUFS: there is nothing to normalise, and
+    silence is valid audio, so it is published as it is."""
+    source = tmp_path / name
+    subprocess.run([ffmpeg_exe, "-v", "error", "-y", *SILENT[name], str(source)], check=True)
+    run = make_run(
+        [talk("quiet", str(source))], audio_format=audio_format, loudness=-16, video=video
+    )
+    item = build(run)["quiet"]
+    assert item.error is None
+    assert item.audio.duration == pytest.approx(4.0, abs=0.1)
+    assert (item.video is not None) == video

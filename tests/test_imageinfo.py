@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from PIL import Image
 
@@ -50,4 +52,28 @@ def test_what_is_not_an_image_is_refused_in_words(tmp_path, data):
     path = tmp_path / "cover.jpg"
     path.write_bytes(data)
     with pytest.raises(NotAnImage):
+        image_info(path)
+
+
+def encoded(fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.effect_noise((1400, 1400), 40).convert("RGB").save(buffer, fmt)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "cut",
+    [
+        lambda data: data[:800],  # a valid header and 200-odd bytes of data
+        lambda data: data[:-1000],  # all but the last kilobyte
+        lambda data: data[:-2],  # all but the end marker (EOI) / most of IEND
+    ],
+    ids=["header-and-a-bit", "all-but-1kB", "no-end-marker"],
+)
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_a_cut_image_is_refused_by_check(tmp_path, fmt, cut):
+    """`check` reads headers only, but a cover that stops before its end is no cover."""
+    path = tmp_path / f"cover.{fmt.lower()}"
+    path.write_bytes(cut(encoded(fmt)))
+    with pytest.raises(NotAnImage, match="truncated"):
         image_info(path)

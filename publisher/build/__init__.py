@@ -53,8 +53,9 @@ log = logging.getLogger(__name__)
 
 def online_stages() -> list[ItemStage]:
     """A talk's way to an episode. Chapters and episode art come before tagging, which
-    writes both into the audio file; transcripts come last, as a failure there costs no
-    episode. Transcripts made from speech come after the episodes are published
+    writes both into the audio file (chapters after extraction, which measures the
+    talk's duration); transcripts come last, as a failure there costs no episode.
+    Transcripts made from speech come after the episodes are published
     (`transcribe_talks`, in `build`): they never hold one back. The stages load the
     media tools (mutagen, Pillow, ffmpeg's runner), so they are imported only when some
     talk has work to do: a no-op build loads none of them."""
@@ -70,9 +71,9 @@ def online_stages() -> list[ItemStage]:
     return [
         enrich,
         adopt_source_metadata,
-        publish_chapters,
         publish_episode_art,
         extract,
+        publish_chapters,
         tag,
         publish_media,
         publish_transcripts,

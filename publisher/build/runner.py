@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from publisher.build.run import Run
 from publisher.errors import PublisherError, SiteHeld
-from publisher.fetch import failure_kind
+from publisher.fetch import BACKING_OFF, attempt_key, failure_kind
 from publisher.messages import describe
 from publisher.model import Item
 from publisher.stages.chapters import ROLE as CHAPTERS
@@ -82,10 +82,12 @@ def run_offline_stages(run: Run, stages: list[ItemStage], talks: list[Item]) -> 
 
 
 def _run_one(run: Run, item: Item, stages: list[ItemStage]) -> None:
-    deferred = run.fetch.deferred.get(item.id)
-    if deferred and not run.options.refresh:
-        item.error = deferred  # asked again once a day: not a new failure every run
-        run.fetch.failed_by_kind.setdefault("unavailable", []).append(item.id)
+    tried = attempt_key(item.entry, run.series_of(item))
+    if run.fetch.is_deferred(item, tried) and not run.options.refresh:
+        deferral = run.fetch.deferred[item.id]
+        item.error = deferral.message  # it waits: not a new failure every run
+        kind = deferral.kind if deferral.kind == "unavailable" else BACKING_OFF
+        run.fetch.failed_by_kind.setdefault(kind, []).append(item.id)
         return
     try:
         with run.requests_limited():
@@ -106,20 +108,26 @@ def _run_one(run: Run, item: Item, stages: list[ItemStage]) -> None:
         item.error = describe(error)  # what happened and what to do, in one line
         failures_log.error("%s: %s", item.id, item.error)
         run.fetch.note_failure(error, item.error, item.id)
-        retry = run.fetch.retry_after(error)
-        run.state.record_error(item.id, item.error, failure_kind(error), retry)
+        _record_failure(run, item, error, tried)
     except OSError as error:  # a full disk, a file that cannot be read: one line, no traceback
         if run.stopping.is_set():
             return
         item.error = describe(error)
         failures_log.error("%s: %s", item.id, item.error)
-        run.state.record_error(item.id, item.error)
+        _record_failure(run, item, error, tried)
     except Exception as error:  # a bug must not cost the other entries their episodes
         item.error = f"internal error: {error!r}"
         failures_log.exception("%s: unexpected error", item.id)
-        run.state.record_error(item.id, item.error)
+        _record_failure(run, item, error, tried)
     finally:
         run.progress.done(item)
+
+
+def _record_failure(run: Run, item: Item, error: BaseException, tried: str) -> None:
+    """Record the failure, counted with the ones before it in a row: the entry backs off."""
+    strikes = run.state.strikes(item.id, tried) + 1
+    retry = run.fetch.retry_after(error, strikes)
+    run.state.record_error(item.id, item.error, failure_kind(error), retry, strikes, tried)
 
 
 def up_to_date(run: Run, item: Item, recipes: dict[str, dict[str, str]]) -> bool:

@@ -113,7 +113,7 @@ def read_snapshot(catalog: Catalog, out: Path) -> Snapshot:
         followed = tuple(followed_entries(catalog, state))
         infos = state.all_media_info()
         durations = {key: info.duration for key, info in infos.items() if info.duration}
-        deferred = {k: after for k, (_, after) in state.deferred_errors().items()}
+        deferred = {k: d.after for k, d in state.deferred_errors().items()}
         return Snapshot(
             state.all_media_files(),
             state.errors(),

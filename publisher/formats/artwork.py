@@ -1,7 +1,11 @@
 """Cover art that Apple accepts: square, 1400–3000 px, RGB JPEG or PNG.
 
 A pure codec (bytes in, a conformed image out; no run, state or network): art that
-already conforms is kept byte for byte, anything else is centred on a blurred square."""
+already conforms, and carries nothing but its pixels, is kept byte for byte; anything
+else is centred on a blurred square. Every image is decoded whole first (a cut download
+is no cover), large JPEGs at a fraction of their size (Pillow's draft mode) and large
+images of other kinds reduced at once, so that a 6000 px thumbnail costs tens of MB,
+not hundreds."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 from publisher.formats import apple
-from publisher.formats.imageinfo import artwork_problems
+from publisher.formats.imageinfo import ImageInfo, artwork_problems, metadata_parts
 
 JPEG_QUALITY = 90
 MAX_PIXELS = 40_000_000  # larger than any real cover; refuses decompression bombs early
@@ -36,10 +40,16 @@ class ImageError(ValueError):
     """The bytes are not an image Pillow can read (or are absurdly large)."""
 
 
+# Decoding fails in these ways: cut data (OSError), a text chunk or profile that
+# inflates past Pillow's limit (ValueError), too many pixels for Pillow.
+UNREADABLE = (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError)
+
+
 def open_image(data: bytes) -> Image.Image:
+    """The image, its header read (not its pixels)."""
     try:
         image = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+    except UNREADABLE as error:
         raise ImageError(f"not a readable image: {error}") from None
     if image.size[0] * image.size[1] > MAX_PIXELS:
         raise ImageError(f"{image.size[0]}×{image.size[1]} px is too large to be a cover")
@@ -47,35 +57,66 @@ def open_image(data: bytes) -> Image.Image:
 
 
 def conform(data: bytes) -> Conformed:
-    """`data` as Apple-conforming art: unchanged if it already is, else a square RGB JPEG."""
+    """`data` as Apple-conforming art: unchanged if it already is (pixels only), else a
+    square RGB JPEG."""
     image = open_image(data)
-    problems = artwork_problems(image)
-    if not problems:
-        ext = ".jpg" if image.format == "JPEG" else ".png"
-        return Conformed(data, ext, image.size, image.size, ())
-    side = min(max(max(image.size), apple.ARTWORK_MIN_PX), apple.ARTWORK_MAX_PX)
-    try:
-        square = blur_fill(_rgb(image), side)
-    except OSError as error:  # truncated or corrupt data shows only when decoding
-        raise ImageError(f"not a readable image: {error}") from None
+    header = ImageInfo(image.format, image.mode, image.size)
+    problems = artwork_problems(header)
+    extras = metadata_parts(data)
+    image = decoded(image)  # the original is let go: one large copy at most
+    ext = ".jpg" if header.format == "JPEG" else ".png"
+    if not problems and not extras:
+        return Conformed(data, ext, header.size, header.size, ())
+    if not problems:  # conforming pixels: the same picture, in the same format, alone
+        change = f"carries more than its pixels: {', '.join(extras)}"
+        return Conformed(_encoded(image, header.format), ext, header.size, header.size, (change,))
+    side = min(max(max(header.size), apple.ARTWORK_MIN_PX), apple.ARTWORK_MAX_PX)
+    square = blur_fill(_rgb(image), side)
+    return Conformed(_encoded(square, "JPEG"), ".jpg", header.size, square.size, tuple(problems))
+
+
+def _encoded(image: Image.Image, fmt: str) -> bytes:
+    """`image` as JPEG or PNG bytes, with nothing but its pixels."""
+    image.info.clear()  # Pillow would write back a comment or a profile it read
     buffer = io.BytesIO()
-    square.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True)
-    return Conformed(buffer.getvalue(), ".jpg", image.size, square.size, tuple(problems))
+    if fmt == "JPEG":
+        image.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    else:
+        image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def decoded(image: Image.Image) -> Image.Image:
+    """Every pixel decoded (an ImageError if that fails), no larger than Apple's largest
+    art: a JPEG is decoded at 1/2, 1/4 or 1/8 scale by its own decoder (draft mode),
+    anything else reduced by a whole factor right after decoding."""
+    largest = max(image.size)
+    try:
+        if image.format == "JPEG" and largest > apple.ARTWORK_MAX_PX:
+            wanted = [-(-side * apple.ARTWORK_MAX_PX // largest) for side in image.size]
+            image.draft(None, (wanted[0], wanted[1]))
+        image.load()
+    except UNREADABLE as error:
+        raise ImageError(f"not a readable image: {error}") from None
+    factor = max(image.size) // apple.ARTWORK_MAX_PX
+    return image.reduce(factor) if factor > 1 else image
 
 
 def _rgb(image: Image.Image) -> Image.Image:
     """RGB, with any transparency laid over white (JPEG has none, and apps show black)."""
-    image = ImageOps.exif_transpose(image)
+    ImageOps.exif_transpose(image, in_place=True)
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
         rgba = image.convert("RGBA")
         flat = Image.new("RGB", rgba.size, "white")
         flat.paste(rgba, mask=rgba.getchannel("A"))
         return flat
-    return image.convert("RGB")
+    return image if image.mode == "RGB" else image.convert("RGB")
 
 
 def blur_fill(image: Image.Image, side: int) -> Image.Image:
     """`image` whole in a `side`-px square, over a blurred, cropped-to-fill copy of itself."""
+    if image.size == (side, side):
+        return image  # square already (too large, or carrying more than pixels)
     small = max(1, side // BLUR_SCALE)
     background = ImageOps.fit(image, (small, small), Image.Resampling.BILINEAR)
     background = background.filter(ImageFilter.GaussianBlur(2))

@@ -6,6 +6,7 @@ the feeds, the pages and `check`."""
 from __future__ import annotations
 
 import json
+import math
 import re
 
 from publisher.model import Chapter
@@ -103,3 +104,31 @@ def parse_json(text: str) -> tuple[Chapter, ...]:
 
 def _float_or_none(value) -> float | None:
     return float(value) if isinstance(value, int | float) else None
+
+
+# A source's own chapters ----------------------------------------------------------------
+
+# The most an MP4's chapter list (Nero `chpl`, one byte of count) holds, so the feed's
+# chapters, the MP3's and the M4A's agree: a chapter every 85 s of a 6-hour talk. A list
+# longer than that is no table of contents a player could show.
+MAX_CHAPTERS = 255
+
+
+def sane_chapters(chapters: tuple[Chapter, ...], duration: float | None) -> tuple[Chapter, ...]:
+    """Chapters as a player can use them: starting inside the talk (when its duration is
+    known), in order, one per start time (the first listed wins), at most MAX_CHAPTERS;
+    an end that is not after its start, or past the talk's end, is dropped."""
+    by_start: dict[float, Chapter] = {}
+    for chapter in sorted(chapters, key=lambda c: c.start):
+        inside = duration is None or chapter.start < duration
+        if math.isfinite(chapter.start) and chapter.start >= 0 and inside:
+            by_start.setdefault(chapter.start, chapter)
+    kept = list(by_start.values())[:MAX_CHAPTERS]
+    return tuple(_sane_end(chapter, duration) for chapter in kept)
+
+
+def _sane_end(chapter: Chapter, duration: float | None) -> Chapter:
+    end = chapter.end
+    if end is None or (end > chapter.start and (duration is None or end <= duration)):
+        return chapter
+    return Chapter(chapter.start, chapter.title)

@@ -3,7 +3,11 @@
 `publisher check` reads every cover a feed names; PNG and JPEG (all Apple accepts) are
 read here from their first bytes, so checking never loads Pillow. Anything else is handed
 to Pillow, which names the format or says why the file is not an image. Modes use
-Pillow's names ("RGB", "RGBA", "L", "P", "CMYK"), so both paths report alike.
+Pillow's names ("RGB", "RGBA", "L", "P", "CMYK"), so both paths report alike. A PNG or
+JPEG that stops before its end (IEND, EOI) is no image either: a cut download.
+
+`metadata_parts` names what a PNG or JPEG carries besides its pixels (text, profiles,
+EXIF, bytes after its end): art that carries any is re-encoded before it is published.
 """
 
 from __future__ import annotations
@@ -33,6 +37,16 @@ JPEG_MODES = {1: "L", 3: "RGB", 4: "CMYK"}  # by number of components, as Pillow
 # Start-of-frame markers: they carry the size (C4, C8 and CC are other segments).
 JPEG_FRAMES = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 JPEG_STANDALONE = frozenset([0x01, *range(0xD0, 0xD8)])  # markers without a length
+JPEG_EOI, JPEG_SOS = 0xD9, 0xDA
+# What a picture needs: the PNG chunks of its pixels; the JPEG segments that decode them
+# (tables, frame, scans) and the short JFIF and Adobe headers that say its colours.
+# Text, profiles, EXIF, thumbnails and private chunks are not needed to show it.
+# (Besides the pixels, a PNG keeps the few fixed-size chunks that say how to show them.)
+PNG_PIXEL_CHUNKS = frozenset([b"IHDR", b"PLTE", b"IDAT", b"IEND", b"sRGB", b"gAMA", b"cHRM",
+                              b"pHYs"])  # fmt: skip
+JPEG_PIXEL_SEGMENTS = JPEG_FRAMES | {0xC4, 0xCC, 0xDB, 0xDD, JPEG_SOS}
+JPEG_HEADERS = {0xE0: b"JFIF\0", 0xEE: b"Adobe"}  # APP0, APP14
+JPEG_HEADER_MOST = 16  # bytes: a JFIF or Adobe header, without an embedded thumbnail
 
 
 class NotAnImage(ValueError):
@@ -76,10 +90,105 @@ def image_info(path: Path) -> ImageInfo:
         head = handle.read(32)
         handle.seek(0)
         if head.startswith(PNG_SIGNATURE):
-            return _png(head)
+            info = _png(head)
+            _png_runs_to_iend(handle)
+            return info
         if head.startswith(b"\xff\xd8"):
-            return _jpeg(handle)
+            info = _jpeg(handle)
+            handle.seek(-2, 2)
+            if handle.read(2) != b"\xff\xd9":
+                raise NotAnImage("truncated image file: the JPEG does not reach its end")
+            return info
     return _with_pillow(path)
+
+
+def _png_runs_to_iend(handle: BinaryIO) -> None:
+    """Walk the chunks by their lengths (no data is read) to IEND."""
+    end = handle.seek(0, 2)
+    offset = len(PNG_SIGNATURE)
+    while offset + 8 <= end:
+        handle.seek(offset)
+        length, kind = struct.unpack(">I4s", handle.read(8))
+        offset += 12 + length
+        if kind == b"IEND" and offset <= end:
+            return
+    raise NotAnImage("truncated image file: the PNG does not reach its IEND chunk")
+
+
+def metadata_parts(data: bytes) -> list[str]:
+    """What a PNG or JPEG carries besides its pixels, e.g. ["tEXt chunk (15,000,012
+    bytes)"]; [] for one that carries nothing else (or that is neither)."""
+    if data.startswith(PNG_SIGNATURE):
+        parts = _png_parts(data)
+    elif data.startswith(b"\xff\xd8"):
+        parts = _jpeg_parts(data)
+    else:
+        return []
+    return [f"{name} ({size:,} bytes)" for name, size in parts]
+
+
+def _png_parts(data: bytes) -> list[tuple[str, int]]:
+    parts, offset = [], len(PNG_SIGNATURE)
+    while offset + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[offset : offset + 8])
+        offset += 12 + length
+        if kind not in PNG_PIXEL_CHUNKS:
+            parts.append((f"{kind.decode('latin-1')} chunk", length))
+        if kind == b"IEND":
+            break
+    if offset < len(data):
+        parts.append(("bytes after the end", len(data) - offset))
+    return parts
+
+
+def _jpeg_parts(data: bytes) -> list[tuple[str, int]]:
+    """Every segment, those between and after scans too: after a scan's header, its
+    entropy-coded data runs to the next marker that is neither a stuffed 0xFF00 nor a
+    restart marker."""
+    parts, offset = [], 2
+    while offset + 2 <= len(data):
+        if data[offset] != 0xFF:
+            break  # not a marker where one must be: Pillow judges the pixels
+        marker = data[offset + 1]
+        if marker == 0xFF or marker in JPEG_STANDALONE:
+            offset += 1 if marker == 0xFF else 2
+            continue
+        if marker == JPEG_EOI:
+            offset += 2
+            break
+        (length,) = struct.unpack(">H", data[offset + 2 : offset + 4])
+        if not _is_pixel_segment(marker, data[offset + 4 : offset + 2 + length]):
+            parts.append((_segment_name(marker), length))
+        offset += 2 + length
+        if marker == JPEG_SOS:
+            offset = _after_scan(data, offset)
+    if offset < len(data):
+        parts.append(("bytes after the end", len(data) - offset))
+    return parts
+
+
+def _is_pixel_segment(marker: int, body: bytes) -> bool:
+    if marker in JPEG_PIXEL_SEGMENTS:
+        return True
+    header = JPEG_HEADERS.get(marker)
+    return header is not None and body.startswith(header) and len(body) <= JPEG_HEADER_MOST
+
+
+def _segment_name(marker: int) -> str:
+    if 0xE0 <= marker <= 0xEF:
+        return f"APP{marker - 0xE0} segment"
+    return "comment" if marker == 0xFE else f"segment {marker:02X}"
+
+
+def _after_scan(data: bytes, offset: int) -> int:
+    """Where the entropy-coded data that starts at `offset` ends (at the next marker)."""
+    while (found := data.find(b"\xff", offset)) != -1 and found + 1 < len(data):
+        following = data[found + 1]
+        if following == 0 or 0xD0 <= following <= 0xD7 or following == 0xFF:
+            offset = found + 1 if following == 0xFF else found + 2
+            continue
+        return found
+    return len(data)
 
 
 def _png(head: bytes) -> ImageInfo:

@@ -16,20 +16,19 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from publisher.errors import (
     Interrupted,
     NoVideo,
-    PublisherError,
     SourceError,
     ToolError,
 )
 from publisher.model import Item
-from publisher.sources import metadata_url
+from publisher.sources import short_url
 from publisher.stages import enrich, workfiles
 from publisher.stages.enrich import (
     cacheable,
@@ -86,7 +85,6 @@ class Maker:
     def make(self, outputs: list[Output]) -> None:
         if self.item.formats:  # enrichment read the source in this run: still fresh
             self.formats = self.item.formats
-            self.fetch_thumbnail(self.item.info.thumbnail if self.item.info else None)
         else:
             self.read_source()
         # video first: making audio may move the audio download into place
@@ -104,7 +102,6 @@ class Maker:
             listing = read_listing(self.run, self.item.entry, location, self.client)
             refuse_unpublishable(listing.info, self.limits, self.item.entry)
             self.formats = listing.formats
-            self.fetch_thumbnail(listing.info.thumbnail)
 
     def make_video_if_offered(self, output: Output) -> None:
         """A talk with no picture is still an episode: its audio is published, and the
@@ -121,16 +118,19 @@ class Maker:
     # sources
 
     def fetch(self, fmt: dict | None) -> Path:
-        """The local file of a format (downloaded once, resumable), or the local source."""
+        """The local file of a format (downloaded once, resumable), or the local source,
+        once its first bytes show a container ffmpeg may read (never a playlist)."""
         if fmt is None:
             assert self.local is not None
+            ffmpeg.media_container(self.local, str(self.local))
             return self.local
         key = f"{self.item.entry.source}|{fmt.get('format_id')}"
-        path = workfiles.download_path(self.run, self.item, key, fmt.get("ext") or "")
+        path = workfiles.download_path(self.run, self.item, key)
         if not path.is_file():
             self.run.progress.start(self.item, "downloading")
             with deadlines.time_limit(self.limits.max_download_time, deadlines.SETTING):
                 self.client.download(fmt, path, self.limits.max_filesize, self.advance)
+        ffmpeg.media_container(path, f"the download of {short_url(fmt.get('url') or '')}")
         return path
 
     def advance(self, fraction: float) -> None:
@@ -183,6 +183,8 @@ class Maker:
             self.run.progress.start(self.item, "measuring loudness")
             measured = ffmpeg.measure_loudness(self.exe, source, target, duration, self.advance)
             self.measured[source] = measured
+        if not (math.isfinite(measured.integrated) and math.isfinite(measured.true_peak)):
+            return None  # silence (nothing above loudnorm's gate): valid audio, kept as it is
         if abs(measured.integrated - target) <= LOUDNESS_TOLERANCE:
             return None  # close enough: keep the stream copy rather than re-encode
         return ffmpeg.normalize_filter(measured, target)
@@ -215,7 +217,7 @@ class Maker:
         self.verify(building, duration, "v")
         building.replace(workfiles.pending_path(self.run, self.item, "video", "mp4"))
 
-    # checks and extras
+    # checks
 
     def verify(self, path: Path, expected: float, stream: str) -> None:
         """An output is kept only if it decodes and lasts as long as its source."""
@@ -229,20 +231,6 @@ class Maker:
                 f" {duration or 0:.1f} s but the source {expected:.1f} s",
                 advice="the next run makes it again; run with --verbose if it recurs",
             )
-
-    def fetch_thumbnail(self, url: str | None) -> None:
-        """The source's thumbnail as a JPEG, for cover art; a failure only costs the cover."""
-        url = metadata_url(url)  # what a source's metadata names is fetched, never opened
-        if not url or self.item.image is not None:
-            return
-        suffix = Path(urlsplit(url).path).suffix.lstrip(".") or "img"
-        fmt = {"url": url, "ext": suffix, "format_id": "thumbnail",
-               "protocol": urlsplit(url).scheme}  # fmt: skip
-        try:
-            image = self.fetch(fmt)
-            ffmpeg.make_jpeg(self.exe, image, workfiles.thumbnail_path(self.run, self.item))
-        except PublisherError as error:
-            log.warning("%s: no cover art from the thumbnail: %s", self.item.id, error)
 
 
 def audio_conversion(ext: str, source_codec: str, loudness_filter: str | None) -> str:

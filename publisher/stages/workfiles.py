@@ -30,10 +30,12 @@ def folder(run: Run, item: Item) -> Path:
     return path
 
 
-def download_path(run: Run, item: Item, key: str, ext: str) -> Path:
-    """Where a download of `key` (source + format) goes; stable, so it can be resumed."""
+def download_path(run: Run, item: Item, key: str) -> Path:
+    """Where a download of `key` (source + format) goes; stable, so it can be resumed.
+    The publisher names it, not the source: no extension a site chooses (`.m3u8`) makes
+    a tool take the file for something else."""
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
-    return folder(run, item) / f"download-{digest}.{ext or 'bin'}"
+    return folder(run, item) / f"download-{digest}.media"
 
 
 def building_path(run: Run, item: Item, role: str, ext: str) -> Path:
@@ -67,16 +69,11 @@ def forget_pending(run: Run, item: Item) -> None:
         path.unlink(missing_ok=True)
 
 
-def thumbnail_path(run: Run, item: Item) -> Path:
-    return folder(run, item) / "cover.jpg"
-
-
 def cover_candidates(run: Run, item: Item) -> list[Path]:
-    """Images for cover art, best first: the episode's, its thumbnail, the series', the site's."""
+    """Images for cover art, best first: the episode's, the series', the site's."""
     candidates = []
     if item.image is not None:
         candidates.append(run.out / item.image.path)
-    candidates.append(run.work_dir / item.id / "cover.jpg")
     series = run.series_of(item)
     for image in (series.image if series else None, run.catalog.site.image):
         if image and not is_url(image):

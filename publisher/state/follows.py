@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from publisher.model import FollowedVideo, SiteHold, now_iso
 from publisher.state.database import RENAMED_COLUMNS, Database
@@ -32,6 +33,16 @@ def _parsed(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+class Deferral(NamedTuple):
+    """A failed entry that is not asked again before `after`, unless what is tried
+    changes (`tried`: `publisher.fetch.attempt_key`)."""
+
+    message: str
+    after: datetime
+    kind: str
+    tried: str
+
+
 class Follows(Database):
     # Errors ----------------------------------------------------------------------
 
@@ -39,19 +50,28 @@ class Follows(Database):
         return dict(self._rows("SELECT entry_id, message FROM errors"))
 
     def record_error(
-        self, entry_id: str, message: str, kind: str = "", retry_after: datetime | None = None
+        self,
+        entry_id: str,
+        message: str,
+        kind: str = "",
+        retry_after: datetime | None = None,
+        strikes: int = 1,
+        tried: str = "",
     ) -> None:
-        """`kind` names the failure class; `retry_after`, when not to ask before."""
+        """`kind` names the failure class; `retry_after`, when not to ask before;
+        `strikes`, how many runs in a row failed trying `tried`."""
         after = retry_after.isoformat() if retry_after else None
         now = now_iso()
         # a failure that goes on keeps when it started and when it was last told
         self._write(
             lambda db: db.execute(
-                "INSERT INTO errors (entry_id, message, at, kind, retry_after, since)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (entry_id) DO UPDATE SET"
+                "INSERT INTO errors"
+                " (entry_id, message, at, kind, retry_after, since, strikes, tried)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (entry_id) DO UPDATE SET"
                 " message = excluded.message, at = excluded.at, kind = excluded.kind,"
-                " retry_after = excluded.retry_after, since = COALESCE(since, excluded.since)",
-                (entry_id, message, now, kind, after, now),
+                " retry_after = excluded.retry_after, strikes = excluded.strikes,"
+                " tried = excluded.tried, since = COALESCE(since, excluded.since)",
+                (entry_id, message, now, kind, after, now, strikes, tried),
             )
         )
 
@@ -69,12 +89,21 @@ class Follows(Database):
                 )
             )
 
-    def deferred_errors(self) -> dict[str, tuple[str, datetime]]:
-        """entry id -> (last error, not asked again before) for entries waiting to retry."""
+    def strikes(self, entry_id: str, tried: str) -> int:
+        """How many runs in a row failed trying `tried` for the entry (0: none, or it
+        was something else that failed)."""
         rows = self._rows(
-            "SELECT entry_id, message, retry_after FROM errors WHERE retry_after IS NOT NULL"
+            "SELECT strikes FROM errors WHERE entry_id = ? AND tried = ?", (entry_id, tried)
         )
-        return {r[0]: (r[1], datetime.fromisoformat(r[2])) for r in rows}
+        return rows[0][0] if rows else 0
+
+    def deferred_errors(self) -> dict[str, Deferral]:
+        """entry id -> its deferral, for entries waiting to retry."""
+        rows = self._rows(
+            "SELECT entry_id, message, retry_after, kind, tried FROM errors"
+            " WHERE retry_after IS NOT NULL"
+        )
+        return {r[0]: Deferral(r[1], datetime.fromisoformat(r[2]), r[3], r[4]) for r in rows}
 
     def clear_error(self, entry_id: str) -> None:
         if self._rows("SELECT 1 FROM errors WHERE entry_id = ?", (entry_id,)):

@@ -5,6 +5,10 @@ ToolError carrying ffmpeg's last stderr line. Whatever stops us (an exception, C
 kills the child first, so no ffmpeg outlives the run writing a half file. Facts about
 media are read from machine-readable outputs only: `-progress` key=value lines, the
 `framecrc` muxer's header, loudnorm's JSON; never the human-readable banner.
+
+ffmpeg reads only the files it is given, as the container the publisher decided they are
+(`input_arguments`): it never guesses, so a downloaded playlist is never followed to the
+files it names. Images are Pillow's job (`publisher.formats.artwork`), never ffmpeg's.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from publisher.errors import ToolError
+from publisher.errors import SourceError, ToolError
+from publisher.formats import containers
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +96,47 @@ def _out_seconds(lines: list[str]) -> float:
     return float(lines[-1].partition("=")[2])
 
 
+# Inputs ------------------------------------------------------------------------------
+
+# The demuxer of each container `publisher.formats.containers` names: each reads one file
+# as one stream of media and opens no other file. Playlists (hls, concat), image
+# sequences and anything that names other inputs are not here, so never used.
+DEMUXERS = {
+    "mp4": "mov", "matroska": "matroska", "mp3": "mp3", "adts": "aac", "ogg": "ogg",
+    "flac": "flac", "wav": "wav", "aiff": "aiff", "mpegts": "mpegts", "mpegps": "mpeg",
+    "flv": "flv", "avi": "avi", "asf": "asf",
+}  # fmt: skip
+# QuickTime's data references ("dref") may name other files: never followed (the
+# default since ffmpeg 2.x, said here so that no build of ffmpeg differs).
+DEMUXER_OPTIONS = {"mov": ["-enable_drefs", "0"]}
+ADVICE_NOT_MEDIA = "give the entry a source that is an audio or video file"
+
+
+def input_arguments(path: Path) -> list[str]:
+    """`-i path`, read as the container the publisher decided it is, through the file
+    protocol only, with only the demuxers of `DEMUXERS` allowed."""
+    demuxer = DEMUXERS[media_container(path)]
+    return ["-f", demuxer, *DEMUXER_OPTIONS.get(demuxer, []),
+            "-format_whitelist", ",".join(sorted(set(DEMUXERS.values()))),
+            "-protocol_whitelist", "file", "-i", f"file:{path}"]  # fmt: skip
+
+
+def media_container(path: Path, name: str | None = None) -> str:
+    """The container of the file at `path`; a SourceError (naming it `name`) when it is
+    not one ffmpeg may read."""
+    try:
+        found, head = containers.container_of(path)
+    except OSError as error:
+        raise ToolError(f"cannot read {path.name}: {error.strerror}") from None
+    if found is None:
+        raise SourceError(
+            f"{name or path.name} is not an audio or video file the publisher reads:"
+            f" {containers.refusal(head)}",
+            advice=ADVICE_NOT_MEDIA,
+        )
+    return found
+
+
 # Probing -----------------------------------------------------------------------------
 
 
@@ -102,7 +148,7 @@ class Stream:
 
 def streams(ffmpeg: str, path: Path) -> list[Stream]:
     """The streams of a file, read from the `framecrc` muxer's header (machine-readable)."""
-    command = [ffmpeg, "-hide_banner", "-nostdin", "-v", "error", "-i", str(path),
+    command = [ffmpeg, "-hide_banner", "-nostdin", "-v", "error", *input_arguments(path),
                "-map", "0", "-c", "copy", "-frames", "1", "-f", "framecrc", "-"]  # fmt: skip
     log.debug("running %s", subprocess.list2cmdline(command))
     done = subprocess.run(command, capture_output=True, text=True, errors="replace")
@@ -123,7 +169,7 @@ def streams(ffmpeg: str, path: Path) -> list[Stream]:
 
 def demuxed_duration(ffmpeg: str, path: Path) -> float:
     """Duration of the first audio stream, by reading (not decoding) all its packets."""
-    arguments = ["-i", str(path), "-map", "0:a:0", "-c", "copy", "-f", "null", "-"]
+    arguments = [*input_arguments(path), "-map", "0:a:0", "-c", "copy", "-f", "null", "-"]
     return _out_seconds(run(ffmpeg, arguments, f"reading {path.name}"))
 
 
@@ -140,7 +186,7 @@ def extract_audio(
     on_progress: ProgressCallback | None = None,
 ) -> None:
     """Write the first audio stream of `source` to `output` as "copy", "aac" or "mp3"."""
-    arguments = ["-y", "-i", str(source), "-map", "0:a:0", "-map_metadata", "-1",
+    arguments = ["-y", *input_arguments(source), "-map", "0:a:0", "-map_metadata", "-1",
                  "-map_chapters", "-1"]  # fmt: skip
     if loudness_filter:
         arguments += ["-af", loudness_filter]
@@ -180,9 +226,9 @@ def make_video(
     With `loudness_filter` the audio track is re-encoded through it; the picture is still
     copied when it fits, since a level change is no reason to re-encode video.
     """
-    arguments = ["-y", "-i", str(video)]
+    arguments = ["-y", *input_arguments(video)]
     if audio:
-        arguments += ["-i", str(audio)]
+        arguments += input_arguments(audio)
     arguments += ["-map", "0:v:0", "-map", "1:a:0" if audio else "0:a:0?",
                   "-map_metadata", "-1", "-map_chapters", "-1"]  # fmt: skip
     if copy_video:
@@ -229,7 +275,7 @@ def measure_loudness(
     it, and can stop it (by raising) when the run is interrupted.
     """
     filter_ = f"loudnorm=I={target}:TP={TRUE_PEAK}:LRA={LOUDNESS_RANGE}:print_format=json"
-    arguments = ["-i", str(source), "-map", "0:a:0", "-af", filter_, "-f", "null", "-"]
+    arguments = [*input_arguments(source), "-map", "0:a:0", "-af", filter_, "-f", "null", "-"]
     lines = run(ffmpeg, arguments, "measuring loudness", total_seconds, on_progress, "info")
     report = _last_json_object(lines)
     try:
@@ -263,7 +309,7 @@ def _last_json_object(lines: list[str]) -> dict:
     raise ToolError("ffmpeg loudnorm printed no JSON report")
 
 
-# Verifying and images ------------------------------------------------------------------
+# Verifying --------------------------------------------------------------------------
 
 
 def verify_decodes(ffmpeg: str, path: Path, stream: str = "a") -> None:
@@ -274,18 +320,10 @@ def verify_decodes(ffmpeg: str, path: Path, stream: str = "a") -> None:
     One ffmpeg opens the file twice: once from the start, once from near the end.
     """
     seconds = str(VERIFY_SECONDS)
-    arguments = ["-xerror", "-t", seconds, "-i", str(path), "-sseof", f"-{seconds}",
-                 "-i", str(path), "-map", f"0:{stream}:0", "-map", f"1:{stream}:0",
+    arguments = ["-xerror", "-t", seconds, *input_arguments(path), "-sseof", f"-{seconds}",
+                 *input_arguments(path), "-map", f"0:{stream}:0", "-map", f"1:{stream}:0",
                  "-f", "null", "-"]  # fmt: skip
     run(ffmpeg, arguments, f"verifying {path.name}")
-
-
-def make_jpeg(ffmpeg: str, image: Path, output: Path, max_size: int = 3000) -> None:
-    """Any image ffmpeg reads (webp thumbnails too) as a JPEG no larger than `max_size`."""
-    scale = f"scale='min({max_size},iw)':'min({max_size},ih)':force_original_aspect_ratio=decrease"
-    arguments = ["-y", "-i", str(image), "-frames:v", "1", "-vf", scale, "-q:v", "2",
-                 "-f", "image2", "-c:v", "mjpeg", str(output)]  # fmt: skip
-    run(ffmpeg, arguments, "converting the cover image")
 
 
 @dataclass(frozen=True)

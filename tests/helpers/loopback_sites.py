@@ -114,6 +114,31 @@ def trickled(body: bytes, content_type: str, every: float) -> Route:
     return route
 
 
+def chunked(body: bytes, content_type: str, then: int, sent: list[int] | None = None) -> Route:
+    """`body`, then `then` bytes of noise, with no Content-Length (chunked transfer
+    encoding): nothing says how large it is until it ends. `sent[0]` counts the bytes
+    sent so far, until the client hangs up."""
+    sent = sent if sent is not None else []
+
+    def route(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Transfer-Encoding", "chunked")
+        handler.end_headers()
+        noise = bytes(range(256)) * 256
+        sent[:] = [0]
+        try:
+            for part in (body, *[noise] * (then // len(noise))):
+                handler.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                sent[0] += len(part)
+            handler.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            pass  # the client gave up: what the tests want
+        handler.close_connection = True
+
+    return route
+
+
 def _head(handler, length: int, content_type: str) -> None:
     handler.send_response(200)
     handler.send_header("Content-Type", content_type)

@@ -74,6 +74,10 @@ class SourceListing:
     formats: list[dict]
 
 
+class TooLarge(SourceError):
+    """A download passed `site.limits.max_filesize` while it was arriving."""
+
+
 class Pacing(Protocol):
     """What a Client needs of the run's fetch policy (`publisher.fetch.FetchPolicy`)."""
 
@@ -119,6 +123,7 @@ class Client:
         self.ydl = CheckedYoutubeDL(_params(ffmpeg, extra), allow_private)
         self.pacing = pacing
         self.on_progress: ProgressCallback | None = None
+        self.max_filesize: int | None = None
         self._site_extractors = False
 
     def __enter__(self) -> Client:
@@ -172,11 +177,19 @@ class Client:
         max_filesize: int | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> Path:
-        """Download one format to `path`; a killed run leaves `path.part`, which is resumed."""
+        """Download one format to `path`; a killed run leaves `path.part`, which is resumed.
+
+        `max_filesize` is held against the bytes as they arrive (yt-dlp itself checks
+        only a Content-Length, which a chunked answer or a stream of segments lacks)."""
         self.ydl.params["max_filesize"] = max_filesize
-        self.on_progress = on_progress
-        with _translated_errors(fmt.get("url", "")):
-            ok = self.ydl.dl(str(path), dict(fmt))
+        self.on_progress, self.max_filesize = on_progress, max_filesize
+        try:
+            with _translated_errors(fmt.get("url", "")):
+                ok = self.ydl.dl(str(path), dict(fmt))
+        except TooLarge:
+            for partial in path.parent.glob(f"{path.name}.*"):  # .part, .ytdl, fragments
+                partial.unlink(missing_ok=True)  # nothing of it is worth resuming
+            raise
         if not ok or not path.is_file():
             raise SourceError(
                 f"download of {_host(fmt.get('url', ''))} did not finish"
@@ -186,6 +199,15 @@ class Client:
         return path
 
     def _hook(self, status: dict) -> None:
+        """Progress, and the size limit: raising here ends yt-dlp's download."""
+        received = status.get("downloaded_bytes") or 0
+        if self.max_filesize is not None and received > self.max_filesize:
+            url = (status.get("info_dict") or {}).get("url", "")
+            raise TooLarge(
+                f"{_host(url)} sent more than {self.max_filesize:,} bytes, the limit of"
+                " site.limits.max_filesize",
+                advice="check that the address names the right file, or raise the limit",
+            )
         total = status.get("total_bytes") or status.get("total_bytes_estimate")
         if self.on_progress and total and status.get("status") == "downloading":
             self.on_progress(min(1.0, status.get("downloaded_bytes", 0) / total))

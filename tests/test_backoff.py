@@ -1,0 +1,111 @@
+"""A talk that keeps failing backs off: the next run retries it once, then it waits an
+hour, two, four… up to a day, so a failure never costs its full price on every run;
+an edit of the entry or `build --refresh` asks at once. The real `publisher` builds
+sources served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from helpers.catalogs import run_publisher, talk_entry
+from helpers.loopback_sites import LoopbackSite, answer
+
+PLAYLIST = b"#EXTM3U\n#EXTINF:3,\n/etc/hosts\n#EXT-X-ENDLIST\n"
+
+FAILURES = {  # a route that fails the talk, each its own way
+    "http-404": lambda media: None,  # not routed: the site answers 404
+    "not-media": lambda media: answer(PLAYLIST, "audio/mp4"),
+    "cut-short": lambda media: answer(media["talk.m4a"].read_bytes()[:4000], "audio/mp4"),
+}
+
+
+def build(catalog: Path, *extra: str):
+    return run_publisher(
+        "build", "--allow-private-sources", *extra, cwd=catalog.parent, timeout=120
+    )
+
+
+def state_row(catalog: Path) -> tuple[int, datetime | None]:
+    """(strikes, retry_after) of the talk's recorded failure."""
+    db = sqlite3.connect(catalog.parent / ".publisher" / "state.db")
+    try:
+        strikes, after = db.execute("SELECT strikes, retry_after FROM errors").fetchone()
+    finally:
+        db.close()
+    return strikes, datetime.fromisoformat(after) if after else None
+
+
+def let_the_pause_end(catalog: Path) -> None:
+    db = sqlite3.connect(catalog.parent / ".publisher" / "state.db")
+    past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    db.execute("UPDATE errors SET retry_after = ?", (past,))
+    db.commit()
+    db.close()
+
+
+def hours_from_now(moment: datetime) -> float:
+    return (moment - datetime.now(UTC)).total_seconds() / 3600
+
+
+@pytest.mark.parametrize("failure", sorted(FAILURES))
+def test_a_talk_that_keeps_failing_backs_off(write_catalog, media_files, failure):
+    route = FAILURES[failure](media_files)
+    with LoopbackSite({"/talk.m4a": route} if route else {}) as site:
+        entry = talk_entry("a", site.url("/talk.m4a"))
+        catalog = write_catalog([entry])
+
+        first = build(catalog)  # a first failure: the next run tries again
+        assert first.exit_code == 3, first.stderr
+        assert state_row(catalog) == (1, None)
+        site.asked.clear()
+        second = build(catalog)
+        assert second.exit_code == 3 and site.asked  # asked again, and failed again
+        strikes, after = state_row(catalog)
+        assert strikes == 2 and hours_from_now(after) == pytest.approx(1, abs=0.05)
+
+        site.asked.clear()
+        third = build(catalog)  # backing off: not asked, still failed
+        assert third.exit_code == 3 and site.asked == []
+        assert "backing-off (a): failed again; asked again after a pause" in third.stdout
+        rows = json.loads(run_publisher("status", "--json", cwd=catalog.parent).stdout)
+        assert rows[0]["state"] == "failed"
+        assert rows[0]["reason"] == f"asked again after {after:%Y-%m-%d %H:%M} UTC"
+
+        let_the_pause_end(catalog)  # the pause over: asked, and the next pause doubles
+        assert build(catalog).exit_code == 3 and site.asked
+        strikes, after = state_row(catalog)
+        assert strikes == 3 and hours_from_now(after) == pytest.approx(2, abs=0.05)
+
+        site.asked.clear()
+        assert build(catalog, "--refresh").exit_code == 3 and site.asked  # asked at once
+
+        site.asked.clear()
+        write_catalog([{**entry, "title": "A better title"}])  # an edit: asked at once
+        assert build(catalog).exit_code == 3 and site.asked
+        assert state_row(catalog)[0] == 1  # a new attempt counts from one
+
+
+def test_the_pause_grows_to_a_day_at_most(write_catalog):
+    with LoopbackSite({}) as site:
+        catalog = write_catalog([talk_entry("a", site.url("/talk.m4a"))])
+        pauses = []
+        for run in range(8):
+            if run:
+                let_the_pause_end(catalog)
+            assert build(catalog).exit_code == 3
+            _, after = state_row(catalog)
+            pauses.append(round(hours_from_now(after)) if after else 0)
+    assert pauses == [0, 1, 2, 4, 8, 16, 24, 24]
+
+
+def test_a_talk_that_fails_once_is_published_by_the_next_run(write_catalog, media_files):
+    """A passing failure costs nothing: the first retry is the next run."""
+    with LoopbackSite({}) as site:
+        catalog = write_catalog([talk_entry("a", site.url("/talk.m4a"))])
+        assert build(catalog).exit_code == 3
+        site.routes["/talk.m4a"] = answer(media_files["talk.m4a"].read_bytes(), "audio/mp4")
+        assert build(catalog).exit_code == 0
