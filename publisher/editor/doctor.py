@@ -153,7 +153,11 @@ def challenge_check(player: str | None = None) -> Check:
     return Check("js challenge solver", "ok", f"solved in {trial.seconds:.1f} s")
 
 
-POT_SERVER = "docker run -d -p 4416:4416 brainicism/bgutil-ytdlp-pot-provider:{version}"
+# as the README runs it: on loopback only, never a token server open to the network
+POT_SERVER = (
+    "docker run -d --restart unless-stopped -p 127.0.0.1:4416:4416"
+    " brainicism/bgutil-ytdlp-pot-provider:{version}"
+)
 
 
 def po_token_check() -> Check:

@@ -214,14 +214,26 @@ def po_token_plugins() -> PoTokenPlugins:
     )
 
 
+PING_SECONDS = 5.0  # the whole /ping, however the server trickles: doctor must not hang
+PING_BYTES = 64 * 1024  # bgutil answers {"version": …, "server_uptime": …}
+
+
 def _server_version(base_url: str) -> tuple[str | None, str | None]:
-    """The provider server's version from its GET /ping (the plugin compares the same)."""
-    from publisher.tools import http
+    """The provider server's version from its GET /ping (the plugin compares the same).
+    Whatever listens on that port is anyone's: one deadline for the whole answer, and
+    at most PING_BYTES of it."""
+    import json
+
+    from publisher.errors import PublisherError
+    from publisher.tools import deadlines, http
 
     try:
-        with http.checked_session(allow_private=True) as session:
-            answer = session.get(f"{base_url}/ping", timeout=3)
-            answer.raise_for_status()
-            return str(answer.json().get("version") or "unknown"), None
-    except Exception as error:  # refused, timed out, not JSON: the server is not usable
-        return None, _one_line(http.transport_cause(error, 3) or error)
+        with deadlines.time_limit(PING_SECONDS, "doctor's limit for the PO-token server"):
+            body = http.fetch_url(f"{base_url}/ping", allow_private=True, limit=PING_BYTES)
+        answer = json.loads(body)
+    except PublisherError as error:  # refused, cut, too large: the server is not usable
+        return None, _one_line(error)
+    except ValueError:
+        return None, "its /ping answered no JSON"
+    version = answer.get("version") if isinstance(answer, dict) else None
+    return str(version or "unknown"), None
