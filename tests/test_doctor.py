@@ -105,6 +105,20 @@ def test_a_player_the_solver_does_not_understand_fails_the_check():
     assert "pip install -U 'yt-dlp[default]' deno" in line
 
 
+def test_a_solver_that_never_answers_is_stopped_with_deno(tmp_path):
+    """yt-dlp waits for deno without a limit: a player that loops (or a deno that hangs)
+    must not hold doctor, nor leave deno running."""
+    player = TEST_PLAYER.read_text(encoding="utf-8")
+    looping = player.replace("if (this.params.n) this.params.n", "while (true) {} this.params.n")
+    assert looping != player
+    started = time.monotonic()
+    trial = solve_test_challenges(looping, seconds=3)
+    assert trial.problem == "no answer within 3 s"
+    assert time.monotonic() - started < 15
+    line = challenge_check(looping, seconds=3).line()
+    assert "did not solve a test challenge: no answer within 3 s" in line
+
+
 # PO tokens --------------------------------------------------------------------------------
 
 POT_PORT = 4416  # where bgutil-ytdlp-pot-provider's plugin looks for its server
