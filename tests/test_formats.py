@@ -30,8 +30,8 @@ def load(name: str) -> dict:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
-def formats_json(path: Path, *args: str, cwd: Path) -> dict:
-    done = run_publisher("formats", str(path), "--json", *args, cwd=cwd)
+def formats_json(source: Path | str, *args: str, cwd: Path) -> dict:
+    done = run_publisher("formats", str(source), "--json", *args, cwd=cwd)
     assert done.exit_code == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -312,3 +312,24 @@ def test_the_video_sound_is_what_a_build_muxes_whatever_the_audio_format(
     formats = [f for f in load(path.name)["formats"] if ytformats.usable(f)]
     video, sound = ytformats.choose_video_and_sound(formats)
     assert (video["format_id"], sound["format_id"]) == ("137", "140")
+
+
+# Online: a URL read as a build reads it ----------------------------------------------------
+
+
+def test_a_url_is_read_as_a_build_reads_it_and_loopback_only_when_allowed(media_server, tmp_path):
+    page = media_server.url("/page.html")
+    refused = run_publisher("formats", page, cwd=tmp_path)
+    assert refused.exit_code == 1 and "loopback" in refused.stderr
+    assert "--allow-private-sources" in refused.stderr
+    chosen = formats_json(page, "--allow-private-sources", cwd=tmp_path)
+    assert chosen["audio"]["format_id"] == chosen["video"]["format_id"]  # the one <video>
+    assert chosen["video"]["sound"] is None  # it has sound of its own, as far as is known
+    # a plain file's codecs are known only once downloaded: no claim of a re-encode
+    assert "codec unknown until downloaded: copied if AAC" in chosen["audio"]["why"]
+    assert "codec unknown until downloaded: remuxed if H.264" in chosen["video"]["why"]
+    text = run_publisher("formats", page, "--allow-private-sources", cwd=tmp_path).stdout
+    assert "  video: 0 (mp4) — codec unknown" in text
+    direct = formats_json(media_server.url("/media/talk.m4a"), "--allow-private-sources",
+                          cwd=tmp_path)  # fmt: skip
+    assert direct["audio"]["ext"] == "m4a"

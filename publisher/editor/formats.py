@@ -47,13 +47,10 @@ class FormatsReport:
                 continue
             codecs = "/".join(str(fmt[k]) for k in ("vcodec", "acodec")
                               if fmt.get(k) not in (None, "none"))  # fmt: skip
-            language = fmt.get("language")
-            lines.append(
-                f"  {choice.output}: {fmt.get('format_id')} ({fmt.get('ext')}, {codecs}"
-                + (f", {fmt.get('height')}p" if fmt.get("height") else "")
-                + (f", language {language}" if language else "")
-                + f") — {choice.why}"
-            )  # fmt: skip
+            facts = [fmt.get("ext"), codecs, fmt.get("height") and f"{fmt['height']}p",
+                     fmt.get("language") and f"language {fmt['language']}"]  # fmt: skip
+            about = ", ".join(str(fact) for fact in facts if fact)
+            lines.append(f"  {choice.output}: {fmt.get('format_id')} ({about}) — {choice.why}")
             lines.append(f"         yt-dlp -f '{choice.spec}' -S '{','.join(choice.sort)}'")
         audio_language = self.choices[0].format.get("language") if self.choices else None
         if (

@@ -278,7 +278,9 @@ def _audio_why(fmt: dict, formats: list[dict], ext: str) -> str:
     if dubs:
         parts.append(f"dubs left out: {', '.join(dubs)}")
     parts.append("audio only" if not has_video(fmt) else "no audio-only format: from a video")
-    if ext == "m4a":
+    if ext == "m4a" and codec(fmt.get("acodec")) is None:  # a plain file's, say
+        parts.append("codec unknown until downloaded: copied if AAC, else re-encoded to AAC")
+    elif ext == "m4a":
         parts.append("AAC: a stream copy" if is_aac(fmt) else "no AAC: re-encoded to AAC")
     else:
         parts.append("encoded to MP3")
@@ -286,7 +288,10 @@ def _audio_why(fmt: dict, formats: list[dict], ext: str) -> str:
 
 
 def _video_why(fmt: dict, sound: dict | None) -> str:
-    codec_part = "H.264: remuxed" if is_h264(fmt) else "no H.264: re-encoded to H.264"
+    if codec(fmt.get("vcodec")) is None:  # a plain file's: ffmpeg tells, once downloaded
+        codec_part = "codec unknown until downloaded: remuxed if H.264, else re-encoded"
+    else:
+        codec_part = "H.264: remuxed" if is_h264(fmt) else "no H.264: re-encoded to H.264"
     height = fmt.get("height")
     size = f"{height} lines" if height else "height unknown"
     if sound is None:
