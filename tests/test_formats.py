@@ -140,10 +140,15 @@ def test_a_series_in_another_language_still_gets_the_talks_own_voice(write_catal
     assert "the talk's own voice (en) is published, never a dub" in "\n".join(report.lines())
 
 
-def test_a_dub_alone_is_still_published():
+def test_a_dub_alone_is_still_published(tmp_path):
     info = with_dub(original_marked=False)
     dubs_only = [f for f in info["formats"] if ytformats.usable(f) and "-1" in f["format_id"]]
     assert ytformats.choose_audio(dubs_only, prefer_aac=True)["format_id"] == "140-1"
+    path = tmp_path / "dubs.json"
+    path.write_text(json.dumps({"formats": dubs_only}), encoding="utf-8")
+    why = formats_json(path, cwd=tmp_path)["audio"]["why"]
+    assert "a dub (es-US): the source has no other audio" in why
+    assert "left out" not in why  # the dub taken is not one left out
 
 
 # What cannot be published (yet) ------------------------------------------------------------

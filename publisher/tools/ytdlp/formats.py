@@ -275,7 +275,9 @@ def _audio_why(fmt: dict, formats: list[dict], ext: str) -> str:
         mark = {10: "marked original", 5: "the default track"}.get(fmt.get("language_preference"))
         parts.append(f"{fmt.get('language')} of {len(tracks)} audio languages"
                      + (f" ({mark})" if mark else ""))  # fmt: skip
-    if dubs:
+    if is_dub(fmt):
+        parts.append(f"a dub ({fmt.get('language')}): the source has no other audio")
+    elif dubs:
         parts.append(f"dubs left out: {', '.join(dubs)}")
     parts.append("audio only" if not has_video(fmt) else "no audio-only format: from a video")
     if ext == "m4a" and codec(fmt.get("acodec")) is None:  # a plain file's, say
