@@ -190,3 +190,12 @@ def test_the_po_token_server_command_is_the_readmes_on_loopback_only():
     command = POT_SERVER.format(version="2.0.2")
     assert "-p 127.0.0.1:4416:4416" in command  # a token server open to the network is not
     assert command in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_po_token_servers_version_cannot_drive_the_terminal(shipped_catalog):
+    with LoopbackServer(PingHandler, port=POT_PORT) as server:
+        server.httpd.version = "2.0\x1b]0;owned\x07\n" + "9" * 1000
+        done = run_publisher("doctor", cwd=shipped_catalog.parent)
+    line = next(line for line in done.stdout.splitlines() if line.startswith("warning po token"))
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+    assert "server 2.0]0;owned 999" in line and len(line) < 400

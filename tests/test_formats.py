@@ -338,3 +338,13 @@ def test_a_url_is_read_as_a_build_reads_it_and_loopback_only_when_allowed(media_
     direct = formats_json(media_server.url("/media/talk.m4a"), "--allow-private-sources",
                           cwd=tmp_path)  # fmt: skip
     assert direct["audio"]["ext"] == "m4a"
+
+
+def test_a_formats_fields_cannot_drive_the_terminal_or_forge_a_line(tmp_path):
+    hostile = audio_and_video(ext="m4a\x1b]0;owned\x07", language="en\x1b[2J\n  video: forged")
+    path = tmp_path / "info.json"
+    path.write_text(json.dumps({"formats": hostile}), encoding="utf-8")
+    done = run_publisher("formats", str(path), cwd=tmp_path)
+    assert done.exit_code == 0, done.stderr
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+    assert not any(line.startswith("  video: forged") for line in done.stdout.splitlines())

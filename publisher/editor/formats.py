@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from publisher.errors import ConfigurationError, SourceError
+from publisher.formats.text import strip_control
 from publisher.model import Catalog
 from publisher.sources import is_url
 
@@ -62,7 +63,7 @@ class FormatsReport:
                 f"  note: the series' language is {self.series_language}; the talk's own"
                 f" voice ({audio_language}) is published, never a dub"
             )
-        return lines
+        return [_printable(line) for line in lines]
 
 
 def explain_formats(request: FormatsRequest) -> FormatsReport:
@@ -181,6 +182,13 @@ def _read(request: FormatsRequest, catalog: Catalog | None) -> dict:
         "live_status": listing.info.live_status,
         "is_live": listing.info.is_live,
     }
+
+
+def _printable(line: str) -> str:
+    """A line for a terminal: a format's fields are a page's or a file's, and an escape
+    sequence in one (ESC, BEL…) would drive the editor's terminal; a line break in one
+    would forge a line."""
+    return " ".join(strip_control(line).splitlines())
 
 
 def _same(one: str, other: str) -> bool:

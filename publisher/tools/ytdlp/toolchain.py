@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from publisher.formats.text import clean_text
+from publisher.formats.text import clean_text, one_line
 
 _runtime_lock = threading.Lock()
 _runtime: dict | None = None
@@ -277,4 +277,4 @@ def _server_version(base_url: str) -> tuple[str | None, str | None]:
     except ValueError:
         return None, "its /ping answered no JSON"
     version = answer.get("version") if isinstance(answer, dict) else None
-    return str(version or "unknown"), None
+    return one_line(version)[:40] or "unknown", None  # anyone's text, shown on a terminal
