@@ -348,3 +348,10 @@ def test_a_formats_fields_cannot_drive_the_terminal_or_forge_a_line(tmp_path):
     assert done.exit_code == 0, done.stderr
     assert "\x1b" not in done.stdout and "\x07" not in done.stdout
     assert not any(line.startswith("  video: forged") for line in done.stdout.splitlines())
+
+
+def test_a_saved_file_needs_no_catalog_even_a_broken_one(tmp_path):
+    (tmp_path / "media_catalog.yaml").write_text("site: [unfinished\n", encoding="utf-8")
+    path = tmp_path / "info.json"
+    path.write_text(json.dumps({"formats": audio_and_video()}), encoding="utf-8")
+    assert formats_json(path, cwd=tmp_path)["audio"]["format_id"] == "140"

@@ -84,10 +84,12 @@ def explain_formats(request: FormatsRequest) -> FormatsReport:
 
 
 def _catalog(request: FormatsRequest) -> Catalog | None:
-    """The catalog, for the series' outputs and its cookies; needed only with --series."""
+    """The catalog, for the series' outputs (--series) and the cookies a URL is read
+    with; a saved file without --series needs none (a broken catalog is no obstacle)."""
     from publisher.catalog.load import load_catalog
 
-    if request.series is None and not request.catalog.is_file():
+    wanted = request.series is not None or is_url(request.source)
+    if not wanted or (request.series is None and not request.catalog.is_file()):
         return None
     catalog = load_catalog(request.catalog)
     if request.series is not None and request.series not in catalog.series:
