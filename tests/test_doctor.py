@@ -6,13 +6,14 @@ import importlib.metadata
 import json
 import os
 import re
+import time
 from datetime import date
 
 import deno
-from helpers.catalogs import run_publisher
+from helpers.catalogs import REPO, run_publisher
 from helpers.loopback import LoopbackServer, QuietHandler
 
-from publisher.editor.doctor import challenge_check, ytdlp_check
+from publisher.editor.doctor import POT_SERVER, challenge_check, ytdlp_check
 from publisher.tools.ytdlp import client as ytdlp
 from publisher.tools.ytdlp.toolchain import (
     TEST_PLAYER,
@@ -104,6 +105,20 @@ def test_a_player_the_solver_does_not_understand_fails_the_check():
     assert "pip install -U 'yt-dlp[default]' deno" in line
 
 
+def test_a_solver_that_never_answers_is_stopped_with_deno(tmp_path):
+    """yt-dlp waits for deno without a limit: a player that loops (or a deno that hangs)
+    must not hold doctor, nor leave deno running."""
+    player = TEST_PLAYER.read_text(encoding="utf-8")
+    looping = player.replace("if (this.params.n) this.params.n", "while (true) {} this.params.n")
+    assert looping != player
+    started = time.monotonic()
+    trial = solve_test_challenges(looping, seconds=3)
+    assert trial.problem == "no answer within 3 s"
+    assert time.monotonic() - started < 15
+    line = challenge_check(looping, seconds=3).line()
+    assert "did not solve a test challenge: no answer within 3 s" in line
+
+
 # PO tokens --------------------------------------------------------------------------------
 
 POT_PORT = 4416  # where bgutil-ytdlp-pot-provider's plugin looks for its server
@@ -145,3 +160,42 @@ def test_the_installed_bgutil_plugin_and_its_server_version(shipped_catalog):
     assert f"{plugin}; server {plugin} at http://127.0.0.1:4416" in same["detail"]
     assert other["status"] == "warning" and "not the plugin's version" in other["detail"]
     assert "bgutil-ytdlp-pot-provider==1.0.0" in other["advice"]
+
+
+class TrickleHandler(QuietHandler):
+    """Whatever may listen on the PO-token port: it answers, a byte a second, forever."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        while True:
+            self.wfile.write(b" ")
+            self.wfile.flush()
+            time.sleep(1)
+
+
+def test_a_po_token_server_that_never_finishes_answering_does_not_hold_doctor(shipped_catalog):
+    with LoopbackServer(TrickleHandler, port=POT_PORT):
+        started = time.monotonic()
+        done = run_publisher("doctor", "--json", cwd=shipped_catalog.parent, timeout=60)
+        seconds = time.monotonic() - started
+    line = {check["name"]: check for check in json.loads(done.stdout)}["po token"]
+    assert line["status"] == "warning" and "still sending after 5 s" in line["detail"]
+    assert seconds < 30
+
+
+def test_the_po_token_server_command_is_the_readmes_on_loopback_only():
+    command = POT_SERVER.format(version="2.0.2")
+    assert "-p 127.0.0.1:4416:4416" in command  # a token server open to the network is not
+    assert command in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_po_token_servers_version_cannot_drive_the_terminal(shipped_catalog):
+    with LoopbackServer(PingHandler, port=POT_PORT) as server:
+        server.httpd.version = "2.0\x1b]0;owned\x07\n" + "9" * 1000
+        done = run_publisher("doctor", cwd=shipped_catalog.parent)
+    line = next(line for line in done.stdout.splitlines() if line.startswith("warning po token"))
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+    assert "server 2.0]0;owned 999" in line and len(line) < 400

@@ -262,10 +262,14 @@ def test_sigterm_stops_a_build_within_2_s_while_a_source_trickles(
     assert took < 2.0
 
 
+# HTTP/1.0: the connection ends with the answer, and http.client hands its socket over
+@pytest.mark.parametrize("protocol", ["HTTP/1.1", "HTTP/1.0"])
 def test_a_trickling_source_fails_at_its_deadline_and_frees_the_lock(
-    write_catalog, media_files, run_publisher_in
+    write_catalog, media_files, run_publisher_in, protocol
 ):
-    with LoopbackSite(trickling_talk(media_files)) as site:
+    site = LoopbackSite(trickling_talk(media_files))
+    site.httpd.RequestHandlerClass.protocol_version = protocol
+    with site:
         limits = {"limits": {"max_download_time": 2}}
         catalog = write_catalog([talk_entry("a", site.url("/talk.m4a"))], site=limits)
         started = time.monotonic()

@@ -156,7 +156,8 @@ def formats_command(source, series, as_json, catalog, allow_private_sources):
     format yt-dlp's own selection takes, its codecs, height and audio language, why, and
     the `yt-dlp -f … -S …` that makes the same choice. The original-language audio is
     taken, never a dub, whatever the series' language. --json prints
-    {"audio": {format_id, ext, acodec, vcodec, language, abr, …, why}, "video": {…}}.
+    {"audio": {format_id, ext, acodec, vcodec, language, abr, …, why}, "video": {…,
+    sound}}; "video" is null for a source without video (a build publishes its audio).
     A source that cannot be published (a live stream that has not ended, a playlist)
     exits 1 with the reason.
 

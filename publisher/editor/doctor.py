@@ -139,13 +139,13 @@ def runtime_check() -> Check:
     return Check("js runtime", "ok", detail)
 
 
-def challenge_check(player: str | None = None) -> Check:
+def challenge_check(player: str | None = None, seconds: float | None = None) -> Check:
     """The solver at work: yt-dlp's deno provider with yt-dlp-ejs on a test player whose
     answers are known (`publisher.tools.ytdlp.toolchain`; `player` replaces it), not
-    only its parts present."""
-    from publisher.tools.ytdlp.toolchain import solve_test_challenges
+    only its parts present, within `seconds` (the toolchain's SOLVER_SECONDS)."""
+    from publisher.tools.ytdlp.toolchain import SOLVER_SECONDS, solve_test_challenges
 
-    trial = solve_test_challenges(player)
+    trial = solve_test_challenges(player, seconds or SOLVER_SECONDS)
     if trial.problem:
         return Check(
             "js challenge solver", "missing",
@@ -155,7 +155,11 @@ def challenge_check(player: str | None = None) -> Check:
     return Check("js challenge solver", "ok", f"solved in {trial.seconds:.1f} s")
 
 
-POT_SERVER = "docker run -d -p 4416:4416 brainicism/bgutil-ytdlp-pot-provider:{version}"
+# as the README runs it: on loopback only, never a token server open to the network
+POT_SERVER = (
+    "docker run -d --restart unless-stopped -p 127.0.0.1:4416:4416"
+    " brainicism/bgutil-ytdlp-pot-provider:{version}"
+)
 
 
 def po_token_check() -> Check:

@@ -196,9 +196,7 @@ class Maker:
 
         video_format = audio_format = None
         if not self.local:
-            video_format = ytdlp.choose_video(self.formats)
-            if not ytdlp.has_audio(video_format):
-                audio_format = ytdlp.choose_audio(self.formats, prefer_aac=True)
+            video_format, audio_format = ytdlp.choose_video_and_sound(self.formats)
         video = self.fetch(video_format)
         audio = self.fetch(audio_format) if audio_format else None
         streams = ffmpeg.streams(self.exe, video)

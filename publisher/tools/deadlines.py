@@ -149,8 +149,10 @@ def _watch_forever() -> None:
 
 def _cut(connection) -> None:
     """Wake a read blocked on this connection: it fails at once. The plain socket's
-    shutdown, also under TLS (the SSL object stays for the reader to fail on)."""
-    sock = connection.sock
+    shutdown, also under TLS (the SSL object stays for the reader to fail on); for an
+    answer read to its connection's end, the socket the connection has handed to it (a
+    socket closed since has no descriptor left: its shutdown fails, harmlessly)."""
+    sock = connection.sock or getattr(connection, "answer_sock", None)
     if sock is not None:
         with contextlib.suppress(OSError):  # already closed
             socket.socket.shutdown(sock, socket.SHUT_RDWR)

@@ -79,6 +79,13 @@ class _CheckedConnection(HTTPConnection):
         deadlines.watch(self, deadlines.budget_for_request())
         return super().request(*args, **kwargs)
 
+    def getresponse(self, *args, **kwargs):
+        # An answer that closes the connection after it (HTTP/1.0, "Connection: close")
+        # takes the socket along: http.client forgets it (sock = None) while the body is
+        # still being read from it. Kept here, the watchdog can still cut that read.
+        self.answer_sock = self.sock
+        return super().getresponse(*args, **kwargs)
+
 
 @functools.cache
 def pool_classes(allow_private: bool) -> dict[str, type]:

@@ -45,11 +45,14 @@ from publisher.tools import deadlines, http
 from publisher.tools.ytdlp.formats import (  # noqa: F401
     choose_audio,
     choose_video,
+    choose_video_and_sound,
     codec,
+    downloadable,
     has_audio,
     has_video,
     is_aac,
     is_h264,
+    not_ended,
     refuse_playlist,
     usable,
 )
@@ -61,7 +64,6 @@ log = logging.getLogger(__name__)
 
 SOCKET_TIMEOUT = 20.0  # seconds without a byte before a request fails
 RETRIES = 3
-LIVE_STATUSES = {"is_live", "is_upcoming", "post_live"}
 
 ProgressCallback = Callable[[float], None]
 
@@ -146,9 +148,7 @@ class Client:
             self.ydl.get_info_extractor(ie_key)  # registers just that one
         raw = self._extract(url, ie_key)
         refuse_playlist(raw, url)
-        formats = [f for f in raw.get("formats") or [raw] if usable(f)]
-        if not formats:
-            raise SourceError(f"source {url} offers no downloadable media")
+        formats = downloadable(raw, url)
         audio = choose_audio(formats, prefer_aac=True)
         info = media_info(raw, source, audio)
         if all(f.get("vcodec") == "none" for f in formats):  # yt-dlp knows: audio only
@@ -256,7 +256,7 @@ def media_info(raw: dict, source: str, audio: dict) -> MediaInfo:
         webpage_url=_unsigned(raw.get("webpage_url")) or "",
         chapters=tuple(_chapters(raw)),
         captions=tuple(_captions(raw)),
-        is_live=bool(raw.get("is_live")) or raw.get("live_status") in LIVE_STATUSES,
+        is_live=not_ended(raw) is not None,
         live_status=raw.get("live_status"),
         filesize=audio.get("filesize") or audio.get("filesize_approx"),
         audio_codec=codec(audio.get("acodec")),

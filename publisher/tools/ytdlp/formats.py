@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 from publisher.errors import IsPlaylist, NoVideo, SourceError, SourceRefused
+from publisher.sources import is_web_url
 
 MAX_VIDEO_HEIGHT = 1080  # Apple's video podcasts; more costs bytes nobody sees
 
@@ -48,7 +49,15 @@ class NoMatch(Exception):
 
 
 def usable(fmt: dict) -> bool:
-    return bool(fmt.get("url")) and fmt.get("protocol") != "mhtml" and not fmt.get("has_drm")
+    """A format a build can fetch: an http(s) URL (the only kind the address checks let
+    through: a file:// or rtmp:// format is never chosen), no storyboard, no DRM."""
+    url = fmt.get("url")
+    return (
+        isinstance(url, str)
+        and is_web_url(url)
+        and fmt.get("protocol") != "mhtml"
+        and not fmt.get("has_drm")
+    )
 
 
 def codec(value) -> str | None:
@@ -85,12 +94,16 @@ def is_dub(fmt: dict) -> bool:
 
 
 def choose_audio(formats: list[dict], prefer_aac: bool) -> dict:
-    """The audio to make an episode from: m4a wants AAC (a stream copy), mp3 the best."""
+    """The audio to make an episode from: m4a wants AAC (a stream copy), mp3 the best.
+    Only a format with sound: a video-only download could make no episode."""
     sort = AUDIO_SORT["m4a" if prefer_aac else "mp3"]
+    with_sound = [f for f in _without_dubs(formats) if has_audio(f)]
     try:
-        return _select(_without_dubs(formats), AUDIO_SPEC, sort)
+        return _select(with_sound, AUDIO_SPEC, sort)
     except NoMatch:
-        raise SourceError("the source offers no format with sound") from None
+        raise SourceError(
+            "the source offers no format with sound", advice="give the entry a source with sound"
+        ) from None
 
 
 def choose_video(formats: list[dict], max_height: int = MAX_VIDEO_HEIGHT) -> dict:
@@ -102,6 +115,13 @@ def choose_video(formats: list[dict], max_height: int = MAX_VIDEO_HEIGHT) -> dic
         raise NoVideo("the source offers no video, but the series publishes video") from None
 
 
+def choose_video_and_sound(formats: list[dict]) -> tuple[dict, dict | None]:
+    """The video to publish and, when it has no sound of its own, the audio muxed into it:
+    AAC first (a stream copy into the MP4), whatever the series' own audio format."""
+    video = choose_video(formats)
+    return video, None if has_audio(video) else choose_audio(formats, prefer_aac=True)
+
+
 def _without_dubs(formats: list[dict]) -> list[dict]:
     """Dubbed tracks left out, unless a dub is all the source has."""
     own = [f for f in formats if not (has_audio(f) and is_dub(f))]
@@ -110,6 +130,8 @@ def _without_dubs(formats: list[dict]) -> list[dict]:
 
 def _select(formats: list[dict], spec: str, sort: tuple[str, ...]) -> dict:
     """What `yt-dlp -f SPEC -S SORT` picks among `formats` (copies; yt-dlp adds keys)."""
+    if not formats:
+        raise NoMatch(f"no format to match {spec!r}")
     candidates = [dict(f) for f in formats]
     ydl = _selector_ydl()
     ordered = sorted(candidates, key=_Sorter(ydl, list(sort)).calculate_preference)
@@ -180,45 +202,68 @@ def refuse_playlist(raw: dict, url: str) -> None:
 
 def not_ended(raw: dict) -> str | None:
     """Why a live stream cannot be published yet, or None once it has ended."""
-    status = raw.get("live_status") or ("is_live" if raw.get("is_live") else None)
-    return NOT_ENDED.get(status or "")
+    status = raw.get("live_status")
+    if status not in NOT_ENDED and raw.get("is_live"):
+        status = "is_live"
+    return NOT_ENDED.get(status) if isinstance(status, str) else None
+
+
+def downloadable(raw: dict, source: str) -> list[dict]:
+    """The formats of yt-dlp's info `raw` a build may choose from (a direct file is its
+    own one format), or SourceError when there is none."""
+    formats = [f for f in raw.get("formats") or [raw] if isinstance(f, dict) and usable(f)]
+    if not formats:
+        raise SourceError(f"source {source} offers no downloadable media")
+    return formats
 
 
 # What a build would download, and why (`publisher formats`) ------------------------------
 
+SUMMARY_KEYS = ("format_id", "ext", "acodec", "vcodec", "language", "language_preference",
+                "abr", "tbr", "height", "width", "format_note", "protocol")  # fmt: skip
+NO_VIDEO = "the source offers no video: a build publishes the audio episode only"
+
 
 @dataclass(frozen=True)
 class Choice:
-    """One output's format, with what was asked of yt-dlp and what came of it."""
+    """One output's format, with what was asked of yt-dlp and what came of it. A video
+    without sound of its own has the `sound` muxed into it; no video is `format` None."""
 
     output: str  # "audio" | "video"
-    format: dict
+    format: dict | None
     spec: str
     sort: tuple[str, ...]
     why: str
+    sound: dict | None = None
 
-    def summary(self) -> dict:
-        keys = ("format_id", "ext", "acodec", "vcodec", "language", "language_preference",
-                "abr", "tbr", "height", "width", "format_note", "protocol")  # fmt: skip
-        return {key: self.format.get(key) for key in keys} | {
-            "spec": self.spec,
-            "sort": list(self.sort),
-            "why": self.why,
-        }
+    def summary(self) -> dict | None:
+        if self.format is None:
+            return None
+        sound = {"sound": _brief(self.sound)} if self.output == "video" else {}
+        asked = {"spec": self.spec, "sort": list(self.sort), "why": self.why}
+        return _brief(self.format) | sound | asked
+
+
+def _brief(fmt: dict | None) -> dict | None:
+    return None if fmt is None else {key: fmt.get(key) for key in SUMMARY_KEYS}
 
 
 def choices(raw: dict, source: str, audio_ext: str, video: bool) -> list[Choice]:
-    """What a build would download for a series' outputs from yt-dlp's info `raw`."""
+    """What a build would download for a series' outputs from yt-dlp's info `raw`: the
+    same functions a build calls (`choose_audio`, `choose_video_and_sound`)."""
     refuse_unpublishable(raw, source)
-    formats = [f for f in raw.get("formats") or [raw] if usable(f)]
-    if not formats:
-        raise SourceError(f"source {source} offers no downloadable media")
+    formats = downloadable(raw, source)
     audio = choose_audio(formats, prefer_aac=audio_ext == "m4a")
     why = _audio_why(audio, formats, audio_ext)
     picked = [Choice("audio", audio, AUDIO_SPEC, AUDIO_SORT[audio_ext], why)]
     if video:
-        chosen = choose_video(formats)
-        picked.append(Choice("video", chosen, VIDEO_SPEC, VIDEO_SORT, _video_why(chosen)))
+        try:
+            chosen, sound = choose_video_and_sound(formats)
+        except NoVideo:  # as a build does: the audio episode alone, with a warning
+            picked.append(Choice("video", None, VIDEO_SPEC, VIDEO_SORT, NO_VIDEO))
+        else:
+            why = _video_why(chosen, sound)
+            picked.append(Choice("video", chosen, VIDEO_SPEC, VIDEO_SORT, why, sound))
     return picked
 
 
@@ -230,19 +275,30 @@ def _audio_why(fmt: dict, formats: list[dict], ext: str) -> str:
         mark = {10: "marked original", 5: "the default track"}.get(fmt.get("language_preference"))
         parts.append(f"{fmt.get('language')} of {len(tracks)} audio languages"
                      + (f" ({mark})" if mark else ""))  # fmt: skip
-    if dubs:
+    if is_dub(fmt):
+        parts.append(f"a dub ({fmt.get('language')}): the source has no other audio")
+    elif dubs:
         parts.append(f"dubs left out: {', '.join(dubs)}")
     parts.append("audio only" if not has_video(fmt) else "no audio-only format: from a video")
-    if ext == "m4a":
+    if ext == "m4a" and codec(fmt.get("acodec")) is None:  # a plain file's, say
+        parts.append("codec unknown until downloaded: copied if AAC, else re-encoded to AAC")
+    elif ext == "m4a":
         parts.append("AAC: a stream copy" if is_aac(fmt) else "no AAC: re-encoded to AAC")
     else:
         parts.append("encoded to MP3")
     return "; ".join(parts)
 
 
-def _video_why(fmt: dict) -> str:
-    codec_part = "H.264: remuxed" if is_h264(fmt) else "no H.264: re-encoded to H.264"
+def _video_why(fmt: dict, sound: dict | None) -> str:
+    if codec(fmt.get("vcodec")) is None:  # a plain file's: ffmpeg tells, once downloaded
+        codec_part = "codec unknown until downloaded: remuxed if H.264, else re-encoded"
+    else:
+        codec_part = "H.264: remuxed" if is_h264(fmt) else "no H.264: re-encoded to H.264"
     height = fmt.get("height")
     size = f"{height} lines" if height else "height unknown"
-    sound = "with its own sound" if has_audio(fmt) else "sound from the audio choice"
-    return f"{codec_part}; {size} (at most {MAX_VIDEO_HEIGHT} wanted); {sound}"
+    if sound is None:
+        with_sound = "with its own sound"
+    else:
+        aac = "AAC, copied" if is_aac(sound) else "re-encoded to AAC"
+        with_sound = f"sound from {sound.get('format_id')} ({aac})"
+    return f"{codec_part}; {size} (at most {MAX_VIDEO_HEIGHT} wanted); {with_sound}"

@@ -4,14 +4,20 @@ builds give it, and what yt-dlp, configured exactly as builds are, makes of them
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
+import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from publisher.formats.text import clean_text
+from publisher.formats.text import clean_text, one_line
 
 _runtime_lock = threading.Lock()
 _runtime: dict | None = None
@@ -116,7 +122,44 @@ def expected_answers(n: str = N_CHALLENGE, sig: str = SIG_CHALLENGE) -> tuple[st
     return n[::-1], sig[1:] + sig[:1]
 
 
-def solve_test_challenges(player: str | None = None) -> SolverTrial:
+SOLVER_SECONDS = 30.0  # the test player is solved in about a second
+
+
+def solve_test_challenges(
+    player: str | None = None, seconds: float = SOLVER_SECONDS
+) -> SolverTrial:
+    """`solved_here` in a child process of its own process group, killed whole (deno
+    with it) after `seconds`: yt-dlp waits for deno without a limit, and a deno that
+    hangs, or a player that loops, must not hold `doctor`."""
+    code = TEST_PLAYER.read_text(encoding="utf-8") if player is None else player
+    started = time.monotonic()
+    child = subprocess.Popen(
+        [sys.executable, "-c", "from publisher.tools.ytdlp.toolchain import solve_stdin;"
+         " solve_stdin()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, encoding="utf-8", start_new_session=True,
+    )  # fmt: skip
+    try:
+        out, err = child.communicate(code, timeout=seconds)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.communicate()
+        return SolverTrial(time.monotonic() - started, f"no answer within {seconds:g} s")
+    try:
+        answer = json.loads(out.strip().splitlines()[-1])
+        return SolverTrial(float(answer["seconds"]), answer["problem"])
+    except (IndexError, ValueError, KeyError, TypeError):
+        return SolverTrial(time.monotonic() - started, _one_line(err or f"exit {child.returncode}"))
+
+
+def solve_stdin() -> None:
+    """The child of `solve_test_challenges`: the player on stdin, the trial as JSON."""
+    trial = solved_here(sys.stdin.read())
+    print(json.dumps({"seconds": trial.seconds, "problem": trial.problem}))
+
+
+def solved_here(code: str) -> SolverTrial:
     """Run yt-dlp's own deno provider (with yt-dlp-ejs) on the test player, loaded from
     disk the way yt-dlp's tests load theirs (`_load_player` replaced), through the params
     builds use: the same runtime path, so a cron job's bare PATH is what is tested."""
@@ -130,7 +173,6 @@ def solve_test_challenges(player: str | None = None) -> SolverTrial:
 
     from publisher.tools.ytdlp.client import CheckedYoutubeDL, _params
 
-    code = TEST_PLAYER.read_text(encoding="utf-8") if player is None else player
     started = time.monotonic()
     ydl = CheckedYoutubeDL(_params(None), allow_private=False)
     try:
@@ -214,14 +256,25 @@ def po_token_plugins() -> PoTokenPlugins:
     )
 
 
+PING_SECONDS = 5.0  # the whole /ping, however the server trickles: doctor must not hang
+PING_BYTES = 64 * 1024  # bgutil answers {"version": …, "server_uptime": …}
+
+
 def _server_version(base_url: str) -> tuple[str | None, str | None]:
-    """The provider server's version from its GET /ping (the plugin compares the same)."""
-    from publisher.tools import http
+    """The provider server's version from its GET /ping (the plugin compares the same).
+    Whatever listens on that port is anyone's: one deadline for the whole answer, and
+    at most PING_BYTES of it."""
+
+    from publisher.errors import PublisherError
+    from publisher.tools import deadlines, http
 
     try:
-        with http.checked_session(allow_private=True) as session:
-            answer = session.get(f"{base_url}/ping", timeout=3)
-            answer.raise_for_status()
-            return str(answer.json().get("version") or "unknown"), None
-    except Exception as error:  # refused, timed out, not JSON: the server is not usable
-        return None, _one_line(http.transport_cause(error, 3) or error)
+        with deadlines.time_limit(PING_SECONDS, "doctor's limit for the PO-token server"):
+            body = http.fetch_url(f"{base_url}/ping", allow_private=True, limit=PING_BYTES)
+        answer = json.loads(body)
+    except PublisherError as error:  # refused, cut, too large: the server is not usable
+        return None, _one_line(error)
+    except ValueError:
+        return None, "its /ping answered no JSON"
+    version = answer.get("version") if isinstance(answer, dict) else None
+    return one_line(version)[:40] or "unknown", None  # anyone's text, shown on a terminal
