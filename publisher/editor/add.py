@@ -11,8 +11,6 @@ plain-text summary. Appending is `publisher.catalog.append`'s job.
 from __future__ import annotations
 
 import contextlib
-import email.utils
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +23,7 @@ from publisher.catalog.load import load_catalog
 from publisher.catalog.slugs import did_you_mean, same_url_key, slug_problem, slugify, unique_id
 from publisher.errors import IsPlaylist, PublisherError, SourceError
 from publisher.formats import pagemeta
+from publisher.formats.checked import checked_day, checked_iso, checked_rfc822
 from publisher.formats.text import one_line
 from publisher.messages import describe
 from publisher.model import Catalog, EntryKind, MediaInfo
@@ -286,9 +285,8 @@ def taken_ids(catalog: Catalog) -> set[str]:
 
 
 def _video_fields(info: MediaInfo, url: str) -> tuple[dict[str, Any], list[str]]:
-    day = None
-    if info.upload_date and re.fullmatch(r"\d{8}", info.upload_date):
-        day = date(int(info.upload_date[:4]), int(info.upload_date[4:6]), int(info.upload_date[6:]))
+    moment = checked_day(info.upload_date)
+    day = moment.date() if moment else None
     fields = {
         "title": one_line(info.title),
         "source": url,
@@ -318,13 +316,10 @@ def parse_published(text: str) -> date | str | None:
     text = text.strip()
     if not text:
         return None
-    try:
-        moment = datetime.fromisoformat(text.replace(" ", "T", 1))
-    except ValueError:
-        try:
-            moment = email.utils.parsedate_to_datetime(text)  # RFC 2822, as some CMSs write
-        except (TypeError, ValueError, IndexError):
-            return None
+    # RFC 2822 as some CMSs write; a day outside what can be published (9999-12-31) is none
+    moment = checked_iso(text.replace(" ", "T", 1)) or checked_rfc822(text)
+    if moment is None:
+        return None
     if len(text) == 10 or moment.tzinfo is None:
         return moment.date()  # a day, or a time without a zone: the day is what is known
     return moment.isoformat()

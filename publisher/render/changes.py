@@ -16,6 +16,8 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from publisher.formats.checked import checked_iso, checked_rfc822
+
 if TYPE_CHECKING:
     from publisher.build.run import Run
 
@@ -43,12 +45,7 @@ def change_date(data: bytes) -> datetime | None:
     if found is None:
         return None
     text = found.group(1).decode("ascii", "replace").strip()
-    try:
-        if _is_atom(data):
-            return datetime.fromisoformat(text)
-        return email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
+    return checked_iso(text) if _is_atom(data) else checked_rfc822(text)
 
 
 def with_change_date(data: bytes, at: datetime) -> bytes:

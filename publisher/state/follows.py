@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
+from publisher.formats.checked import checked_iso
 from publisher.model import FollowedVideo, SiteHold, now_iso
 from publisher.state.database import RENAMED_COLUMNS, Database
 
@@ -159,4 +160,6 @@ def _followed_video(row: tuple) -> FollowedVideo:
 
 
 def _moment(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
+    """A listing's date as kept; one an older version kept unchecked (9999-12-31) is
+    dropped here, and the video is dated when it was first seen."""
+    return checked_iso(text)
