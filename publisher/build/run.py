@@ -61,6 +61,9 @@ class Run:
     artwork: dict[str, str] = field(default_factory=dict)
     # Feeds that failed `check` and were not published (the old one stays): path -> errors.
     refused_feeds: dict[str, list[str]] = field(default_factory=dict)
+    # Episodes the feed gate did not publish as rendered: entry id -> where and why
+    # (publisher.render.gate.HeldItem); each keeps its last published version, or is out.
+    held_items: dict[str, list] = field(default_factory=dict)
     # Each subscription feed's podcast:guid, path -> GUID (publisher.guids assigns them).
     podcast_guids: dict[str, str] = field(default_factory=dict)
     # When the build started: the change date of a feed whose content is new in it.

@@ -58,6 +58,7 @@ class Snapshot:
     followed: tuple[Entry, ...] = ()  # episodes of followed playlists
     deferred: dict[str, datetime] = field(default_factory=dict)  # not asked before
     holds: tuple[SiteHold, ...] = ()  # sites backing off after HTTP 429
+    held_out: frozenset[str] = frozenset()  # new episodes the feed gate keeps out of a feed
 
 
 def read_status(
@@ -107,7 +108,15 @@ def read_snapshot(catalog: Catalog, out: Path) -> Snapshot:
             if info and info.duration:
                 durations[entry.id] = info.duration
         deferred = {k: after for k, (_, after) in state.deferred_errors().items()}
-        return Snapshot(state.all_media_files(), state.errors(), durations, followed, deferred)
+        held_out = frozenset(k for k, (_, out) in state.feed_holds().items() if out)
+        return Snapshot(
+            state.all_media_files(),
+            state.errors(),
+            durations,
+            followed,
+            deferred,
+            held_out=held_out,
+        )
     finally:
         state.close()
 
@@ -128,7 +137,9 @@ def row_of(catalog: Catalog, entry: Entry, snapshot: Snapshot) -> StatusRow:
         missing.append("audio")
     if wants_video and "video" not in files:
         missing.append("video")
-    state, reason = _state_and_reason(entry, audio, error, missing, snapshot.deferred.get(entry.id))
+    held_out = entry.id in snapshot.held_out
+    deferred = snapshot.deferred.get(entry.id)
+    state, reason = _state_and_reason(entry, audio, error, missing, deferred, held_out)
     return StatusRow(
         id=entry.id,
         kind=entry.kind,
@@ -139,14 +150,18 @@ def row_of(catalog: Catalog, entry: Entry, snapshot: Snapshot) -> StatusRow:
         error=error,
         pending=tuple(missing),
         reason=reason,
-        url=_published_url(catalog, entry, audio),
+        url=None if held_out else _published_url(catalog, entry, audio),
         source=entry.source,
         followed=entry.followed,
     )
 
 
-def _state_and_reason(entry, audio, error, missing, deferred) -> tuple[ItemState, str]:
-    state = entry_state(entry, audio, error)
+def _state_and_reason(
+    entry, audio, error, missing, deferred, held_out=False
+) -> tuple[ItemState, str]:
+    state = entry_state(entry, audio, error, held_out)
+    if held_out:
+        return state, "made, but its feed cannot carry it yet; the next build tries again"
     if state == "published":
         return state, (f"{' and '.join(missing)} not made yet" if missing else "")
     if state == "failed" and deferred and deferred > datetime.now(UTC):
