@@ -19,6 +19,10 @@ def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+# The largest episode or season number the episode files' tags hold: MP4's `trkn` keeps
+# the track number in 16 bits. The catalog refuses larger ones, so tagging never fails.
+TAG_NUMBER_MAX = 65535
+
 EntryKind = Literal["video", "article"]
 AudioFormat = Literal["m4a", "mp3"]
 ItemState = Literal["published", "pending", "failed"]

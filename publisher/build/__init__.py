@@ -17,7 +17,7 @@ from publisher.build.render_memo import (
     render_inputs_digest,
 )
 from publisher.build.restore import recover_from_published, restore_published_media
-from publisher.build.run import BuildOptions, Progress, Run
+from publisher.build.run import BuildOptions, Progress, Run, build_time
 from publisher.build.runner import ItemStage, run_item_stages, talks_with_work
 from publisher.build.sweep import (
     orphans_waiting,
@@ -133,6 +133,7 @@ def build(
 ) -> BuildReport:
     if not catalog_path.exists():
         load_catalog(catalog_path)  # says why, as validate does, before .publisher/ is made
+    build_time()  # a SOURCE_DATE_EPOCH that is no time stops the build before it writes
     state_path = state_path_for(catalog_path)
     # The lock comes first: a second run (cron firing while a slow one still reads a large
     # catalog) stops at once instead of loading, and the catalog is read only once the run

@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
+from publisher.errors import ConfigurationError
 from publisher.fetch import FetchPolicy
+from publisher.formats.checked import checked_timestamp
 from publisher.model import Catalog, Item, MediaFile
 from publisher.output.writer import Writer, is_in_folder
 from publisher.state import State, folder_key, state_path_for
@@ -151,7 +153,13 @@ class Run:
 def build_time() -> datetime:
     """When this build started. SOURCE_DATE_EPOCH (the reproducible-builds.org variable)
     sets it, so a build can be repeated byte for byte."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), UTC)
-    return datetime.now(UTC).replace(microsecond=0)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return datetime.now(UTC).replace(microsecond=0)
+    moment = checked_timestamp(epoch) if epoch.isdigit() else None
+    if moment is None:
+        raise ConfigurationError(
+            f"SOURCE_DATE_EPOCH={epoch[:40]!r} is not a time a build can take as now",
+            advice="give whole seconds since 1970 (before the year 3000), or unset it",
+        )
+    return moment

@@ -61,7 +61,7 @@ class Database:
         except OSError as error:
             raise describe_os_error(path, error) from None
         try:
-            self.db = connect_to(path)
+            self.db = connect_to(path, len(MIGRATIONS))
         except sqlite3.Error as error:
             if not disk_full(path):
                 raise describe_sqlite_error(path, error) from None
