@@ -31,6 +31,7 @@ from publisher.errors import ExitCode
 from publisher.fetch import KIND_ADVICE
 from publisher.guids import identity
 from publisher.model import Item
+from publisher.output.deliverable import refuse_secret_holding_output
 from publisher.output.lock import RunLock
 from publisher.output.writer import remove_stale_temp_files
 from publisher.stages import workfiles
@@ -140,6 +141,7 @@ def build(
     # is alone.
     with RunLock(state_path.parent):
         catalog = load_catalog(catalog_path)  # nothing is written unless this passes
+        refuse_secret_holding_output(options.out, catalog_path, cookies_of(catalog))
         with opened_state(state_path, folder_key(catalog_path, options.out)) as state:
             run = Run.create(catalog, options, progress, state)
             options.out.mkdir(parents=True, exist_ok=True)
@@ -161,6 +163,11 @@ def build(
                 announce_changed_feeds(run)
             state.keep_backup()
             return report_of(run)
+
+
+def cookies_of(catalog) -> Path | None:
+    cookies = catalog.site.fetch.cookies
+    return catalog.root / cookies if cookies else None
 
 
 def make_episodes(run: Run) -> None:

@@ -30,6 +30,7 @@ from publisher.deliver.folder import (
 from publisher.errors import ADVICE_BUILD_FIRST, ConfigurationError, ToolError
 from publisher.output import contenttypes, inventory
 from publisher.output.contenttypes import cache_control, content_type
+from publisher.output.deliverable import deliverable_files
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,8 @@ def publish_folder(
     """
     target = parse_destination(destination)
     local = list_local_files(folder)
-    if not local:
+    deliverable = {rel: path for rel, path in deliverable_files(folder).items() if rel in local}
+    if not deliverable:
         raise ConfigurationError(f"nothing to publish: {folder} has no files", ADVICE_BUILD_FIRST)
     # Read the feeds before touching the bucket: an unreadable feed must not cost media.
     feeds = [folder / relative for relative in local if inventory.is_feed(relative)]
@@ -141,15 +143,18 @@ def publish_folder(
     ours = manifest if manifest is not None else set()
     ours &= set(remote) | set(local)  # what was removed by hand is nobody's any more
     try:
-        changed = _changed_files(client, target, local, remote, report, notify, known)
+        changed = _changed_files(client, target, deliverable, remote, report, notify, known)
         config = TransferConfig(
             multipart_threshold=multipart_threshold, multipart_chunksize=multipart_threshold
         )
         for phase in upload_phases(changed):
-            phase_files = {rel: local[rel] for rel in phase}
+            phase_files = {rel: deliverable[rel] for rel in phase}
             _upload_phase(client, target, phase_files, config, report, notify, known)
         if delete:
-            gone = set(remote) - set(local)
+            # media waiting out its grace period stays; anything else no longer
+            # delivered goes (a cookies file an older version uploaded, say)
+            waiting = {rel for rel in local if rel.startswith("media/") and "/." not in rel}
+            gone = set(remote) - set(deliverable) - waiting
             report.foreign = sorted(gone - ours)
             _delete_stale(client, target, sorted(gone & ours), protected, report, notify)
     finally:  # whatever failed, what was put there is ours, and what was deleted is not

@@ -17,6 +17,7 @@ from publisher.catalog.load import load_catalog
 from publisher.deliver.pings import ping_directories
 from publisher.deliver.s3 import Progress, PublishReport, allow_cross_origin, publish_folder
 from publisher.deliver.websub import feed_urls_to_ping, ping_hubs
+from publisher.output.deliverable import refuse_secret_holding_output
 from publisher.output.lock import RunLock
 from publisher.state import State, folder_key, opened_state, state_path_for
 
@@ -37,7 +38,10 @@ def publish(
     catalog_path: Path, out: Path, upload: Upload, progress: Progress | None = None
 ) -> PublishReport:
     """Upload `out` to the destination (content first, feeds last) and ping the hubs."""
-    site = load_catalog(catalog_path).site
+    catalog = load_catalog(catalog_path)
+    site = catalog.site
+    cookies = catalog.root / site.fetch.cookies if site.fetch.cookies else None
+    refuse_secret_holding_output(out, catalog_path, cookies)
     state_path = state_path_for(catalog_path)
     with (
         RunLock(state_path.parent),
