@@ -21,6 +21,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from publisher import redaction
 from publisher.deliver.folder import (
     Digests,
     list_local_files,
@@ -217,9 +218,21 @@ def _make_client(endpoint_url: str | None):
         max_pool_connections=UPLOAD_WORKERS * 2,
     )
     try:
-        return boto3.session.Session().client("s3", endpoint_url=endpoint_url, config=config)
+        session = boto3.session.Session()
+        _keep_out_of_logs(session)
+        return session.client("s3", endpoint_url=endpoint_url, config=config)
     except _S3_ERRORS + (ValueError,) as error:
         raise ConfigurationError(f"S3: cannot make a client: {error}") from None
+
+
+def _keep_out_of_logs(session) -> None:
+    """The credentials the AWS chain found (environment, profile, instance role): never
+    printed, not even by botocore's debug log under --verbose."""
+    credentials = session.get_credentials()
+    if credentials is not None:
+        frozen = credentials.get_frozen_credentials()
+        for value in (frozen.access_key, frozen.secret_key, frozen.token):
+            redaction.remember_secret(value)
 
 
 def _changed_files(client, target, local, remote, report, notify, known: Digests) -> list[str]:
