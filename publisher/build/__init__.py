@@ -7,6 +7,8 @@ through it; an offline build takes none, and publishes what the state already ha
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,9 +29,10 @@ from publisher.build.sweep import (
 from publisher.catalog.load import load_catalog
 from publisher.deliver.pings import ping_directories
 from publisher.deliver.websub import feed_urls_to_ping, ping_hubs
-from publisher.errors import ExitCode
+from publisher.errors import ExitCode, StateError, StoppedPartWay
 from publisher.fetch import KIND_ADVICE
 from publisher.guids import identity
+from publisher.messages import describe
 from publisher.model import Item
 from publisher.output.deliverable import refuse_secret_holding_output
 from publisher.output.lock import RunLock
@@ -143,26 +146,54 @@ def build(
         catalog = load_catalog(catalog_path)  # nothing is written unless this passes
         refuse_secret_holding_output(options.out, catalog_path, cookies_of(catalog))
         with opened_state(state_path, folder_key(catalog_path, options.out)) as state:
+            state.require_writable()  # read-only: said now, before any file is written
             run = Run.create(catalog, options, progress, state)
-            options.out.mkdir(parents=True, exist_ok=True)
-            remove_stale_temp_files(options.out)
-            if not options.offline:
-                list_followed(run)  # new videos of followed playlists, into the state
-            hand_over_to_catalog(catalog, state)
-            run.items += [Item(entry) for entry in followed_entries(catalog, state)]
-            identities = {item.id: identity(item.entry) for item in run.items}
-            for old, new in state.follow_renames(identities):
-                log.info("%s was %s: it keeps its GUID and its media", new, old)
-            recover_from_published(run)  # what a lost or unwritable state does not know
-            restore_published_media(run)
-            workfiles.forget_removed_entries(run)
-            if not options.offline:  # offline, nothing is fetched or made
-                make_episodes(run)
-            render_unless_unchanged(run)
-            if not options.offline:
-                announce_changed_feeds(run)
-            state.keep_backup()
-            return report_of(run)
+            with stops_part_way(run):
+                return _build_in(run, options)
+
+
+def _build_in(run: Run, options: BuildOptions) -> BuildReport:
+    """The build's steps, on a run that holds the lock and its state."""
+    catalog, state = run.catalog, run.state
+    options.out.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(options.out)
+    if not options.offline:
+        list_followed(run)  # new videos of followed playlists, into the state
+    hand_over_to_catalog(catalog, state)
+    run.items += [Item(entry) for entry in followed_entries(catalog, state)]
+    identities = {item.id: identity(item.entry) for item in run.items}
+    for old, new in state.follow_renames(identities):
+        log.info("%s was %s: it keeps its GUID and its media", new, old)
+    recover_from_published(run)  # what a lost or unwritable state does not know
+    restore_published_media(run)
+    workfiles.forget_removed_entries(run)
+    if not options.offline:  # offline, nothing is fetched or made
+        make_episodes(run)
+    render_unless_unchanged(run)
+    if not options.offline:
+        announce_changed_feeds(run)
+    state.keep_backup()
+    return report_of(run)
+
+
+@contextmanager
+def stops_part_way(run: Run) -> Iterator[None]:
+    """A disk that fills up, or a state that can no longer be written, once files were
+    published: say which were, and that the others kept their last version (exit 3), not
+    "nothing was written" (exit 1), which is true only when nothing was."""
+    try:
+        yield
+    except (OSError, StateError) as error:
+        written = run.writer.written
+        if not written:
+            raise
+        shown = ", ".join(written[:3]) + (
+            f" and {len(written) - 3} more" if len(written) > 3 else ""
+        )
+        raise StoppedPartWay(
+            f"{describe(error)}; {len(written)} files were published whole before it"
+            f" ({shown}); every other one kept its last version"
+        ) from error
 
 
 def cookies_of(catalog) -> Path | None:

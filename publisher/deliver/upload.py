@@ -47,6 +47,7 @@ def publish(
         RunLock(state_path.parent),
         opened_state(state_path, folder_key(catalog_path, out)) as state,
     ):
+        state.require_writable()  # it records what it uploads: read-only is said first
         report = _publish_remembering(state, out, upload, progress)
     if report.foreign:
         log.info(
