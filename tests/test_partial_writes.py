@@ -105,7 +105,7 @@ def test_a_disk_that_fills_up_part_way_says_what_was_published(write_catalog, me
     [line] = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
     assert "the disk is full (writing " in line and str(out) in line, line
     assert ".publisher" not in line
-    assert "files were published whole before it (a/podcast.xml" in line, line
+    assert "published whole before it (a/podcast.xml" in line, line
     assert "every other one kept its last version" in line
     assert "A, renamed" in a_feed
 

@@ -191,7 +191,8 @@ def stops_part_way(run: Run) -> Iterator[None]:
             f" and {len(written) - 3} more" if len(written) > 3 else ""
         )
         raise StoppedPartWay(
-            f"{describe(error)}; {len(written)} files were published whole before it"
+            f"{describe(error)}; {len(written)} file{'s were' if len(written) > 1 else ' was'}"
+            " published whole before it"
             f" ({shown}); every other one kept its last version"
         ) from error
 
