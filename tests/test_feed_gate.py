@@ -169,6 +169,7 @@ def test_an_episode_that_breaks_a_rule_keeps_its_version_or_stays_out(tmp_path):
 
 
 def test_a_channel_that_breaks_a_rule_keeps_the_published_feed(tmp_path):
+    """The only refusal that costs the whole feed; its new episodes are then failed."""
     first = make_run(tmp_path, count=2)
     render(first)
     feed = first.out / "talks/podcast.xml"
@@ -180,4 +181,9 @@ def test_a_channel_that_breaks_a_rule_keeps_the_published_feed(tmp_path):
     render(run)
     assert feed.read_bytes() == published
     assert "talks/podcast.xml" in run.refused_feeds
+    items = {item.id: item for item in run.items}
+    # talk 3 is in no feed a listener has: failed, not published; the others are as before
+    assert items["talk-3"].state == "failed" and "not published" in items["talk-3"].error
+    assert items["talk-1"].is_published and items["talk-1"].error is None
+    assert run.state.feed_holds()["talk-3"][1]
     run.state.close()

@@ -68,7 +68,20 @@ def gated_feed(run: Run, relative: str, data: bytes) -> bytes | None:
         log.error("%s", finding.located())
     log.error("%s not published: %d errors; the old one stays", relative, len(errors))
     run.refused_feeds[relative] = [str(finding) for finding in errors]
+    _report(run, _new_items_kept_out(run, relative, data, errors[0]))
     return None
+
+
+def _new_items_kept_out(run: Run, relative: str, data: bytes, first: Finding) -> list[HeldItem]:
+    """The items of a refused feed that its published version does not have: no listener
+    has them, whatever their media says."""
+    published = _published_items(run, relative)
+    reason = f"the feed was not published ({first.rule}: {first.message})"
+    return [
+        HeldItem(relative, guid, reason, kept=False)
+        for _, guid, _ in _items(data) or []
+        if guid and guid not in published
+    ]
 
 
 def _without_refused_items(
