@@ -16,7 +16,7 @@ class ExitCode(IntEnum):
     OK = 0
     INVALID = 1  # invalid catalog, configuration or published feed; nothing written
     USAGE = 2  # a wrong command line (click's own)
-    PARTIAL = 3  # some talks pending or failed; the rest is published
+    PARTIAL = 3  # some talks pending or failed, or the run stopped part way; the rest is published
     LOCKED = 75  # another run holds the lock (EX_TEMPFAIL: cron simply tries again)
     INTERRUPTED = 130  # Ctrl-C
     TERMINATED = 143  # SIGTERM
@@ -182,6 +182,14 @@ class StateError(PublisherError):
     def __init__(self, message: str, advice: str = "", corrupt: bool = False):
         super().__init__(message, advice)
         self.corrupt = corrupt
+
+
+class StoppedPartWay(PublisherError):
+    """A run stopped after it had published some files (a full disk, a state that can no
+    longer be written): those are whole and published, the others kept their last
+    version. Not "nothing was written", so not exit 1."""
+
+    exit_code = ExitCode.PARTIAL
 
 
 class LockHeld(PublisherError):

@@ -19,6 +19,10 @@ def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+# The largest episode or season number the episode files' tags hold: MP4's `trkn` keeps
+# the track number in 16 bits. The catalog refuses larger ones, so tagging never fails.
+TAG_NUMBER_MAX = 65535
+
 EntryKind = Literal["video", "article"]
 AudioFormat = Literal["m4a", "mp3"]
 ItemState = Literal["published", "pending", "failed"]
@@ -174,9 +178,14 @@ class Entry:
         return self.kind == "article"
 
 
-def entry_state(entry: Entry, audio: MediaFile | None, error: str | None) -> ItemState:
+def entry_state(
+    entry: Entry, audio: MediaFile | None, error: str | None, held_out: bool = False
+) -> ItemState:
     """THE rule: an article is published as soon as it is in the catalog; a talk once it has
-    audio (from this run or an earlier one); a talk without audio failed or is pending."""
+    audio (from this run or an earlier one) that its feed carries; a talk without audio,
+    or that the feed gate keeps out of its audio feed (`held_out`), failed or is pending."""
+    if held_out:
+        return "failed"
     if entry.is_article or audio is not None:
         return "published"
     return "failed" if error else "pending"
@@ -304,6 +313,8 @@ class Item:
     page: ArticlePage | None = None  # an article's page, as last read
     # A followed video that enrichment found outside its series' rules: not an episode.
     skipped: bool = False
+    # New, and refused by the feed gate: not in its audio feed, so not published.
+    held_out: bool = False
     # The formats a source offers, when enrichment read it in this run: their URLs may be
     # signed and expire, so they live in memory only, for extraction to use.
     formats: list[dict] = field(default_factory=list, repr=False)
@@ -314,7 +325,7 @@ class Item:
 
     @property
     def state(self) -> ItemState:
-        return entry_state(self.entry, self.audio, self.error)
+        return entry_state(self.entry, self.audio, self.error, self.held_out)
 
     @property
     def is_published(self) -> bool:

@@ -83,7 +83,7 @@ def folder(tmp_path) -> Path:
     """A small published folder: two feeds, OPML, pages, media, one file over the threshold."""
     root = tmp_path / "feeds"
     files = {
-        "index.html": b"<!doctype html><title>Home</title>",
+        "index.html": b'<!doctype html><title>Home</title><link rel=stylesheet href="style.css">',
         "style.css": b"body { margin: 0 }",
         "feeds.opml": b'<?xml version="1.0"?><opml version="2.0"><body/></opml>',
         "talks/podcast.xml": PODCAST_FEED.encode(),
@@ -214,7 +214,8 @@ def test_delete_removes_stale_objects_but_keeps_referenced_media(s3, bucket, end
     manifest: set[str] = set()
     (folder / "media/talks/gone.m4a").write_bytes(b"old")
     (folder / "old/podcast.xml").parent.mkdir()
-    (folder / "old/podcast.xml").write_bytes(b"<rss/>")
+    gone = f'<item><enclosure url="{BASE}media/talks/gone.m4a"/></item>'
+    (folder / "old/podcast.xml").write_text(f"<rss><channel>{gone}</channel></rss>")
     publish(folder, bucket, endpoint, manifest=manifest)  # published once, then removed
     for relative in ("media/talks/gone.m4a", "old/podcast.xml", "media/talks/one.m4a"):
         (folder / relative).unlink()  # one.m4a: gone locally, but podcast.xml still links it
@@ -267,7 +268,8 @@ def test_delete_without_a_prefix_never_touches_what_the_publisher_did_not_write(
 def test_failed_upload_leaves_the_old_feed_and_raises(s3, bucket, endpoint, folder):
     publish(folder, bucket, endpoint)
     old_feed = (folder / "talks/podcast.xml").read_bytes()
-    (folder / "talks/podcast.xml").write_text(PODCAST_FEED.replace("One", "Two"))
+    new_feed = PODCAST_FEED.replace("One", "Two").replace("one.m4a", "two.m4a")
+    (folder / "talks/podcast.xml").write_text(new_feed)
     (folder / "media/talks/two.m4a").write_bytes(b"new audio")
 
     def vanish_media(action, relative):  # the file disappears as its upload starts

@@ -34,7 +34,17 @@ def folder(tmp_path_factory) -> Path:
         "articles.xml": b"<rss/>",
         "articles.atom": b"<feed/>",
         "talks/index.html": b"<!DOCTYPE html><title>talks</title>",
-        "talks/podcast.xml": b"<rss/>",
+        # the feed names its media: serve gives only what the feeds and pages name
+        "talks/podcast.xml": b"<rss><channel><item>"
+        + b"".join(
+            b'<enclosure url="https://feeds.example.org/media/talks/a.%s"/>' % ext
+            for ext in (b"m4a", b"mp3", b"mp4", b"vtt", b"srt", b"json", b"tmp-abc.m4a")
+        )
+        + b"".join(  # made by the test that streams it
+            b'<enclosure url="https://feeds.example.org/media/talks/big.mp4"/>' for _ in (1,)
+        )
+        + b'<enclosure url="https://feeds.example.org/media/escape.txt"/>'
+        + b"</item></channel></rss>",
         "media/talks/a.m4a": AUDIO,
         "media/talks/a.mp3": b"ID3",
         "media/talks/a.mp4": b"mp4",

@@ -18,7 +18,7 @@ IDLE = 1200
 
 @pytest.fixture
 def served(tmp_path):
-    (tmp_path / "feed.xml").write_text("<rss version='2.0'><channel/></rss>")
+    (tmp_path / "articles.xml").write_text("<rss version='2.0'><channel/></rss>")
     server = make_server_for(tmp_path, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -27,7 +27,7 @@ def served(tmp_path):
     server.server_close()
 
 
-def timed_get(port: int, path: str = "/feed.xml") -> tuple[int, float]:
+def timed_get(port: int, path: str = "/articles.xml") -> tuple[int, float]:
     started = time.monotonic()
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     connection.request("GET", path)
@@ -63,7 +63,7 @@ def test_requests_that_never_finish_hold_at_most_max_handlers_threads(served):
     stuck = [socket.create_connection(("127.0.0.1", served.port)) for _ in range(100)]
     try:
         for sock in stuck:  # a request line, then silence: each gets a thread, up to the cap
-            sock.sendall(b"GET /feed.xml HTTP/1.1\r\n")
+            sock.sendall(b"GET /articles.xml HTTP/1.1\r\n")
         time.sleep(1.0)
         threads = threading.active_count() - before
     finally:
@@ -87,7 +87,7 @@ def test_a_request_head_that_trickles_in_is_cut_at_its_deadline(served, monkeypa
     a whole has a deadline, and the handler it held is free again."""
     monkeypatch.setattr(waiting_room, "HEAD_DEADLINE", 1.0)
     with socket.create_connection(("127.0.0.1", served.port)) as sock:
-        sock.sendall(b"GET /feed.xml HTTP/1.1\r\n")
+        sock.sendall(b"GET /articles.xml HTTP/1.1\r\n")
         started = time.monotonic()
         try:
             while time.monotonic() - started < 10:
@@ -107,7 +107,7 @@ def test_more_trickling_heads_than_handlers_hold_no_thread(served):
 
     def trickle(attackers):
         for sock in attackers:
-            sock.sendall(b"GET /feed.xml HTTP/1.1\r\nHost: x\r\n")
+            sock.sendall(b"GET /articles.xml HTTP/1.1\r\nHost: x\r\n")
         for _ in range(5):  # a byte of a header from each, every 0.2 s
             for sock in attackers:
                 sock.sendall(b"X")

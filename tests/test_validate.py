@@ -146,6 +146,33 @@ CASES = {
         "20: entries[0].extra: unknown key; known keys: id, kind, series, title, source, link,"
         " published, authors, summary, episode, season, episode_type, explicit, guid",
     ]),
+    # what validate lets through, build must be able to do: a base URL a path can follow,
+    # and numbers the episode files' tags hold
+    "base_url with a query": ("https://feeds.example.org/\n", "https://feeds.example.org/?s=1\n", [
+        "3: site.base_url: 'https://feeds.example.org/?s=1' has a query or fragment (? or #):"
+        " feed URLs would be written inside it; give the folder's address alone,"
+        " e.g. https://feeds.example.org/",
+    ]),
+    "base_url with a fragment": ("https://feeds.example.org/\n",
+                                 "https://feeds.example.org/#top\n", [
+        "3: site.base_url: 'https://feeds.example.org/#top' has a query or fragment (? or #):"
+        " feed URLs would be written inside it; give the folder's address alone,"
+        " e.g. https://feeds.example.org/",
+    ]),
+    "base_url with an empty query": ("https://feeds.example.org/\n",
+                                     "https://feeds.example.org/feeds?\n", [
+        "3: site.base_url: 'https://feeds.example.org/feeds?' has a query or fragment (? or #):"
+        " feed URLs would be written inside it; give the folder's address alone,"
+        " e.g. https://feeds.example.org/",
+    ]),
+    "episode past what tags hold": (TITLE, TITLE + "    episode: 70000\n", [
+        "20: entries[0].episode: 70000 is more than 65,535, the most an episode file's tags"
+        " hold; number the talks from 1",
+    ]),
+    "season past what tags hold": (TITLE, TITLE + "    season: 100000000000000000000\n", [
+        "20: entries[0].season: 100000000000000000000 is more than 65,535, the most an episode"
+        " file's tags hold; number the talks from 1",
+    ]),
 }  # fmt: skip
 
 BYTE_CASES = {

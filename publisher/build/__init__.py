@@ -8,6 +8,8 @@ a stage (chapters from a summary), and otherwise publishes what the state alread
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from publisher.build.render_memo import (
     render_inputs_digest,
 )
 from publisher.build.restore import recover_from_published, restore_published_media
-from publisher.build.run import BuildOptions, Progress, Run
+from publisher.build.run import BuildOptions, Progress, Run, build_time
 from publisher.build.runner import (
     ItemStage,
     run_item_stages,
@@ -33,10 +35,12 @@ from publisher.build.sweep import (
     sweep_unreferenced_media,
 )
 from publisher.catalog.load import load_catalog
-from publisher.errors import ExitCode
+from publisher.errors import ExitCode, StateError, StoppedPartWay
 from publisher.fetch import KIND_ADVICE
 from publisher.guids import identity
+from publisher.messages import describe
 from publisher.model import Item
+from publisher.output.deliverable import refuse_secret_holding_output
 from publisher.output.lock import RunLock
 from publisher.output.writer import remove_stale_temp_files
 from publisher.stages import workfiles
@@ -168,42 +172,78 @@ def build(
 ) -> BuildReport:
     if not catalog_path.exists():
         load_catalog(catalog_path)  # says why, as validate does, before .publisher/ is made
+    build_time()  # a SOURCE_DATE_EPOCH that is no time stops the build before it writes
     state_path = state_path_for(catalog_path)
     # The lock comes first: a second run (cron firing while a slow one still reads a large
     # catalog) stops at once instead of loading, and the catalog is read only once the run
     # is alone.
     with RunLock(state_path.parent):
         catalog = load_catalog(catalog_path)  # nothing is written unless this passes
+        refuse_secret_holding_output(options.out, catalog_path, cookies_of(catalog))
         with opened_state(state_path, folder_key(catalog_path, options.out)) as state:
+            state.require_writable()  # read-only: said now, before any file is written
             run = Run.create(catalog, options, progress, state)
-            failing_before = state.failures()
-            options.out.mkdir(parents=True, exist_ok=True)
-            remove_stale_temp_files(options.out)
-            if not options.offline:
-                list_followed(run)  # new videos of followed playlists, into the state
-            hand_over_to_catalog(catalog, state)
-            run.items += [Item(entry) for entry in followed_entries(catalog, state)]
-            identities = {item.id: identity(item.entry) for item in run.items}
-            for old, new in state.follow_renames(identities):
-                log.info("%s was %s: it keeps its GUID and its media", new, old)
-            recover_from_published(run)  # what a lost or unwritable state does not know
-            restore_published_media(run)
-            workfiles.forget_removed_entries(run)
-            if options.offline:  # nothing is fetched or made; catalog edits still show
-                run_offline_stages(run, offline_stages(), talks_with_stale_chapters(run))
-            else:
-                make_episodes(run)
-            read_articles(run)
-            render_unless_unchanged(run)
-            if not options.offline and transcribe_talks(run):
-                run.writer.render_again()  # the episodes were published without them
-                render_unless_unchanged(run)
-            if not options.offline:
-                announce_changed_feeds(run)
-            report = report_of(run)
-            report.news = failure_news(run, failing_before)
-            state.keep_backup()
-            return report
+            with stops_part_way(run):
+                return _build_in(run, options)
+
+
+def _build_in(run: Run, options: BuildOptions) -> BuildReport:
+    """The build's steps, on a run that holds the lock and its state."""
+    catalog, state = run.catalog, run.state
+    failing_before = state.failures()
+    options.out.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(options.out)
+    if not options.offline:
+        list_followed(run)  # new videos of followed playlists, into the state
+    hand_over_to_catalog(catalog, state)
+    run.items += [Item(entry) for entry in followed_entries(catalog, state)]
+    identities = {item.id: identity(item.entry) for item in run.items}
+    for old, new in state.follow_renames(identities):
+        log.info("%s was %s: it keeps its GUID and its media", new, old)
+    recover_from_published(run)  # what a lost or unwritable state does not know
+    restore_published_media(run)
+    workfiles.forget_removed_entries(run)
+    if options.offline:  # nothing is fetched or made; catalog edits still show
+        run_offline_stages(run, offline_stages(), talks_with_stale_chapters(run))
+    else:
+        make_episodes(run)
+    read_articles(run)
+    render_unless_unchanged(run)
+    if not options.offline and transcribe_talks(run):
+        run.writer.render_again()  # the episodes were published without them
+        render_unless_unchanged(run)
+    if not options.offline:
+        announce_changed_feeds(run)
+    report = report_of(run)
+    report.news = failure_news(run, failing_before)
+    state.keep_backup()
+    return report
+
+
+@contextmanager
+def stops_part_way(run: Run) -> Iterator[None]:
+    """A disk that fills up, or a state that can no longer be written, once files were
+    published: say which were, and that the others kept their last version (exit 3), not
+    "nothing was written" (exit 1), which is true only when nothing was."""
+    try:
+        yield
+    except (OSError, StateError) as error:
+        written = run.writer.written
+        if not written:
+            raise
+        shown = ", ".join(written[:3]) + (
+            f" and {len(written) - 3} more" if len(written) > 3 else ""
+        )
+        raise StoppedPartWay(
+            f"{describe(error)}; {len(written)} file{'s were' if len(written) > 1 else ' was'}"
+            " published whole before it"
+            f" ({shown}); every other one kept its last version"
+        ) from error
+
+
+def cookies_of(catalog) -> Path | None:
+    cookies = catalog.site.fetch.cookies
+    return catalog.root / cookies if cookies else None
 
 
 def make_episodes(run: Run) -> None:

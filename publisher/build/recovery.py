@@ -9,9 +9,8 @@ changes. What the state knows always wins.
 
 from __future__ import annotations
 
-import email.utils
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
@@ -20,6 +19,12 @@ from lxml import etree
 
 from publisher.build.sweep import media_paths_in
 from publisher.check.findings import podcast_children
+from publisher.formats.checked import (
+    checked_duration,
+    checked_rfc822,
+    checked_size,
+    checked_timestamp,
+)
 from publisher.guids import entry_guid, identity, video_guid
 from publisher.model import Item, MediaFile
 from publisher.output.writer import is_in_folder
@@ -65,7 +70,7 @@ class Recovery:
         if channel is None:
             return
         self._feed(relative, data, channel)
-        written = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
+        written = checked_timestamp(path.stat().st_mtime) or self.run.started
         video = relative.endswith("/video.xml") or "/video-archive-" in relative
         for element in channel.iterfind("item"):
             self._item(element, video, written)
@@ -108,9 +113,8 @@ class Recovery:
         path = self._path(enclosure.get("url", ""))
         if path is None:
             return None
-        try:
-            length = int(enclosure.get("length", ""))
-        except ValueError:
+        length = checked_size(enclosure.get("length", ""))
+        if length is None:  # "-5", "1e30", "": not a file we can account for
             return None
         duration = element.findtext(f"{{{ITUNES_NS}}}duration")
         return MediaFile(path, length, enclosure.get("type", ""), _seconds(duration))
@@ -217,19 +221,15 @@ def _recipes(run: Run, item: Item) -> dict[str, str]:
 
 
 def _date(text: str | None) -> datetime | None:
-    try:
-        return email.utils.parsedate_to_datetime(text) if text else None
-    except (TypeError, ValueError):
-        return None
+    return checked_rfc822(text)
 
 
 def _seconds(text: str | None) -> float | None:
-    if not text:
+    """An `itunes:duration` (seconds, M:SS or H:MM:SS) read back; None if it is none."""
+    parts = [checked_duration(part) for part in (text or "").strip().split(":")]
+    if not text or len(parts) > 3 or None in parts:
         return None
-    try:
-        seconds = 0.0
-        for part in text.strip().split(":"):
-            seconds = seconds * 60 + float(part)
-        return seconds
-    except ValueError:
-        return None
+    seconds = 0.0
+    for part in parts:
+        seconds = seconds * 60 + part  # type: ignore[operator]
+    return checked_duration(seconds)

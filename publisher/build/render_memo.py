@@ -71,8 +71,9 @@ def last_outputs(run: Run) -> set[str]:
 
 
 def remember_render(run: Run, digest: str) -> None:
-    """Record this render's inputs and outputs, unless it refused a feed (retry next time)."""
-    if run.refused_feeds:
+    """Record this render's inputs and outputs, unless it refused a feed or held back an
+    episode (retry next time)."""
+    if run.refused_feeds or run.held_items:
         return
     outputs = {
         relative: list(_stat(run.out / relative) or ())

@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
+from publisher.errors import ConfigurationError
 from publisher.fetch import FetchPolicy
+from publisher.formats.checked import checked_timestamp
 from publisher.model import Catalog, Item, MediaFile
 from publisher.output.writer import Writer, is_in_folder
 from publisher.state import State, folder_key, state_path_for
@@ -63,6 +65,9 @@ class Run:
     artwork: dict[str, str] = field(default_factory=dict)
     # Feeds that failed `check` and were not published (the old one stays): path -> errors.
     refused_feeds: dict[str, list[str]] = field(default_factory=dict)
+    # Episodes the feed gate did not publish as rendered: entry id -> where and why
+    # (publisher.render.gate.HeldItem); each keeps its last published version, or is out.
+    held_items: dict[str, list] = field(default_factory=dict)
     # Each subscription feed's podcast:guid, path -> GUID (publisher.guids assigns them).
     podcast_guids: dict[str, str] = field(default_factory=dict)
     # When the build started: the change date of a feed whose content is new in it.
@@ -161,7 +166,13 @@ def with_slash(url: str) -> str:
 def build_time() -> datetime:
     """When this build started. SOURCE_DATE_EPOCH (the reproducible-builds.org variable)
     sets it, so a build can be repeated byte for byte."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), UTC)
-    return datetime.now(UTC).replace(microsecond=0)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return datetime.now(UTC).replace(microsecond=0)
+    moment = checked_timestamp(epoch) if epoch.isdigit() else None
+    if moment is None:
+        raise ConfigurationError(
+            f"SOURCE_DATE_EPOCH={epoch[:40]!r} is not a time a build can take as now",
+            advice="give whole seconds since 1970 (before the year 3000), or unset it",
+        )
+    return moment

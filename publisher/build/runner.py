@@ -36,6 +36,7 @@ def talks_with_work(run: Run) -> list[Item]:
     within the run's download budget (the rest wait for a later run)."""
     talks = [item for item in run.items if item.entry.is_talk and item.entry.source]
     recipes, failed = run.state.all_media_recipes(), run.state.errors()
+    failed = {entry_id for entry_id in failed if entry_id not in run.state.feed_holds()}
     talks = [t for t in talks if t.id in failed or not up_to_date(run, t, recipes)]
     return run.fetch.in_budget(talks)
 

@@ -47,6 +47,7 @@ from publisher.catalog.yamlnodes import compose_repairing, mapping_items, read_t
 from publisher.errors import CatalogError, Problem
 from publisher.model import (
     ALL_TALKS,
+    TAG_NUMBER_MAX,
     AudioSettings,
     Catalog,
     Entry,
@@ -60,6 +61,8 @@ from publisher.model import (
 )
 
 # Schemas ---------------------------------------------------------------------------
+
+TAG_NUMBER_WHY = "the most an episode file's tags hold; number the talks from 1"
 
 OWNER = {"name": Field(required_text, True), "email": Field(required_text, True)}
 FUNDING = {"url": Field(url, True), "text": Field(required_text, True)}
@@ -142,8 +145,8 @@ ENTRY = {
     "published": Field(published),  # required for a talk; an article's page may say
     "authors": Field(text_list),
     "summary": Field(text),
-    "episode": Field(integer(1)),
-    "season": Field(integer(1)),
+    "episode": Field(integer(1, TAG_NUMBER_MAX, TAG_NUMBER_WHY)),
+    "season": Field(integer(1, TAG_NUMBER_MAX, TAG_NUMBER_WHY)),
     "episode_type": Field(choice("full", "trailer", "bonus")),
     "explicit": Field(boolean),
     "guid": Field(required_text),

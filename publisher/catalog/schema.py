@@ -26,6 +26,7 @@ from publisher.errors import Problem
 from publisher.formats import apple
 from publisher.formats.text import describe, first_control_character
 from publisher.messages import problem_line
+from publisher.output.urls import base_url_problem
 from publisher.sources import is_url, is_web_url
 
 LANGUAGE = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*\Z")
@@ -113,6 +114,8 @@ def uuid_text(reader: Reader, node: Node, where: str) -> str:
 
 def base_url(reader: Reader, node: Node, where: str) -> str:
     value = url(reader, node, where)
+    if problem := base_url_problem(value):
+        raise Invalid(problem, "give the folder's address alone, e.g. https://feeds.example.org/")
     return value if value.endswith("/") else value + "/"
 
 
@@ -157,7 +160,9 @@ def boolean(reader: Reader, node: Node, where: str) -> bool:
     return value.lower() == "true"
 
 
-def integer(minimum: int) -> Converter:
+def integer(minimum: int, maximum: int | None = None, why: str = "") -> Converter:
+    """A whole number from `minimum` (to `maximum`, when `why` that is the most)."""
+
     def convert(reader: Reader, node: Node, where: str) -> int:
         text = _scalar(node, "a whole number").value
         try:
@@ -166,6 +171,8 @@ def integer(minimum: int) -> Converter:
             raise Invalid(f"expected a whole number, got {text!r}") from None
         if value < minimum:
             raise Invalid(f"must be at least {minimum}")
+        if maximum is not None and value > maximum:
+            raise Invalid(f"{value} is more than {maximum:,}, {why}")
         return value
 
     return convert

@@ -14,6 +14,7 @@ from publisher.check.findings import HISTORY_NS
 from publisher.check.podcastindex import check_https
 from publisher.formats import apple
 from publisher.formats.imageinfo import NotAnImage, artwork_problems, image_info
+from publisher.formats.sanitize import unsafe_markup
 
 if TYPE_CHECKING:
     from publisher.check.findings import FeedCheck
@@ -28,14 +29,12 @@ ENCLOSURE_TYPES = frozenset(
     | {"application/pdf"}
 )
 EPISODE_TYPES = ("full", "trailer", "bonus")
-_DURATION = re.compile(r"^(\d+|(\d+:)?[0-5]?\d:[0-5]\d)$")
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NO_EPISODES = (
     "no episodes: Apple Podcasts and the directories refuse a show without one"
     " — submit the feed once its first episode is published"
 )
-_UNSAFE_HTML = re.compile(r"<\s*(script|iframe|object|embed|style)\b|\son\w+\s*=|javascript:", re.I)
 
 
 def _it(tag: str) -> str:
@@ -172,8 +171,13 @@ def check_item(context: FeedCheck, item, name: str) -> None:
     if image is not None:
         check_image(context, image.get("href", ""), name)
     content = _text(item, f"{{{CONTENT_NS}}}encoded")
-    if content and _UNSAFE_HTML.search(content):
-        context.error("content.html", "<content:encoded> has scripts or event handlers", name)
+    if content and len(content.encode("utf-8")) > apple.CONTENT_MAX_BYTES:
+        size, limit = len(content.encode("utf-8")), apple.CONTENT_MAX_BYTES
+        context.error(
+            "content.size", f"<content:encoded> is {size} bytes; the limit is {limit}", name
+        )
+    if content and (unsafe := unsafe_markup(content)):
+        context.error("content.html", f"<content:encoded> has {unsafe}", name)
 
 
 def _check_enclosure(context: FeedCheck, item, name: str) -> None:
@@ -196,10 +200,8 @@ def _check_enclosure(context: FeedCheck, item, name: str) -> None:
     duration = _text(item, _it("duration"))
     if duration is None:
         context.warning("apple.duration", "no <itunes:duration> (Apple recommends one)", name)
-    elif not _DURATION.match(duration) or not any(c in "123456789" for c in duration):
-        context.error(
-            "apple.duration", f"<itunes:duration> {duration!r} is not seconds or H:MM:SS", name
-        )
+    elif problem := apple.duration_problem(duration):
+        context.error("apple.duration", problem, name)
 
 
 def _check_itunes_numbers(context: FeedCheck, item, name: str) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from publisher.check.findings import podcast_children
 from publisher.formats.chapters import CHAPTERS_TYPE, parse_json
+from publisher.formats.podcastindex import SHORT_TEXT_MAX_CHARS
 
 if TYPE_CHECKING:
     from publisher.check.findings import FeedCheck
@@ -308,5 +309,8 @@ def _check_short_text(context: FeedCheck, element, rule: str, name: str, require
     tag = element.tag.split("}")[-1]
     if required and not text:
         context.error(rule, f"<podcast:{tag}> is empty", name)
-    elif len(text) > 128:
-        context.error(rule, f"<podcast:{tag}> is {len(text)} characters; the limit is 128", name)
+    elif len(text) > SHORT_TEXT_MAX_CHARS:
+        limit = SHORT_TEXT_MAX_CHARS
+        context.error(
+            rule, f"<podcast:{tag}> is {len(text)} characters; the limit is {limit}", name
+        )

@@ -3,10 +3,9 @@ then goes through Apple's and the Podcast Index's rules."""
 
 from __future__ import annotations
 
-import email.utils
-
 from publisher.check import apple, podcastindex
 from publisher.check.findings import ATOM_NS, FeedCheck, item_name, text_of
+from publisher.formats.checked import checked_rfc822
 
 
 def check_rss(context: FeedCheck, root) -> None:
@@ -50,11 +49,7 @@ def _check_rss_dates(context: FeedCheck, element, name: str) -> None:
         value = text_of(element, tag)
         if value is None:
             continue
-        try:
-            parsed = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            parsed = None
-        if parsed is None or parsed.tzinfo is None:
+        if checked_rfc822(value) is None:  # the rule render writes dates by
             context.error("rss.date", f"<{tag}> {value!r} is not an RFC 822 date with a zone", name)
 
 

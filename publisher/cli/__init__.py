@@ -13,6 +13,8 @@ import logging
 
 import click
 
+from publisher import redaction
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--verbose", "-v", is_flag=True, help="Debug logs, and tracebacks with errors.")
@@ -31,6 +33,7 @@ def main(verbose: bool) -> None:
     logging.addLevelName(logging.WARNING, "warning")
     logging.addLevelName(logging.INFO, "info")
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format=form)
+    redaction.install()  # --verbose output goes into bug reports: no credential in it
     logging.getLogger("publisher").setLevel(logging.DEBUG if verbose else logging.INFO)
 
 

@@ -181,13 +181,11 @@ def where_to_look(out, base_url: str | None) -> str:
 
 
 def _check_base_url(url: str) -> None:
-    from urllib.parse import urlsplit
-
     from publisher.errors import ConfigurationError
+    from publisher.output.urls import base_url_problem
 
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigurationError(f"--base-url {url!r} is not an http(s) URL")
+    if problem := base_url_problem(url):
+        raise ConfigurationError(f"--base-url {problem}")
 
 
 @click.command()

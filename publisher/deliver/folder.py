@@ -12,6 +12,7 @@ from lxml import etree
 
 from publisher.errors import ADVICE_BUILD_FIRST, ConfigurationError, ToolError
 from publisher.output import inventory
+from publisher.output.deliverable import urls_in
 from publisher.output.writer import TEMP_PREFIX
 from publisher.output.xmlsafe import parse_xml
 
@@ -93,16 +94,7 @@ def referenced_suffixes(feeds: Iterable[Path]) -> set[str]:
             tree = parse_xml(feed.read_bytes())
         except (OSError, etree.XMLSyntaxError) as error:
             raise ToolError(f"cannot read {feed.name} to protect its media: {error}") from None
-        for url in _urls_in(tree):
+        for url in urls_in(tree):
             parts = [part for part in unquote(urlsplit(url).path).split("/") if part]
             suffixes.update("/".join(parts[i:]) for i in range(len(parts)))
     return suffixes
-
-
-def _urls_in(tree) -> Iterable[str]:
-    for element in tree.iter(etree.Element):
-        for name in ("url", "href", "uri"):  # enclosure, itunes:image, podcast:source…
-            if value := element.get(name):
-                yield value
-        if etree.QName(element).localname == "url" and element.text:  # <image><url>
-            yield element.text.strip()

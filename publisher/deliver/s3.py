@@ -21,6 +21,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from publisher import redaction
 from publisher.deliver.folder import (
     Digests,
     list_local_files,
@@ -30,6 +31,7 @@ from publisher.deliver.folder import (
 from publisher.errors import ADVICE_BUILD_FIRST, ConfigurationError, ToolError
 from publisher.output import contenttypes, inventory
 from publisher.output.contenttypes import cache_control, content_type
+from publisher.output.deliverable import deliverable_files
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +129,8 @@ def publish_folder(
     """
     target = parse_destination(destination)
     local = list_local_files(folder)
-    if not local:
+    deliverable = {rel: path for rel, path in deliverable_files(folder).items() if rel in local}
+    if not deliverable:
         raise ConfigurationError(f"nothing to publish: {folder} has no files", ADVICE_BUILD_FIRST)
     # Read the feeds before touching the bucket: an unreadable feed must not cost media.
     feeds = [folder / relative for relative in local if inventory.is_feed(relative)]
@@ -141,15 +144,18 @@ def publish_folder(
     ours = manifest if manifest is not None else set()
     ours &= set(remote) | set(local)  # what was removed by hand is nobody's any more
     try:
-        changed = _changed_files(client, target, local, remote, report, notify, known)
+        changed = _changed_files(client, target, deliverable, remote, report, notify, known)
         config = TransferConfig(
             multipart_threshold=multipart_threshold, multipart_chunksize=multipart_threshold
         )
         for phase in upload_phases(changed):
-            phase_files = {rel: local[rel] for rel in phase}
+            phase_files = {rel: deliverable[rel] for rel in phase}
             _upload_phase(client, target, phase_files, config, report, notify, known)
         if delete:
-            gone = set(remote) - set(local)
+            # media waiting out its grace period stays; anything else no longer
+            # delivered goes (a cookies file an older version uploaded, say)
+            waiting = {rel for rel in local if rel.startswith("media/") and "/." not in rel}
+            gone = set(remote) - set(deliverable) - waiting
             report.foreign = sorted(gone - ours)
             _delete_stale(client, target, sorted(gone & ours), protected, report, notify)
     finally:  # whatever failed, what was put there is ours, and what was deleted is not
@@ -212,9 +218,21 @@ def _make_client(endpoint_url: str | None):
         max_pool_connections=UPLOAD_WORKERS * 2,
     )
     try:
-        return boto3.session.Session().client("s3", endpoint_url=endpoint_url, config=config)
+        session = boto3.session.Session()
+        _keep_out_of_logs(session)
+        return session.client("s3", endpoint_url=endpoint_url, config=config)
     except _S3_ERRORS + (ValueError,) as error:
         raise ConfigurationError(f"S3: cannot make a client: {error}") from None
+
+
+def _keep_out_of_logs(session) -> None:
+    """The credentials the AWS chain found (environment, profile, instance role): never
+    printed, not even by botocore's debug log under --verbose."""
+    credentials = session.get_credentials()
+    if credentials is not None:
+        frozen = credentials.get_frozen_credentials()
+        for value in (frozen.access_key, frozen.secret_key, frozen.token):
+            redaction.remember_secret(value)
 
 
 def _changed_files(client, target, local, remote, report, notify, known: Digests) -> list[str]:

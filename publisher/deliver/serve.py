@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import socket
 import sys
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
@@ -36,6 +37,7 @@ from publisher.deliver.waiting_room import TimedHandler, WaitingRoomServer
 from publisher.errors import ADVICE_BUILD_FIRST, ConfigurationError
 from publisher.output import contenttypes, inventory, urls
 from publisher.output.contenttypes import content_type
+from publisher.output.deliverable import deliverable_paths, signature
 from publisher.output.xmlsafe import feed_item_count, parse_xml
 
 DEFAULT_HOST = "127.0.0.1"
@@ -49,6 +51,17 @@ class FolderApp:
 
     def __init__(self, folder: Path):
         self.folder = folder.resolve()
+        self._deliverable: tuple[tuple, set[str]] = ((), set())
+        self._deliverable_lock = threading.Lock()
+
+    def deliverable(self) -> set[str]:
+        """What `publish` would upload (publisher.output.deliverable), worked out again
+        only when a feed or page changed."""
+        with self._deliverable_lock:
+            current = signature(self.folder)
+            if current != self._deliverable[0] or not current:
+                self._deliverable = (current, deliverable_paths(self.folder))
+            return self._deliverable[1]
 
     def __call__(self, environ, start_response) -> Iterable[bytes]:
         request = Request(environ)
@@ -90,7 +103,9 @@ class FolderApp:
             raise NotFound()  # "..", "." and dotfiles such as the writer's temp files
         if relative == "" or relative.endswith("/"):
             relative += urls.INDEX_PAGE  # a folder shows its page, never a listing
-        elif (self.folder / relative / urls.INDEX_PAGE).is_file():
+        elif (self.folder / relative / urls.INDEX_PAGE).is_file() and (
+            f"{relative}/{urls.INDEX_PAGE}" in self.deliverable()
+        ):
             # "/series" → "/series/", so the page's relative links resolve inside it
             raise RequestRedirect("/" + quote(relative) + "/")
         joined = safe_join(str(self.folder), relative)
@@ -100,6 +115,8 @@ class FolderApp:
         # safe_join checks the text; resolve() catches a symlink pointing out of the folder.
         if not path.is_relative_to(self.folder) or not path.is_file():
             raise NotFound()
+        if relative not in self.deliverable():
+            raise NotFound()  # lying in the folder, named by no feed or page: not ours to give
         return path
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from publisher.catalog.load import load_catalog
 from publisher.deliver.notify import announce_live_feeds, folder_feeds
 from publisher.deliver.s3 import Progress, PublishReport, allow_cross_origin, publish_folder
+from publisher.output.deliverable import refuse_secret_holding_output
 from publisher.output.lock import RunLock
 from publisher.state import State, folder_key, opened_state, state_path_for
 
@@ -38,11 +39,14 @@ def publish(
     """Upload `out` to the destination (content first, feeds last) and ping the hubs."""
     catalog = load_catalog(catalog_path)
     site = catalog.site
+    cookies = catalog.root / site.fetch.cookies if site.fetch.cookies else None
+    refuse_secret_holding_output(out, catalog_path, cookies)
     state_path = state_path_for(catalog_path)
     with (
         RunLock(state_path.parent),
         opened_state(state_path, folder_key(catalog_path, out)) as state,
     ):
+        state.require_writable()  # it records what it uploads: read-only is said first
         report = _publish_remembering(state, out, upload, progress)
         if report.foreign:
             log.info(

@@ -21,10 +21,10 @@ def parse_published(text: str) -> date | str | None:
         return None
     try:
         moment = datetime.fromisoformat(text.replace(" ", "T", 1))
-    except ValueError:
+    except (ValueError, OverflowError):
         try:
             moment = email.utils.parsedate_to_datetime(text)  # RFC 2822, as some CMSs write
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, OverflowError, IndexError):
             return None
     if not _possible(moment.date()):
         return Impossible(text)
@@ -36,7 +36,7 @@ def parse_published(text: str) -> date | str | None:
 def checked_day(yyyymmdd: str) -> date | Impossible | None:
     try:
         day = date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:]))
-    except ValueError:
+    except (TypeError, ValueError):
         return None
     return day if _possible(day) else Impossible(f"{day:%Y-%m-%d}")
 

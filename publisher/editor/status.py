@@ -68,6 +68,7 @@ class Snapshot:
     deferred: dict[str, datetime] = field(default_factory=dict)  # not asked before
     holds: tuple[SiteHold, ...] = ()  # sites backing off after HTTP 429
     infos: dict[str, MediaInfo] = field(default_factory=dict)  # what each source offers
+    held_out: frozenset[str] = frozenset()  # new episodes the feed gate keeps out of a feed
 
 
 def read_status(
@@ -114,6 +115,7 @@ def read_snapshot(catalog: Catalog, out: Path) -> Snapshot:
         infos = state.all_media_info()
         durations = {key: info.duration for key, info in infos.items() if info.duration}
         deferred = {k: d.after for k, d in state.deferred_errors().items()}
+        held_out = frozenset(k for k, (_, out) in state.feed_holds().items() if out)
         return Snapshot(
             state.all_media_files(),
             state.errors(),
@@ -121,6 +123,7 @@ def read_snapshot(catalog: Catalog, out: Path) -> Snapshot:
             followed,
             deferred,
             infos=infos,
+            held_out=held_out,
         )
     finally:
         state.close()
@@ -144,7 +147,9 @@ def row_of(catalog: Catalog, entry: Entry, snapshot: Snapshot) -> StatusRow:
         missing.append("audio")
     if wants_video and "video" not in files:
         missing.append("video")
-    state, reason = _state_and_reason(entry, audio, error, missing, snapshot.deferred.get(entry.id))
+    held_out = entry.id in snapshot.held_out
+    deferred = snapshot.deferred.get(entry.id)
+    state, reason = _state_and_reason(entry, audio, error, missing, deferred, held_out)
     return StatusRow(
         id=entry.id,
         kind=entry.kind,
@@ -155,14 +160,18 @@ def row_of(catalog: Catalog, entry: Entry, snapshot: Snapshot) -> StatusRow:
         error=error,
         pending=tuple(missing),
         reason=reason,
-        url=_published_url(catalog, entry, audio),
+        url=None if held_out else _published_url(catalog, entry, audio),
         source=entry.source,
         followed=entry.followed,
     )
 
 
-def _state_and_reason(entry, audio, error, missing, deferred) -> tuple[ItemState, str]:
-    state = entry_state(entry, audio, error)
+def _state_and_reason(
+    entry, audio, error, missing, deferred, held_out=False
+) -> tuple[ItemState, str]:
+    state = entry_state(entry, audio, error, held_out)
+    if held_out:
+        return state, "made, but its feed cannot carry it yet; the next build tries again"
     if state == "published":
         return state, (f"{' and '.join(missing)} not made yet" if missing else "")
     if state == "failed" and deferred and deferred > datetime.now(UTC):

@@ -1,7 +1,10 @@
-"""Apple Podcasts' rules that the catalog, render and `check` share: categories, artwork
-size, the lengths of titles and summaries."""
+"""Apple Podcasts' rules that the catalog, the feed writer and `check` share: categories,
+artwork size, the lengths of titles, text sizes and durations (one place for each limit)."""
 
 from __future__ import annotations
+
+import math
+import re
 
 CATEGORIES: dict[str, tuple[str, ...]] = {
     "Arts": ("Books", "Design", "Fashion & Beauty", "Food", "Performing Arts", "Visual Arts"),
@@ -126,6 +129,26 @@ def fitted_title(title: str) -> str:
     if not title[len(head)].isspace() and " " in head[TITLE_MAX_CHARS // 2 :]:
         head = head.rsplit(" ", 1)[0]  # at a word, when one ends in the second half
     return head.rstrip(" ,;:-–—") + ELLIPSIS
+
+
+# Show notes (`content:encoded`): apps show a page of text at most, and an XML parser
+# refuses a text node of 10 MB (libxml2's limit), which would take the whole feed down.
+CONTENT_MAX_BYTES = 64 * 1024
+
+# seconds, or [H:]MM:SS, with a digit that is not 0: Apple reads "0" as no duration
+_DURATION = re.compile(r"^(\d+|(\d+:)?[0-5]?\d:[0-5]\d)$")
+
+
+def itunes_duration(seconds: float) -> str:
+    """`itunes:duration` of a length: whole seconds, and a 0.3 s talk lasts 1 s, not 0."""
+    return str(max(1, math.ceil(seconds) if seconds < 1 else round(seconds)))
+
+
+def duration_problem(text: str) -> str | None:
+    """Why `text` is not an `itunes:duration` Apple reads, or None."""
+    if not _DURATION.match(text) or not any(c in "123456789" for c in text):
+        return f"<itunes:duration> {text!r} is not seconds or H:MM:SS"
+    return None
 
 
 def parse_category(text: str) -> tuple[tuple[str, ...] | None, str]:

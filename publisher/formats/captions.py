@@ -9,13 +9,14 @@ import html
 import re
 from dataclasses import dataclass
 
+from publisher.formats.checked import checked_duration
 from publisher.formats.text import strip_control
 from publisher.model import Caption, Item
 
 VTT_TYPE = "text/vtt"
 SRT_TYPE = "application/x-subrip"
 READABLE_EXTS = ("vtt", "srt")  # what yt-dlp offers that we can parse; json3/srv3/ttml are not
-_TIMESTAMP = r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{1,3})"
+_TIMESTAMP = r"(?:(\d{1,9}):)?(\d{1,2}):(\d{2})[.,](\d{1,3})"
 _TIMING = re.compile(rf"^\s*{_TIMESTAMP}\s*-->\s*{_TIMESTAMP}")
 _TAG = re.compile(r"<[^>\n]*>")  # <c>, <c.colorE5E5E5>, <00:00:01.500>, <v Name>, <i>, <font …>
 _ASS_OVERRIDE = re.compile(r"\{\\[^}]*\}")  # {\an8} in SRT files made from ASS
@@ -35,7 +36,7 @@ def parse_captions(text: str, ext: str) -> list[Cue]:
     Only an empty line ends a cue: YouTube's cues contain lines of one space.
     """
     text = strip_control(text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
-    read: list[tuple[float, float, list[str]]] = []
+    read: list[tuple[float | None, float | None, list[str]]] = []
     body: list[str] | None = None  # the text lines of the cue being read, if any
     for line in text.split("\n"):
         match = _TIMING.match(line) if "-->" in line else None
@@ -49,7 +50,9 @@ def parse_captions(text: str, ext: str) -> list[Cue]:
         elif body is not None:
             body.append(_clean_line(line, ext))
     return [
-        Cue(start, max(start, end), "\n".join(t for t in lines if t)) for start, end, lines in read
+        Cue(start, max(start, end), "\n".join(t for t in lines if t))
+        for start, end, lines in read
+        if start is not None and end is not None  # a cue at hour 10**400 is dropped
     ]
 
 
@@ -61,10 +64,9 @@ def parse_srt(text: str) -> list[Cue]:
     return parse_captions(text, "srt")
 
 
-def _seconds(hours, minutes, seconds, fraction) -> float:
-    millis = int(fraction.ljust(3, "0"))
-    whole = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
-    return round(whole + millis / 1000, 3)
+def _seconds(hours, minutes, seconds, fraction) -> float | None:
+    whole = checked_duration(int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds))
+    return None if whole is None else round(whole + int(fraction.ljust(3, "0")) / 1000, 3)
 
 
 def _clean_line(line: str, ext: str) -> str:

@@ -9,6 +9,7 @@ import json
 import math
 import re
 
+from publisher.formats.checked import checked_duration
 from publisher.model import Chapter
 
 CHAPTERS_TYPE = "application/json+chapters"
@@ -93,12 +94,11 @@ def parse_json(text: str) -> tuple[Chapter, ...]:
         raise ValueError("not a Podcast Index chapters file: no chapters list")
     chapters = []
     for entry in document["chapters"]:
-        if not isinstance(entry, dict) or not isinstance(entry.get("startTime"), int | float):
+        start = checked_duration(entry.get("startTime")) if isinstance(entry, dict) else None
+        if start is None or isinstance(entry.get("startTime"), str):
             raise ValueError(f"a chapter without a numeric startTime: {entry!r}")
-        end = entry.get("endTime")
-        chapters.append(
-            Chapter(float(entry["startTime"]), str(entry.get("title", "")), _float_or_none(end))
-        )
+        end = checked_duration(entry.get("endTime"))
+        chapters.append(Chapter(start, str(entry.get("title", "")), end))
     return tuple(chapters)
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
+from html.parser import HTMLParser
 
 import nh3
 
@@ -166,3 +167,64 @@ def _absolute_links_only(tag: str, attribute: str, value: str) -> str | None:
 def _normalise(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return strip_control(text)  # they make XML invalid and pages odd
+
+
+def cut_html(markup: str, limit_bytes: int) -> str:
+    """Allowlisted HTML (what `clean_article_html` gives) cut so its UTF-8 size fits
+    `limit_bytes`: cut at a word, ended with "…", and cleaned again so that every tag
+    the cut left open is closed and none is left half-written."""
+    if len(markup.encode("utf-8")) <= limit_bytes:
+        return markup
+
+    def cut(size: int) -> str:
+        return clean_article_html(truncate_utf8(markup, size))
+
+    low, high = 0, limit_bytes  # the longest cut whose cleaned form still fits
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(cut(middle).encode("utf-8")) <= limit_bytes:
+            low = middle
+        else:
+            high = middle - 1
+    return cut(low)
+
+
+# Attributes whose value a browser follows or runs as a URL.
+_URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href", "poster"})
+
+
+class _UnsafeMarkup(HTMLParser):
+    """Reads HTML as a browser does and notes the first thing in it that could run."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in DROPPED_WITH_CONTENT or tag == "embed":
+            self.found = self.found or f"a <{tag}> element"
+        for name, value in attrs:
+            scheme = _scheme(value or "")
+            if name.startswith("on"):
+                self.found = self.found or f"an event handler ({name})"
+            elif name in _URL_ATTRIBUTES and scheme and scheme not in ALLOWED_URL_SCHEMES:
+                self.found = self.found or f"a {scheme}: link"
+
+
+def _scheme(url: str) -> str:
+    """A URL's scheme as a browser reads it: spaces and control characters inside are
+    ignored ("java\tscript:")."""
+    squeezed = re.sub(r"[\x00-\x20]", "", url)
+    found = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", squeezed)
+    return found.group(1).lower() if found else ""
+
+
+def unsafe_markup(markup: str) -> str | None:
+    """What in `markup` (HTML, as a feed's `content:encoded` carries it) could run in a
+    reader: a script-like element, an event handler or a link to a scheme outside the
+    allowlist; None for safe markup. The markup is parsed, so words in its text
+    ("javascript: the good parts", "Part one = the beginning") are only words."""
+    scanner = _UnsafeMarkup()
+    scanner.feed(markup)
+    scanner.close()
+    return scanner.found

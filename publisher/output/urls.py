@@ -5,13 +5,25 @@ One place for the folder layout of spec.md, so feeds, pages, OPML and S3 agree.
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 ARTICLES_RSS = "articles.xml"
 ARTICLES_ATOM = "articles.atom"
 OPML = "feeds.opml"
 INDEX_PAGE = "index.html"
 STYLESHEET = "style.css"
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why `url` cannot be where the folder is served (every feed URL is it + a path):
+    an http(s) URL with a host, and no query or fragment, which a path appended after
+    it would land in."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"{url!r} is not an http(s) URL"
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        return f"{url!r} has a query or fragment (? or #): feed URLs would be written inside it"
+    return None
 
 
 def podcast_feed(series_id: str) -> str:

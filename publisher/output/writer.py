@@ -57,6 +57,11 @@ def temp_path_beside(target: Path, suffix: str = "") -> Iterator[Path]:
     temp = Path(name)
     try:
         yield temp
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            # name the file being published, not the work file it was copied from
+            raise OSError(error.errno, error.strerror, str(target)) from error
+        raise
     finally:
         temp.unlink(missing_ok=True)
 

@@ -1,8 +1,9 @@
 """Render: the whole published model first, then one pass of writing.
 
-Feeds, OPML and pages are all rendered from the finished run; each feed is checked
-before it replaces the published one, and a feed with errors is not published (the old
-one stays).
+Feeds, OPML and pages are all rendered from the finished run; each feed goes through
+the feed gate (`publisher.render.gate`) before it replaces the published one: an item
+that breaks a rule keeps its last published version (or stays out), and a feed whose
+channel breaks one is not published (the old one stays).
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ import dataclasses
 import logging
 from typing import TYPE_CHECKING
 
-from publisher.check import check_feed
-from publisher.check.podcastindex import HTTPS_RULES
 from publisher.guids import assign_guids, assign_podcast_guids
 from publisher.output import inventory
 from publisher.render import changes
 from publisher.render.articles import render_article_feed
+from publisher.render.gate import gated_feed
 from publisher.render.opml import render_opml
 from publisher.render.pages import render_pages
 from publisher.render.podcast import (
@@ -69,6 +69,7 @@ def render(run: Run) -> None:
     publish_channel_art(run)  # before the feeds: `check` reads the art they point at
     for relative, data in render_feeds(run).items():
         publish_feed(run, relative, data)
+    record_held_items(run)
     say_http_urls(run)
     render_pages(run)
 
@@ -95,36 +96,43 @@ def say_http_urls(run: Run) -> None:
 
 
 def publish_feed(run: Run, relative: str, data: bytes) -> bool:
-    """Write a feed only if `check` finds no error in it; else keep the published one.
-    Returns whether the published feed now holds `data`.
+    """Write a feed as the gate lets it through; returns whether it was published.
 
     Media, transcripts, chapters and art are already in place, so the check sees the
     files the feed points at exactly as listeners will. Bytes already published were
     checked when they were first written, so an unchanged feed is not checked again.
     """
-    accepted = True
-    data, digest, changed_at = changes.stamp_last_change(run, relative, data)
-
-    def passes_check() -> bool:
-        nonlocal accepted
-        accepted = feed_passes_check(run, relative, data)
-        return accepted
-
-    run.writer.write_bytes(relative, data, accept=passes_check)
-    if accepted:
-        changes.remember_change(run, relative, digest, changed_at)
-    return accepted
+    stamped, digest, changed_at = changes.stamp_last_change(run, relative, data)
+    if not _is_published(run, relative, stamped):
+        gated = gated_feed(run, relative, stamped)
+        if gated is None:
+            return False  # the channel breaks a rule: the published feed stays
+        if gated != stamped:  # items held back: the content is not the rendered one
+            stamped, digest, changed_at = changes.stamp_last_change(run, relative, gated)
+    run.writer.write_bytes(relative, stamped)
+    changes.remember_change(run, relative, digest, changed_at)
+    return True
 
 
-def feed_passes_check(run: Run, relative: str, data: bytes) -> bool:
-    findings = check_feed(relative, data, run.out)
-    errors = [finding for finding in findings if finding.severity == "error"]
-    for finding in findings:
-        if finding.rule in HTTPS_RULES and finding.severity == "warning":
-            run.http_urls[relative] = run.http_urls.get(relative, 0) + 1  # said once
-            continue
-        (log.error if finding.severity == "error" else log.warning)("%s", finding.located())
-    if errors:
-        log.error("%s not published: %d errors; the old one stays", relative, len(errors))
-        run.refused_feeds[relative] = [str(finding) for finding in errors]
-    return not errors
+def _is_published(run: Run, relative: str, data: bytes) -> bool:
+    try:
+        return (run.out / relative).read_bytes() == data
+    except OSError:
+        return False
+
+
+def _is_audio_feed(relative: str) -> bool:
+    feed = inventory.recognise(relative)
+    return feed is not None and feed.medium == "audio"
+
+
+def record_held_items(run: Run) -> None:
+    """What the gate held back, into the state: `status` and the next build read it. An
+    episode left out of its audio feed was never published there: it counts as failed."""
+    holds = {}
+    for item in run.items:
+        held = run.held_items.get(item.id, [])
+        item.held_out = any(not h.kept and _is_audio_feed(h.feed) for h in held)
+        if held:
+            holds[item.id] = ("; ".join(h.reason for h in held), item.held_out)
+    run.state.replace_feed_holds(holds)

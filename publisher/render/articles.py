@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from feedgen.feed import FeedGenerator
 
-from publisher.formats import sanitize
+from publisher.formats import apple, sanitize
 from publisher.model import Item, MediaFile
 from publisher.output import urls
 from publisher.output.inventory import Feed
@@ -87,7 +87,8 @@ def _add_article(run: Run, feed: FeedGenerator, item: Item, atom: bool) -> None:
         summary = sanitize.plain_text if atom else sanitize.paragraphs_html
         article.summary(summary(entry.summary))
     # The page's main text when it was read; else the summary, as before.
-    content = item.page.text if item.page and item.page.text else ""
+    page_text = item.page.text if item.page and item.page.text else ""
+    content = sanitize.cut_html(page_text, apple.CONTENT_MAX_BYTES)  # a book is no show note
     content = content or (sanitize.paragraphs_html(entry.summary) if entry.summary else "")
     if not content and not entry.link:  # Atom needs a link or content: the title, then
         content = sanitize.paragraphs_html(entry.title)

@@ -16,6 +16,8 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from publisher.formats.checked import checked_iso, checked_rfc822
+
 if TYPE_CHECKING:
     from publisher.build.run import Run
 
@@ -43,12 +45,7 @@ def change_date(data: bytes) -> datetime | None:
     if found is None:
         return None
     text = found.group(1).decode("ascii", "replace").strip()
-    try:
-        if _is_atom(data):
-            return datetime.fromisoformat(text)
-        return email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
+    return checked_iso(text) if _is_atom(data) else checked_rfc822(text)
 
 
 def with_change_date(data: bytes, at: datetime) -> bytes:
@@ -66,8 +63,20 @@ def stamp_last_change(run: Run, relative: str, data: bytes) -> tuple[bytes, str,
     if record is not None and record.content_digest == digest and record.changed_at:
         at = record.changed_at
     else:
-        at = run.started
+        # never before what it holds: a SOURCE_DATE_EPOCH (or a clock) older than the
+        # newest item would date the change before the content it announces
+        at = max(run.started, newest_item_date(data) or run.started)
     return with_change_date(data, at), digest, at
+
+
+ITEM_DATES = re.compile(rb"<(?:pubDate|published)>([^<]*)</(?:pubDate|published)>")
+
+
+def newest_item_date(data: bytes) -> datetime | None:
+    """The newest date an item (RSS `pubDate`) or entry (Atom `published`) gives."""
+    read = checked_iso if _is_atom(data) else checked_rfc822
+    dates = (read(found.decode("ascii", "replace")) for found in ITEM_DATES.findall(data))
+    return max((date for date in dates if date is not None and date.tzinfo), default=None)
 
 
 def remember_change(run: Run, relative: str, digest: str, at: datetime) -> None:

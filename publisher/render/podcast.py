@@ -246,7 +246,7 @@ def _add_episode(run: Run, feed: FeedGenerator, spec: Feed, item: Item):
     description = summary or entry.title  # read as HTML by apps, like content:encoded
     episode.description(sanitize.paragraphs_html(description, apple.SUMMARY_MAX_BYTES))
     if summary:
-        episode.content(sanitize.paragraphs_html(summary))
+        episode.content(sanitize.paragraphs_html(summary, apple.CONTENT_MAX_BYTES))
     episode.enclosure(enclosure_url(run, media), str(media.length), media.mime_type)
     _itunes_episode(run, episode, series, item, media)
     _podcastindex_episode(run, episode, spec, item, media)
@@ -257,7 +257,7 @@ def _itunes_episode(run: Run, episode, series: Series, item: Item, media: MediaF
     it = episode.itunes
     it.itunes_author(", ".join(entry.authors) or series.author)
     if media.duration:
-        it.itunes_duration(str(round(media.duration)))
+        it.itunes_duration(apple.itunes_duration(media.duration))
     image = item.image.path if item.image else None
     it.itunes_image(
         urls.public_url(run.base_url, image) if image else channel_image_url(run, series.id)

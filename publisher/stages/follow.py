@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from publisher.catalog.slugs import catalog_urls, same_url_key, slugify, unique_id
 from publisher.errors import PublisherError, SiteHeld
+from publisher.formats.checked import checked_day
 from publisher.messages import describe
 from publisher.model import Catalog, Entry, Follow, FollowedVideo, Item, MediaInfo
 from publisher.sources import check_url
@@ -220,9 +221,7 @@ def with_source_metadata(entry: Entry, info: MediaInfo | None, listing_dated: bo
     video says fills in the rest."""
     if info is None:
         return entry
-    day = None
-    if info.upload_date and re.fullmatch(r"\d{8}", info.upload_date):
-        day = datetime.strptime(info.upload_date, "%Y%m%d").replace(tzinfo=UTC)
+    day = checked_day(info.upload_date)
     return dataclasses.replace(
         entry,
         title=entry.title or info.title or entry.id,

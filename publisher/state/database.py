@@ -62,7 +62,7 @@ class Database:
         except OSError as error:
             raise describe_os_error(path, error) from None
         try:
-            self.db = connect_to(path)
+            self.db = connect_to(path, len(MIGRATIONS))
         except sqlite3.Error as error:
             if not disk_full(path):
                 raise describe_sqlite_error(path, error) from None
@@ -151,6 +151,24 @@ class Database:
                 db.execute(f"PRAGMA user_version = {migration.number}")
 
         self._write(run_migrations)
+
+    def require_writable(self) -> None:
+        """StateError (read-only) now, before a build or an upload changes anything, if
+        this database cannot be written: a run that published and then could not record
+        it would leave the next one to guess."""
+        if self.in_memory:
+            return  # a full disk: this run goes on in memory, and says so
+
+        def probe(db: sqlite3.Connection) -> None:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            db.execute("BEGIN IMMEDIATE")
+            try:  # a write of the header, rolled back: SQLite refuses it when read-only
+                db.execute(f"PRAGMA user_version = {int(version)}")
+            finally:
+                db.execute("ROLLBACK")
+
+        with self._lock:
+            self._guarded(lambda: probe(self.db))
 
     def is_empty(self) -> bool:
         """True when the state remembers no publication at all (new, emptied or lost)."""

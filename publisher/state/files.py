@@ -54,11 +54,22 @@ def inspect_file(path: Path) -> tuple[int, int | None]:
     return version, newest
 
 
-def connect_to(path: Path) -> sqlite3.Connection:
+def connect_to(path: Path, known_version: int) -> sqlite3.Connection:
+    """A connection to the state at `path`; a database whose schema is newer than
+    `known_version` (a newer publisher wrote it) is refused before anything is changed."""
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     db.execute("PRAGMA busy_timeout=10000")
     # Reading the header proves the file is a database before anything relies on it.
     db.execute("PRAGMA schema_version").fetchone()
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > known_version:
+        db.close()
+        raise StateError(
+            f"the state database {path} was written by a newer publisher (schema {version};"
+            f" this one knows schema {known_version} at most); nothing was changed",
+            advice="upgrade the publisher (pip install -U publisher), or restore the state"
+            " this version wrote",
+        )
     if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")

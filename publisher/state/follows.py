@@ -12,8 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
+from publisher.formats.checked import checked_iso
 from publisher.model import FollowedVideo, SiteHold, now_iso
 from publisher.state.database import RENAMED_COLUMNS, Database
+
+# The kinds of error the feed gate records: no stage has anything to retry for them.
+FEED_KEPT = "feed"  # the episode's last published version stays in its feed
+FEED_OUT = "feed-out"  # a new episode is left out of its feed
+FEED_KINDS = (FEED_KEPT, FEED_OUT)
 
 FOLLOWED_COLUMNS = (
     "entry_id, series, playlist, url, title, published, description, first_seen, date_exact"
@@ -48,6 +54,37 @@ class Follows(Database):
 
     def errors(self) -> dict[str, str]:
         return dict(self._rows("SELECT entry_id, message FROM errors"))
+
+    def feed_holds(self) -> dict[str, tuple[str, bool]]:
+        """entry id -> (why, left out) for episodes the feed gate did not publish as
+        rendered: left out (new), or kept at their last published version."""
+        rows = self._rows(
+            "SELECT entry_id, message, kind FROM errors WHERE kind IN (?, ?)", FEED_KINDS
+        )
+        return {entry_id: (message, kind == FEED_OUT) for entry_id, message, kind in rows}
+
+    def replace_feed_holds(self, holds: dict[str, tuple[str, bool]]) -> None:
+        """Record the last render's holds, forgetting earlier ones; an error a stage
+        recorded for the same entry stays (it is what the next build retries)."""
+
+        def replace(db: sqlite3.Connection) -> None:
+            for entry_id, _ in self.feed_holds().items():
+                if entry_id not in holds:
+                    db.execute(
+                        "DELETE FROM errors WHERE entry_id = ? AND kind IN (?, ?)",
+                        (entry_id, *FEED_KINDS),
+                    )
+            for entry_id, (message, left_out) in holds.items():
+                kind = FEED_OUT if left_out else FEED_KEPT
+                db.execute(
+                    "INSERT INTO errors (entry_id, message, at, kind) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (entry_id) DO UPDATE SET message = excluded.message,"
+                    " at = excluded.at, kind = excluded.kind WHERE errors.kind IN (?, ?)",
+                    (entry_id, message, now_iso(), kind, *FEED_KINDS),
+                )
+
+        if holds or self.feed_holds():
+            self._write(replace)
 
     def record_error(
         self,
@@ -220,4 +257,6 @@ def _followed_video(row: tuple) -> FollowedVideo:
 
 
 def _moment(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
+    """A listing's date as kept; one an older version kept unchecked (9999-12-31) is
+    dropped here, and the video is dated when it was first seen."""
+    return checked_iso(text)

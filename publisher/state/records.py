@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from publisher.errors import ConfigurationError
+from publisher.formats.checked import checked_day_text, checked_duration, checked_size
 from publisher.model import ArticlePage, Caption, Chapter, MediaFile, MediaInfo, now_iso
 from publisher.state.database import RENAMED_COLUMNS
 from publisher.state.follows import Follows
@@ -401,9 +402,18 @@ class State(Follows):
 
 
 def media_info_from_json(text: str) -> MediaInfo:
+    """Cached enrichment as kept. Its numbers and dates go through the same checks as
+    when they were read, since an older version kept them unchecked (JSON's NaN too)."""
     data = json.loads(text)
-    data["chapters"] = tuple(Chapter(**c) for c in data.get("chapters", ()))
+    data["chapters"] = tuple(
+        Chapter(start, c.get("title", ""), checked_duration(c.get("end")))
+        for c in data.get("chapters", ())
+        if (start := checked_duration(c.get("start"))) is not None
+    )
     data["captions"] = tuple(Caption(**c) for c in data.get("captions", ()))
+    data["duration"] = checked_duration(data.get("duration"))
+    data["filesize"] = checked_size(data.get("filesize"))
+    data["upload_date"] = checked_day_text(data.get("upload_date"))
     return MediaInfo(**{k: v for k, v in data.items() if k in MEDIA_INFO_FIELDS})
 
 

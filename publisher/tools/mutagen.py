@@ -31,6 +31,7 @@ from mutagen.id3 import (
 from mutagen.mp4 import MP4, MP4Cover
 
 from publisher.errors import ToolError
+from publisher.formats.checked import checked_duration, checked_int
 from publisher.model import Chapter
 from publisher.tools import mp4chapters
 
@@ -183,7 +184,7 @@ def media_duration(path: Path) -> float | None:
     except (MutagenError, OSError):
         return None
     length = getattr(getattr(media, "info", None), "length", None)
-    return float(length) if length else None
+    return checked_duration(length) or None
 
 
 @dataclass(frozen=True)
@@ -205,8 +206,9 @@ def audio_facts(path: Path) -> AudioFacts | None:
     kind = type(media).__name__.lower()
     info = media.info
     codec = getattr(info, "codec", None) or {"mp3": "mp3", "mp4": "mp4a"}.get(kind, kind)
-    duration = getattr(info, "length", None)
-    return AudioFacts(kind, str(codec), int(getattr(info, "bitrate", 0) or 0), duration)
+    duration = checked_duration(getattr(info, "length", None))
+    bitrate = checked_int(getattr(info, "bitrate", 0), 0, 1 << 32) or 0
+    return AudioFacts(kind, str(codec), bitrate, duration)
 
 
 def read_tags(path: Path) -> dict:

@@ -28,12 +28,14 @@ class PlaylistServer(LoopbackServer):
     def video_url(self, key: str, name: str = "talk.m4a") -> str:
         return self.url(f"/v/{key}/{name}")
 
-    def set_rss(self, path: str, title: str, items: list[tuple[str, str, datetime]]) -> str:
-        """An RSS feed of videos: (title, video URL, date) per item, newest first."""
+    def set_rss(
+        self, path: str, title: str, items: list[tuple[str, str, datetime | str | None]]
+    ) -> str:
+        """An RSS feed of videos: (title, video URL, date) per item, newest first; a date
+        given as text is written as it is (a feed's own mistakes), None writes none."""
         body = "".join(
             f"<item><title>{html.escape(t)}</title><link>{html.escape(u)}</link>"
-            f"<description>About {html.escape(t)}</description>"
-            f"<pubDate>{email.utils.format_datetime(d)}</pubDate></item>"
+            f"<description>About {html.escape(t)}</description>{_pub_date(d)}</item>"
             for t, u, d in items
         )
         rss = (
@@ -53,6 +55,13 @@ class PlaylistServer(LoopbackServer):
             f"{page}<body>{tags}</body></html>".encode(),
         )
         return self.url(path)
+
+
+def _pub_date(moment: datetime | str | None) -> str:
+    if moment is None:
+        return ""
+    text = moment if isinstance(moment, str) else email.utils.format_datetime(moment)
+    return f"<pubDate>{html.escape(text)}</pubDate>"
 
 
 def _handler(server: PlaylistServer) -> type[BaseHTTPRequestHandler]:

@@ -17,6 +17,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.util import xml_elem
 
 from publisher.check.findings import PODCAST_NS
+from publisher.formats.podcastindex import short_text
 from publisher.model import Soundbite
 
 _FREQUENCIES = {
@@ -108,7 +109,7 @@ def _add_people(parent, people: list[Person]) -> None:
         _element(
             parent,
             "person",
-            person.name,
+            short_text(person.name),
             role=person.role,
             group=person.group,
             href=person.href,
@@ -145,9 +146,9 @@ class PodcastIndexExtension(BaseExtension):
         if self.medium:
             _element(channel, "medium", self.medium)
         if self.funding:
-            _element(channel, "funding", self.funding[1], url=self.funding[0])
+            _element(channel, "funding", short_text(self.funding[1]), url=self.funding[0])
         if self.license:
-            _element(channel, "license", self.license)
+            _element(channel, "license", short_text(self.license))
         if self.update_frequency:
             rrule = self.update_frequency.strip().removeprefix("RRULE:")
             _element(channel, "updateFrequency", describe_rrule(rrule), rrule=rrule)

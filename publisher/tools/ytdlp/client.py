@@ -36,6 +36,7 @@ from publisher.errors import (
     PublisherError,
     SourceError,
 )
+from publisher.formats.checked import checked_day_text, checked_duration, checked_size
 from publisher.formats.text import clean_text
 from publisher.model import Caption, Chapter, MediaInfo, now_iso
 from publisher.sources import is_signed_url, metadata_url, raise_for_status
@@ -249,16 +250,16 @@ def media_info(raw: dict, source: str, audio: dict) -> MediaInfo:
         source=source,
         title=clean_text(raw.get("title")),
         description=clean_text(raw.get("description")),
-        duration=_number(raw.get("duration")),
+        duration=checked_duration(raw.get("duration")),
         thumbnail=_unsigned(metadata_url(raw.get("thumbnail"))),
-        upload_date=raw.get("upload_date"),
+        upload_date=checked_day_text(raw.get("upload_date")),
         uploader=clean_text(raw.get("uploader") or raw.get("channel")),
         webpage_url=_unsigned(raw.get("webpage_url")) or "",
         chapters=tuple(_chapters(raw)),
         captions=tuple(_captions(raw)),
         is_live=not_ended(raw) is not None,
         live_status=raw.get("live_status"),
-        filesize=audio.get("filesize") or audio.get("filesize_approx"),
+        filesize=checked_size(audio.get("filesize")) or checked_size(audio.get("filesize_approx")),
         audio_codec=codec(audio.get("acodec")),
         video_codec=codec(audio.get("vcodec")),
         fetched_at=now_iso(),
@@ -270,16 +271,12 @@ def _unsigned(url) -> str | None:
     return url if url and not is_signed_url(url) else None
 
 
-def _number(value) -> float | None:
-    return float(value) if isinstance(value, int | float) and value >= 0 else None
-
-
 def _chapters(raw: dict) -> Iterator[Chapter]:
     for chapter in raw.get("chapters") or ():
-        start = _number(chapter.get("start_time"))
-        if start is not None:
+        start = checked_duration(chapter.get("start_time"))
+        if start is not None:  # a chapter at NaN, "abc" or True s is dropped, not the talk
             title = clean_text(chapter.get("title")) or f"Chapter at {int(start)} s"
-            yield Chapter(start=start, title=title, end=_number(chapter.get("end_time")))
+            yield Chapter(start=start, title=title, end=checked_duration(chapter.get("end_time")))
 
 
 def _captions(raw: dict) -> Iterator[Caption]:
@@ -318,6 +315,14 @@ class _translated_errors:
     def __exit__(self, kind, error, traceback) -> bool:
         if error is None or isinstance(error, PublisherError | KeyboardInterrupt):
             return False
+        if isinstance(error, ValueError | ArithmeticError | TypeError):
+            # yt-dlp's own parsing of what a page says (a date in year 10000, a duration
+            # of 10**400 s) gave up: that source is unreadable, the run goes on
+            raise SourceError(
+                f"yt-dlp could not read {self.url}: the page gives a value it cannot convert"
+                f" ({_first_line(error)})",
+                advice="correct the page, or give the entry another source",
+            ) from error
         if not isinstance(error, yt_dlp.utils.YoutubeDLError | OSError):
             return False
         cut = deadlines.tripped(self.url)  # the watchdog ended it: a deadline, or the run stops

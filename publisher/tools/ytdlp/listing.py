@@ -3,14 +3,14 @@ the only importer of yt-dlp): one request per page of the listing, none per vide
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import yt_dlp
 
 from publisher.errors import SourceError
+from publisher.formats.checked import checked_day, checked_timestamp
 from publisher.formats.text import clean_text
 from publisher.tools.ytdlp.client import Client, _unsigned
 
@@ -52,11 +52,8 @@ def listed_video(entry: dict) -> ListedVideo | None:
     video_url, _ = yt_dlp.utils.unsmuggle_url(entry.get("url") or entry.get("webpage_url") or "")
     if not video_url or urlsplit(video_url).scheme not in ("http", "https"):
         return None
-    published = None
-    if isinstance(entry.get("timestamp"), int | float):
-        published = datetime.fromtimestamp(entry["timestamp"], UTC)
-    elif re.fullmatch(r"\d{8}", str(entry.get("upload_date") or "")):
-        published = datetime.strptime(entry["upload_date"], "%Y%m%d").replace(tzinfo=UTC)
+    # a date that does not convert (year 10000) is dropped: the video is dated when seen
+    published = checked_timestamp(entry.get("timestamp")) or checked_day(entry.get("upload_date"))
     return ListedVideo(
         _unsigned(video_url) or video_url.split("?")[0],
         clean_text(entry.get("title")),

@@ -1,0 +1,17 @@
+"""The Podcast Index's limits that the feed writer and `check` share (one place each)."""
+
+from __future__ import annotations
+
+from publisher.formats.sanitize import ELLIPSIS
+
+# "podcast:person", "podcast:funding", "podcast:license"…: "the limit is 128 characters".
+SHORT_TEXT_MAX_CHARS = 128
+
+
+def short_text(text: str) -> str:
+    """`text` as a short `podcast:` element holds it: stripped, and cut with "…" to the
+    limit (a followed video's 208-character author name is still a name)."""
+    text = text.strip()
+    if len(text) <= SHORT_TEXT_MAX_CHARS:
+        return text
+    return text[: SHORT_TEXT_MAX_CHARS - len(ELLIPSIS)].rstrip() + ELLIPSIS
