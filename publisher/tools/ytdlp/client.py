@@ -55,7 +55,7 @@ from publisher.tools.ytdlp.formats import (  # noqa: F401
 )
 from publisher.tools.ytdlp.network import FFMPEG_INPUT_PROTOCOLS, CheckedYoutubeDL, last_failure
 from publisher.tools.ytdlp.refusals import causes, degraded_read, refusal
-from publisher.tools.ytdlp.toolchain import cookie_jar_text, js_runtimes
+from publisher.tools.ytdlp.runtime import cookie_jar_text, js_runtimes
 
 log = logging.getLogger(__name__)
 
