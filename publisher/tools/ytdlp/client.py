@@ -41,9 +41,7 @@ from publisher.formats.text import clean_text
 from publisher.model import Caption, Chapter, MediaInfo, now_iso
 from publisher.sources import is_signed_url, metadata_url, raise_for_status
 from publisher.tools import deadlines, http
-
-# the names the rest of the program uses, from the format-choosing half of this module
-from publisher.tools.ytdlp.formats import (  # noqa: F401
+from publisher.tools.ytdlp.formats import (
     choose_audio,
     choose_video,
     codec,
@@ -56,6 +54,29 @@ from publisher.tools.ytdlp.formats import (  # noqa: F401
 from publisher.tools.ytdlp.network import FFMPEG_INPUT_PROTOCOLS, CheckedYoutubeDL, last_failure
 from publisher.tools.ytdlp.refusals import causes, degraded_read, refusal
 from publisher.tools.ytdlp.runtime import cookie_jar_text, js_runtimes
+
+# The public surface: what the rest of the program (and `listing`, `toolchain`) uses. The
+# format choices are `formats`' own, offered here so a stage imports one module.
+__all__ = [
+    "RETRIES",
+    "SOCKET_TIMEOUT",
+    "CheckedYoutubeDL",
+    "Client",
+    "Pacing",
+    "SourceListing",
+    "choose_audio",
+    "choose_video",
+    "codec",
+    "describe_error",
+    "has_audio",
+    "has_video",
+    "is_aac",
+    "is_h264",
+    "media_info",
+    "unsigned_url",
+    "usable",
+    "ydl_params",
+]
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +137,7 @@ class Client:
         extra = {"progress_hooks": [self._hook], "logger": self.logger}
         if pacing and pacing.cookies:
             extra["cookiefile"] = cookie_jar_text(pacing.cookies)
-        self.ydl = CheckedYoutubeDL(_params(ffmpeg, extra), allow_private)
+        self.ydl = CheckedYoutubeDL(ydl_params(ffmpeg, extra), allow_private)
         self.pacing = pacing
         self.on_progress: ProgressCallback | None = None
         self._site_extractors = False
@@ -133,13 +154,12 @@ class Client:
         `direct_media` (the server said audio/* or video/*) goes straight to yt-dlp's
         generic extractor instead of trying every site extractor's URL pattern first.
         """
-        if not direct_media and not self._site_extractors:
-            self.ydl.add_default_info_extractors()
-            self._site_extractors = True
+        if not direct_media:
+            self.use_site_extractors()
         ie_key = "Generic" if direct_media else None
         if ie_key:
             self.ydl.get_info_extractor(ie_key)  # registers just that one
-        raw = self._extract(url, ie_key)
+        raw = self.extract(url, ie_key)
         if raw.get("_type") in ("playlist", "multi_video"):
             raise IsPlaylist(f"source {url} is a playlist, not one talk")
         formats = [f for f in raw.get("formats") or [raw] if usable(f)]
@@ -151,7 +171,14 @@ class Client:
             info = dataclasses.replace(info, offers_video=False)
         return SourceListing(info, formats)
 
-    def _extract(self, url: str, ie_key: str | None) -> dict:
+    def use_site_extractors(self) -> None:
+        """Register yt-dlp's site extractors (once): a URL that is no direct media file
+        needs them, and setting up ~1,800 of them is slow."""
+        if not self._site_extractors:
+            self.ydl.add_default_info_extractors()
+            self._site_extractors = True
+
+    def extract(self, url: str, ie_key: str | None = None) -> dict:
         """extract_info, paced, with yt-dlp's failures turned into the publisher's classes."""
         if self.pacing:
             self.ydl.params["sleep_interval_requests"] = self.pacing.sleep_for(url)
@@ -192,7 +219,8 @@ class Client:
             self.on_progress(min(1.0, status.get("downloaded_bytes", 0) / total))
 
 
-def _params(ffmpeg: str | None, extra: dict | None = None) -> dict:
+def ydl_params(ffmpeg: str | None, extra: dict | None = None) -> dict:
+    """The params every YoutubeDL of the program is made with (builds, `add`, `doctor`)."""
     params = {
         "js_runtimes": js_runtimes(),
         "quiet": True,
@@ -229,10 +257,10 @@ def media_info(raw: dict, source: str, audio: dict) -> MediaInfo:
         title=clean_text(raw.get("title")),
         description=clean_text(raw.get("description")),
         duration=_number(raw.get("duration")),
-        thumbnail=_unsigned(metadata_url(raw.get("thumbnail"))),
+        thumbnail=unsigned_url(metadata_url(raw.get("thumbnail"))),
         upload_date=raw.get("upload_date"),
         uploader=clean_text(raw.get("uploader") or raw.get("channel")),
-        webpage_url=_unsigned(raw.get("webpage_url")) or "",
+        webpage_url=unsigned_url(raw.get("webpage_url")) or "",
         chapters=tuple(_chapters(raw)),
         captions=tuple(_captions(raw)),
         is_live=bool(raw.get("is_live")) or raw.get("live_status") in LIVE_STATUSES,
@@ -243,7 +271,8 @@ def media_info(raw: dict, source: str, audio: dict) -> MediaInfo:
     )
 
 
-def _unsigned(url) -> str | None:
+def unsigned_url(url) -> str | None:
+    """`url`, unless it is signed (it would expire, and must not be kept)."""
     return url if url and not is_signed_url(url) else None
 
 

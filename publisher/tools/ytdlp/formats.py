@@ -5,6 +5,17 @@ from __future__ import annotations
 
 from publisher.errors import NoVideo
 
+__all__ = [
+    "choose_audio",
+    "choose_video",
+    "codec",
+    "has_audio",
+    "has_video",
+    "is_aac",
+    "is_h264",
+    "usable",
+]
+
 
 def usable(fmt: dict) -> bool:
     return bool(fmt.get("url")) and fmt.get("protocol") != "mhtml" and not fmt.get("has_drm")

@@ -8,6 +8,8 @@ import io
 import threading
 from pathlib import Path
 
+__all__ = ["cookie_jar_text", "js_runtimes"]
+
 _runtime_lock = threading.Lock()
 _runtime: dict | None = None
 

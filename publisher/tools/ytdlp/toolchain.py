@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from publisher.formats.text import clean_text
 
+__all__ = ["JsToolchain", "js_toolchain"]
+
 
 @dataclass(frozen=True)
 class JsToolchain:
@@ -24,9 +26,10 @@ def js_toolchain() -> JsToolchain:
     internals (it has no public API for this); any change there reads as "unknown"."""
     from yt_dlp.extractor.youtube.jsc._director import initialize_jsc_director
 
-    from publisher.tools.ytdlp.client import CheckedYoutubeDL, _params
+    from publisher.tools.ytdlp.client import ydl_params
+    from publisher.tools.ytdlp.network import CheckedYoutubeDL
 
-    ydl = CheckedYoutubeDL(_params(None), allow_private=False)
+    ydl = CheckedYoutubeDL(ydl_params(None), allow_private=False)
     try:
         runtime = ydl._js_runtimes.get("deno")
         info = runtime.info if runtime else None
