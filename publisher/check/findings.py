@@ -121,3 +121,16 @@ def text_of(parent, tag: str) -> str | None:
 
 def item_name(item, number: int) -> str:
     return text_of(item, "guid") or text_of(item, "title") or f"item {number}"
+
+
+def base_url_from_self(context: FeedCheck, channel, rule: str) -> str | None:
+    """Where the folder is served, from the feed's own URL; None (and a warning) if unknown."""
+    links = channel.findall(f"{{{ATOM_NS}}}link")
+    self_url = next((link.get("href", "") for link in links if link.get("rel") == "self"), "")
+    if not self_url:
+        context.warning(rule, "no atom:link rel=self: apps cannot tell the feed's own URL")
+        return None
+    if not self_url.endswith("/" + context.relative):
+        context.warning(rule, f"rel=self {self_url} does not end with {context.relative}")
+        return None
+    return self_url[: -len(context.relative)]
