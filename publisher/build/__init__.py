@@ -192,8 +192,9 @@ def render_unless_unchanged(run: Run) -> None:
 def announce_changed_feeds(run: Run) -> None:
     """WebSub hubs and directory pings: tell them which feeds changed; never fatal."""
     changed = feed_urls_to_ping(run.base_url, run.writer.written)
-    ping_hubs(run.catalog.site.hubs, changed)  # logs its own problems; never fatal
-    ping_directories(run.catalog.site.pings, changed)
+    allow_private = run.options.allow_private_sources  # as for sources, so for hubs
+    ping_hubs(run.catalog.site.hubs, changed, allow_private=allow_private)  # never fatal
+    ping_directories(run.catalog.site.pings, changed, allow_private=allow_private)
 
 
 def report_of(run: Run) -> BuildReport:

@@ -34,9 +34,14 @@ class Upload:
 
 
 def publish(
-    catalog_path: Path, out: Path, upload: Upload, progress: Progress | None = None
+    catalog_path: Path,
+    out: Path,
+    upload: Upload,
+    progress: Progress | None = None,
+    allow_private: bool = False,
 ) -> PublishReport:
-    """Upload `out` to the destination (content first, feeds last) and ping the hubs."""
+    """Upload `out` to the destination (content first, feeds last) and ping the hubs
+    (on a private address only with `allow_private`, as for sources)."""
     site = load_catalog(catalog_path).site
     state_path = state_path_for(catalog_path)
     with (
@@ -52,8 +57,8 @@ def publish(
     if upload.cors:
         allow_cross_origin(upload.destination, upload.endpoint_url)
     changed = feed_urls_to_ping(site.base_url, report.uploaded)
-    ping_hubs(site.hubs, changed)  # each logs its own problems; never fatal
-    ping_directories(site.pings, changed)
+    ping_hubs(site.hubs, changed, allow_private=allow_private)  # each logs its problems
+    ping_directories(site.pings, changed, allow_private=allow_private)  # never fatal
     return report
 
 
