@@ -3,9 +3,10 @@
     check the URL ─▶ refuse a duplicate ─▶ read metadata ─▶ propose ─▶ append (validated)
 
 A talk's metadata comes from yt-dlp (`publisher.tools.ytdlp`), an article's from its page's
-JSON-LD and Open Graph tags (`publisher.formats.pagemeta`). The proposal follows the catalog's
-rules: a slug id made from the title and never used before, a date with a time zone,
-plain-text summary. Appending is `publisher.catalog.append`'s job.
+JSON-LD and Open Graph tags (`publisher.tools.webpages` reads the page,
+`publisher.formats.pagemeta` its HTML). The proposal follows the catalog's rules: a slug
+id made from the title and never used before, a date with a time zone, plain-text
+summary. Appending is `publisher.catalog.append`'s job.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from publisher.model import Catalog, EntryKind, MediaInfo
 from publisher.output.lock import RunLock
 from publisher.sources import check_url, is_url
 from publisher.state import State, state_path_for
+from publisher.tools import webpages
 
 SUMMARY_MAX = 1200  # characters; a summary is a paragraph, not the whole description
 
@@ -90,7 +92,7 @@ def propose(catalog_path: Path, request: AddRequest, today: date | None = None) 
         info = read_video(url, request.allow_private, AddPacing.of(catalog))
         fields, notes = _video_fields(info, url)
     else:
-        fields, notes = _article_fields(pagemeta.read_page_meta(url, request.allow_private), url)
+        fields, notes = _article_fields(webpages.read_page_meta(url, request.allow_private), url)
     refuse_duplicate(catalog, fields.get("link") or url)
     if request.title:
         fields["title"] = request.title
