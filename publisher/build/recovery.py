@@ -19,7 +19,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from publisher.build.sweep import media_paths_in
-from publisher.check.findings import PODCAST_NS
+from publisher.check.findings import ITUNES_NS, PODCAST_NS
 from publisher.guids import entry_guid, identity, video_guid
 from publisher.model import Item, MediaFile
 from publisher.output.writer import is_in_folder
@@ -31,9 +31,6 @@ from publisher.state import Publication
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
-
-
-ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 
 
 ARCHIVE_SUFFIX = re.compile(r"-archive-\d+(?=\.xml$)")

@@ -1,5 +1,11 @@
 """What every feed rule shares: `Finding`, the `FeedCheck` of one feed (with the checks of
-the files it names), and the XML namespaces the feeds are written and read in."""
+the files it names), and the XML namespaces the feeds are written and read in.
+
+Each namespace is defined here once: the rules read it, the feed extensions that write it
+(`publisher.render.feedext`) and the recovery of a lost state (`publisher.build.recovery`)
+import it from here. Render sits above check (every feed passes the check before it is
+written), so the writers come down to the checks' namespaces, never the other way.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,9 @@ from urllib.parse import unquote, urlsplit
 from publisher.output import urls
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
+ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"  # Apple's tags
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"  # content:encoded (feedgen's own)
+PSC_NS = "http://podlove.org/simple-chapters"  # Podlove Simple Chapters
 HISTORY_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005 archived feeds
 # The Podcast Index says clients treat its GitHub URI and podcastindex.org's as one; the
 # feeds use the GitHub one because gPodder's podcastparser only knows that one.
