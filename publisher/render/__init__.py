@@ -15,10 +15,10 @@ from publisher.guids import assign_guids, assign_podcast_guids
 from publisher.output import inventory
 from publisher.render import changes
 from publisher.render.articles import article_items, render_article_feed
+from publisher.render.channel_art import publish_channel_art
 from publisher.render.opml import render_opml
 from publisher.render.pages import render_pages
 from publisher.render.podcast import episodes_of, render_series_feed
-from publisher.stages.episode_art import publish_channel_art
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
