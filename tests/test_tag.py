@@ -6,9 +6,10 @@ import shutil
 
 import pytest
 
+from publisher.formats.mp4boxes import top_level_boxes
 from publisher.model import Chapter
 from publisher.stages.tag import tag_text
-from publisher.tools import ffmpeg, mp4chapters
+from publisher.tools import ffmpeg
 from publisher.tools.mutagen import EpisodeTags, audio_facts, media_duration, read_tags, write_tags
 
 TAGS = EpisodeTags(
@@ -79,7 +80,7 @@ def test_chapters_in_a_faststart_mp4_keep_the_media_playable(media_files, tmp_pa
     path = tmp_path / "fast.mp4"
     ffmpeg.run(ffmpeg_exe, ["-y", "-i", str(media_files["talk.mp4"]), "-c", "copy",
                             "-movflags", "+faststart", str(path)], "faststart copy")  # fmt: skip
-    boxes = [name for name, _, _ in mp4chapters.top_level_boxes(path)]
+    boxes = [name for name, _, _ in top_level_boxes(path)]
     assert boxes.index(b"moov") < boxes.index(b"mdat")
     write_tags(path, TAGS)
     assert read_tags(path)["chapters"][1] == (1.0, "Élan ✓")

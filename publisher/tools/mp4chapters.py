@@ -13,14 +13,11 @@ import struct
 from collections.abc import Iterator
 from pathlib import Path
 
+from publisher.formats.mp4boxes import BrokenMP4, top_level_boxes
 from publisher.model import Chapter
 
 CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"udta", b"edts", b"dinf"}
 TICKS_PER_SECOND = 10_000_000  # chpl times are in 100 ns units
-
-
-class BrokenMP4(ValueError):
-    """The file is not an MP4 this module can rewrite."""
 
 
 def boxes(data: bytes | bytearray, start: int = 0, end: int | None = None) -> Iterator[tuple]:
@@ -38,27 +35,6 @@ def boxes(data: bytes | bytearray, start: int = 0, end: int | None = None) -> It
             raise BrokenMP4(f"box {name!r} at {position} overruns its parent")
         yield name, position, header, size
         position += size
-
-
-def top_level_boxes(path: Path) -> list[tuple[bytes, int, int]]:
-    """(name, offset, size) of the file's top-level boxes, reading headers only."""
-    result = []
-    file_size = path.stat().st_size
-    with path.open("rb") as handle:
-        position = 0
-        while position + 8 <= file_size:
-            handle.seek(position)
-            head = handle.read(16)
-            size, name = struct.unpack(">I4s", head[:8])
-            if size == 1:
-                size = struct.unpack(">Q", head[8:16])[0]
-            elif size == 0:
-                size = file_size - position
-            if size < 8 or position + size > file_size:
-                raise BrokenMP4(f"{path.name}: top-level box {name!r} overruns the file")
-            result.append((name, position, size))
-            position += size
-    return result
 
 
 def render(name: bytes, payload: bytes) -> bytes:
