@@ -12,10 +12,10 @@ from publisher.catalog.schema import (
     Field,
     Invalid,
     Reader,
-    _scalar,
     nested,
     published,
     required_text,
+    scalar_node,
     url,
 )
 from publisher.model import Follow
@@ -24,7 +24,7 @@ COOKIE_FIELDS = 7  # domain, subdomains, path, secure, expires, name, value
 
 
 def seconds(reader: Reader, node: Node, where: str) -> float:
-    text = _scalar(node, "a number of seconds").value
+    text = scalar_node(node, "a number of seconds").value
     try:
         value = float(text)
     except ValueError:
