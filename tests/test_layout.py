@@ -2,8 +2,8 @@
 
 What a reader relies on: a module imports only from its own layer or the layers below it
 (LAYERS, lowest first, as the code has them), no import cycle among the package's
-modules (counting imports made inside functions, and the package `__init__` an import
-from outside a package runs first; not those under TYPE_CHECKING), no module takes a
+modules (counting imports made inside functions, not those under TYPE_CHECKING; a name
+taken from a package counts as its `__init__`, a submodule as itself), no module takes a
 name another module keeps private, and no module passes style.md's 600 lines.
 """
 
@@ -67,15 +67,10 @@ def imported_names(path: Path, known: set[str]) -> list[tuple[str, str]]:
 
 def imports(name: str, path: Path, known: set[str]) -> set[str]:
     """The package modules that loading `name` (or calling its functions) imports."""
-    found: set[str] = set()
-    for module, imported in imported_names(path, known):
-        target = f"{module}.{imported}" if f"{module}.{imported}" in known else module
-        found.add(target)
-        parts = target.split(".")
-        for end in range(2, len(parts)):  # a package's __init__ runs first, from outside
-            parent = ".".join(parts[:end])
-            if parent in known and not name.startswith(parent + "."):
-                found.add(parent)
+    found = {
+        f"{module}.{imported}" if f"{module}.{imported}" in known else module
+        for module, imported in imported_names(path, known)
+    }
     found.discard(name)
     return found
 
