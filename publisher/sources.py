@@ -71,27 +71,28 @@ def check_local_path(source: str, catalog_root: Path) -> Path:
     return path
 
 
-def check_url(url: str, allow_private: bool) -> str:
-    """`url` normalized, after checking its scheme and every address its host resolves to."""
+def check_url(url: str, allow_private: bool, what: str = "source") -> str:
+    """`url` normalized, after checking its scheme and every address its host resolves to.
+    `what` names the URL in a refusal: a source, a WebSub hub, a directory ping."""
     parts = urlsplit(url.strip())
     if parts.scheme.lower() not in ALLOWED_SCHEMES:
         raise SourceRefused(
-            f"source {short_url(url)} refused: only http and https URLs are read"
+            f"{what} {short_url(url)} refused: only http and https URLs are read"
             " (a local file is a plain path, not a file:// URL)",
             advice=ADVICE_URL_OR_PATH,
         )
     host = parts.hostname
     if not host:
         raise SourceRefused(
-            f"source {short_url(url)} refused: the URL has no host", ADVICE_URL_OR_PATH
+            f"{what} {short_url(url)} refused: the URL has no host", ADVICE_URL_OR_PATH
         )
     if not allow_private:
-        checked_addresses(host, parts.port, allow_private, url)
+        checked_addresses(host, parts.port, allow_private, url, what)
     return parts._replace(scheme=parts.scheme.lower(), fragment="").geturl()
 
 
 def checked_addresses(
-    host: str, port: int | None, allow_private: bool, url: str | None = None
+    host: str, port: int | None, allow_private: bool, url: str | None = None, what="source"
 ) -> list[str]:
     """The addresses of `host`, from one lookup, each checked: a connection made to one
     of these goes where the check looked (no second lookup a rebinding DNS could answer
@@ -102,7 +103,7 @@ def checked_addresses(
             reason = address_refusal(address)
             if reason:
                 raise SourceRefused(
-                    f"source {short_url(url or host)} refused: {host} is {reason} ({address})",
+                    f"{what} {short_url(url or host)} refused: {host} is {reason} ({address})",
                     advice="use --allow-private-sources to read from intranets",
                 )
     return addresses

@@ -24,8 +24,8 @@ from publisher.catalog.load import load_catalog
 from publisher.cli.editor import add_command
 from publisher.editor.add import same_url_key, slugify, unique_id
 from publisher.errors import SourceError, SourceRefused
-from publisher.formats import pagemeta
 from publisher.messages import describe
+from publisher.tools import webpages
 
 SERIES = "russian-revolution-1917"
 
@@ -469,9 +469,9 @@ def test_no_write_permission_names_the_catalog(shipped_catalog, pages, monkeypat
 
 
 def test_page_size_is_capped(pages, monkeypatch):
-    monkeypatch.setattr(pagemeta, "MAX_BYTES", 1000)
+    monkeypatch.setattr(webpages, "MAX_BYTES", 1000)
     with pytest.raises(SourceError, match="is larger than 0 MB"):
-        pagemeta.read_page_meta(pages + "/big.html", allow_private=True)
+        webpages.read_page_meta(pages + "/big.html", allow_private=True)
 
 
 def test_every_redirect_hop_is_checked(pages, monkeypatch):
@@ -488,7 +488,7 @@ def test_every_redirect_hop_is_checked(pages, monkeypatch):
         sources, "address_refusal", lambda ip: None if ip == "127.0.0.1" else real_refusal(ip)
     )
     with pytest.raises(SourceRefused) as refused:
-        pagemeta.fetch(pages + "/to-metadata", allow_private=False)
+        webpages.fetch(pages + "/to-metadata", allow_private=False)
     assert describe(refused.value) == (
         "source http://169.254.169.254/latest/ refused: 169.254.169.254 is a link-local address"
         " (169.254.169.254) — use --allow-private-sources to read from intranets"

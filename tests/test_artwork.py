@@ -15,11 +15,8 @@ from PIL import Image
 
 from publisher.build.run import Run
 from publisher.formats.artwork import artwork_problems, conform
-from publisher.stages.episode_art import (
-    catalog_image_problems,
-    publish_channel_art,
-    publish_episode_art,
-)
+from publisher.render.channel_art import catalog_image_problems, publish_channel_art
+from publisher.stages.episode_art import publish_episode_art
 
 
 def encoded(size, fmt="JPEG", mode="RGB", colour="red") -> bytes:

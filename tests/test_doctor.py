@@ -27,7 +27,7 @@ BARE_PATH = "/usr/bin:/bin"  # what cron gives a job
 
 def test_ytdlp_configured_as_builds_configure_it_sees_the_runtime(monkeypatch):
     monkeypatch.setenv("PATH", BARE_PATH)
-    ydl = ytdlp.CheckedYoutubeDL(ytdlp._params(None), allow_private=False)
+    ydl = ytdlp.CheckedYoutubeDL(ytdlp.ydl_params(None), allow_private=False)
     try:
         info = ydl._js_runtimes["deno"].info
     finally:

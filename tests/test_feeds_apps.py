@@ -21,8 +21,8 @@ from publisher.formats import apple
 from publisher.formats.chapters import to_json
 from publisher.model import Funding
 from publisher.render import assign_guids, render_feeds
+from publisher.render.channel_art import publish_channel_art
 from publisher.render.feedext.podlove import PSC_NS, normal_play_time
-from publisher.stages.episode_art import publish_channel_art
 
 TRICKY = "turnout < 50% & rising <see this>"
 PREFIX = "https://op3.dev/e/"

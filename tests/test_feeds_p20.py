@@ -19,7 +19,7 @@ from publisher.check import check_feed
 from publisher.check.findings import PODCAST_NS
 from publisher.guids import assign_guids, podcast_guid
 from publisher.render import publish_feed, render_feeds
-from publisher.stages.episode_art import publish_channel_art
+from publisher.render.channel_art import publish_channel_art
 
 NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",

@@ -26,10 +26,9 @@ from publisher.errors import (
     SourceError,
     ToolError,
 )
-from publisher.formats import pagemeta
 from publisher.messages import describe, exit_code
 from publisher.output.lock import RunLock
-from publisher.tools import ffmpeg
+from publisher.tools import ffmpeg, webpages
 from publisher.tools import http as sources
 from publisher.tools.ytdlp.client import _translated_errors as translated_errors
 
@@ -58,7 +57,7 @@ def test_unreachable_source():
         probe.bind(("127.0.0.1", 0))  # other test can take it while this one runs
         url = f"http://127.0.0.1:{probe.getsockname()[1]}/talk"
         with pytest.raises(SourceError) as raised:
-            pagemeta.fetch(url, allow_private=True)
+            webpages.fetch(url, allow_private=True)
     assert describe(raised.value) == (
         f"source {url} could not be read: cannot connect to the server (connection refused)"
         " — check the address and the network; the next run retries"
@@ -99,14 +98,14 @@ def test_advice_is_the_errors_own_never_guessed_from_its_words():
 def test_stalling_source(media_server):
     url = media_server.url("/stall")
     with pytest.raises(SourceError) as raised:
-        pagemeta.fetch(url, allow_private=True, timeout=0.5)
+        webpages.fetch(url, allow_private=True, timeout=0.5)
     assert describe(raised.value) == f"source {url} timed out after 0.5 s — the next run retries"
 
 
 def test_rate_limited_source(media_server):
     url = media_server.url("/429")
     with pytest.raises(SourceError) as raised:
-        pagemeta.fetch(url, allow_private=True)
+        webpages.fetch(url, allow_private=True)
     assert describe(raised.value) == (
         f"127.0.0.1 is limiting requests (HTTP 429) ({url}) — builds back off: 127.0.0.1 is"
         " not asked again until the hold ends (publisher status shows when); raise"
@@ -141,7 +140,7 @@ def test_a_gone_video_as_the_build_reports_it(said, shown):
 def test_private_source_without_the_flag(media_server):
     url = media_server.url("/page.html")
     with pytest.raises(SourceError) as raised:
-        pagemeta.fetch(url, allow_private=False)
+        webpages.fetch(url, allow_private=False)
     assert describe(raised.value) == (
         f"source {url} refused: 127.0.0.1 is a loopback address (127.0.0.1)"
         " — use --allow-private-sources to read from intranets"

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from publisher.deliver import waiting_room
+from publisher.deliver import serve as folder_server
 from publisher.deliver.serve import make_server_for
 
 IDLE = 1200
@@ -70,11 +70,11 @@ def test_requests_that_never_finish_hold_at_most_max_handlers_threads(served):
         for sock in stuck:
             sock.close()
     print(f"100 unfinished requests: {threads} more threads")
-    assert threads <= waiting_room.MAX_HANDLERS + 1
+    assert threads <= folder_server.MAX_HANDLERS + 1
 
 
 def test_a_connection_that_stays_silent_is_closed(served, monkeypatch):
-    monkeypatch.setattr(waiting_room, "READ_TIMEOUT", 0.5)
+    monkeypatch.setattr(folder_server, "READ_TIMEOUT", 0.5)
     with socket.create_connection(("127.0.0.1", served.port)) as sock:
         sock.settimeout(5)
         started = time.monotonic()
@@ -85,7 +85,7 @@ def test_a_connection_that_stays_silent_is_closed(served, monkeypatch):
 def test_a_request_head_that_trickles_in_is_cut_at_its_deadline(served, monkeypatch):
     """Slowloris: a header byte every 0.2 s never trips the read timeout, but the head as
     a whole has a deadline, and the handler it held is free again."""
-    monkeypatch.setattr(waiting_room, "HEAD_DEADLINE", 1.0)
+    monkeypatch.setattr(folder_server, "HEAD_DEADLINE", 1.0)
     with socket.create_connection(("127.0.0.1", served.port)) as sock:
         sock.sendall(b"GET /articles.xml HTTP/1.1\r\n")
         started = time.monotonic()

@@ -130,7 +130,7 @@ def test_a_redirect_that_yt_dlp_follows_is_checked_before_the_hop(monkeypatch):
     monkeypatch.setattr(
         sources, "address_refusal", lambda ip: "a private address" if ip == "127.0.0.2" else None
     )
-    ydl = ytdlp.CheckedYoutubeDL(ytdlp._params(None), allow_private=False)
+    ydl = ytdlp.CheckedYoutubeDL(ytdlp.ydl_params(None), allow_private=False)
     try:
         with pytest.raises(ytdlp_network.RedirectRefused, match="127.0.0.2"):
             ydl.urlopen(f"http://127.0.0.1:{public.server_port}/talk.mp4")

@@ -1,17 +1,21 @@
-"""Tags written with mutagen, read back with mutagen: ID3v2.4 for mp3, atoms for m4a."""
+"""Tags written with mutagen, read back with mutagen: ID3v2.4 for mp3, atoms for m4a; an
+MP4's chapters written by ffmpeg, as a QuickTime chapter track and a Nero chpl list."""
 
 from __future__ import annotations
 
 import re
 import shutil
+import struct
 import subprocess
+from pathlib import Path
 
 import pytest
 from mutagen.id3 import ID3
 
+from publisher.formats.mp4boxes import top_level_boxes
 from publisher.model import Chapter
-from publisher.stages.tag import tag_text
-from publisher.tools import ffmpeg, mp4chapters
+from publisher.stages.tag import tag_file, tag_text
+from publisher.tools import ffmpeg
 from publisher.tools.mutagen import EpisodeTags, audio_facts, media_duration, read_tags, write_tags
 
 TAGS = EpisodeTags(
@@ -40,7 +44,7 @@ def copy_of(media_files, tmp_path):
 def test_m4a_tags_round_trip(copy_of, media_files, ffmpeg_exe):
     path = copy_of("talk.m4a")
     cover = media_files["cover.jpg"].read_bytes()
-    write_tags(path, EpisodeTags(**{**TAGS.__dict__, "cover": cover}))
+    tag_file(ffmpeg_exe, path, EpisodeTags(**{**TAGS.__dict__, "cover": cover}))
     tags = read_tags(path)
     assert tags["\xa9nam"] == [TAGS.title]
     assert tags["\xa9ART"] == [TAGS.artist]
@@ -101,23 +105,77 @@ def test_chapters_in_a_faststart_mp4_keep_the_media_playable(media_files, tmp_pa
     path = tmp_path / "fast.mp4"
     ffmpeg.run(ffmpeg_exe, ["-y", "-i", str(media_files["talk.mp4"]), "-c", "copy",
                             "-movflags", "+faststart", str(path)], "faststart copy")  # fmt: skip
-    boxes = [name for name, _, _ in mp4chapters.top_level_boxes(path)]
+    boxes = [name for name, _, _ in top_level_boxes(path)]
     assert boxes.index(b"moov") < boxes.index(b"mdat")
-    write_tags(path, TAGS)
+    tag_file(ffmpeg_exe, path, TAGS)
     assert read_tags(path)["chapters"][1] == (1.0, "Élan ✓")
+    boxes = [name for name, _, _ in top_level_boxes(path)]
+    assert boxes.index(b"moov") < boxes.index(b"mdat"), "still playable while it downloads"
     ffmpeg.verify_decodes(ffmpeg_exe, path, "v")
     ffmpeg.verify_decodes(ffmpeg_exe, path, "a")
     decoded = ffmpeg.run(ffmpeg_exe, ["-xerror", "-i", str(path), "-f", "null", "-"], "decode")
     assert decoded  # the whole file decodes after the offsets moved
 
 
-def test_retagging_replaces_chapters_and_tags(copy_of):
+def test_retagging_replaces_chapters_and_tags(copy_of, ffmpeg_exe):
     path = copy_of("talk.m4a")
-    write_tags(path, TAGS)
-    write_tags(path, EpisodeTags(**{**TAGS.__dict__, "title": "New", "chapters": ()}))
+    tag_file(ffmpeg_exe, path, TAGS)
+    tag_file(ffmpeg_exe, path, EpisodeTags(**{**TAGS.__dict__, "title": "New", "chapters": ()}))
     tags = read_tags(path)
     assert tags["\xa9nam"] == ["New"]
     assert "chapters" not in tags
+    assert quicktime_chapters(path) == []
+
+
+def boxes_in(data: bytes, start: int, end: int):
+    """(name, payload start, end) of each box in data[start:end]."""
+    while start + 8 <= end:
+        size, name = struct.unpack(">I4s", data[start : start + 8])
+        yield name, start + 8, start + size
+        start += size
+
+
+def child(data: bytes, start: int, end: int, *path: bytes) -> tuple[int, int] | None:
+    for name, inner, outer in boxes_in(data, start, end):
+        if name == path[0]:
+            return (inner, outer) if len(path) == 1 else child(data, inner, outer, *path[1:])
+    return None
+
+
+def quicktime_chapters(path: Path) -> list[str]:
+    """The titles in a QuickTime chapter track (a `text` track a `tref/chap` names), read
+    from the atoms themselves: what Apple's players show."""
+    data = path.read_bytes()
+    moov = child(data, 0, len(data), b"moov")
+    tracks = [(inner, outer) for name, inner, outer in boxes_in(data, *moov) if name == b"trak"]
+    if not any(child(data, *track, b"tref", b"chap") for track in tracks):
+        return []
+    titles = []
+    for track in tracks:
+        handler = child(data, *track, b"mdia", b"hdlr")
+        if data[handler[0] + 8 : handler[0] + 12] != b"text":
+            continue
+        stbl = child(data, *track, b"mdia", b"minf", b"stbl")
+        sizes_at = child(data, *stbl, b"stsz")[0]
+        count = struct.unpack(">I", data[sizes_at + 8 : sizes_at + 12])[0]
+        sizes = struct.unpack(f">{count}I", data[sizes_at + 12 : sizes_at + 12 + 4 * count])
+        offset = struct.unpack(">I", data[child(data, *stbl, b"stco")[0] + 8 :][:4])[0]
+        for size in sizes:  # ffmpeg writes the chapter samples as one chunk
+            length = struct.unpack(">H", data[offset : offset + 2])[0]
+            titles.append(data[offset + 2 : offset + 2 + length].decode("utf-8"))
+            offset += size
+    return titles
+
+
+@pytest.mark.parametrize("name", ["talk.m4a", "talk.mp4"])
+def test_mp4_chapters_are_a_quicktime_track_and_a_nero_list(copy_of, ffmpeg_exe, name):
+    """Apple's apps read the chapter track, most others (and mutagen) the chpl list."""
+    path = copy_of(name)
+    tag_file(ffmpeg_exe, path, TAGS)
+    assert quicktime_chapters(path) == ["Opening", "Élan ✓", "Questions"]
+    assert read_tags(path)["chapters"] == [(0.0, "Opening"), (1.0, "Élan ✓"), (2.5, "Questions")]
+    assert ffmpeg.streams(ffmpeg_exe, path)[-1].kind == "data"  # the chapter track
+    ffmpeg.verify_decodes(ffmpeg_exe, path)
 
 
 def test_audio_facts(media_files):

@@ -290,7 +290,8 @@ def announce_changed_feeds(run: Run) -> None:
         from publisher.deliver.notify import announce_live_feeds
 
         feeds = [*run.writer.written, *run.writer.unchanged]
-        announce_live_feeds(run.catalog, run.base_url, run.out, feeds, run.state)
+        allow_private = run.options.allow_private_sources  # as for sources, so for hubs
+        announce_live_feeds(run.catalog, run.base_url, run.out, feeds, run.state, allow_private)
 
 
 def folder_is_public_site(run: Run) -> bool:

@@ -18,7 +18,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from publisher.build.sweep import media_paths_in
-from publisher.check.findings import podcast_children
+from publisher.check.findings import ITUNES_NS, podcast_children
 from publisher.formats.checked import (
     checked_duration,
     checked_rfc822,
@@ -36,9 +36,6 @@ from publisher.state import Publication
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
-
-
-ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 
 
 ARCHIVE_SUFFIX = re.compile(r"-archive-\d+(?=\.xml$)")

@@ -13,10 +13,10 @@ from publisher.catalog.schema import (
     Field,
     Invalid,
     Reader,
-    _scalar,
     nested,
     published,
     required_text,
+    scalar_node,
     url,
 )
 from publisher.model import Follow
@@ -25,7 +25,7 @@ COOKIE_FIELDS = 7  # domain, subdomains, path, secure, expires, name, value
 
 
 def seconds(reader: Reader, node: Node, where: str) -> float:
-    text = _scalar(node, "a number of seconds").value
+    text = scalar_node(node, "a number of seconds").value
     try:
         value = float(text)
     except ValueError:
@@ -37,7 +37,7 @@ def seconds(reader: Reader, node: Node, where: str) -> float:
 
 def minutes(reader: Reader, node: Node, where: str) -> float:
     """A time budget in minutes (site.transcribe.max_minutes): more than 0, at most a day."""
-    text = _scalar(node, "a number of minutes").value
+    text = scalar_node(node, "a number of minutes").value
     try:
         value = float(text)
     except ValueError:

@@ -55,7 +55,7 @@ class Field:
 # Converters: node -> value, or Invalid ---------------------------------------------
 
 
-def _scalar(node: Node, expected: str) -> ScalarNode:
+def scalar_node(node: Node, expected: str) -> ScalarNode:
     """Every field's value passes here, so every value is checked as YAML decoded it: an
     escape in quotes ("\\0", "\\e", "\\x85") writes a character no feed can carry."""
     if not isinstance(node, ScalarNode) or node.value in ("", "~", "null"):
@@ -69,7 +69,7 @@ def _scalar(node: Node, expected: str) -> ScalarNode:
 def text(reader: Reader, node: Node, where: str) -> str:
     # Any scalar is text here: the node keeps the source's characters, so `language: no`
     # stays "no" and `title: 1917` stays "1917" (YAML 1.1 would make them false and 1917).
-    return _scalar(node, "text").value.strip()
+    return scalar_node(node, "text").value.strip()
 
 
 def required_text(reader: Reader, node: Node, where: str) -> str:
@@ -154,7 +154,7 @@ def check_slug(value: str) -> None:
 
 
 def boolean(reader: Reader, node: Node, where: str) -> bool:
-    value = _scalar(node, "true or false").value
+    value = scalar_node(node, "true or false").value
     if value.lower() not in ("true", "false"):
         raise Invalid(f"expected true or false, got {value!r}")
     return value.lower() == "true"
@@ -164,7 +164,7 @@ def integer(minimum: int, maximum: int | None = None, why: str = "") -> Converte
     """A whole number from `minimum` (to `maximum`, when `why` that is the most)."""
 
     def convert(reader: Reader, node: Node, where: str) -> int:
-        text = _scalar(node, "a whole number").value
+        text = scalar_node(node, "a whole number").value
         try:
             value = int(text.replace("_", ""))
         except ValueError:
@@ -191,7 +191,7 @@ def choice(*options: str) -> Converter:
 
 
 def loudness(reader: Reader, node: Node, where: str) -> float | None:
-    scalar = _scalar(node, "a loudness in LUFS, or off")
+    scalar = scalar_node(node, "a loudness in LUFS, or off")
     if scalar.value.lower() in ("off", "false"):
         return None
     try:

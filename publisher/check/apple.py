@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from publisher.check.findings import HISTORY_NS
+from publisher.check.findings import CONTENT_NS, HISTORY_NS, ITUNES_NS
 from publisher.check.podcastindex import check_https
 from publisher.formats import apple
 from publisher.formats.imageinfo import NotAnImage, artwork_problems, image_info
@@ -19,8 +19,6 @@ from publisher.formats.sanitize import unsafe_markup
 if TYPE_CHECKING:
     from publisher.check.findings import FeedCheck
 
-ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
-CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 
 # Apple documents audio/x-m4a for AAC; audio/mp4 is the registered type, which Apple
 # accepts too and which the publisher serves.

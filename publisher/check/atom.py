@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from publisher.check.findings import ATOM_NS, FeedCheck, text_of
-from publisher.check.rss import _base_url
+from publisher.check.findings import ATOM_NS, FeedCheck, base_url_from_self, text_of
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
@@ -15,7 +14,7 @@ def _atom(tag: str) -> str:
 
 
 def check_atom(context: FeedCheck, root) -> None:
-    context.base_url = _base_url(context, root, "atom.self")
+    context.base_url = base_url_from_self(context, root, "atom.self")
     _check_atom_required(context, root, "")
     has_author = root.find(_atom("author")) is not None
     seen: set[str] = set()

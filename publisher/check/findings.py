@@ -1,5 +1,11 @@
 """What every feed rule shares: `Finding`, the `FeedCheck` of one feed (with the checks of
-the files it names), and the XML namespaces the feeds are written and read in."""
+the files it names), and the XML namespaces the feeds are written and read in.
+
+Each namespace is defined here once: the rules read it, the feed extensions that write it
+(`publisher.render.feedext`) and the recovery of a lost state (`publisher.build.recovery`)
+import it from here. Render sits above check (every feed passes the check before it is
+written), so the writers come down to the checks' namespaces, never the other way.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,9 @@ from urllib.parse import unquote, urlsplit
 from publisher.output import urls
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
+ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"  # Apple's tags
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"  # content:encoded (feedgen's own)
+PSC_NS = "http://podlove.org/simple-chapters"  # Podlove Simple Chapters
 HISTORY_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005 archived feeds
 # The feeds declare the namespace's own URI: parsers that match only it (feedsmith, the
 # namespace's spec) missed every tag under the GitHub URI that feeds used to carry. What
@@ -130,3 +139,16 @@ def text_of(parent, tag: str) -> str | None:
 
 def item_name(item, number: int) -> str:
     return text_of(item, "guid") or text_of(item, "title") or f"item {number}"
+
+
+def base_url_from_self(context: FeedCheck, channel, rule: str) -> str | None:
+    """Where the folder is served, from the feed's own URL; None (and a warning) if unknown."""
+    links = channel.findall(f"{{{ATOM_NS}}}link")
+    self_url = next((link.get("href", "") for link in links if link.get("rel") == "self"), "")
+    if not self_url:
+        context.warning(rule, "no atom:link rel=self: apps cannot tell the feed's own URL")
+        return None
+    if not self_url.endswith("/" + context.relative):
+        context.warning(rule, f"rel=self {self_url} does not end with {context.relative}")
+        return None
+    return self_url[: -len(context.relative)]

@@ -3,8 +3,12 @@ then goes through Apple's and the Podcast Index's rules."""
 
 from __future__ import annotations
 
-from publisher.check import apple, podcastindex
-from publisher.check.findings import ATOM_NS, FeedCheck, item_name, text_of
+from publisher.check.apple import check_channel as check_apple_channel
+from publisher.check.apple import check_item as check_apple_item
+from publisher.check.apple import is_podcast
+from publisher.check.findings import FeedCheck, base_url_from_self, item_name, text_of
+from publisher.check.podcastindex import check_channel as check_index_channel
+from publisher.check.podcastindex import check_item as check_index_item
 from publisher.formats.checked import checked_rfc822
 
 
@@ -16,7 +20,7 @@ def check_rss(context: FeedCheck, root) -> None:
         context.error("rss.channel", f"<rss> has {len(channels)} <channel> elements, not 1")
         return
     channel = channels[0]
-    context.base_url = _base_url(context, channel, "rss.self")
+    context.base_url = base_url_from_self(context, channel, "rss.self")
     for tag in ("title", "link", "description"):
         if not text_of(channel, tag):
             context.error("rss.required", f"the channel has no <{tag}>")
@@ -34,12 +38,12 @@ def check_rss(context: FeedCheck, root) -> None:
         seen.add(guid or "")
         if len(item.findall("enclosure")) > 1:
             context.warning("rss.enclosure", "more than one <enclosure>; apps use the first", name)
-    if apple.is_podcast(channel):
-        apple.check_channel(context, channel, items)
-        podcastindex.check_channel(context, channel)
+    if is_podcast(channel):
+        check_apple_channel(context, channel, items)
+        check_index_channel(context, channel)
         for number, item in enumerate(items, start=1):
-            apple.check_item(context, item, item_name(item, number))
-            podcastindex.check_item(context, item, item_name(item, number))
+            check_apple_item(context, item, item_name(item, number))
+            check_index_item(context, item, item_name(item, number))
     elif not items:
         context.warning("feed.empty", "the feed has no items; readers show it empty")
 
@@ -51,16 +55,3 @@ def _check_rss_dates(context: FeedCheck, element, name: str) -> None:
             continue
         if checked_rfc822(value) is None:  # the rule render writes dates by
             context.error("rss.date", f"<{tag}> {value!r} is not an RFC 822 date with a zone", name)
-
-
-def _base_url(context: FeedCheck, channel, rule: str) -> str | None:
-    """Where the folder is served, from the feed's own URL; None (and a warning) if unknown."""
-    links = channel.findall(f"{{{ATOM_NS}}}link")
-    self_url = next((link.get("href", "") for link in links if link.get("rel") == "self"), "")
-    if not self_url:
-        context.warning(rule, "no atom:link rel=self: apps cannot tell the feed's own URL")
-        return None
-    if not self_url.endswith("/" + context.relative):
-        context.warning(rule, f"rel=self {self_url} does not end with {context.relative}")
-        return None
-    return self_url[: -len(context.relative)]

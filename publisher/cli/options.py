@@ -34,7 +34,8 @@ out_option = click.option(
 private_option = click.option(
     "--allow-private-sources",
     is_flag=True,
-    help="Allow sources on loopback, private and link-local addresses (intranets, tests).",
+    help="Allow sources, WebSub hubs and pings on loopback, private and link-local"
+    " addresses (intranets, tests).",
 )
 
 

@@ -157,7 +157,8 @@ def build(
         from publisher.deliver.upload import Upload
         from publisher.deliver.upload import publish as upload
 
-        uploaded = upload(catalog, out, Upload(destination, endpoint_url, delete))
+        where = Upload(destination, endpoint_url, delete)
+        uploaded = upload(catalog, out, where, allow_private=allow_private_sources)
         if not quiet:
             click.echo(_publish_summary(uploaded))
     sys.exit(report.exit_code)
@@ -256,8 +257,9 @@ def serve(out, host, port):
     "--cors", is_flag=True, help="Let web players on any site read the bucket (GET and HEAD)."
 )
 @catalog_option
+@private_option
 @reports_errors
-def publish(destination, out, endpoint_url, delete, cors, catalog):
+def publish(destination, out, endpoint_url, delete, cors, catalog, allow_private_sources):
     """Upload the published folder to S3-compatible storage.
 
     Media and pages first, feeds and OPML last; unchanged files are skipped. Credentials
@@ -271,7 +273,8 @@ def publish(destination, out, endpoint_url, delete, cors, catalog):
     from publisher.deliver.upload import Upload
     from publisher.deliver.upload import publish as upload
 
-    report = upload(catalog, out, Upload(destination, endpoint_url, delete, cors))
+    where = Upload(destination, endpoint_url, delete, cors)
+    report = upload(catalog, out, where, allow_private=allow_private_sources)
     click.echo(_publish_summary(report))
 
 

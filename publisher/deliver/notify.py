@@ -30,13 +30,19 @@ log = logging.getLogger(__name__)
 
 
 def announce_live_feeds(
-    catalog: Catalog, base_url: str, folder: Path, candidates: Iterable[str], state: State
+    catalog: Catalog,
+    base_url: str,
+    folder: Path,
+    candidates: Iterable[str],
+    state: State,
+    allow_private: bool = False,
 ) -> list[str]:
     """Tell the site's hubs and pings about each feed among `candidates` (paths under
     `folder`, live at `base_url`) that has an item and was not announced as it is now;
     never the feeds of a `listed: false` series. Returns the problems; never raises. A
     failed ping is not tried again for the same bytes: it is a courtesy, apps and
-    directories poll anyway."""
+    directories poll anyway. Hubs on private addresses are told only with
+    `allow_private`, as for sources."""
     site = catalog.site
     if not site.hubs and not site.pings:
         return []
@@ -46,7 +52,8 @@ def announce_live_feeds(
     if not considered:
         return []
     feed_urls = [url for url, (_, items) in sorted(considered.items()) if items]
-    problems = ping_hubs(site.hubs, feed_urls) + ping_directories(site.pings, feed_urls)
+    problems = ping_hubs(site.hubs, feed_urls, allow_private=allow_private)
+    problems += ping_directories(site.pings, feed_urls, allow_private=allow_private)
     state.record_announced({url: digest for url, (digest, _) in considered.items()})
     return problems
 

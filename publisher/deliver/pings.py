@@ -16,6 +16,8 @@ from publisher.deliver.websub import announce
 if TYPE_CHECKING:
     import requests  # loaded by `announce`, and only when a feed changed
 
+    from publisher.tools.http import Notifier
+
 USER_AGENT = "publisher (directory ping)"
 PLACEHOLDER = "{url}"
 
@@ -26,11 +28,23 @@ def ping_url(template: str, feed_url: str) -> str:
 
 
 def ping_directories(
-    templates: tuple[str, ...], feed_urls: list[str], timeout: float = 10
+    templates: tuple[str, ...],
+    feed_urls: list[str],
+    timeout: float = 10,
+    allow_private: bool = False,
 ) -> list[str]:
     """GET each template once for each changed feed; returns the problems, never raises."""
 
-    def send(session: requests.Session, template: str, feed_url: str) -> requests.Response:
-        return session.get(ping_url(template, feed_url), timeout=timeout)
+    def send(notifier: Notifier, template: str, feed_url: str) -> requests.Response:
+        return notifier.send("GET", ping_url(template, feed_url), "directory ping")
 
-    return announce("directory ping", templates, feed_urls, send, USER_AGENT)
+    return announce(
+        "directory ping",
+        "site.pings",
+        templates,
+        feed_urls,
+        send,
+        USER_AGENT,
+        timeout,
+        allow_private,
+    )

@@ -6,6 +6,13 @@ ETag/Last-Modified so a refresh costs a 304. Werkzeug's `send_file` does all of 
 streaming the file through `wsgi.file_wrapper` instead of reading it into memory; this
 module adds the folder rules (no listing, index.html for folders, nothing outside it)
 and the headers S3 sends too: the table's Content-Type and CORS for web players.
+
+The server is waitress, because `--host 0.0.0.0` puts it on the network: one thread
+reads every connection, and a request gets one of `MAX_HANDLERS` threads only once its
+whole head (and body) has arrived, so idle or trickling connections (a port scanner, a
+phone gone to sleep, slowloris) hold no thread. On top of waitress's own limits, a
+connection silent for `READ_TIMEOUT` or whose request takes longer than `HEAD_DEADLINE`
+to arrive is closed, and beyond `MAX_CONNECTIONS` the oldest idle one makes room.
 """
 
 from __future__ import annotations
@@ -14,12 +21,18 @@ import re
 import socket
 import sys
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import quote
 
 from lxml import etree
+from waitress import wasyncore
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
+from waitress.server import TcpWSGIServer
 from werkzeug.exceptions import (
     HTTPException,
     MethodNotAllowed,
@@ -29,11 +42,9 @@ from werkzeug.exceptions import (
 from werkzeug.http import parse_range_header
 from werkzeug.routing import RequestRedirect
 from werkzeug.security import safe_join
-from werkzeug.serving import BaseWSGIServer
 from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
 
-from publisher.deliver.waiting_room import TimedHandler, WaitingRoomServer
 from publisher.errors import ADVICE_BUILD_FIRST, ConfigurationError
 from publisher.output import contenttypes, inventory, urls
 from publisher.output.contenttypes import content_type
@@ -44,6 +55,13 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 ALLOWED_METHODS = ["GET", "HEAD", "OPTIONS"]
+
+READ_TIMEOUT = 10.0  # seconds a client may stay silent: before, between or within requests
+HEAD_DEADLINE = 30.0  # seconds for a whole request to arrive, however it trickles in
+MAX_HANDLERS = 32  # requests answered at once; more wait (costing no thread) for a turn
+MAX_CONNECTIONS = 1024  # open at once; beyond, the oldest idle connection makes room
+MAX_HEAD = 64 * 1024  # bytes of a request head (and of a body: GET and HEAD need none)
+LOOK_EVERY = 0.25  # seconds between looks for silent and slow connections
 
 
 class FolderApp:
@@ -71,7 +89,7 @@ class FolderApp:
             # Includes 416 from send_file, whose headers carry "Content-Range: bytes */size".
             response = error.get_response(environ)
         allow_cross_origin(response)
-        # The server writes its own Date header; send_file's would make a second one.
+        # The server dates every response itself, errors included; send_file's too.
         del response.headers["Date"]
         return response(environ, start_response)
 
@@ -160,10 +178,6 @@ def follow_rfc_on_ranges(environ: dict, size: int) -> None:
         environ["HTTP_RANGE"] = "bytes=0-"
 
 
-def make_app(folder: Path) -> FolderApp:
-    return FolderApp(folder)
-
-
 def feed_urls(folder: Path, origin: str) -> list[str]:
     """The URL of every feed and OPML file under `folder`, as served from `origin`."""
     origin = origin.rstrip("/") + "/"
@@ -224,21 +238,114 @@ def built_for(folder: Path) -> str | None:
     return None
 
 
-def make_server_for(folder: Path, host: str, port: int) -> BaseWSGIServer:
-    """A threaded server on (host, port); port 0 picks a free one (see `server.port`).
-    Its threads are bounded and silent clients are dropped (`waiting_room`).
+class TimedRequest(HTTPRequestParser):
+    """A request as waitress reads it, with the moment its first byte came."""
 
-    The socket is bound here, not by werkzeug, which would print a hint and `sys.exit`
-    on a taken port; an OSError is something the caller can report in its own words.
-    """
+    def __init__(self, adj):
+        super().__init__(adj)
+        self.started = time.monotonic()
+
+
+class TimedChannel(HTTPChannel):
+    parser_class = TimedRequest  # for FolderServer.maintenance's HEAD_DEADLINE
+
+
+class FolderServer(TcpWSGIServer):
+    """waitress's server, closing connections that stay silent or trickle (see above)."""
+
+    channel_class = TimedChannel
+
+    def __init__(self, app, listener: socket.socket, adj: Adjustments):
+        info = (listener.family, listener.type, listener.proto, listener.getsockname())
+        super().__init__(app, _sock=listener, adj=adj, bind_socket=False, sockinfo=info)
+        self.port = int(self.effective_port)
+        self._stopping = threading.Event()
+        self._stopped = threading.Event()
+        self._stopped.set()  # not serving yet
+
+    def handle_accept(self) -> None:
+        """Accept every connection waiting, not one per turn of the loop: a thousand
+        arriving at once are all in before the next request is read."""
+        while self._room_for_one():
+            try:
+                connection, address = self.socket.accept()
+                self.set_socket_options(connection)
+            except OSError:  # none waiting any more, or the client already hung up
+                return
+            self.channel_class(self, connection, address, self.adj, map=self._map)
+
+    def readable(self) -> bool:
+        """Whether to accept: below MAX_CONNECTIONS, or when an idle one can make room."""
+        now = time.time()
+        if now >= self.next_channel_cleanup:
+            self.next_channel_cleanup = now + LOOK_EVERY
+            self.maintenance(now)
+        return self.accepting and (len(self._map) < self.adj.connection_limit or self._idle())
+
+    def _room_for_one(self) -> bool:
+        """Make room for one more connection: at the limit, the idle one silent longest
+        is closed (a busy one, being answered, never is)."""
+        idle = [] if len(self._map) < self.adj.connection_limit else self._idle()
+        if idle:
+            min(idle, key=lambda channel: channel.last_activity).handle_close()
+        return len(self._map) < self.adj.connection_limit
+
+    def _idle(self) -> list[HTTPChannel]:
+        return [channel for channel in self.active_channels.values() if not channel.requests]
+
+    def maintenance(self, now: float) -> None:
+        """Close connections silent for READ_TIMEOUT, or whose request is still arriving
+        after HEAD_DEADLINE; one being answered keeps its connection."""
+        silent_since = now - READ_TIMEOUT
+        started_before = time.monotonic() - HEAD_DEADLINE
+        for channel in self.active_channels.values():
+            if channel.requests:
+                continue  # a handler has it; sending has waitress's own limits
+            request = channel.request
+            slow = request is not None and request.started < started_before
+            if slow or channel.last_activity < silent_since:
+                channel.will_close = True
+
+    def serve_forever(self) -> None:
+        """Serve until `shutdown` (from another thread) or Ctrl-C."""
+        self._stopped.clear()
+        try:
+            while not self._stopping.is_set():
+                wasyncore.loop(timeout=LOOK_EVERY, use_poll=True, map=self._map, count=1)
+        finally:
+            self._stopping.set()
+            self._stopped.set()
+
+    def shutdown(self) -> None:
+        """Stop `serve_forever` (running in another thread) and wait until it has."""
+        self._stopping.set()
+        self.pull_trigger()
+        self._stopped.wait(timeout=5)
+
+    def server_close(self) -> None:
+        """Close every connection and the listener, and stop the handlers."""
+        self._stopping.set()
+        self.task_dispatcher.shutdown(timeout=1)
+        wasyncore.close_all(self._map, ignore_all=True)
+
+
+def make_server_for(folder: Path, host: str, port: int) -> FolderServer:
+    """A server for `folder` on (host, port); port 0 picks a free one (see `server.port`).
+    Bound here, not by waitress: a taken port is an OSError the caller words itself."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.create_server((host, port), family=family)
-    try:  # werkzeug duplicates the descriptor, so this one is closed either way
-        return WaitingRoomServer(
-            host, port, make_app(folder), TimedHandler, fd=listener.fileno()
-        )  # bounded threads and timeouts: it may face the network
-    finally:
+    adj = Adjustments(
+        threads=MAX_HANDLERS,
+        connection_limit=MAX_CONNECTIONS + 2,  # the listener and waitress's trigger
+        max_request_header_size=MAX_HEAD,
+        max_request_body_size=MAX_HEAD,
+        ident="publisher",
+    )
+    try:
+        return FolderServer(FolderApp(folder), listener, adj)
+    except BaseException:
         listener.close()
+        raise
 
 
 def serve(

@@ -34,9 +34,14 @@ class Upload:
 
 
 def publish(
-    catalog_path: Path, out: Path, upload: Upload, progress: Progress | None = None
+    catalog_path: Path,
+    out: Path,
+    upload: Upload,
+    progress: Progress | None = None,
+    allow_private: bool = False,
 ) -> PublishReport:
-    """Upload `out` to the destination (content first, feeds last) and ping the hubs."""
+    """Upload `out` to the destination (content first, feeds last) and ping the hubs
+    (on a private address only with `allow_private`, as for sources)."""
     catalog = load_catalog(catalog_path)
     site = catalog.site
     cookies = catalog.root / site.fetch.cookies if site.fetch.cookies else None
@@ -56,7 +61,7 @@ def publish(
         if upload.cors:
             allow_cross_origin(upload.destination, upload.endpoint_url)
         # live now: every feed not yet announced as it is (each logs its own problems)
-        announce_live_feeds(catalog, site.base_url, out, folder_feeds(out), state)
+        announce_live_feeds(catalog, site.base_url, out, folder_feeds(out), state, allow_private)
     return report
 
 

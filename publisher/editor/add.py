@@ -3,9 +3,10 @@
     check the URL ─▶ refuse a duplicate ─▶ read metadata ─▶ propose ─▶ append (validated)
 
 A talk's metadata comes from yt-dlp (`publisher.tools.ytdlp`), an article's from its page's
-JSON-LD and Open Graph tags (`publisher.formats.pagemeta`). The proposal follows the catalog's
-rules: a slug id made from the title and never used before, a date with a time zone,
-plain-text summary. Appending is `publisher.catalog.append`'s job.
+JSON-LD and Open Graph tags (`publisher.tools.webpages` reads the page,
+`publisher.formats.pagemeta` its HTML). The proposal follows the catalog's rules: a slug
+id made from the title and never used before, a date with a time zone, plain-text
+summary. Appending is `publisher.catalog.append`'s job.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from publisher.model import Catalog, EntryKind, MediaInfo
 from publisher.output.lock import RunLock
 from publisher.sources import check_url, is_url
 from publisher.state import State, state_path_for
+from publisher.tools import webpages
 
 SUMMARY_MAX = 1200  # characters; a summary is a paragraph, not the whole description
 
@@ -103,7 +105,7 @@ def propose(catalog_path: Path, request: AddRequest, today: date | None = None) 
         info = read_video(url, request.allow_private, AddPacing.of(catalog))
         fields, notes = _video_fields(info, url, _own_page(info, url, request.allow_private))
     else:
-        page = pagemeta.read_page_meta(url, request.allow_private)
+        page = webpages.read_page_meta(url, request.allow_private)
         fields, notes = _article_fields(page, url)
         fields["language"] = page_language(catalog, request.series, page.language)
     refuse_duplicate(catalog, fields.get("link") or url)
@@ -319,7 +321,7 @@ def _own_page(info: MediaInfo, url: str, allow_private: bool) -> pagemeta.PageMe
     if info.extractor not in PLAIN_PAGE_EXTRACTORS:
         return None
     try:
-        return pagemeta.read_page_meta(url, allow_private)
+        return webpages.read_page_meta(url, allow_private)
     except PublisherError:  # a direct media link, or a page that went away meanwhile
         return None
 

@@ -1,7 +1,8 @@
-"""Chapters as text, as Podcast Index JSON: timestamps in a description, the chapters file.
+"""Chapters as text, as Podcast Index JSON: timestamps in a description, the chapters file,
+and the ffmetadata ffmpeg writes into MP4 files.
 
 Pure codecs: text in, values out; no run, state or network. Used by the chapters stage,
-the feeds, the pages and `check`."""
+the tag stage, the feeds, the pages and `check`."""
 
 from __future__ import annotations
 
@@ -104,6 +105,43 @@ def parse_json(text: str) -> tuple[Chapter, ...]:
 
 def _float_or_none(value) -> float | None:
     return float(value) if isinstance(value, int | float) else None
+
+
+# Chapters in a media file ----------------------------------------------------------------
+
+FFMETADATA_SPECIAL = re.compile(r"([=;#\\\n])")
+CHPL_TITLE_BYTES = 255  # a Nero chpl title is at most 255 bytes
+
+
+def chapters_to_end(chapters: tuple[Chapter, ...], duration: float | None) -> tuple[Chapter, ...]:
+    """Chapters in order, inside the file's duration, each ending where the next starts."""
+    inside = sorted(
+        (c for c in chapters if duration is None or c.start < duration), key=lambda c: c.start
+    )
+    result = []
+    for index, chapter in enumerate(inside):
+        following = inside[index + 1].start if index + 1 < len(inside) else None
+        end = following if following is not None else (chapter.end or duration or chapter.start)
+        result.append(Chapter(start=chapter.start, title=chapter.title, end=end))
+    return tuple(result)
+
+
+def to_ffmetadata(chapters: tuple[Chapter, ...]) -> str:
+    """ffmpeg's metadata file (`-f ffmetadata`) naming `chapters`, in milliseconds. Titles
+    are cut to whole characters within 255 bytes, the most a Nero `chpl` title holds
+    (ffmpeg would cut one in the middle of a character)."""
+    lines = [";FFMETADATA1"]
+    for chapter in chapters:
+        title = chapter.title.encode("utf-8")[:CHPL_TITLE_BYTES].decode("utf-8", "ignore")
+        end = chapter.end if chapter.end is not None else chapter.start
+        lines += [
+            "[CHAPTER]",
+            "TIMEBASE=1/1000",
+            f"START={round(chapter.start * 1000)}",
+            f"END={round(end * 1000)}",
+            "title=" + FFMETADATA_SPECIAL.sub(r"\\\1", title),
+        ]
+    return "\n".join(lines) + "\n"
 
 
 # A source's own chapters ----------------------------------------------------------------

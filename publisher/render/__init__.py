@@ -16,6 +16,7 @@ from publisher.guids import assign_guids, assign_podcast_guids
 from publisher.output import inventory
 from publisher.render import changes
 from publisher.render.articles import render_article_feed
+from publisher.render.channel_art import publish_channel_art
 from publisher.render.gate import gated_feed
 from publisher.render.opml import render_opml
 from publisher.render.pages import render_pages
@@ -25,7 +26,6 @@ from publisher.render.podcast import (
     series_of_feed,
 )
 from publisher.render.podroll import offered_feeds, podroll
-from publisher.stages.episode_art import publish_channel_art
 
 if TYPE_CHECKING:
     from publisher.build.run import Run

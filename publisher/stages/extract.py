@@ -27,6 +27,7 @@ from publisher.errors import (
     SourceError,
     ToolError,
 )
+from publisher.formats.mp4boxes import BrokenMP4, top_level_boxes
 from publisher.model import Item
 from publisher.sources import short_url
 from publisher.stages import enrich, workfiles
@@ -38,7 +39,7 @@ from publisher.stages.enrich import (
     refuse_unpublishable,
 )
 from publisher.stages.recipes import Output, wanted_outputs
-from publisher.tools import deadlines, ffmpeg, mp4chapters, mutagen
+from publisher.tools import deadlines, ffmpeg, mutagen
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
@@ -243,7 +244,7 @@ def usable_as_is(path: Path, streams: list[ffmpeg.Stream]) -> bool:
     if facts is None or facts.container != "mp4" or len(streams) != 1:
         return False
     try:
-        boxes = {name for name, _, _ in mp4chapters.top_level_boxes(path)}
-    except mp4chapters.BrokenMP4:
+        boxes = {name for name, _, _ in top_level_boxes(path)}
+    except BrokenMP4:
         return False
     return b"moof" not in boxes and b"moov" in boxes

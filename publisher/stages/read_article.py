@@ -63,12 +63,12 @@ def read_page(run: Run, link: str) -> ArticlePage:
     """What the page at `link` says; a PublisherError when it cannot be read."""
     # loaded only when a page is read: a build with every page cached loads neither
     from publisher.formats import pagemeta
-    from publisher.tools import trafilatura
+    from publisher.tools import trafilatura, webpages
 
     allow_private = run.options.allow_private_sources
     url = check_url(link, allow_private)
     with run.fetch.turn(url, run.stopping):  # paced; never a site that refused us
-        final, body = pagemeta.fetch(url, allow_private)
+        final, body = webpages.fetch(url, allow_private)
     run.fetch.note_success(url)
     meta = pagemeta.parse_page(body, final)
     return ArticlePage(

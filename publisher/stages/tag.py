@@ -2,20 +2,27 @@
 
 An episode file carries its title, authors, series, date, description, episode number,
 cover art and chapters, written before the file is published (its enclosure length is
-measured after this). mp3 gets ID3v2.4 with CHAP/CTOC chapter frames; m4a and mp4 get
-iTunes-style atoms and a Nero `chpl` chapter list (see `publisher.tools.mp4chapters`), which
-mutagen reads but cannot write.
+measured after this). mp3 gets ID3v2.4 with CHAP/CTOC chapter frames (mutagen); m4a and
+mp4 get their chapters from ffmpeg, as a QuickTime chapter track and a Nero `chpl` list,
+then iTunes-style atoms (mutagen).
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from publisher.errors import ToolError
+from publisher.formats.chapters import chapters_to_end
+from publisher.formats.mp4boxes import BrokenMP4, top_level_boxes
 from publisher.model import Item
 from publisher.stages import workfiles
+from publisher.tools import ffmpeg
 from publisher.tools.mutagen import (
     EpisodeTags,
+    has_nero_chapters,
+    media_duration,
     write_tags,
 )
 
@@ -34,8 +41,28 @@ def tag(run: Run, item: Item) -> None:
         return  # the published media is current: nothing to tag
     run.progress.start(item, "tagging")
     tags = episode_tags(run, item)
+    exe = ffmpeg.executable(run.options.ffmpeg)
     for path in outputs.values():
-        write_tags(path, tags)
+        tag_file(exe, path, tags)
+
+
+def tag_file(exe: str, path: Path, tags: EpisodeTags) -> None:
+    """Chapters and tags into one episode file: an MP4's chapters by ffmpeg first (only
+    when there are some to write or to take out), then the tags by mutagen."""
+    if path.suffix != ".mp3":
+        chapters = chapters_to_end(tags.chapters, media_duration(path))
+        if chapters or has_nero_chapters(path):
+            ffmpeg.write_chapters(exe, path, chapters, _index_first(path))
+    write_tags(path, tags)
+
+
+def _index_first(path: Path) -> bool:
+    """Whether the MP4's index (`moov`) comes before its media data, to keep it so."""
+    try:
+        boxes = [name for name, _, _ in top_level_boxes(path)]
+    except BrokenMP4 as error:
+        raise ToolError(f"tagging {path.name} failed: {error}") from error
+    return b"mdat" in boxes and b"moov" in boxes and boxes.index(b"moov") < boxes.index(b"mdat")
 
 
 def episode_tags(run: Run, item: Item) -> EpisodeTags:

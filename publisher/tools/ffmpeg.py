@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import threading
 from collections import deque
@@ -24,6 +25,8 @@ from pathlib import Path
 
 from publisher.errors import SourceError, ToolError
 from publisher.formats import containers
+from publisher.formats.chapters import to_ffmetadata
+from publisher.model import Chapter
 
 log = logging.getLogger(__name__)
 
@@ -246,6 +249,30 @@ def make_video(
     # the index first, so a browser or an app starts playing before the whole file arrives
     arguments += ["-movflags", "+faststart", "-f", "mp4", str(output)]
     run(ffmpeg, arguments, "making the video", total_seconds, on_progress)
+
+
+def write_chapters(
+    ffmpeg: str, path: Path, chapters: tuple[Chapter, ...], index_first: bool
+) -> None:
+    """Set the chapters of the MP4 at `path` (none: remove any it has), every stream
+    copied as it is. ffmpeg's MP4 muxer writes them the two ways players read them: a
+    QuickTime chapter track (Apple's apps) and a Nero `chpl` box (most others, mutagen).
+    `index_first` keeps `moov` before the media data, for a file made that way."""
+    stem = f".{path.name}.chapters-{os.getpid()}"
+    metadata, building = path.with_name(f"{stem}.txt"), path.with_name(stem + path.suffix)
+    metadata.write_text(to_ffmetadata(chapters), encoding="utf-8")
+    # the audio and video only: an old chapter track is a data stream, made anew here
+    arguments = ["-y", "-i", str(path), "-f", "ffmetadata", "-i", str(metadata),
+                 "-map", "0:v?", "-map", "0:a?",  # no -map_metadata -1: it drops titles
+                 "-map_chapters", "1" if chapters else "-1", "-c", "copy"]  # fmt: skip
+    if index_first:
+        arguments += ["-movflags", "+faststart"]
+    try:
+        run(ffmpeg, [*arguments, "-f", "mp4", str(building)], "writing chapters")
+        building.replace(path)
+    finally:
+        metadata.unlink(missing_ok=True)
+        building.unlink(missing_ok=True)
 
 
 # Loudness ----------------------------------------------------------------------------

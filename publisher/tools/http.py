@@ -8,7 +8,9 @@ nowhere. Each request is watched against its deadline (`publisher.tools.deadline
 Imported only where a request is made: it loads requests and urllib3.
 
 The small GETs of a stage (caption files, thumbnails, article pages) are here too:
-redirects followed one checked hop at a time, a timeout, and a size cap.
+redirects followed one checked hop at a time, a timeout, and a size cap; and the
+notifications sent after a build or a publish (WebSub hubs, directory pings), under the
+same address rules: `--allow-private-sources` covers them as it covers sources.
 """
 
 from __future__ import annotations
@@ -272,3 +274,34 @@ def fetch_url(url: str, allow_private: bool, limit: int = MAX_BYTES) -> bytes:
     if body is None:
         raise SourceError(f"{short_url(url)} is larger than {limit} bytes", ADVICE_TOO_LARGE)
     return body
+
+
+# Notifications -------------------------------------------------------------------------
+
+
+class Notifier:
+    """Tells WebSub hubs and directory pings that feeds changed: each URL checked first,
+    connections (redirect hops included) to checked addresses only, no proxy from the
+    environment, no retry. A refusal or a failure is a PublisherError."""
+
+    def __init__(self, allow_private: bool, user_agent: str, timeout: float):
+        self.allow_private, self.timeout = allow_private, timeout
+        self.session = checked_session(allow_private)
+        self.session.headers["User-Agent"] = user_agent
+
+    def __enter__(self) -> Notifier:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.session.close()
+
+    def send(self, method: str, url: str, what: str, data: dict | None = None) -> requests.Response:
+        """What `url` answers (body unread); `what` (a WebSub hub…) names it in a refusal."""
+        sources.check_url(url, self.allow_private, what)
+        try:
+            response = self.session.request(method, url, data=data, timeout=self.timeout)
+        except requests.RequestException as error:
+            reason = transport_cause(error, self.timeout) or f"{type(error).__name__}: {error}"
+            raise SourceError(f"unreachable: {reason}", ADVICE_NETWORK) from error
+        response.close()
+        return response

@@ -1,8 +1,8 @@
 """mutagen: the only module that imports it; reads and writes episode files' tags.
 
-mp3 gets ID3v2.4 with CHAP/CTOC chapter frames; m4a and mp4 get iTunes-style atoms and
-a Nero `chpl` chapter list (see `publisher.tools.mp4chapters`), which mutagen reads but
-cannot write."""
+mp3 gets ID3v2.4 with CHAP/CTOC chapter frames; m4a and mp4 get iTunes-style atoms. The
+chapters of an m4a or mp4, which mutagen reads but cannot write, are written by ffmpeg
+(`publisher.tools.ffmpeg.write_chapters`) before the tags; mutagen keeps them."""
 
 from __future__ import annotations
 
@@ -31,9 +31,9 @@ from mutagen.id3 import (
 from mutagen.mp4 import MP4, MP4Cover
 
 from publisher.errors import ToolError
+from publisher.formats.chapters import chapters_to_end
 from publisher.formats.checked import checked_duration, checked_int
 from publisher.model import Chapter
-from publisher.tools import mp4chapters
 
 
 @dataclass(frozen=True)
@@ -51,14 +51,14 @@ class EpisodeTags:
 
 
 def write_tags(path: Path, tags: EpisodeTags) -> None:
-    """Write `tags` into `path` (mp3, m4a or mp4), replacing any tags the source had."""
+    """Write `tags` into `path` (mp3, m4a or mp4), replacing any tags the source had; an
+    mp3 gets its chapters here too, an MP4 keeps those ffmpeg wrote."""
     try:
         if path.suffix == ".mp3":
             _write_id3(path, tags)
         else:
-            mp4chapters.write(path, _chapters_to_end(tags.chapters, media_duration(path)))
             _write_mp4(path, tags)
-    except (MutagenError, OSError, ValueError) as error:  # BrokenMP4 is a ValueError
+    except (MutagenError, OSError, ValueError) as error:
         raise ToolError(f"tagging {path.name} failed: {error}") from error
 
 
@@ -104,7 +104,7 @@ def _write_id3(path: Path, tags: EpisodeTags) -> None:
     if tags.cover:
         mime = "image/png" if tags.cover[:4] == b"\x89PNG" else "image/jpeg"
         id3.add(APIC(encoding=3, mime=mime, type=3, desc="Cover", data=tags.cover))
-    _add_id3_chapters(id3, _chapters_to_end(tags.chapters, media_duration(path)))
+    _add_id3_chapters(id3, chapters_to_end(tags.chapters, media_duration(path)))
     id3.save(path, v2_version=4)
     _put_chapter_frames_in_time_order(path)
 
@@ -164,19 +164,6 @@ def _syncsafe(data: bytes) -> int:
     return sum(byte << (7 * (3 - index)) for index, byte in enumerate(data))
 
 
-def _chapters_to_end(chapters: tuple[Chapter, ...], duration: float | None) -> tuple[Chapter, ...]:
-    """Chapters in order, inside the file's duration, each ending where the next starts."""
-    inside = sorted(
-        (c for c in chapters if duration is None or c.start < duration), key=lambda c: c.start
-    )
-    result = []
-    for index, chapter in enumerate(inside):
-        following = inside[index + 1].start if index + 1 < len(inside) else None
-        end = following if following is not None else (chapter.end or duration or chapter.start)
-        result.append(Chapter(start=chapter.start, title=chapter.title, end=end))
-    return tuple(result)
-
-
 def media_duration(path: Path) -> float | None:
     """Duration in seconds as the file's headers give it, or None if mutagen can't read it."""
     try:
@@ -209,6 +196,14 @@ def audio_facts(path: Path) -> AudioFacts | None:
     duration = checked_duration(getattr(info, "length", None))
     bitrate = checked_int(getattr(info, "bitrate", 0), 0, 1 << 32) or 0
     return AudioFacts(kind, str(codec), bitrate, duration)
+
+
+def has_nero_chapters(path: Path) -> bool:
+    """Whether an MP4 carries a Nero `chpl` chapter list (as a download may)."""
+    try:
+        return bool(MP4(path).chapters)
+    except (MutagenError, OSError):
+        return False
 
 
 def read_tags(path: Path) -> dict:

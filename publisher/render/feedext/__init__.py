@@ -3,7 +3,8 @@
 Registered by name on a FeedGenerator, the way feedgen's own extensions are:
 `itunes` (Apple's tags, with explicit as true/false), `podcastindex` (the `podcast:`
 namespace of the Podcast Index), `psc` (Podlove Simple Chapters) and `atomlinks` (hub
-and paging links).
+and paging links). Their namespaces are `publisher.check.findings`' (defined once, where
+the rules that read them are).
 """
 
 from __future__ import annotations

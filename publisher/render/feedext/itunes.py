@@ -10,7 +10,7 @@ from feedgen.ext.podcast import PodcastExtension
 from feedgen.ext.podcast_entry import PodcastEntryExtension
 from feedgen.util import xml_elem
 
-ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+from publisher.check.findings import ITUNES_NS
 
 
 class ExplicitAsBoolean:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.util import xml_elem
 
+from publisher.check.findings import PSC_NS
 from publisher.model import Chapter
 
-PSC_NS = "http://podlove.org/simple-chapters"
 PSC_VERSION = "1.2"
 
 

@@ -41,12 +41,9 @@ from publisher.formats.text import clean_text
 from publisher.model import Caption, Chapter, MediaInfo, now_iso
 from publisher.sources import is_signed_url, metadata_url, raise_for_status
 from publisher.tools import deadlines, http
-
-# the names the rest of the program uses, from the format-choosing half of this module
-from publisher.tools.ytdlp.formats import (  # noqa: F401
+from publisher.tools.ytdlp.formats import (
     choose_audio,
     choose_video,
-    choose_video_and_sound,
     codec,
     downloadable,
     has_audio,
@@ -59,7 +56,30 @@ from publisher.tools.ytdlp.formats import (  # noqa: F401
 )
 from publisher.tools.ytdlp.network import FFMPEG_INPUT_PROTOCOLS, CheckedYoutubeDL, last_failure
 from publisher.tools.ytdlp.refusals import causes, degraded_read, refusal
-from publisher.tools.ytdlp.toolchain import cookie_jar_text, js_runtimes
+from publisher.tools.ytdlp.runtime import cookie_jar_text, js_runtimes
+
+# The public surface: what the rest of the program (and `listing`, `toolchain`) uses. The
+# format choices are `formats`' own, offered here so a stage imports one module.
+__all__ = [
+    "RETRIES",
+    "SOCKET_TIMEOUT",
+    "CheckedYoutubeDL",
+    "Client",
+    "Pacing",
+    "SourceListing",
+    "choose_audio",
+    "choose_video",
+    "codec",
+    "describe_error",
+    "has_audio",
+    "has_video",
+    "is_aac",
+    "is_h264",
+    "media_info",
+    "unsigned_url",
+    "usable",
+    "ydl_params",
+]
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +143,7 @@ class Client:
         extra = {"progress_hooks": [self._hook], "logger": self.logger}
         if pacing and pacing.cookies:
             extra["cookiefile"] = cookie_jar_text(pacing.cookies)
-        self.ydl = CheckedYoutubeDL(_params(ffmpeg, extra), allow_private)
+        self.ydl = CheckedYoutubeDL(ydl_params(ffmpeg, extra), allow_private)
         self.pacing = pacing
         self.on_progress: ProgressCallback | None = None
         self.max_filesize: int | None = None
@@ -141,13 +161,12 @@ class Client:
         `direct_media` (the server said audio/* or video/*) goes straight to yt-dlp's
         generic extractor instead of trying every site extractor's URL pattern first.
         """
-        if not direct_media and not self._site_extractors:
-            self.ydl.add_default_info_extractors()
-            self._site_extractors = True
+        if not direct_media:
+            self.use_site_extractors()
         ie_key = "Generic" if direct_media else None
         if ie_key:
             self.ydl.get_info_extractor(ie_key)  # registers just that one
-        raw = self._extract(url, ie_key)
+        raw = self.extract(url, ie_key)
         refuse_playlist(raw, url)
         formats = downloadable(raw, url)
         audio = choose_audio(formats, prefer_aac=True)
@@ -156,7 +175,14 @@ class Client:
             info = dataclasses.replace(info, offers_video=False)
         return SourceListing(info, formats)
 
-    def _extract(self, url: str, ie_key: str | None) -> dict:
+    def use_site_extractors(self) -> None:
+        """Register yt-dlp's site extractors (once): a URL that is no direct media file
+        needs them, and setting up ~1,800 of them is slow."""
+        if not self._site_extractors:
+            self.ydl.add_default_info_extractors()
+            self._site_extractors = True
+
+    def extract(self, url: str, ie_key: str | None = None) -> dict:
         """extract_info, paced, with yt-dlp's failures turned into the publisher's classes."""
         if self.pacing:
             self.ydl.params["sleep_interval_requests"] = self.pacing.sleep_for(url)
@@ -214,7 +240,8 @@ class Client:
             self.on_progress(min(1.0, status.get("downloaded_bytes", 0) / total))
 
 
-def _params(ffmpeg: str | None, extra: dict | None = None) -> dict:
+def ydl_params(ffmpeg: str | None, extra: dict | None = None) -> dict:
+    """The params every YoutubeDL of the program is made with (builds, `add`, `doctor`)."""
     params = {
         "js_runtimes": js_runtimes(),
         "quiet": True,
@@ -251,10 +278,10 @@ def media_info(raw: dict, source: str, audio: dict) -> MediaInfo:
         title=clean_text(raw.get("title")),
         description=clean_text(raw.get("description")),
         duration=checked_duration(raw.get("duration")),
-        thumbnail=_unsigned(metadata_url(raw.get("thumbnail"))),
+        thumbnail=unsigned_url(metadata_url(raw.get("thumbnail"))),
         upload_date=checked_day_text(raw.get("upload_date")),
         uploader=clean_text(raw.get("uploader") or raw.get("channel")),
-        webpage_url=_unsigned(raw.get("webpage_url")) or "",
+        webpage_url=unsigned_url(raw.get("webpage_url")) or "",
         chapters=tuple(_chapters(raw)),
         captions=tuple(_captions(raw)),
         is_live=not_ended(raw) is not None,
@@ -267,7 +294,8 @@ def media_info(raw: dict, source: str, audio: dict) -> MediaInfo:
     )
 
 
-def _unsigned(url) -> str | None:
+def unsigned_url(url) -> str | None:
+    """`url`, unless it is signed (it would expire, and must not be kept)."""
     return url if url and not is_signed_url(url) else None
 
 

@@ -48,6 +48,18 @@ class NoMatch(Exception):
     """No format answers the spec."""
 
 
+__all__ = [
+    "choose_audio",
+    "choose_video",
+    "codec",
+    "has_audio",
+    "has_video",
+    "is_aac",
+    "is_h264",
+    "usable",
+]
+
+
 def usable(fmt: dict) -> bool:
     """A format a build can fetch: an http(s) URL (the only kind the address checks let
     through: a file:// or rtmp:// format is never chosen), no storyboard, no DRM."""

@@ -12,7 +12,9 @@ import yt_dlp
 from publisher.errors import SourceError
 from publisher.formats.checked import checked_day, checked_timestamp
 from publisher.formats.text import clean_text
-from publisher.tools.ytdlp.client import Client, _unsigned
+from publisher.tools.ytdlp.client import Client, unsigned_url
+
+__all__ = ["ListedVideo", "list_playlist", "listed_video"]
 
 
 @dataclass(frozen=True)
@@ -28,9 +30,7 @@ class ListedVideo:
 
 def list_playlist(client: Client, url: str, limit: int | None = None) -> list[ListedVideo]:
     """A playlist's videos, listed flat (no request per video), in its order."""
-    if not client._site_extractors:
-        client.ydl.add_default_info_extractors()
-        client._site_extractors = True
+    client.use_site_extractors()
     client.ydl.params.update(
         extract_flat="in_playlist",
         noplaylist=False,
@@ -38,7 +38,7 @@ def list_playlist(client: Client, url: str, limit: int | None = None) -> list[Li
         # YouTube's listings give only "3 days ago"; yt-dlp turns that into a date
         extractor_args={"youtubetab": {"approximate_date": [""]}},
     )
-    raw = client._extract(url, None)
+    raw = client.extract(url)
     if raw.get("_type") not in ("playlist", "multi_video"):
         raise SourceError(
             f"{url} is one video, not a playlist", advice="follow a playlist or a channel"
@@ -55,7 +55,7 @@ def listed_video(entry: dict) -> ListedVideo | None:
     # a date that does not convert (year 10000) is dropped: the video is dated when seen
     published = checked_timestamp(entry.get("timestamp")) or checked_day(entry.get("upload_date"))
     return ListedVideo(
-        _unsigned(video_url) or video_url.split("?")[0],
+        unsigned_url(video_url) or video_url.split("?")[0],
         clean_text(entry.get("title")),
         published,
         clean_text(entry.get("description")),

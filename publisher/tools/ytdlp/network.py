@@ -28,6 +28,16 @@ from publisher.errors import PublisherError, SourceRefused
 from publisher.sources import check_url
 from publisher.tools import http
 
+__all__ = [
+    "FFMPEG_INPUT_PROTOCOLS",
+    "NATIVE_DOWNLOADERS",
+    "CheckedRequestRefused",
+    "CheckedRequestsRH",
+    "CheckedYoutubeDL",
+    "RedirectRefused",
+    "last_failure",
+]
+
 # yt-dlp's downloaders that fetch through `urlopen` (and so through the checked pools).
 NATIVE_DOWNLOADERS = (HttpFD, HlsFD, DashSegmentsFD)
 # If yt-dlp hands a stream to ffmpeg after all (an HLS playlist with features its own

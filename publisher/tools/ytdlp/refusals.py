@@ -18,6 +18,16 @@ from publisher.errors import (
 )
 from publisher.fetch import site_of
 
+__all__ = [
+    "BOT_CHECK_TEXTS",
+    "DEGRADED_TEXTS",
+    "RATE_LIMIT_TEXTS",
+    "UNAVAILABLE_TEXTS",
+    "causes",
+    "degraded_read",
+    "refusal",
+]
+
 # How a site or a video refused us: yt-dlp's own texts (YouTube's playability reasons
 # with yt-dlp's additions), matched case-insensitively, with ’ read as '. The order
 # matters: "Private video. Sign in if you've been granted access" is not a bot check.

@@ -1,55 +1,21 @@
-"""The toolchain yt-dlp gets for YouTube: the JS runtime (by its path) and the cookies
-builds give it, and what yt-dlp, configured exactly as builds are, makes of them (for
-`publisher doctor`)."""
+"""What yt-dlp, configured exactly as builds configure it, makes of the JavaScript runtime
+and challenge solver it is given (`publisher.tools.ytdlp.runtime`), for `publisher doctor`."""
 
 from __future__ import annotations
 
 import contextlib
-import copy
-import io
 import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from publisher.formats.text import clean_text, one_line
 
-_runtime_lock = threading.Lock()
-_runtime: dict | None = None
-
-
-def js_runtimes() -> dict:
-    """The JavaScript runtime yt-dlp solves YouTube's challenges with: the `deno` wheel's
-    binary, by its absolute path, so a cron job's bare PATH=/usr/bin:/bin finds it too.
-
-    Looked up once, under a lock: the lookup reads `sysconfig`, whose first read is not
-    thread-safe before Python 3.13 (two talks starting at once saw its EXE as None)."""
-    global _runtime
-    with _runtime_lock:
-        if _runtime is None:
-            _runtime = _find_js_runtime()
-        return copy.deepcopy(_runtime)  # yt-dlp may change what it is given
-
-
-def _find_js_runtime() -> dict:
-    try:
-        import deno
-
-        return {"deno": {"path": deno.find_deno_bin()}}
-    except (ImportError, FileNotFoundError):
-        return {"deno": {}}  # yt-dlp's own search: beside the interpreter, then PATH
-
-
-def cookie_jar_text(path: Path) -> io.StringIO:
-    """The cookies file as yt-dlp's `cookiefile`: a copy in memory, because yt-dlp
-    rewrites its cookie file on close (with every cookie the sites set): ours stays as
-    the editor exported it, and its cookies are never written anywhere."""
-    return io.StringIO(path.read_text(encoding="utf-8", errors="replace"))
+__all__ = ["JsToolchain", "js_toolchain"]
 
 
 @dataclass(frozen=True)
@@ -68,9 +34,10 @@ def js_toolchain() -> JsToolchain:
     internals (it has no public API for this); any change there reads as "unknown"."""
     from yt_dlp.extractor.youtube.jsc._director import initialize_jsc_director
 
-    from publisher.tools.ytdlp.client import CheckedYoutubeDL, _params
+    from publisher.tools.ytdlp.client import ydl_params
+    from publisher.tools.ytdlp.network import CheckedYoutubeDL
 
-    ydl = CheckedYoutubeDL(_params(None), allow_private=False)
+    ydl = CheckedYoutubeDL(ydl_params(None), allow_private=False)
     try:
         runtime = ydl._js_runtimes.get("deno")
         info = runtime.info if runtime else None
@@ -171,10 +138,10 @@ def solved_here(code: str) -> SolverTrial:
         SigChallengeInput,
     )
 
-    from publisher.tools.ytdlp.client import CheckedYoutubeDL, _params
+    from publisher.tools.ytdlp.client import CheckedYoutubeDL, ydl_params
 
     started = time.monotonic()
-    ydl = CheckedYoutubeDL(_params(None), allow_private=False)
+    ydl = CheckedYoutubeDL(ydl_params(None), allow_private=False)
     try:
         ie = ydl.get_info_extractor("Youtube")
         ie._load_player = lambda video_id, player_url, fatal=True: code
@@ -239,9 +206,9 @@ def po_token_plugins() -> PoTokenPlugins:
     providers it has beside its own, and ask an HTTP provider's server its version."""
     from yt_dlp.extractor.youtube.pot._registry import _pot_providers
 
-    from publisher.tools.ytdlp.client import CheckedYoutubeDL, _params
+    from publisher.tools.ytdlp.client import CheckedYoutubeDL, ydl_params
 
-    CheckedYoutubeDL(_params(None), allow_private=False).close()  # loads the plugins
+    CheckedYoutubeDL(ydl_params(None), allow_private=False).close()  # loads the plugins
     plugins = [c for c in _pot_providers.value.values() if not c.__module__.startswith("yt_dlp.")]
     versions = {getattr(c, "PROVIDER_VERSION", None) for c in plugins}
     server = next((c.DEFAULT_BASE_URL for c in plugins if getattr(c, "DEFAULT_BASE_URL", None)),
