@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 # an item's bytes are exactly what this finds, in document order.
 _ITEM = re.compile(rb"[ \t]*<item>.*?</item>[ \t]*\r?\n?", re.S)
 ATTEMPTS = 3  # the new items; the published versions put back; those left out
+_ARCHIVE_PAGE = re.compile(r"-archive-\d+(?=\.xml$)")
 
 
 @dataclass(frozen=True)
@@ -134,14 +136,31 @@ def _items(data: bytes) -> list[tuple[str, str, tuple[int, int]]] | None:
 
 
 def _published_items(run: Run, relative: str) -> dict[str, bytes]:
-    """GUID -> the bytes of that item in the feed published at `relative` now."""
-    path = run.out / relative
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return {}
-    items = _items(data) or []
-    return {guid: data[start:end] for _, guid, (start, end) in items if guid}
+    """GUID -> the bytes of that item as its feed publishes it now: in the document at
+    `relative` first, else in another page of the same feed (paging moves an episode
+    from the subscription feed into an archive page, where it is new)."""
+    found: dict[str, bytes] = {}
+    for page in _pages_of_feed(run.out, relative):
+        try:
+            data = (run.out / page).read_bytes()
+        except OSError:
+            continue
+        for _, guid, (start, end) in _items(data) or []:
+            if guid:
+                found.setdefault(guid, data[start:end])
+    return found
+
+
+def _pages_of_feed(out: Path, relative: str) -> list[str]:
+    """`relative`, then the other published documents of its feed: the subscription
+    feed and its RFC 5005 archive pages (`podcast-archive-N.xml`)."""
+    subscription = _ARCHIVE_PAGE.sub("", relative)
+    if subscription == relative and not relative.endswith(".xml"):
+        return [relative]
+    folder, _, name = subscription.rpartition("/")
+    archives = (out / folder).glob(name.removesuffix(".xml") + "-archive-*.xml")
+    others = [subscription] + sorted(f"{folder}/{path.name}".lstrip("/") for path in archives)
+    return [relative] + [page for page in others if page != relative]
 
 
 def _report(run: Run, held) -> None:
