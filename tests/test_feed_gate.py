@@ -19,6 +19,7 @@ from helpers.runs import BASE_URL, make_run
 from lxml import etree
 
 from publisher.build.sweep import sweep_unreferenced_media
+from publisher.check import check_feed
 from publisher.editor.status import read_snapshot, status_rows
 from publisher.model import Owner
 from publisher.render import render
@@ -223,4 +224,24 @@ def test_an_episode_paged_into_an_archive_keeps_its_version_there(tmp_path):
     assert items["talk-1"].is_published and "apple.image" in items["talk-1"].error
     reason, held_out = run.state.feed_holds()["talk-1"]
     assert not held_out and reason.count("apple.image") == 1  # once, though in two feeds
+    run.state.close()
+
+
+def test_a_trailer_with_a_long_title_does_not_refuse_its_feed(tmp_path):
+    """A catalog title may have 255 characters; the channel's podcast:trailer holds 128.
+    Written cut, as every short podcast: text is: the feed goes out and check passes."""
+    run = make_run(tmp_path, count=2)
+    title = "The July Days, " + "and what came after them " * 9  # 240 characters
+    items = {item.id: item for item in run.items}
+    trailer = replace(items["talk-2"].entry, title=title, episode_type="trailer")
+    items["talk-2"].entry = trailer
+    render(run)
+    assert not run.refused_feeds
+    tree = etree.parse(str(run.out / "talks/podcast.xml"))
+    [element] = tree.findall("channel/{https://podcastindex.org/namespace/1.0}trailer")
+    assert len(element.text) == 128 and element.text.endswith("…")
+    assert len(items_by_title(run.out / "talks/podcast.xml")) == 2
+    assert (
+        check_feed("talks/podcast.xml", (run.out / "talks/podcast.xml").read_bytes(), run.out) == []
+    )
     run.state.close()

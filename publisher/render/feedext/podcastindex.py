@@ -159,7 +159,7 @@ class PodcastIndexExtension(BaseExtension):
             _element(
                 channel,
                 "trailer",
-                trailer.title,
+                short_text(trailer.title),  # a catalog title may have 255 characters
                 url=trailer.url,
                 pubdate=format_datetime(trailer.published),
                 length=trailer.length,
