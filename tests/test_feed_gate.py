@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -15,18 +15,19 @@ from helpers import yaml_writer
 from helpers.catalogs import run_publisher, talk_entry
 from helpers.media import make_audio
 from helpers.playlist_server import PlaylistServer
-from helpers.runs import BASE_URL, make_run
+from helpers.runs import BASE_URL, build_run, make_run
 from lxml import etree
 
 from publisher.build.sweep import sweep_unreferenced_media
 from publisher.check import check_feed
 from publisher.editor.status import read_snapshot, status_rows
-from publisher.model import Owner
+from publisher.model import Entry, Owner
 from publisher.render import render
 
 PRIVATE = "--allow-private-sources"
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
+ATOM = "{http://www.w3.org/2005/Atom}"
 LONG_NAME = "Comrade " + "N" * 200  # 208 characters
 
 
@@ -244,4 +245,43 @@ def test_a_trailer_with_a_long_title_does_not_refuse_its_feed(tmp_path):
     assert (
         check_feed("talks/podcast.xml", (run.out / "talks/podcast.xml").read_bytes(), run.out) == []
     )
+    run.state.close()
+
+
+def article(name: str, published: datetime) -> Entry:
+    return Entry(
+        id=name, kind="article", title=name.title(), link=f"https://example.org/{name}",
+        published=published, summary="Dual power.",
+    )  # fmt: skip
+
+
+def atom_entries(run) -> dict[str, etree._Element]:
+    tree = etree.parse(str(run.out / "articles.atom"))
+    return {entry.findtext(f"{ATOM}title"): entry for entry in tree.iterfind(f"{ATOM}entry")}
+
+
+def test_an_atom_entry_that_breaks_a_rule_costs_that_entry_not_the_feed(tmp_path):
+    """Atom entries are held back as RSS items are: an entry whose date no longer reads
+    as RFC 3339 (an offset of seconds) keeps its published version, a new one stays out,
+    and the feed goes out with the others."""
+    day = datetime(2017, 3, 20, 10, tzinfo=UTC)
+    odd = datetime(2017, 3, 21, 10, tzinfo=timezone(timedelta(hours=3, seconds=30)))
+    first = make_run(tmp_path, count=1)
+    first.catalog = replace(first.catalog, entries=(*first.catalog.entries, article("one", day),
+                                                    article("two", day)))  # fmt: skip
+    first = build_run(first.catalog, out=first.out)
+    render(first)
+    published_two = canonical(atom_entries(first)["Two"])
+    first.state.close()
+
+    entries = (article("one", day), article("two", odd), article("three", odd))
+    run = build_run(replace(first.catalog, entries=entries), out=first.out)
+    render(run)
+    assert "articles.atom" not in run.refused_feeds
+    after = atom_entries(run)
+    assert set(after) == {"One", "Two"}
+    assert canonical(after["Two"]) == published_two  # its last published version
+    items = {item.id: item for item in run.items}
+    assert "atom.date" in items["two"].error and "atom.date" in items["three"].error
+    assert items["one"].error is None
     run.state.close()

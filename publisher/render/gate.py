@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from publisher.check import check_feed
-from publisher.check.findings import Finding, item_name
+from publisher.check.findings import ATOM_NS, Finding, item_name, text_of
 from publisher.check.podcastindex import HTTPS_RULES
 from publisher.output.xmlsafe import parse_xml
 
@@ -30,9 +30,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# feedgen writes each <item> on lines of its own, and "<" inside text is always escaped:
-# an item's bytes are exactly what this finds, in document order.
+# feedgen writes each <item> (Atom: <entry>) on lines of its own, and "<" inside text is
+# always escaped: an item's bytes are exactly what this finds, in document order.
 _ITEM = re.compile(rb"[ \t]*<item>.*?</item>[ \t]*\r?\n?", re.S)
+_ENTRY = re.compile(rb"[ \t]*<entry>.*?</entry>[ \t]*\r?\n?", re.S)
+_ATOM_ID = "urn:uuid:"  # an Atom entry's id is its item's GUID as a URN
 ATTEMPTS = 3  # the new items; the published versions put back; those left out
 _ARCHIVE_PAGE = re.compile(r"-archive-\d+(?=\.xml$)")
 
@@ -120,19 +122,42 @@ def _without_refused_items(
 
 
 def _items(data: bytes) -> list[tuple[str, str, tuple[int, int]]] | None:
-    """(name as `check` names it, GUID, byte span) of each item, in order."""
+    """(name as `check` names it, GUID, byte span) of each RSS item or Atom entry, in
+    order."""
     try:
-        channel = parse_xml(data).find("channel")
+        root = parse_xml(data)
     except etree.XMLSyntaxError:
         return None
+    if root.tag == f"{{{ATOM_NS}}}feed":
+        return _spans(root.findall(f"{{{ATOM_NS}}}entry"), _ENTRY, data, _entry_name)
+    channel = root.find("channel")
     elements = channel.findall("item") if channel is not None else []
-    spans = [match.span() for match in _ITEM.finditer(data)]
+    return _spans(elements, _ITEM, data, item_name)
+
+
+def _spans(elements, pattern: re.Pattern[bytes], data: bytes, name_of):
+    spans = [match.span() for match in pattern.finditer(data)]
     if len(spans) != len(elements):
         return None
     return [
-        (item_name(element, number), (element.findtext("guid") or "").strip(), span)
+        (name_of(element, number), _guid(element), span)
         for number, (element, span) in enumerate(zip(elements, spans, strict=True), start=1)
     ]
+
+
+def _entry_name(entry, number: int) -> str:
+    """An Atom entry's name as `check` gives it: its id, else its title."""
+    return (
+        text_of(entry, f"{{{ATOM_NS}}}id")
+        or text_of(entry, f"{{{ATOM_NS}}}title")
+        or (f"entry {number}")
+    )
+
+
+def _guid(element) -> str:
+    """The GUID of an RSS item, or of the item an Atom entry is (its id, a URN of it)."""
+    text = element.findtext("guid") or element.findtext(f"{{{ATOM_NS}}}id") or ""
+    return text.strip().removeprefix(_ATOM_ID)
 
 
 def _published_items(run: Run, relative: str) -> dict[str, bytes]:
