@@ -174,6 +174,35 @@ CASES = {
         "20: entries[0].season: 100000000000000000000 is more than 65,535, the most an episode"
         " file's tags hold; number the talks from 1",
     ]),
+    # what `check` refuses in every feed: said by validate, at its line, not by every build
+    "owner e-mail without a domain": ("o@example.org", "o@example", [
+        "7: site.owner.email: 'o@example' is not an e-mail address; write it as"
+        " name@example.org",
+    ]),
+    "funding over http": ("  author: Someone\n",
+                          "  author: Someone\n  funding: {url: 'http://example.org/give',"
+                          " text: Give}\n", [
+        "7: site.funding.url: is not https, as base_url is; write it with https:// (the feeds"
+        " are served over https)",
+    ]),
+    "enclosure prefix over http": ("  author: Someone\n",
+                                   "  author: Someone\n  enclosure_prefix: http://op3.dev/e/\n", [
+        "7: site.enclosure_prefix: is not https, as base_url is; write it with https:// (the"
+        " feeds are served over https)",
+    ]),
+    "update frequency in words": ("    author: Alan Woods\n",
+                                  "    author: Alan Woods\n    update_frequency: every week\n", [
+        "14: series.russian-revolution-1917.update_frequency: 'every week' is not an RFC 5545"
+        " RRULE; write a rule such as FREQ=WEEKLY or FREQ=MONTHLY;INTERVAL=2 (names in"
+        " capitals)",
+    ]),
+    "update frequency with a superscript interval": (
+        "    author: Alan Woods\n",
+        "    author: Alan Woods\n    update_frequency: FREQ=WEEKLY;INTERVAL=²\n", [
+        "14: series.russian-revolution-1917.update_frequency: 'FREQ=WEEKLY;INTERVAL=²' is not"
+        " an RFC 5545 RRULE; write a rule such as FREQ=WEEKLY or FREQ=MONTHLY;INTERVAL=2"
+        " (names in capitals)",
+    ]),
 }  # fmt: skip
 
 BYTE_CASES = {

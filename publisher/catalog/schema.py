@@ -95,6 +95,14 @@ def url(reader: Reader, node: Node, where: str) -> str:
     return value
 
 
+def email(reader: Reader, node: Node, where: str) -> str:
+    """An e-mail address as Apple reads <itunes:email> (`check`'s rule)."""
+    value = required_text(reader, node, where)
+    if not apple.EMAIL.match(value):
+        raise Invalid(f"{value!r} is not an e-mail address", "write it as name@example.org")
+    return value
+
+
 def language(reader: Reader, node: Node, where: str) -> str:
     """A BCP 47 language tag (en, en-GB, pt-BR): the feed's <language>, the page's lang."""
     value = required_text(reader, node, where)

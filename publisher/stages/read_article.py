@@ -14,13 +14,13 @@ and says so in a warning.
 from __future__ import annotations
 
 import dataclasses
-import email.utils
 import logging
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING
 
 from publisher.errors import PublisherError
 from publisher.formats import sanitize
+from publisher.formats.checked import checked_iso, checked_rfc822
 from publisher.messages import describe
 from publisher.model import ArticlePage, Entry, Item, now_iso
 from publisher.output.writer import is_in_folder
@@ -105,15 +105,11 @@ def page_date(text: str) -> datetime | None:
     """A page's date as the catalog reads one: an ISO datetime with its offset, or a day
     (midnight UTC); RFC 2822, as some sites write it; None when it cannot be read."""
     text = text.strip()
-    if not text:
+    # read as every date from outside is: year 9999, or an offset of +03:00:30, would
+    # keep the article out of its feeds on every build
+    moment = checked_iso(text.replace(" ", "T", 1)) or checked_rfc822(text, zone_required=False)
+    if moment is None:
         return None
-    try:
-        moment = datetime.fromisoformat(text.replace(" ", "T", 1).replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            moment = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
     if moment.tzinfo is None:  # a day, or a time with no zone: the day is what is known
         return datetime.combine(date(moment.year, moment.month, moment.day), time(), UTC)
     return moment
