@@ -90,7 +90,7 @@ def built(write_catalog, media_files, directory) -> Path:
     )
     shutil.copy(media_files["talk.m4a"], catalog.parent / "talk.m4a")
     directory.pings.clear()
-    result = run_publisher("build", cwd=catalog.parent)
+    result = run_publisher("build", "--allow-private-sources", cwd=catalog.parent)
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "the soundbite at 2 s (30 s long) is outside the talk" in result.stderr
     return catalog.parent / "feeds"

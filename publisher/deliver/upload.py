@@ -45,7 +45,7 @@ def publish(
     catalog = load_catalog(catalog_path)
     site = catalog.site
     cookies = catalog.root / site.fetch.cookies if site.fetch.cookies else None
-    refuse_secret_holding_output(out, catalog_path, cookies)
+    refuse_secret_holding_output(out, catalog_path, state_path_for(catalog_path).parent, cookies)
     state_path = state_path_for(catalog_path)
     with (
         RunLock(state_path.parent),
