@@ -233,6 +233,16 @@ def test_opml_titles_read_as_typed_by_html_readers(tmp_path):
     run.state.close()
 
 
+def test_the_opml_head_reads_as_typed_by_html_readers(tmp_path):
+    """The head's title and ownerName are HTML to the W3C validator too (Invalid HTML)."""
+    typed = "Talks <live> & more"
+    owner = dataclasses.replace(make_run(tmp_path / "o").catalog.site.owner, name=typed)
+    run, feeds = render(tmp_path, site={"title": typed, "owner": owner})
+    head = etree.fromstring(feeds["feeds.opml"]).find("head")
+    assert shown(head.findtext("title")) == shown(head.findtext("ownerName")) == typed
+    run.state.close()
+
+
 def test_titles_too_long_for_apple_are_cut_as_check_counts(tmp_path):
     """A followed video's title is not validated, and "… (video)" adds to a show's title:
     render cuts them at a word with "…" in 255 characters, and the gate finds nothing."""
