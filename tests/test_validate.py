@@ -147,7 +147,8 @@ CASES = {
     ]),
     "a title of 255 characters is fine": (TITLE, f"    title: {'x' * 255}\n    extra: 1\n", [
         "20: entries[0].extra: unknown key; known keys: id, kind, series, title, source, link,"
-        " published, authors, summary, episode, season, episode_type, explicit, guid",
+        " published, authors, summary, episode, season, episode_type, explicit, guid,"
+        " language, soundbites",
     ]),
     # what validate lets through, build must be able to do: a base URL a path can follow,
     # and numbers the episode files' tags hold
