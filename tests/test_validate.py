@@ -75,6 +75,14 @@ CASES = {
         "20: yaml: a tab character here; YAML indents with spaces only: replace the tab with"
         " spaces",
     ]),
+    "a colon in a list item": (TITLE, TITLE + "    authors:\n      - Alan Woods: the man\n", [
+        '21: entries[0].authors: expected text, but the ": " made it a key and a value; put'
+        ' the text in quotes: "Alan Woods: the man"',
+    ]),
+    "a colon in a flow list": (TITLE, TITLE + "    authors: [Alan: Woods]\n", [
+        '20: entries[0].authors: expected text, but the ": " made it a key and a value; put'
+        ' the text in quotes: "Alan: Woods"',
+    ]),
     "tab before a key": (TITLE, TITLE + "\t  summary: x\n", [
         "20: yaml: a tab character here; YAML indents with spaces only: replace the tab with"
         " spaces",
