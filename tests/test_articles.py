@@ -15,10 +15,10 @@ import json
 from pathlib import Path
 
 import feedparser
-import lxml.html
 import pytest
 from helpers.catalogs import run_publisher
 from helpers.loopback_sites import LoopbackSite, answer, send
+from helpers.shown import shown
 from lxml import etree
 from PIL import Image
 
@@ -142,11 +142,6 @@ def test_the_article_text_comes_without_menu_comments_or_footer(catalog, site):
     tree = etree.parse(str(out / "articles.xml"))
     [encoded] = tree.xpath("//item[title='Dual power']/content:encoded/text()", namespaces=NS)
     assert ARTICLE_TEXT in encoded
-
-
-def shown(html: str) -> str:
-    """A summary as a reader shows it: RSS descriptions are paragraphs of HTML."""
-    return lxml.html.fromstring(html).text_content()
 
 
 def test_the_page_fills_in_only_what_the_catalog_leaves_out(catalog, site):

@@ -163,6 +163,33 @@ def test_an_uploaded_folder_is_announced_after_its_upload_and_once(
         assert hub.pings == [] and directory.pings == []
 
 
+def test_a_preview_left_in_the_folder_is_neither_uploaded_nor_announced(
+    s3_endpoint, write_catalog, media_files, tmp_path, hub, directory
+):
+    """The phone recipe builds into feeds/ for a loopback address; a `publish` after it
+    would put those addresses in every subscriber's app, and tell the directories."""
+    env = {**aws_test_environment(tmp_path), "AWS_ENDPOINT_URL": s3_endpoint}
+    bucket = f"feeds-{uuid.uuid4().hex[:8]}"
+    s3 = boto3.client("s3", endpoint_url=s3_endpoint, **_keys(env))
+    s3.create_bucket(Bucket=bucket)
+    talk = talk_entry("july", str(media_files["talk.m4a"]))
+    catalog = write_catalog(entries=[talk], site=announcing(hub, directory))
+    assert run_publisher("build", cwd=catalog.parent, env=env).exit_code == 0
+    forget(hub, directory)
+    preview = ["--offline", "--base-url", "http://192.168.1.20:8000/"]
+    assert run_publisher("build", *preview, cwd=catalog.parent, env=env).exit_code == 0
+    published = run_publisher("publish", f"s3://{bucket}", cwd=catalog.parent, env=env)
+    assert published.exit_code == 1
+    assert "http://192.168.1.20:8000/" in published.stderr and "publisher build" in published.stderr
+    assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0, "nothing uploaded"
+    assert told(hub, directory) == ([], [])
+
+    assert run_publisher("build", cwd=catalog.parent, env=env).exit_code == 0  # for its URL
+    forget(hub, directory)
+    published = run_publisher("publish", f"s3://{bucket}", cwd=catalog.parent, env=env)
+    assert published.exit_code == 0, published.stderr
+
+
 def _keys(env: dict[str, str]) -> dict[str, str]:
     return {
         "aws_access_key_id": env["AWS_ACCESS_KEY_ID"],

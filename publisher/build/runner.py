@@ -21,6 +21,7 @@ from publisher.stages.chapters import ROLE as CHAPTERS
 from publisher.stages.chapters import wanted_chapters
 from publisher.stages.follow import NotFollowed
 from publisher.stages.recipes import wanted_outputs
+from publisher.stages.transcripts import local_captions_current
 
 log = logging.getLogger(__name__)
 # Each entry's failure, as it happens. A quiet build silences it and prints the news of
@@ -143,8 +144,9 @@ def up_to_date(run: Run, item: Item, recipes: dict[str, dict[str, str]]) -> bool
         getattr(item, output.role) is not None and made.get(output.role) == output.made_from
         for output in wanted_outputs(run, item)
     )
-    # the chapters come from the catalog's summary too: an edit there is work to do
-    return current and chapters_current(item, recipes)
+    # the chapters come from the catalog's summary too: an edit there is work to do; and
+    # captions put beside a local source, which no metadata announces
+    return current and chapters_current(item, recipes) and local_captions_current(run, item, made)
 
 
 def chapters_current(item: Item, recipes: dict[str, dict[str, str]]) -> bool:

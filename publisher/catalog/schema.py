@@ -22,6 +22,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from publisher.catalog.slugs import did_you_mean, slug_problem
 from publisher.catalog.yamlnodes import mapping_items
+from publisher.catalog.yamlrepair import double_quoted
 from publisher.errors import Problem
 from publisher.formats import apple
 from publisher.formats.text import describe, first_control_character
@@ -58,12 +59,29 @@ class Field:
 def scalar_node(node: Node, expected: str) -> ScalarNode:
     """Every field's value passes here, so every value is checked as YAML decoded it: an
     escape in quotes ("\\0", "\\e", "\\x85") writes a character no feed can carry."""
+    if (typed := _colon_mapping(node)) is not None:
+        raise Invalid(
+            f'expected {expected}, but the ": " made it a key and a value',
+            f"put the text in quotes: {double_quoted(typed)}",
+        )
     if not isinstance(node, ScalarNode) or node.value in ("", "~", "null"):
         raise Invalid(f"expected {expected}")
     character = first_control_character(node.value)
     if character is not None:
         raise Invalid(f"contains {describe(character)}", "remove the escape that writes it")
     return node
+
+
+def _colon_mapping(node: Node) -> str | None:
+    """The text typed, when a ": " in it made YAML read a one-pair mapping where a value
+    was meant (`- Alan Woods: the man`, `[Alan: Woods]`): YAML itself finds nothing wrong
+    there, unlike in `title: a: b`, which `yamlrepair` explains."""
+    if not isinstance(node, MappingNode) or len(node.value) != 1:
+        return None
+    key, value = node.value[0]
+    if not (isinstance(key, ScalarNode) and isinstance(value, ScalarNode)):
+        return None
+    return f"{key.value}: {value.value}"
 
 
 def text(reader: Reader, node: Node, where: str) -> str:

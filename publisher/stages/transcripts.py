@@ -110,6 +110,17 @@ def caption_origin(run: Run, item: Item) -> _Origin | None:
     return _Origin(url, caption.ext, caption.automatic, made_from, caption.language)
 
 
+def local_captions_current(run: Run, item: Item, made: dict[str, str]) -> bool:
+    """Whether the caption file beside a local source is the one published: one put
+    there after the talk was published, or edited since, is work for the next build
+    (read from disk only, so a no-op build stays one)."""
+    source = item.entry.source or ""
+    if not source or is_url(source):
+        return True
+    origin = caption_origin(run, item)
+    return origin is None or made.get(ROLE_VTT) == origin.made_from
+
+
 def is_human(origin: _Origin | None, language: str) -> bool:
     """THE rule of which text wins: captions made by people in the talk's language are
     published as they are; machine captions, or people's captions in another language,
