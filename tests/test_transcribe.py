@@ -307,3 +307,52 @@ def test_machine_captions_stand_in_until_the_own_transcript_and_never_replace_it
                                                    "media/talks/machine.speech.srt"]  # fmt: skip
     assert transcript_language(again, "fr") == "en"
     assert rerun.writer.written == [] and media_server.requests == []
+
+
+def _work_file(catalog: Path, entry_id: str, **fields) -> Path:
+    """A work file for `entry_id` as a killed run might leave it: `fields` over a valid one."""
+    audio = catalog.parent / f"talks/{entry_id}.m4a"
+    stat = audio.stat()
+    recipe = f"speech|talks/{entry_id}.m4a@{stat.st_size}:{stat.st_mtime_ns}|en"
+    work = {"made_from": recipe, "cues": [], "failures": 0, "retry_after": 0.0,
+            "nothing_heard": False, **fields}  # fmt: skip
+    path = catalog.parent / f".publisher/work/{entry_id}.transcribing.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(work), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"retry_after": "soon"},
+        {"cues": "abc"},
+        {"cues": [[5.0, 6.0, "later"], [0.0, 1.0, "earlier"]]},  # out of order
+        {"cues": [[0.0, 1e308, "past the end of the audio"]]},
+    ],
+    ids=["retry-after-text", "cues-text", "cues-out-of-order", "cue-past-the-end"],
+)
+def test_a_corrupt_work_file_is_work_made_again_not_a_crash(transcribing, fields):
+    catalog = transcribing("seized")
+    work = _work_file(catalog, "seized", **fields)
+    done = build(catalog)
+    assert done.exit_code == 0, done.stderr
+    assert "from " not in done.stderr.split("transcribing its speech", 1)[1].split("\n")[0]
+    vtt, _srt = published_cues(catalog.parent / "feeds", "seized")
+    assert cue_saying(vtt, SEIZED_POWER) and cue_saying(vtt, SOVIETS)  # heard from the start
+    assert not any(word in c.text for c in vtt for word in ("later", "earlier", "past"))
+    assert not work.exists()
+
+
+def test_text_heard_before_is_published_as_one_line_of_plain_text(transcribing):
+    catalog = transcribing("seized")
+    hostile = "<b>Comrades</b>\u0007 --> \n\n00:00:09,000 --> 00:00:10,000\nand &amp;"
+    _work_file(catalog, "seized", cues=[[0.0, 0.5, hostile]])
+    done = build(catalog)
+    assert done.exit_code == 0, done.stderr
+    out = catalog.parent / "feeds"
+    vtt, srt = published_cues(out, "seized")
+    assert vtt[0].text == "<b>Comrades</b> --> 00:00:09,000 --> 00:00:10,000 and &amp;"
+    assert len(vtt) == len(srt) and cue_saying(vtt[1:], SEIZED_POWER)  # one cue, then speech
+    raw = (out / "media/talks/seized.speech.vtt").read_text(encoding="utf-8")
+    assert "\u0007" not in raw and "&lt;b&gt;Comrades&lt;/b&gt; --&gt; 00:00:09" in raw

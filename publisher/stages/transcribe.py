@@ -21,11 +21,12 @@ import logging
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publisher.formats.captions import Cue, clean_cues
+from publisher.formats.text import one_line
 from publisher.model import Item, Transcribe
 from publisher.output import urls
 from publisher.stages.recipes import spoken_language, transcribe_settings, transcript_recipe
@@ -45,6 +46,7 @@ WORK_SUFFIX = ".transcribing.json"  # in the run's work dir: the work done on a 
 FIRST_BACKOFF = 3600.0  # seconds before a talk Whisper failed on is tried again
 LAST_BACKOFF = 7 * 24 * 3600.0
 BUDGET_SETTING = "site.transcribe.max_minutes"
+MAX_WORK_BYTES = 16 * 1024 * 1024  # ten hours of speech take about 1 MB
 
 
 @dataclass
@@ -73,17 +75,66 @@ class Work:
         return delay
 
 
+WORK_FIELDS = {f.name for f in fields(Work)}
+
+
 def work_path(run: Run, item: Item) -> Path:
     return run.work_dir / f"{item.id}{WORK_SUFFIX}"
 
 
 def load_work(run: Run, item: Item, recipe: str) -> Work:
-    """The work done for this recipe; a fresh start for another (the source changed)."""
+    """The work done for this recipe; a fresh start for another (the source changed), or
+    for a file that is not what `save_work` writes: it is only work, made again."""
+    path = work_path(run, item)
     try:
-        work = Work(**json.loads(work_path(run, item).read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
-        return Work(recipe)  # none yet, or unreadable: it is only work, made again
-    return work if work.made_from == recipe else Work(recipe)
+        if path.stat().st_size > MAX_WORK_BYTES:
+            return Work(recipe)
+        read = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return Work(recipe)  # none yet, or unreadable
+    longest = (item.audio.duration if item.audio else None) or math.inf
+    return work_of(read, time.time()) if _is_work(read, recipe, longest) else Work(recipe)
+
+
+def _is_work(read: object, recipe: str, longest: float) -> bool:
+    """Whether `read` is a Work of `recipe` as saved: its cues timed within the audio, in
+    order, with text, and its counts of the right types (a file cut short or edited by
+    hand is not)."""
+    if not isinstance(read, dict) or set(read) != WORK_FIELDS or read["made_from"] != recipe:
+        return False
+    cues, failures = read["cues"], read["failures"]
+    if not isinstance(cues, list) or not all(_is_cue(cue, longest) for cue in cues):
+        return False
+    ordered = all(before[1] <= after[0] for before, after in zip(cues, cues[1:], strict=False))
+    return (
+        ordered
+        and isinstance(failures, int) and not isinstance(failures, bool) and failures >= 0
+        and _is_seconds(read["retry_after"])
+        and isinstance(read["nothing_heard"], bool)
+    )  # fmt: skip
+
+
+def _is_cue(cue: object, longest: float) -> bool:
+    return (
+        isinstance(cue, list) and len(cue) == 3
+        and _is_seconds(cue[0]) and _is_seconds(cue[1]) and cue[0] <= cue[1] <= longest + 1
+        and isinstance(cue[2], str)
+    )  # fmt: skip
+
+
+def _is_seconds(value: object) -> bool:
+    return (
+        isinstance(value, int | float) and not isinstance(value, bool)
+        and math.isfinite(value) and value >= 0
+    )  # fmt: skip
+
+
+def work_of(read: dict, now: float) -> Work:
+    """A Work from its checked fields; a wait longer than the longest back-off is cut to it
+    (a clock set back, or a file edited by hand, never holds a talk back for ever)."""
+    retry_after = min(float(read["retry_after"]), now + LAST_BACKOFF)
+    return Work(read["made_from"], read["cues"], read["failures"], retry_after,
+                read["nothing_heard"])  # fmt: skip
 
 
 def save_work(run: Run, item: Item, work: Work) -> None:
@@ -184,7 +235,8 @@ def transcribe_talk(run: Run, item: Item, settings: Transcribe, deadline: float)
 
 
 def publish_transcript(run: Run, item: Item, work: Work, language: str) -> bool:
-    cues = clean_cues([Cue(start, end, text) for start, end, text in work.cues], rolling=False)
+    heard = [Cue(start, end, one_line(text)) for start, end, text in work.cues]  # one line each
+    cues = clean_cues(heard, rolling=False)
     if not cues:
         work.nothing_heard = True  # music, silence: asked again only for a new source
         save_work(run, item, work)
