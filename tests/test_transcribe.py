@@ -4,6 +4,7 @@ model (int8, on the CPU), the real `publisher build`; what a listener would chec
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -356,3 +357,22 @@ def test_text_heard_before_is_published_as_one_line_of_plain_text(transcribing):
     assert len(vtt) == len(srt) and cue_saying(vtt[1:], SEIZED_POWER)  # one cue, then speech
     raw = (out / "media/talks/seized.speech.vtt").read_text(encoding="utf-8")
     assert "\u0007" not in raw and "&lt;b&gt;Comrades&lt;/b&gt; --&gt; 00:00:09" in raw
+
+
+def test_what_else_prints_on_the_childs_stdout_is_never_taken_for_whispers_words(
+    transcribing, tmp_path
+):
+    """A site hook (or a library) that prints, even a line that looks like the child's
+    own "done", does not end a transcription as if no speech were heard."""
+    catalog = transcribing("seized")
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(
+        "print('{\"done\": true}'); print('a site hook says hello')\n", encoding="utf-8"
+    )
+    path = os.pathsep.join(filter(None, [str(hooks), os.environ.get("PYTHONPATH")]))
+    done = run_publisher("build", cwd=catalog.parent, env={"PYTHONPATH": path}, timeout=300)
+    assert done.exit_code == 0, done.stderr
+    assert "heard no speech" not in done.stderr
+    vtt, _srt = published_cues(catalog.parent / "feeds", "seized")
+    assert cue_saying(vtt, SEIZED_POWER) and cue_saying(vtt, SOVIETS)
