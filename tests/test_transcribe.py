@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import yaml_writer
 from helpers.catalogs import run_publisher, talk_entry
 from helpers.media import talk as helpers_talk
 from helpers.speech import SEIZED_POWER, speech_talk, whisper_base_model, words
@@ -46,16 +47,19 @@ def spoken(ffmpeg_exe, tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture
 def transcribing(write_catalog, tmp_path, spoken, whisper_model):
-    """transcribing(*ids, talk="seized", **transcribe) -> catalog path: talks from local
-    files under talks/, in a site that transcribes with the base model."""
+    """transcribing(*ids, talk="seized", series={...}, **transcribe) -> catalog path: talks
+    from local files under talks/ (copied once), in a site that transcribes with the base
+    model; `series` adds keys to the series `talks`."""
 
-    def write(*ids: str, talk: str = "seized", **transcribe) -> Path:
+    def write(*ids: str, talk: str = "seized", series: dict | None = None, **transcribe) -> Path:
         (tmp_path / "talks").mkdir(exist_ok=True)
         for entry_id in ids:
-            shutil.copy(spoken[talk], tmp_path / "talks" / f"{entry_id}.m4a")
+            if not (tmp_path / "talks" / f"{entry_id}.m4a").exists():  # the same file again
+                shutil.copy(spoken[talk], tmp_path / "talks" / f"{entry_id}.m4a")
         settings = {"model": str(whisper_model), "max_minutes": 5, **transcribe}
         entries = [talk_entry(i, f"talks/{i}.m4a") for i in ids]
-        return write_catalog(entries=entries, site={"transcribe": settings})
+        talks = {"talks": {**yaml_writer.DEFAULT_SERIES, **(series or {})}}
+        return write_catalog(entries=entries, series=talks, site={"transcribe": settings})
 
     return write
 
@@ -376,3 +380,40 @@ def test_what_else_prints_on_the_childs_stdout_is_never_taken_for_whispers_words
     assert "heard no speech" not in done.stderr
     vtt, _srt = published_cues(catalog.parent / "feeds", "seized")
     assert cue_saying(vtt, SEIZED_POWER) and cue_saying(vtt, SOVIETS)
+
+
+def test_a_lost_state_keeps_the_transcripts_made_from_speech(transcribing):
+    catalog = transcribing("seized")
+    assert build(catalog).exit_code == 0
+    out = catalog.parent / "feeds"
+    published = transcripts_in_feed(out)
+    vtt = (out / "media/talks/seized.speech.vtt").read_bytes()
+    for path in (catalog.parent / ".publisher").glob("state.db*"):  # its backup too
+        path.unlink()
+    recovered = build(catalog)
+    assert recovered.exit_code == 0, recovered.stderr
+    assert "recovered from feeds" in recovered.stderr
+    assert "transcribing" not in recovered.stderr  # not made a second time
+    assert transcripts_in_feed(out) == published and published[0]["language"] == "en"
+    assert (out / "media/talks/seized.speech.vtt").read_bytes() == vtt
+    again = build(catalog)
+    assert "transcribing" not in again.stderr and "0 files written" in again.stdout
+
+
+def test_a_series_that_stops_transcribing_withdraws_its_transcripts(transcribing):
+    catalog = transcribing("seized")
+    assert build(catalog).exit_code == 0
+    out = catalog.parent / "feeds"
+    assert len(transcripts_in_feed(out)) == 2
+    transcribing("seized", series={"transcribe": False})
+    off = build(catalog)
+    assert off.exit_code == 0, off.stderr
+    assert transcripts_in_feed(out) == []
+    assert "seized.speech" not in (out / "talks/index.html").read_text(encoding="utf-8")
+    check = run_publisher("check", cwd=catalog.parent)
+    assert check.exit_code == 0, check.stdout + check.stderr
+    # and on again: made again, as for a talk never transcribed
+    transcribing("seized")
+    on = build(catalog)
+    assert on.exit_code == 0 and "seized: transcript made from its speech" in on.stderr
+    assert len(transcripts_in_feed(out)) == 2

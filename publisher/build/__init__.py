@@ -39,7 +39,7 @@ from publisher.stages.follow import (
     hand_over_to_catalog,
     list_followed,
 )
-from publisher.stages.transcribe import transcribe_talks
+from publisher.stages.transcribe import transcribe_talks, withdraw_unwanted_transcripts
 from publisher.state import folder_key, opened_state, state_path_for
 
 log = logging.getLogger(__name__)
@@ -158,6 +158,7 @@ def build(
             workfiles.forget_removed_entries(run)
             if not options.offline:  # offline, nothing is fetched or made
                 make_episodes(run)
+            withdraw_unwanted_transcripts(run)
             render_unless_unchanged(run)
             if not options.offline and transcribe_talks(run):
                 run.writer.render_again()  # the episodes were published without them

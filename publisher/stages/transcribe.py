@@ -28,9 +28,17 @@ from typing import TYPE_CHECKING
 from publisher.formats.captions import Cue, clean_cues
 from publisher.formats.text import one_line
 from publisher.model import Item, Transcribe
-from publisher.output import urls
-from publisher.stages.recipes import spoken_language, transcribe_settings, transcript_recipe
+from publisher.stages.recipes import (
+    SPEECH,
+    source_identity,
+    speech_stem,
+    spoken_language,
+    transcribe_settings,
+    transcript_recipe,
+)
 from publisher.stages.transcripts import (
+    ROLE_SRT,
+    ROLE_VTT,
     caption_origin,
     is_human,
     own_transcript,
@@ -242,12 +250,32 @@ def publish_transcript(run: Run, item: Item, work: Work, language: str) -> bool:
         save_work(run, item, work)
         log.info("%s: Whisper heard no speech; no transcript", item.id)
         return False
-    stem = f"{urls.entry_stem(item.entry.series, item.id)}.speech"
-    item.transcripts = write_transcripts(run, item, stem, cues, work.made_from)
+    item.transcripts = write_transcripts(run, item, speech_stem(item), cues, work.made_from)
     item.transcript_language = language
     work_path(run, item).unlink(missing_ok=True)
     log.info("%s: transcript made from its speech (%d cues)", item.id, len(cues))
     return True
+
+
+def withdraw_unwanted_transcripts(run: Run) -> None:
+    """A transcript made from speech stays published while it is the one the talk would
+    be given now: not once its series stops transcribing, nor once its audio was made
+    from another source or its language changed (the next run transcribes that). Its
+    files are then unreferenced media, swept after the grace period."""
+    recipes = run.state.all_media_recipes()
+    for item in run.items:
+        made = recipes.get(item.id, {})
+        if not item.transcripts or not made.get(ROLE_VTT, "").startswith(f"{SPEECH}|"):
+            continue
+        if transcribe_settings(run, item) is not None and (
+            made[ROLE_VTT] == transcript_recipe(run, item)
+            or not made.get("audio", "").startswith(f"{source_identity(run, item)}|")
+        ):  # wanted, or its audio is still the old one (a download failed): it stays
+            continue
+        log.info("%s: its transcript made from speech is withdrawn", item.id)
+        item.transcripts, item.transcript_language = [], None
+        for role in (ROLE_VTT, ROLE_SRT):
+            run.state.forget_media_file(item.id, role)
 
 
 def forget_removed_work(run: Run) -> None:
