@@ -37,11 +37,18 @@ def whisper_model(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def spoken(ffmpeg_exe, tmp_path_factory) -> dict[str, Path]:
     """Talks made of speech: `seized` says SEIZED_POWER, 3 s of silence, then SOVIETS;
-    `long` says it over and over, for about 40 s."""
+    `long` says it over and over, for about 40 s; and talks with none: `silence`, `noise`."""
     folder = tmp_path_factory.mktemp("speech")
+    # 8 s of each, in which Whisper base hears "You" and "." (seed 2: the same noise each time)
+    sounds = {"silence": "anullsrc=r=44100:cl=mono", "noise": "anoisesrc=c=white:a=0.5:seed=2"}
+    for name, sound in sounds.items():
+        command = [ffmpeg_exe, "-v", "error", "-nostdin", "-f", "lavfi", "-i", sound, "-t", "8",
+                   "-c:a", "aac", str(folder / f"{name}.m4a")]  # fmt: skip
+        subprocess.run(command, check=True, capture_output=True)
     return {
         "seized": speech_talk(ffmpeg_exe, [SEIZED_POWER, SOVIETS], folder / "seized.m4a"),
         "long": speech_talk(ffmpeg_exe, [SEIZED_POWER, SOVIETS] * 6, folder / "long.m4a", 0.5),
+        **{name: folder / f"{name}.m4a" for name in sounds},
     }
 
 
@@ -265,6 +272,7 @@ def test_whisper_words_become_cues_of_a_sentence_a_pause_or_two_lines_at_most():
         (4.5, 5.0, " them"),
     ]
     long = [(float(n), n + 0.5, " word") for n in range(40)]  # fmt: skip
+    assert cues_of([(9.0, 9.5, " ."), (9.5, 9.9, " …")]) == []  # what Whisper hears in noise
     assert cues_of(said) == [
         (0.0, 1.5, "The counter-revolution."),
         (1.6, 2.3, "All power"),  # a pause of 1.7 s after it
@@ -417,3 +425,15 @@ def test_a_series_that_stops_transcribing_withdraws_its_transcripts(transcribing
     on = build(catalog)
     assert on.exit_code == 0 and "seized: transcript made from its speech" in on.stderr
     assert len(transcripts_in_feed(out)) == 2
+
+
+def test_silence_and_noise_get_no_transcript_of_words_whisper_made_up(transcribing):
+    transcribing("silence", talk="silence")
+    catalog = transcribing("silence", "noise", talk="noise")
+    done = build(catalog)
+    assert done.exit_code == 0, done.stderr
+    for talk in ("silence", "noise"):
+        assert f"{talk}: Whisper heard no speech; no transcript" in done.stderr
+        assert not (catalog.parent / f"feeds/media/talks/{talk}.speech.vtt").exists()
+    assert transcripts_in_feed(catalog.parent / "feeds") == []
+    assert "transcribing" not in build(catalog).stderr  # and not asked again

@@ -44,6 +44,11 @@ POLL_SECONDS = 0.2  # how often the parent looks at the stop event and the deadl
 CUE_CHARACTERS = 84  # two caption lines of 42, the common limit for subtitles
 CUE_PAUSE = 1.0  # seconds of silence between words that start a new cue
 KNOWN_NAMES = "tiny, base, small, medium, large-v3, large-v3-turbo"
+# Whisper makes words up in silence and noise ("You", "."); what it makes up, it is unsure
+# of. A window it thinks silent (no-speech probability over Whisper's own threshold)
+# whose words are below Whisper's own threshold of an anomalous word is dropped.
+NO_SPEECH = 0.6
+WORD_DOUBT = 0.15
 
 Outcome = Literal["done", "stopped", "out of time"]
 
@@ -279,6 +284,8 @@ def _child(request: dict, messages: int) -> None:
             word_timestamps=True,  # cues of a sentence each, timed where it is said
         )
         for segment in segments:
+            if is_made_up(segment.no_speech_prob, [w.probability for w in segment.words or ()]):
+                continue
             words = [(word.start, word.end, word.word) for word in segment.words or ()]
             for start, end, text in cues_of(words):
                 _say(out, segment=[round(start, 3), round(end, 3), text])
@@ -288,14 +295,20 @@ def _child(request: dict, messages: int) -> None:
     _say(out, done=True)
 
 
+def is_made_up(no_speech: float, probabilities: list[float]) -> bool:
+    """Whether a window's words are what Whisper makes up in silence or noise."""
+    doubt = sum(probabilities) / len(probabilities) if probabilities else 0.0
+    return no_speech > NO_SPEECH and doubt < WORD_DOUBT
+
+
 def cues_of(words: list[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
     """Whisper's timed words as caption cues: a new cue after a sentence ends, after a
     pause, or before a cue would grow past two lines. Whisper's own segments run
     sentences together across pauses; a reader seeking by cue wants each where it is said."""
     cues: list[tuple[float, float, str]] = []
     for start, end, word in words:  # a word brings its own space: " power", "-based"
-        if not word.strip():
-            continue
+        if not any(character.isalnum() for character in word):
+            continue  # a "." alone is no word: Whisper hears it in noise
         if cues:
             first, last, joined = cues[-1]
             ended = joined.endswith((".", "?", "!", "…"))
