@@ -99,6 +99,8 @@ def test_a_talk_without_captions_gets_its_spoken_words_timed_in_vtt_srt_feed_and
     first = build(catalog)
     assert first.exit_code == 0, first.stderr
     out = catalog.parent / "feeds"
+    files = [path for path in out.rglob("*") if path.is_file()]  # all new: each written once
+    assert f"{len(files)} files written" in first.stdout  # though rendered twice
     vtt, srt = published_cues(out, "seized")
     for cues in (vtt, srt):
         seized, soviets = cue_saying(cues, SEIZED_POWER), cue_saying(cues, SOVIETS)
