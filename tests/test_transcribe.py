@@ -439,3 +439,23 @@ def test_silence_and_noise_get_no_transcript_of_words_whisper_made_up(transcribi
         assert not (catalog.parent / f"feeds/media/talks/{talk}.speech.vtt").exists()
     assert transcripts_in_feed(catalog.parent / "feeds") == []
     assert "transcribing" not in build(catalog).stderr  # and not asked again
+
+
+def test_without_faster_whisper_one_warning_says_how_to_install_it(transcribing, tmp_path):
+    catalog = transcribing("one", "two")
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()  # a Python in which faster-whisper is not installed
+    (hooks / "sitecustomize.py").write_text(
+        "import sys; sys.modules['faster_whisper'] = None\n", encoding="utf-8"
+    )
+    path = os.pathsep.join(filter(None, [str(hooks), os.environ.get("PYTHONPATH")]))
+    for command in ("build", "doctor"):
+        done = run_publisher(command, cwd=catalog.parent, env={"PYTHONPATH": path}, timeout=300)
+        said = [
+            line for line in (done.stdout + done.stderr).splitlines() if "faster-whisper" in line
+        ]
+        assert len(said) == 1, done.stdout + done.stderr
+        assert "pip install '.[transcribe]'" in said[0]
+        assert "publisher[transcribe]" not in said[0]  # no package of that name is ours
+    assert build(catalog).exit_code == 0  # (the build above published both episodes)
+    assert len(transcripts_in_feed(catalog.parent / "feeds")) == 4

@@ -38,7 +38,12 @@ from publisher.errors import ToolError
 
 log = logging.getLogger(__name__)
 
-INSTALL = "pip install 'publisher[transcribe]'"
+# The publisher is installed from its folder (README), not by a name on PyPI: the extra
+# from there, or faster-whisper itself into the same Python.
+INSTALL = (
+    "install the transcribe extra: pip install '.[transcribe]' in the publisher's folder"
+    " (or pip install 'faster-whisper>=1.1' into the Python that runs it)"
+)
 MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")  # what makes a model folder
 POLL_SECONDS = 0.2  # how often the parent looks at the stop event and the deadline
 CUE_CHARACTERS = 84  # two caption lines of 42, the common limit for subtitles
