@@ -37,7 +37,8 @@ def whisper_model(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def spoken(ffmpeg_exe, tmp_path_factory) -> dict[str, Path]:
     """Talks made of speech: `seized` says SEIZED_POWER, 3 s of silence, then SOVIETS;
-    `long` says it over and over, for about 40 s; and talks with none: `silence`, `noise`."""
+    `long` says it over and over, for about 40 s; `again` is `seized` four times over (48 s:
+    two of Whisper's 30 s windows, each heard); and talks with none: `silence`, `noise`."""
     folder = tmp_path_factory.mktemp("speech")
     # 8 s of each, in which Whisper base hears "You" and "." (seed 2: the same noise each time)
     sounds = {"silence": "anullsrc=r=44100:cl=mono", "noise": "anoisesrc=c=white:a=0.5:seed=2"}
@@ -45,9 +46,14 @@ def spoken(ffmpeg_exe, tmp_path_factory) -> dict[str, Path]:
         command = [ffmpeg_exe, "-v", "error", "-nostdin", "-f", "lavfi", "-i", sound, "-t", "8",
                    "-c:a", "aac", str(folder / f"{name}.m4a")]  # fmt: skip
         subprocess.run(command, check=True, capture_output=True)
+    seized = speech_talk(ffmpeg_exe, [SEIZED_POWER, SOVIETS], folder / "seized.m4a")
+    command = [ffmpeg_exe, "-v", "error", "-nostdin", "-stream_loop", "3", "-i", str(seized),
+               "-c", "copy", str(folder / "again.m4a")]  # fmt: skip
+    subprocess.run(command, check=True, capture_output=True)
     return {
-        "seized": speech_talk(ffmpeg_exe, [SEIZED_POWER, SOVIETS], folder / "seized.m4a"),
+        "seized": seized,
         "long": speech_talk(ffmpeg_exe, [SEIZED_POWER, SOVIETS] * 6, folder / "long.m4a", 0.5),
+        "again": folder / "again.m4a",
         **{name: folder / f"{name}.m4a" for name in sounds},
     }
 
@@ -459,3 +465,37 @@ def test_without_faster_whisper_one_warning_says_how_to_install_it(transcribing,
         assert "publisher[transcribe]" not in said[0]  # no package of that name is ours
     assert build(catalog).exit_code == 0  # (the build above published both episodes)
     assert len(transcripts_in_feed(catalog.parent / "feeds")) == 4
+
+
+def test_a_build_killed_while_transcribing_leaves_no_whisper_and_loses_only_seconds(
+    transcribing,
+):
+    catalog = transcribing("again", talk="again")
+    work = catalog.parent / ".publisher/work/again.transcribing.json"
+    command = [sys.executable, "-m", "publisher", "build"]
+    build_process = subprocess.Popen(
+        command, cwd=catalog.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        whisper = _whisper_child(build_process.pid, timeout=120)
+        end = time.monotonic() + 60
+        while not (work.exists() and json.loads(work.read_text(encoding="utf-8"))["cues"]):
+            assert time.monotonic() < end and build_process.poll() is None, "nothing saved"
+            time.sleep(0.05)
+        build_process.send_signal(signal.SIGKILL)  # no chance to save or to end its child
+        build_process.wait(timeout=10)
+    finally:
+        build_process.kill()
+        build_process.wait()
+    heard = json.loads(work.read_text(encoding="utf-8"))["cues"]
+    assert heard[-1][1] < 30  # saved as it went: killed within its first 30 s window
+    end = time.monotonic() + 5
+    while _alive(whisper):  # orphaned, it sees the end of its input and exits
+        assert time.monotonic() < end, "Whisper goes on running without its build"
+        time.sleep(0.1)
+    again = build(catalog)
+    assert again.exit_code == 0, again.stderr
+    assert f"from {heard[-1][1]:.0f} s" in again.stderr
+    vtt, _srt = published_cues(catalog.parent / "feeds", "again")
+    assert [c.text for c in vtt[: len(heard)]] == [text for _s, _e, text in heard]
+    assert all(a.end <= b.start for a, b in zip(vtt, vtt[1:], strict=False))  # heard once

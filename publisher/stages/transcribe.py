@@ -7,8 +7,9 @@ the feeds are rendered, so new audio is published first; what it makes is render
 again at the end of the same run.
 
 A run gives it `site.transcribe.max_minutes` at most. A transcription that is stopped
-there, or by SIGTERM, keeps every segment it heard in a work file beside the state,
-and the next run goes on from the last one. A transcript is made once per recipe
+there, or by SIGTERM, keeps every segment it heard in a work file beside the state
+(killed outright, what it heard until its last save, a few seconds before), and the
+next run goes on from the last one. A transcript is made once per recipe
 (`transcript_recipe`: the source and its language) and never again. A talk Whisper
 fails on is backed off (an hour, doubling to a week); a model that cannot be had is
 one warning per run, and the next run tries again.
@@ -46,7 +47,10 @@ from publisher.stages.transcripts import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from publisher.build.run import Run
+    from publisher.tools.whisper import Segment
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,7 @@ FIRST_BACKOFF = 3600.0  # seconds before a talk Whisper failed on is tried again
 LAST_BACKOFF = 7 * 24 * 3600.0
 BUDGET_SETTING = "site.transcribe.max_minutes"
 MAX_WORK_BYTES = 16 * 1024 * 1024  # ten hours of speech take about 1 MB
+SAVE_EVERY = 5.0  # seconds between saves of the work on a talk being transcribed
 
 
 @dataclass
@@ -226,9 +231,8 @@ def transcribe_talk(run: Run, item: Item, settings: Transcribe, deadline: float)
     log.info("%s: transcribing its speech (%s, %s%s)", item.id, settings.model, language, resumed)
     try:
         outcome = whisper.transcribe(
-            job, run.catalog.root, lambda s: work.cues.append([s.start, s.end, s.text]),
-            run.stopping, deadline,
-        )  # fmt: skip
+            job, run.catalog.root, _hearing(run, item, work), run.stopping, deadline
+        )
     except whisper.TranscriptionFailed as error:
         delay = work.back_off(time.time())
         log.warning("%s: no transcript: %s — tried again in %s", item.id, error, _span(delay))
@@ -240,6 +244,22 @@ def transcribe_talk(run: Run, item: Item, settings: Transcribe, deadline: float)
                  work.until)  # fmt: skip
         return outcome
     return "made" if publish_transcript(run, item, work, language) else ""
+
+
+def _hearing(run: Run, item: Item, work: Work) -> Callable[[Segment], None]:
+    """Each segment heard, into the work; saved at the first and then every SAVE_EVERY
+    seconds, so a run killed without a chance to save (SIGKILL, a power cut) loses no
+    more than that."""
+    last_saved = -math.inf
+
+    def heard(segment: Segment) -> None:
+        nonlocal last_saved
+        work.cues.append([segment.start, segment.end, segment.text])
+        if time.monotonic() - last_saved >= SAVE_EVERY:
+            save_work(run, item, work)
+            last_saved = time.monotonic()
+
+    return heard
 
 
 def publish_transcript(run: Run, item: Item, work: Work, language: str) -> bool:
