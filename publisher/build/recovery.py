@@ -30,7 +30,7 @@ from publisher.model import Item, MediaFile
 from publisher.output.writer import is_in_folder
 from publisher.output.xmlsafe import parse_xml
 from publisher.render import changes
-from publisher.stages.recipes import wanted_outputs
+from publisher.stages.recipes import is_made_from_speech, transcript_recipe, wanted_outputs
 from publisher.stages.transcripts import ROLE_SRT, ROLE_VTT
 from publisher.state import Publication
 
@@ -201,7 +201,7 @@ class Recovery:
         taken = state.recover_publications(entries)
         rows = []
         for entry_id, files in self.files.items():
-            recipes = _recipes(self.run, self.by_id[entry_id])
+            recipes = _recipes(self.run, self.by_id[entry_id], files)
             recorded = state.media_files(entry_id)
             for role, media in files.items():
                 if role not in recorded and is_in_folder(self.run.out, media):
@@ -211,10 +211,15 @@ class Recovery:
         return sorted(set(taken) | {entry_id for entry_id, *_ in rows})
 
 
-def _recipes(run: Run, item: Item) -> dict[str, str]:
+def _recipes(run: Run, item: Item, files: dict[str, MediaFile]) -> dict[str, str]:
     """A published file recovered from a feed is taken as made by the current recipe: the
-    alternative, remaking it, would give it a new name and cost every download again."""
-    return {output.role: output.made_from for output in wanted_outputs(run, item)}
+    alternative, remaking it, would give it a new name and cost every download again (or,
+    for a transcript made from speech, minutes of Whisper's time each)."""
+    recipes = {output.role: output.made_from for output in wanted_outputs(run, item)}
+    for role in (ROLE_VTT, ROLE_SRT):
+        if role in files and is_made_from_speech(files[role].path, item):
+            recipes[role] = transcript_recipe(run, item)
+    return recipes
 
 
 def _date(text: str | None) -> datetime | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from publisher.model import AudioSettings, Item, MediaInfo, Series, Transcribe
+from publisher.output import urls
 from publisher.sources import is_url, local_source_path
 
 if TYPE_CHECKING:
@@ -92,6 +93,17 @@ def spoken_language(run: Run, item: Item) -> str:
 
 def transcript_recipe(run: Run, item: Item) -> str:
     return f"{SPEECH}|{source_identity(run, item)}|{spoken_language(run, item)}"
+
+
+def speech_stem(item: Item) -> str:
+    """`media/<series>/<entry>.speech`: a transcript made from speech, as .vtt and .srt."""
+    return f"{urls.entry_stem(item.entry.series, item.id)}.{SPEECH}"
+
+
+def is_made_from_speech(path: str, item: Item) -> bool:
+    """Whether a published transcript is one made from the talk's speech (by its name:
+    what a feed read back tells, when the state that knew its recipe is lost)."""
+    return path.removesuffix(".vtt").removesuffix(".srt") == speech_stem(item)
 
 
 def language_of_recipe(made_from: str | None) -> str | None:
