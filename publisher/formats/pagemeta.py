@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
+import lxml.etree
 import lxml.html
 
 from publisher.errors import SourceError
@@ -77,9 +78,10 @@ def fetch(url: str, allow_private: bool, timeout: float = TIMEOUT) -> tuple[str,
 
 def parse_page(body: bytes, url: str) -> PageMeta:
     """The metadata of an HTML document; JSON-LD wins over Open Graph over plain tags."""
-    if not body.strip():
+    try:
+        document = lxml.html.document_fromstring(body)
+    except (lxml.etree.ParserError, ValueError):  # blank, or a comment and nothing else
         return PageMeta(url=url)
-    document = lxml.html.document_fromstring(body)
     linked = _json_ld(document)
     meta = _meta_tags(document)
     title_tag = document.findtext(".//title") or ""
