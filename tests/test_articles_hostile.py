@@ -51,6 +51,12 @@ def build_articles(write_catalog, site, routes: dict, **fields):
     return result, {entry.title: entry for entry in parsed.entries}
 
 
+def text_of(entry) -> str:
+    """An item's text: content:encoded, or <description> when the page and the catalog
+    give no summary (feedgen then writes the text there)."""
+    return entry.content[0].value if "content" in entry else entry.get("summary", "")
+
+
 def test_a_page_with_nothing_in_it_fails_no_build(write_catalog, site):
     routes = {
         "/comment": answer(b"<!-- nothing here -->", "text/html"),
@@ -60,3 +66,26 @@ def test_a_page_with_nothing_in_it_fails_no_build(write_catalog, site):
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "unexpected error" not in result.stderr
     assert set(articles) == {"comment", "blank"}, "published as the catalog says"
+
+
+def test_a_page_is_read_in_the_encoding_it_is_sent_in(write_catalog, site):
+    """The charset comes from the server's Content-Type (most pages say it only there),
+    else the page's own <meta charset>, else UTF-8 when the bytes are UTF-8."""
+    text = paragraphs()
+    routes = {
+        "/header-utf8": answer(article_page(text).encode(), "text/html; charset=utf-8"),
+        "/header-1251": answer(article_page(text).encode("cp1251"), "text/html; charset=cp1251"),
+        "/meta-1251": answer(
+            article_page(text, "<meta charset='windows-1251'>").encode("cp1251"), "text/html"
+        ),
+        "/undeclared": answer(article_page(text).encode(), "text/html"),
+        "/xml-declared": answer(
+            ('<?xml version="1.0" encoding="utf-8"?>' + article_page(text)).encode(),
+            "application/xhtml+xml; charset=utf-8",
+        ),
+    }
+    result, articles = build_articles(write_catalog, site, routes, published="2017-01-01")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    for name in ("header-utf8", "header-1251", "meta-1251", "undeclared", "xml-declared"):
+        html = text_of(articles[name])
+        assert RUSSIAN.strip() in html, (name, html[:200])

@@ -68,12 +68,12 @@ def read_page(run: Run, link: str) -> ArticlePage:
     allow_private = run.options.allow_private_sources
     url = check_url(link, allow_private)
     with run.fetch.turn(url, run.stopping):  # paced; never a site that refused us
-        final, body = pagemeta.fetch(url, allow_private)
+        final, html = pagemeta.fetch(url, allow_private)
     run.fetch.note_success(url)
-    meta = pagemeta.parse_page(body, final)
+    meta = pagemeta.parse_page(html, final)
     return ArticlePage(
         link=link,
-        text=sanitize.clean_article_html(trafilatura.main_text(body, final)),
+        text=sanitize.clean_article_html(trafilatura.main_text(html, final)),
         description=meta.description,
         authors=meta.authors,
         published=meta.published,

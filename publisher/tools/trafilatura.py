@@ -32,7 +32,7 @@ def _config():
     return config
 
 
-def main_text(html: bytes, url: str) -> str:
+def main_text(html: str, url: str) -> str:
     """The page's main text as HTML (paragraphs, headings, lists, links, emphasis), with
     links made absolute against `url`; "" when the page has no article text."""
     if not html.strip():
