@@ -3,12 +3,19 @@ article never fails a build, and what is published from a page is what the page 
 
 from __future__ import annotations
 
+import threading
+import time
+
 import feedparser
 import pytest
 from helpers.catalogs import run_publisher
 from helpers.loopback_sites import LoopbackSite, answer
 
+from publisher.errors import Interrupted
+from publisher.tools import trafilatura
+
 BUILT_AT = {"SOURCE_DATE_EPOCH": "1512086400"}  # 2017-12-01T00:00:00Z
+URL = "https://www.marxist.com/article.htm"
 RUSSIAN = "Революция — это праздник угнетённых и эксплуатируемых, писал Ленин в 1905 году. "
 
 
@@ -89,3 +96,27 @@ def test_a_page_is_read_in_the_encoding_it_is_sent_in(write_catalog, site):
     for name in ("header-utf8", "header-1251", "meta-1251", "undeclared", "xml-declared"):
         html = text_of(articles[name])
         assert RUSSIAN.strip() in html, (name, html[:200])
+
+
+def spans_in_one_paragraph(count: int) -> str:
+    """A page trafilatura takes quadratic time over: 20,000 spans took it 70 s."""
+    return article_page("<p>" + "<span>w</span> " * count + "</p>")
+
+
+def test_finding_the_text_of_a_hostile_page_is_cut_at_its_time_limit(caplog):
+    stop = threading.Event()
+    started = time.monotonic()
+    assert trafilatura.main_text(spans_in_one_paragraph(20_000), URL, stop, seconds=2) == ""
+    assert time.monotonic() - started < 6
+    assert "took over 2 s to find: left out" in caplog.text
+    normal = article_page(paragraphs())
+    assert RUSSIAN.strip() in trafilatura.main_text(normal, URL, stop, seconds=20)
+
+
+def test_a_stopping_run_stops_finding_the_text_at_once():
+    stop = threading.Event()
+    threading.Timer(0.5, stop.set).start()
+    started = time.monotonic()
+    with pytest.raises(Interrupted):
+        trafilatura.main_text(spans_in_one_paragraph(20_000), URL, stop, seconds=60)
+    assert time.monotonic() - started < 2

@@ -73,7 +73,7 @@ def read_page(run: Run, link: str) -> ArticlePage:
     meta = pagemeta.parse_page(html, final)
     return ArticlePage(
         link=link,
-        text=sanitize.clean_article_html(trafilatura.main_text(html, final)),
+        text=sanitize.clean_article_html(trafilatura.main_text(html, final, run.stopping)),
         description=meta.description,
         authors=meta.authors,
         published=meta.published,
