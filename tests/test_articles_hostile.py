@@ -12,6 +12,7 @@ from helpers.catalogs import run_publisher
 from helpers.loopback_sites import LoopbackSite, answer
 
 from publisher.errors import Interrupted
+from publisher.state import State, state_path_for
 from publisher.tools import trafilatura
 
 BUILT_AT = {"SOURCE_DATE_EPOCH": "1512086400"}  # 2017-12-01T00:00:00Z
@@ -120,3 +121,19 @@ def test_a_stopping_run_stops_finding_the_text_at_once():
     with pytest.raises(Interrupted):
         trafilatura.main_text(spans_in_one_paragraph(20_000), URL, stop, seconds=60)
     assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("impossible", ["9999-12-31", "0001-01-01T00:00:00Z"])
+def test_a_date_a_page_cannot_mean_is_not_taken(write_catalog, site, tmp_path, impossible):
+    """As `publisher add` refuses it: before 1900 or after tomorrow; the article is dated
+    by when it was first published instead."""
+    head = f'<meta property="article:published_time" content="{impossible}">'
+    routes = {"/dated": answer(article_page(paragraphs(), head).encode(), "text/html")}
+    result, articles = build_articles(write_catalog, site, routes)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    state = State(state_path_for(tmp_path / "media_catalog.yaml"))
+    try:
+        first = state.publication("dated").first_published
+    finally:
+        state.close()
+    assert articles["dated"].published_parsed[:6] == first.utctimetuple()[:6]

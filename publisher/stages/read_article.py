@@ -19,6 +19,7 @@ import logging
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING
 
+from publisher.editor.dates import possible_day
 from publisher.errors import PublisherError
 from publisher.formats import sanitize
 from publisher.messages import describe
@@ -103,7 +104,8 @@ def with_page_values(entry: Entry, page: ArticlePage) -> Entry:
 
 def page_date(text: str) -> datetime | None:
     """A page's date as the catalog reads one: an ISO datetime with its offset, or a day
-    (midnight UTC); RFC 2822, as some sites write it; None when it cannot be read."""
+    (midnight UTC); RFC 2822, as some sites write it; None when it cannot be read, or
+    cannot be an article's (9999-12-31, 0001-01-01: `publisher add`'s rule)."""
     text = text.strip()
     if not text:
         return None
@@ -114,6 +116,8 @@ def page_date(text: str) -> datetime | None:
             moment = email.utils.parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):
             return None
+    if not possible_day(moment.date()):
+        return None
     if moment.tzinfo is None:  # a day, or a time with no zone: the day is what is known
         return datetime.combine(date(moment.year, moment.month, moment.day), time(), UTC)
     return moment
