@@ -144,7 +144,8 @@ CASES = {
     ]),
     "a title of 255 characters is fine": (TITLE, f"    title: {'x' * 255}\n    extra: 1\n", [
         "20: entries[0].extra: unknown key; known keys: id, kind, series, title, source, link,"
-        " published, authors, summary, episode, season, episode_type, explicit, guid",
+        " published, authors, summary, episode, season, episode_type, explicit, guid,"
+        " language, soundbites",
     ]),
 }  # fmt: skip
 
