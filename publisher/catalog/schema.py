@@ -98,7 +98,9 @@ def language(reader: Reader, node: Node, where: str) -> str:
     """A BCP 47 language tag (en, en-GB, pt-BR): the feed's <language>, the page's lang."""
     value = required_text(reader, node, where)
     if not LANGUAGE.match(value):
-        raise Invalid(f"{value!r} is not a language code", "e.g. en or en-GB")
+        hyphens = value.replace("_", "-")  # a locale (pt_BR), as software writes them
+        hint = f"a language tag has hyphens: {hyphens}" if LANGUAGE.match(hyphens) else ""
+        raise Invalid(f"{value!r} is not a language code", hint or "e.g. en or en-GB")
     return "-".join(
         _subtag_case(part, first=index == 0) for index, part in enumerate(value.split("-"))
     )
