@@ -122,6 +122,11 @@ CASES = {
         "15: series.russian-revolution-1917.language: 'english' is not a language code;"
         " e.g. en or en-GB",
     ]),
+    "a locale, not a language tag": ("    category: History\n",
+                                     "    category: History\n    language: pt_BR\n", [
+        "15: series.russian-revolution-1917.language: 'pt_BR' is not a language code;"
+        " a language tag has hyphens: pt-BR",
+    ]),
     "soundbites out of shape": (TITLE, TITLE + '    soundbites: [{start: "12:75", duration: 0,'
                                 ' title: x}, {duration: 5}]\n', [
         "20: entries[0].soundbites[0].start: '12:75' is not a time; write 12:30 or 1:02:03",

@@ -125,8 +125,22 @@ def language(reader: Reader, node: Node, where: str) -> str:
     """A BCP 47 language tag (en, en-GB, pt-BR): the feed's <language>, the page's lang."""
     value = required_text(reader, node, where)
     if not LANGUAGE.match(value):
-        raise Invalid(f"{value!r} is not a language code", "e.g. en or en-GB")
-    return value
+        hyphens = value.replace("_", "-")  # a locale (pt_BR), as software writes them
+        hint = f"a language tag has hyphens: {hyphens}" if LANGUAGE.match(hyphens) else ""
+        raise Invalid(f"{value!r} is not a language code", hint or "e.g. en or en-GB")
+    return "-".join(
+        _subtag_case(part, first=index == 0) for index, part in enumerate(value.split("-"))
+    )
+
+
+def _subtag_case(part: str, first: bool) -> str:
+    """BCP 47's usual case (tags are case-insensitive, but `EN` and `en` compared and
+    grouped as two languages): en, Hant, TW, 419."""
+    if not first and len(part) == 4 and part.isalpha():
+        return part.title()  # a script
+    if not first and len(part) == 2:
+        return part.upper()  # a region
+    return part.lower()
 
 
 def uuid_text(reader: Reader, node: Node, where: str) -> str:

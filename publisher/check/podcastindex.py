@@ -249,6 +249,13 @@ def _check_soundbite(context: FeedCheck, soundbite, item, name: str) -> None:
     if float(duration) <= 0:
         context.error("podcast.soundbite", "a soundbite's duration must be more than 0", name)
     _check_short_text(context, soundbite, "podcast.soundbite", name)
+    if float(start) == 0:  # partytime keeps a soundbite only `if (duration && startTime)`
+        context.warning(
+            "podcast.soundbite",
+            f"the soundbite at {start} s is dropped by the Podcast Index's parser"
+            " (podcast-partytime), which reads a start of 0 as none; start it at 0.5",
+            name,
+        )
     length = _itunes_seconds(item)
     if length is not None and float(start) + float(duration) > length + 1:
         context.warning(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import email.utils
 import math
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 # Dates a source may give. Outside these a date is a typo or a trick: year 10000 does
 # not exist for Python, and a date near 9999-12-31 overflows the first time a grace
@@ -146,3 +146,12 @@ def checked_iso(text: object) -> datetime | None:
     except (ValueError, OverflowError):
         return None
     return checked_datetime(moment)
+
+
+EARLIEST_PUBLISHED = date(1900, 1, 1)  # before recorded talks; a date before this is a mistake
+
+
+def possible_day(day: date) -> bool:
+    """A day a talk or an article can have been published on: not before 1900, and not
+    after tomorrow (time zones). A page's or a source's date outside it is no date."""
+    return EARLIEST_PUBLISHED <= day <= datetime.now(UTC).date() + timedelta(days=1)
