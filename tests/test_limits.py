@@ -82,10 +82,14 @@ def hostile_chapters(kind: str) -> tuple[Chapter, ...]:
         return tuple(Chapter(s, f"at {s} ({n})", end=s - 1) for n, s in enumerate(starts))
     if kind == "too-many":  # 2,900 distinct starts inside the 3 s: MP4 holds 255
         return tuple(Chapter(n / 1000, f"c{n}") for n in range(2900))
+    if kind == "megabyte-titles":  # 30 MB of titles; the MP4's list holds 255 bytes each
+        return tuple(Chapter(n / 10, f"{n} " + "é" * 500_000) for n in range(30))
     raise ValueError(kind)
 
 
-@pytest.mark.parametrize("kind", ["past-the-end", "unsorted-and-repeated", "too-many"])
+@pytest.mark.parametrize(
+    "kind", ["past-the-end", "unsorted-and-repeated", "too-many", "megabyte-titles"]
+)
 def test_a_sources_chapters_are_kept_inside_the_talk_in_order_and_bounded(
     make_run, media_server, kind
 ):
@@ -114,3 +118,22 @@ def test_a_sources_chapters_are_kept_inside_the_talk_in_order_and_bounded(
     assert all(c.end is None or c.start < c.end <= item.audio.duration for c in published)
     tagged = mutagen.read_tags(run.out / item.audio.path)["chapters"]
     assert [start for start, _ in tagged] == pytest.approx(starts)
+    assert all(len(chapter.title.encode()) <= 255 for chapter in published)
+    assert (run.out / item.chapters_file.path).stat().st_size < 100 * len(starts) + 300 * 255
+
+
+def test_chapters_that_no_clock_can_show_are_left_out():
+    """Not a number, infinite or negative starts, from any source, leave the rest in
+    order (NaN in a sort would leave it undone)."""
+    from publisher.formats.chapters import sane_chapters
+
+    nan, inf = float("nan"), float("inf")
+    listed = tuple(
+        Chapter(start, f"at {start}", end)
+        for start, end in [(2.0, nan), (nan, None), (1.0, inf), (-5.0, None), (inf, None),
+                           (0.0, -1.0), (3.0, 2.5)]
+    )  # fmt: skip
+    kept = sane_chapters(listed, None)
+    assert [chapter.start for chapter in kept] == [0.0, 1.0, 2.0, 3.0]
+    assert [chapter.end for chapter in kept] == [None, None, None, None]
+    assert [chapter.start for chapter in sane_chapters(listed, 2.5)] == [0.0, 1.0, 2.0]
