@@ -109,3 +109,59 @@ def test_a_talk_that_fails_once_is_published_by_the_next_run(write_catalog, medi
         assert build(catalog).exit_code == 3
         site.routes["/talk.m4a"] = answer(media_files["talk.m4a"].read_bytes(), "audio/mp4")
         assert build(catalog).exit_code == 0
+
+
+@pytest.mark.parametrize("shift", ["a-talk-added-above", "a-comment-at-the-top"])
+def test_lines_written_above_are_no_edit_of_the_entry_backing_off(write_catalog, shift):
+    """Editors add talks at the top of the catalog: the lines of the others move, and
+    what is tried for them does not change."""
+    with LoopbackSite({}) as site:
+        entry = talk_entry("a", site.url("/talk.m4a"))
+        catalog = write_catalog([entry])
+        assert build(catalog).exit_code == 3 and build(catalog).exit_code == 3
+        if shift == "a-talk-added-above":
+            write_catalog([talk_entry("b", site.url("/b.m4a"), title="A newer talk"), entry])
+        else:
+            catalog.write_text("# Talks, newest first\n\n" + catalog.read_text())
+        site.asked.clear()
+        assert build(catalog).exit_code == 3
+        assert "/talk.m4a" not in site.asked
+        assert state_row(catalog)[0] == 2  # still its second failure in a row
+
+
+def set_pause(catalog: Path, table: str, column: str, moment: datetime) -> None:
+    db = sqlite3.connect(catalog.parent / ".publisher" / "state.db")
+    db.execute(f"UPDATE {table} SET {column} = ?", (moment.isoformat(),))  # noqa: S608
+    db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize("ahead", [timedelta(days=365), timedelta(days=3), timedelta(hours=25)])
+def test_a_pause_recorded_while_the_clock_ran_ahead_is_over(write_catalog, ahead):
+    """A failure recorded by a clock a year ahead (set right since) would wait a year;
+    no pause the publisher sets is longer than a day, so a longer one is over."""
+    with LoopbackSite({}) as site:
+        catalog = write_catalog([talk_entry("a", site.url("/talk.m4a"))])
+        assert build(catalog).exit_code == 3 and build(catalog).exit_code == 3
+        set_pause(catalog, "errors", "retry_after", datetime.now(UTC) + ahead)
+        site.asked.clear()
+        assert build(catalog).exit_code == 3 and site.asked == ["/talk.m4a"]
+        rows = json.loads(run_publisher("status", "--json", cwd=catalog.parent).stdout)
+        assert hours_from_now(state_row(catalog)[1]) == pytest.approx(2, abs=0.05)
+        assert rows[0]["reason"].startswith("asked again after")
+
+
+def test_a_site_held_while_the_clock_ran_ahead_is_asked(write_catalog, media_files):
+    with LoopbackSite({}) as site:
+        catalog = write_catalog([talk_entry("a", site.url("/talk.m4a"))])
+        assert build(catalog).exit_code == 3
+        db = sqlite3.connect(catalog.parent / ".publisher" / "state.db")
+        far = datetime.now(UTC) + timedelta(days=400)
+        db.execute(
+            "INSERT INTO site_holds (site, message, until, strikes) VALUES (?, ?, ?, ?)",
+            ("127.0.0.1", "HTTP 429", far.isoformat(), 3),
+        )
+        db.commit()
+        db.close()
+        site.routes["/talk.m4a"] = answer(media_files["talk.m4a"].read_bytes(), "audio/mp4")
+        assert build(catalog).exit_code == 0

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from publisher.catalog.load import load_catalog
+from publisher.fetch import pause_in_force
 from publisher.formats.durations import format_duration
 from publisher.model import (
     Catalog,
@@ -165,7 +166,7 @@ def _state_and_reason(entry, audio, error, missing, deferred) -> tuple[ItemState
     state = entry_state(entry, audio, error)
     if state == "published":
         return state, (f"{' and '.join(missing)} not made yet" if missing else "")
-    if state == "failed" and deferred and deferred > datetime.now(UTC):
+    if state == "failed" and deferred and pause_in_force(deferred, datetime.now(UTC)):
         return state, f"asked again after {deferred:%Y-%m-%d %H:%M} UTC"
     if state == "failed":
         return state, "the last build failed; it retries on the next run"
