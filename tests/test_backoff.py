@@ -165,3 +165,45 @@ def test_a_site_held_while_the_clock_ran_ahead_is_asked(write_catalog, media_fil
         db.close()
         site.routes["/talk.m4a"] = answer(media_files["talk.m4a"].read_bytes(), "audio/mp4")
         assert build(catalog).exit_code == 0
+
+
+def test_a_followed_video_that_keeps_failing_backs_off(write_catalog):
+    """No editor involved: the feed's item fails, and fails again; then it waits, even
+    as the feed retitles it on every listing."""
+    from helpers import yaml_writer
+    from helpers.loopback_sites import send
+
+    listings = []
+
+    def feed(handler):
+        listings.append(len(listings))
+        body = (
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>Talks</title>'
+            f"<description>d</description><item><title>A talk, take {len(listings)}</title>"
+            f"<description>listed {len(listings)} times</description>"
+            f"<link>{site.url('/talk.m4a')}</link>"
+            "<pubDate>Tue, 02 Jan 2024 10:00:00 +0000</pubDate></item></channel></rss>"
+        )
+        send(handler, body.encode(), "application/rss+xml")
+
+    with LoopbackSite({"/feed.rss": feed}) as site:
+        series = {"talks": {**yaml_writer.DEFAULT_SERIES, "follow": [site.url("/feed.rss")]}}
+        catalog = write_catalog([], series=series)
+        asked = []
+        for _ in range(3):
+            site.asked.clear()
+            assert build(catalog).exit_code == 3
+            asked.append(site.asked.count("/talk.m4a"))
+        assert len(listings) >= 3 and 0 not in asked[:2] and asked[2] == 0
+
+
+def test_an_article_whose_page_is_gone_stays_published_and_is_asked_again(write_catalog):
+    from helpers.catalogs import ARTICLE
+
+    with LoopbackSite({}) as site:
+        catalog = write_catalog([{**ARTICLE, "link": site.url("/gone.html")}])
+        for _ in range(3):
+            site.asked.clear()
+            built = build(catalog)
+            assert built.exit_code == 0 and "1 published" in built.stdout
+            assert site.asked == ["/gone.html"]
