@@ -137,3 +137,47 @@ def test_chapters_that_no_clock_can_show_are_left_out():
     assert [chapter.start for chapter in kept] == [0.0, 1.0, 2.0, 3.0]
     assert [chapter.end for chapter in kept] == [None, None, None, None]
     assert [chapter.start for chapter in sane_chapters(listed, 2.5)] == [0.0, 1.0, 2.0]
+
+
+# What yt-dlp reads whole into memory: pages, manifests, answers of APIs ------------------
+
+PAGE_NOISE = 60_000_000  # what a hostile page sends; three times what any page may be
+
+
+@pytest.mark.parametrize(
+    ("start", "content_type"),
+    [
+        (b"<html><head><title>A talk</title></head><body>", "text/html"),
+        (b"#EXTM3U\n#EXT-X-TARGETDURATION:1\n#", "application/vnd.apple.mpegurl"),
+        (
+            b'<?xml version="1.0"?><MPD xmlns="urn:mpeg:dash:schema:mpd:2011"><!--',
+            "application/dash+xml",
+        ),
+    ],
+    ids=["page", "hls-manifest", "dash-manifest"],
+)
+def test_a_page_without_end_is_cut_at_20_mb(start, content_type):
+    """yt-dlp reads a page or a manifest whole into memory (and runs its patterns over
+    it): a 50 MB page cost 500 MB and a minute of CPU. Cut once it passes 20 MB."""
+    from publisher.tools.http import MAX_BYTES
+
+    sent: list[int] = []
+    route = chunked(start, content_type, PAGE_NOISE, sent)
+    with (
+        LoopbackSite({"/talk": route}) as site,
+        ytdlp.Client(allow_private=True) as client,
+        pytest.raises(SourceError) as error,
+    ):
+        client.read(site.url("/talk"), site.url("/talk"))
+    assert f"more than {MAX_BYTES:,} bytes" in describe(error.value)
+    assert sent and sent[0] < 2 * MAX_BYTES
+
+
+def test_a_media_download_is_not_held_to_the_page_limit(tmp_path):
+    """Its bytes go to disk as they come, held to site.limits.max_filesize alone."""
+    body = b"\0" * 30_000_000
+    with LoopbackSite({"/talk.m4a": chunked(body, "audio/mp4", 0)}) as site:
+        fmt = {"url": site.url("/talk.m4a"), "ext": "m4a", "format_id": "0", "protocol": "http"}
+        with ytdlp.Client(allow_private=True) as client:
+            path = client.download(fmt, tmp_path / "download.media")
+    assert path.stat().st_size == len(body)
