@@ -85,6 +85,8 @@ def test_a_talk_that_keeps_failing_backs_off(write_catalog, media_files, failure
 
         site.asked.clear()
         write_catalog([{**entry, "title": "A better title"}])  # an edit: asked at once
+        rows = json.loads(run_publisher("status", "--json", cwd=catalog.parent).stdout)
+        assert rows[0]["reason"] == "the last build failed; it retries on the next run"
         assert build(catalog).exit_code == 3 and site.asked
         assert state_row(catalog)[0] == 1  # a new attempt counts from one
 
@@ -163,6 +165,8 @@ def test_a_site_held_while_the_clock_ran_ahead_is_asked(write_catalog, media_fil
         )
         db.commit()
         db.close()
+        status = run_publisher("status", cwd=catalog.parent).stdout
+        assert "127.0.0.1: not asked before" not in status
         site.routes["/talk.m4a"] = answer(media_files["talk.m4a"].read_bytes(), "audio/mp4")
         assert build(catalog).exit_code == 0
 
