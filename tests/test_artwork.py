@@ -441,3 +441,15 @@ def test_art_of_more_than_40_million_pixels_is_refused_before_decoding(size):
     png = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", pixels)
     with pytest.raises(ImageError, match="too large to be a cover|exceeds limit"):
         conform(png + png_chunk(b"IEND", b""))
+
+
+def test_an_animation_of_many_frames_is_its_first_frame_told_in_one_line():
+    """Only the first frame is decoded; what is dropped is told once a kind, not once a
+    frame (a 20 MB APNG of tiny frames would make a line of megabytes)."""
+    frames = [Image.new("RGB", (1400, 1400), (n, 0, 0)) for n in range(200)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "PNG", save_all=True, append_images=frames[1:], duration=10)
+    result = conform(buffer.getvalue())
+    assert opened(result.data).getpixel((5, 5)) == (0, 0, 0)
+    assert len(result.changes) == 1 and len(result.changes[0]) < 200
+    assert "fcTL chunk ×200" in result.changes[0] and "fdAT chunk ×199" in result.changes[0]

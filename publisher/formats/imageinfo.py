@@ -118,14 +118,21 @@ def _png_runs_to_iend(handle: BinaryIO) -> None:
 
 def metadata_parts(data: bytes) -> list[str]:
     """What a PNG or JPEG carries besides its pixels, e.g. ["tEXt chunk (15,000,012
-    bytes)"]; [] for one that carries nothing else (or that is neither)."""
+    bytes)", "fdAT chunk ×99 (1,605,720 bytes)"]: one line a kind, however many there
+    are; [] for one that carries nothing else (or that is neither)."""
     if data.startswith(PNG_SIGNATURE):
         parts = _png_parts(data)
     elif data.startswith(b"\xff\xd8"):
         parts = _jpeg_parts(data)
     else:
         return []
-    return [f"{name} ({size:,} bytes)" for name, size in parts]
+    kinds: dict[str, list[int]] = {}
+    for name, size in parts:
+        kinds.setdefault(name, []).append(size)
+    return [
+        f"{name}{f' ×{len(sizes)}' if len(sizes) > 1 else ''} ({sum(sizes):,} bytes)"
+        for name, sizes in kinds.items()
+    ]
 
 
 def _png_parts(data: bytes) -> list[tuple[str, int]]:
