@@ -453,3 +453,44 @@ def test_an_animation_of_many_frames_is_its_first_frame_told_in_one_line():
     assert opened(result.data).getpixel((5, 5)) == (0, 0, 0)
     assert len(result.changes) == 1 and len(result.changes[0]) < 200
     assert "fcTL chunk ×200" in result.changes[0] and "fdAT chunk ×199" in result.changes[0]
+
+
+def with_empty_data_chunks(png: bytes, count: int) -> bytes:
+    at = png.index(b"IDAT") - 4
+    return png[:at] + png_chunk(b"IDAT", b"") * count + png[at:]
+
+
+def noise_png(side: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (side, side), random_bytes(side * side * 3)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def random_bytes(count: int) -> bytes:
+    import random
+
+    return random.Random(7).randbytes(count)
+
+
+PADDED = {  # pixels only, as the chunks and segments go; megabytes all the same
+    "jpeg-fill-bytes": jpeg_with()[:-2] + b"\xff" * 15_000_000 + b"\xff\xd9",
+    "png-empty-data-chunks": with_empty_data_chunks(encoded((1400, 1400), "PNG"), 1_200_000),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PADDED))
+def test_art_padded_to_megabytes_is_made_again_from_its_pixels(name):
+    data = PADDED[name]
+    assert len(data) > 14_000_000
+    result = conform(data)
+    assert len(result.data) < 100_000
+    assert "more than the 2,000,000 art may take" in result.changes[0]
+    assert result.ext == (".jpg" if name.startswith("jpeg") else ".png")
+    assert opened(result.data).getpixel((700, 700)) == pytest.approx((254, 0, 0), abs=2)
+
+
+def test_a_photograph_as_a_png_of_megabytes_becomes_a_jpeg():
+    result = conform(noise_png(1500))
+    image = opened(result.data)
+    assert result.ext == ".jpg" and image.format == "JPEG" and image.size == (1500, 1500)
+    assert "as a PNG, more than 2,000,000" in result.changes[0]

@@ -27,6 +27,11 @@ FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 # A progressive JPEG has about 10 scans; each is a pass over every pixel, so a 100 kB
 # file of 2,000 scans costs 11 s of CPU to decode (and every listener's app as much).
 MAX_JPEG_SCANS = 100
+# Art goes into every episode's audio and video. Larger art is made again from its
+# pixels: padding that is no metadata (fill bytes between a JPEG's segments, empty PNG
+# data chunks) would otherwise put megabytes into every episode; a PNG still larger
+# (a photograph) becomes a JPEG.
+MOST_BYTES = 2_000_000
 BLUR_SCALE = 16  # the background is blurred at 1/16 size: the same look, a fraction of the work
 
 
@@ -68,23 +73,31 @@ def open_image(data: bytes) -> Image.Image:
 
 
 def conform(data: bytes) -> Conformed:
-    """`data` as Apple-conforming art: unchanged if it already is (pixels only), else a
-    square RGB JPEG."""
+    """`data` as Apple-conforming art: unchanged if it already is (pixels only, at most
+    MOST_BYTES), else the same pixels alone in the same format, else a square RGB JPEG."""
     image = open_image(data)
     header = ImageInfo(image.format, image.mode, image.size)
     problems = artwork_problems(header)
     extras = metadata_parts(data)
     image = decoded(image)  # the original is let go: one large copy at most
     ext = ".jpg" if header.format == "JPEG" else ".png"
-    if not problems and not extras:
+    if not problems and not extras and len(data) <= MOST_BYTES:
         return Conformed(data, ext, header.size, header.size, ())
     if not problems:  # conforming pixels: the same picture, in the same format, alone
-        change = f"carries more than its pixels: {', '.join(extras)}"
         ImageOps.exif_transpose(image, in_place=True)  # the EXIF that turned it goes
-        return Conformed(_encoded(image, header.format), ext, header.size, header.size, (change,))
+        again = _encoded(image, header.format)
+        if len(again) <= MOST_BYTES or header.format == "JPEG":
+            return Conformed(again, ext, header.size, header.size, (_excess(data, extras),))
+        problems = [f"{len(again):,} bytes as a PNG, more than {MOST_BYTES:,}"]
     side = min(max(max(header.size), apple.ARTWORK_MIN_PX), apple.ARTWORK_MAX_PX)
     square = blur_fill(_rgb(image), side)
     return Conformed(_encoded(square, "JPEG"), ".jpg", header.size, square.size, tuple(problems))
+
+
+def _excess(data: bytes, extras: list[str]) -> str:
+    if extras:
+        return f"carries more than its pixels: {', '.join(extras)}"
+    return f"{len(data):,} bytes, more than the {MOST_BYTES:,} art may take in every episode"
 
 
 def _encoded(image: Image.Image, fmt: str) -> bytes:
