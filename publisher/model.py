@@ -280,6 +280,9 @@ class ArticlePage:
     published: str = ""  # ISO date or datetime, as the page gives it
     image: str = ""  # its Open Graph (or JSON-LD) image URL
     fetched_at: str = ""  # ISO datetime
+    # set when the page could not be read and nothing was read from this link before:
+    # when that was, so the page is asked again a day later, not on every build
+    unread_since: str = ""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from publisher.errors import PublisherError
@@ -41,8 +41,14 @@ def read_article(run: Run, item: Item) -> None:
     cached = run.state.article_page(entry.id)
     if not entry.link:
         return
-    if cached and cached.link == entry.link and not run.options.refresh:
-        take_page(item, cached)
+    if cached and cached.unread_since:  # a marker, not a page: nothing was ever read
+        read_before = None
+        waiting = cached.link == entry.link and not unread_retry_due(run, cached)
+    else:
+        read_before = cached
+        waiting = cached is not None and cached.link == entry.link
+    if waiting and not run.options.refresh:
+        take_page(item, read_before)
         return
     run.progress.start(item, "reading the article's page")
     try:
@@ -51,12 +57,29 @@ def read_article(run: Run, item: Item) -> None:
         if run.stopping.is_set():
             return
         run.fetch.note_failure(error, describe(error))  # a 429 holds the site for talks too
-        kept = "what was read before is kept" if cached else "it is published as the catalog says"
+        kept = (
+            "what was read before is kept" if read_before else "it is published as the catalog says"
+        )
         log.warning("%s: the article's page was not read: %s; %s", entry.id, describe(error), kept)
-        take_page(item, cached)
+        if read_before is None:  # asked again in a day, not on every build (cron: 144 a day)
+            unread = ArticlePage(link=entry.link, unread_since=run.started.isoformat())
+            run.state.save_article_page(entry.id, unread)
+        take_page(item, read_before)
         return
     run.state.save_article_page(entry.id, page)
     take_page(item, page)
+
+
+UNREAD_RETRY = timedelta(days=1)
+
+
+def unread_retry_due(run: Run, marker: ArticlePage) -> bool:
+    """Whether a page that could not be read is asked again now: a day after it failed,
+    or at once when its time is not one (a clock that ran ahead, or a garbled state)."""
+    since = checked_iso(marker.unread_since)
+    if since is None or since.tzinfo is None or since > run.started + UNREAD_RETRY:
+        return True
+    return run.started >= since + UNREAD_RETRY
 
 
 def read_page(run: Run, link: str) -> ArticlePage:
@@ -84,7 +107,8 @@ def read_page(run: Run, link: str) -> ArticlePage:
 
 def take_page(item: Item, page: ArticlePage | None) -> None:
     """The item as its page fills it in: the page, and the entry with the summary,
-    authors and date the catalog does not give."""
+    authors and date the catalog does not give. A marker of a page never read is none."""
+    page = None if page is not None and page.unread_since else page
     item.page = page
     if page is not None:
         item.entry = with_page_values(item.entry, page)
