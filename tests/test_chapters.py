@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from helpers.catalogs import run_publisher, talk_entry
 
+from publisher.build.plan import FROM_SOURCE, FROM_TEXT, find_chapters, wanted_chapters
 from publisher.formats.chapters import chapters_from_text, parse_json, to_json
 from publisher.model import Chapter, Entry, Item, MediaInfo
-from publisher.stages.chapters import FROM_SOURCE, FROM_TEXT, find_chapters, wanted_chapters
 
 DESCRIPTION = """Alan Woods on the July Days. Recorded at Marxist University.
 

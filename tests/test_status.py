@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner
 
 from publisher.cli.editor import status_command
-from publisher.model import MediaFile
+from publisher.model import MediaFile, MediaInfo
 from publisher.state import State, folder_key, state_path_for
 
 
@@ -66,3 +66,21 @@ def test_status_without_a_build_writes_nothing(shipped_catalog):
     rows = json.loads(status(shipped_catalog, "--json").stdout)
     assert {row["state"] for row in rows} == {"pending", "published"}
     assert not state_path_for(shipped_catalog).parent.exists()
+
+
+def test_an_audio_only_talk_in_a_video_series_has_no_video_pending(shipped_catalog):
+    """A source with no picture publishes its audio only, and the state knows it: its
+    status is published with nothing left to make (it said "video not made yet" forever)."""
+    record(shipped_catalog)
+    state = State(
+        state_path_for(shipped_catalog),
+        folder_key(shipped_catalog, shipped_catalog.parent / "feeds"),
+    )
+    try:
+        source = "https://communist.red/july-days-counter-revolution-within-the-revolution-video/"
+        state.save_media_info("july-days", MediaInfo(source, offers_video=False))
+    finally:
+        state.close()
+    rows = {row["id"]: row for row in json.loads(status(shipped_catalog, "--json").stdout)}
+    assert (rows["july-days"]["state"], rows["july-days"]["pending"]) == ("published", [])
+    assert rows["july-days"]["reason"] == ""

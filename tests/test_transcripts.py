@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from helpers.media import new_run, talk
+from PIL import Image
 
 from publisher.formats.captions import (
     Cue,
@@ -19,6 +20,7 @@ from publisher.formats.captions import (
     to_vtt,
 )
 from publisher.model import Caption, Item, MediaInfo
+from publisher.stages.episode_art import publish_episode_art
 from publisher.stages.transcripts import publish_transcripts
 
 # The shape of yt-dlp's .vtt for YouTube automatic captions: each cue repeats the line
@@ -141,3 +143,22 @@ def test_stage_publishes_vtt_and_srt_from_a_caption_beside_a_local_source(tmp_pa
     assert again.transcripts == item.transcripts
     assert rerun.writer.written == []
     rerun.state.close()
+
+
+def test_captions_and_art_beside_a_home_relative_source_are_found(tmp_path: Path, monkeypatch):
+    """A source given as `~/talks/july.mp4` is read from the home folder, and so are the
+    captions and the image beside it (they were looked for under the catalog's folder)."""
+    home = tmp_path / "home"
+    (home / "talks").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    (home / "talks" / "july.mp4").write_bytes(b"video")
+    (home / "talks" / "july.vtt").write_text(ROLLING, encoding="utf-8")
+    Image.new("RGB", (1400, 1400), "red").save(home / "talks" / "july.jpg", "JPEG")
+    entry = talk("july", "~/talks/july.mp4")
+    run = new_run(tmp_path, [entry])
+    item = Item(entry, info=MediaInfo(source="~/talks/july.mp4"))
+    publish_transcripts(run, item)
+    publish_episode_art(run, item)
+    assert [t.path for t in item.transcripts] == ["media/talks/july.vtt", "media/talks/july.srt"]
+    assert item.image is not None and item.image.path.startswith("media/talks/july-")
+    run.state.close()

@@ -18,15 +18,15 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from publisher.build.plan import plan
 from publisher.build.sweep import media_paths_in
 from publisher.check.findings import ITUNES_NS, PODCAST_NS
+from publisher.formats.captions import SRT_TYPE, VTT_TYPE
 from publisher.guids import entry_guid, identity, video_guid
-from publisher.model import Item, MediaFile
+from publisher.model import TRANSCRIPT_SRT, TRANSCRIPT_VTT, Item, MediaFile
 from publisher.output.writer import is_in_folder
 from publisher.output.xmlsafe import parse_xml
 from publisher.render import changes
-from publisher.stages.recipes import wanted_outputs
-from publisher.stages.transcripts import ROLE_SRT, ROLE_VTT
 from publisher.state import Publication
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 ARCHIVE_SUFFIX = re.compile(r"-archive-\d+(?=\.xml$)")
 
 
-TRANSCRIPT_ROLES = {"text/vtt": ROLE_VTT, "application/x-subrip": ROLE_SRT}
+TRANSCRIPT_ROLES = {VTT_TYPE: TRANSCRIPT_VTT, SRT_TYPE: TRANSCRIPT_SRT}
 
 
 class Recovery:
@@ -209,9 +209,9 @@ class Recovery:
 
 
 def _recipes(run: Run, item: Item) -> dict[str, str]:
-    """A published file recovered from a feed is taken as made by the current recipe: the
+    """A published file recovered from a feed is taken as made by its plan's recipe: the
     alternative, remaking it, would give it a new name and cost every download again."""
-    return {output.role: output.made_from for output in wanted_outputs(run, item)}
+    return {output.role: output.made_from for output in plan(run, item, {}).outputs}
 
 
 def _date(text: str | None) -> datetime | None:

@@ -12,15 +12,13 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from publisher.build.plan import plan
 from publisher.build.run import Run
 from publisher.errors import PublisherError, SiteHeld
 from publisher.fetch import failure_kind
 from publisher.messages import describe
 from publisher.model import Item
-from publisher.stages.chapters import ROLE as CHAPTERS
-from publisher.stages.chapters import wanted_chapters
 from publisher.stages.follow import NotFollowed
-from publisher.stages.recipes import wanted_outputs
 
 log = logging.getLogger(__name__)
 
@@ -95,16 +93,10 @@ def _run_one(run: Run, item: Item, stages: list[ItemStage]) -> None:
 
 
 def up_to_date(run: Run, item: Item, recipes: dict[str, dict[str, str]]) -> bool:
-    """A talk whose published media is made by today's recipes from the source its cached
-    metadata was read from, whose chapters are as published, with no failure to retry:
-    no stage has anything to do."""
+    """A talk whose plan is current (media made by today's recipes, chapters as
+    published) from the source its cached metadata was read from, with no failure to
+    retry: no stage has anything to do."""
     info = item.info
     if run.options.refresh or info is None or info.source != item.entry.source:
         return False
-    made = recipes.get(item.id, {})
-    current = all(
-        getattr(item, output.role) is not None and made.get(output.role) == output.made_from
-        for output in wanted_outputs(run, item)
-    )
-    # the chapters come from the catalog's summary too: an edit there is work to do
-    return current and wanted_chapters(item, made.get(CHAPTERS))[0] == item.chapters
+    return plan(run, item, recipes.get(item.id, {})).is_current(item)

@@ -4,7 +4,8 @@ Read-only: it reads the catalog and the state database and writes nothing (a mis
 state database means nothing was built yet, and is not created). The rules are the
 build's (`Item.state`): an article is published when rendered, a talk when its audio
 was made; a talk with a recorded error and no audio has failed; anything else is
-pending, with the reason.
+pending, with the reason. What is not made yet is what the talk's plan wants and the
+state has no file for (`publisher.build.plan`).
 """
 
 from __future__ import annotations
@@ -17,9 +18,20 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from publisher.build.plan import plan_of
 from publisher.catalog.load import load_catalog
 from publisher.formats.durations import format_duration
-from publisher.model import Catalog, Entry, ItemState, MediaFile, SiteHold, entry_state
+from publisher.model import (
+    AUDIO,
+    Catalog,
+    Entry,
+    Item,
+    ItemState,
+    MediaFile,
+    MediaInfo,
+    SiteHold,
+    entry_state,
+)
 from publisher.output import urls
 from publisher.state import State, folder_key, state_path_for
 
@@ -50,14 +62,15 @@ class StatusRow:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What the state database knows, read once: files, errors, cached durations."""
+    """What the state database knows, read once: files, their recipes, errors, metadata."""
 
     files: dict[str, dict[str, MediaFile]]
     errors: dict[str, str]
-    durations: dict[str, float]
+    infos: dict[str, MediaInfo]  # the cached metadata (durations; whether there is video)
     followed: tuple[Entry, ...] = ()  # episodes of followed playlists
     deferred: dict[str, datetime] = field(default_factory=dict)  # not asked before
     holds: tuple[SiteHold, ...] = ()  # sites backing off after HTTP 429
+    recipes: dict[str, dict[str, str]] = field(default_factory=dict)  # id -> role -> made_from
 
 
 def read_status(
@@ -101,13 +114,10 @@ def read_snapshot(catalog: Catalog, out: Path) -> Snapshot:
     state = State(path, folder_key(catalog.path, out))
     try:
         followed = tuple(followed_entries(catalog, state))
-        durations = {}
-        for entry in (*catalog.entries, *followed):
-            info = state.media_info(entry.id)
-            if info and info.duration:
-                durations[entry.id] = info.duration
         deferred = {k: after for k, (_, after) in state.deferred_errors().items()}
-        return Snapshot(state.all_media_files(), state.errors(), durations, followed, deferred)
+        files, errors, infos = state.all_media_files(), state.errors(), state.all_media_info()
+        recipes = state.all_media_recipes()
+        return Snapshot(files, errors, infos, followed, deferred, recipes=recipes)
     finally:
         state.close()
 
@@ -121,13 +131,10 @@ def status_rows(catalog: Catalog, snapshot: Snapshot) -> list[StatusRow]:
 def row_of(catalog: Catalog, entry: Entry, snapshot: Snapshot) -> StatusRow:
     files = snapshot.files.get(entry.id, {})
     error = snapshot.errors.get(entry.id)
-    audio = files.get("audio")
-    wants_video = entry.is_talk and catalog.series[entry.series].video
-    missing = []
-    if entry.is_talk and audio is None:
-        missing.append("audio")
-    if wants_video and "video" not in files:
-        missing.append("video")
+    audio = files.get(AUDIO)
+    info = snapshot.infos.get(entry.id)
+    talk_plan = plan_of(catalog, Item(entry, info=info), snapshot.recipes.get(entry.id, {}))
+    missing = [output.role for output in talk_plan.media if output.role not in files]
     state, reason = _state_and_reason(entry, audio, error, missing, snapshot.deferred.get(entry.id))
     return StatusRow(
         id=entry.id,
@@ -135,7 +142,7 @@ def row_of(catalog: Catalog, entry: Entry, snapshot: Snapshot) -> StatusRow:
         series=entry.series,
         state=state,
         title=entry.title,
-        duration=(audio.duration if audio else None) or snapshot.durations.get(entry.id),
+        duration=(audio.duration if audio else None) or (info.duration if info else None) or None,
         error=error,
         pending=tuple(missing),
         reason=reason,

@@ -4,7 +4,8 @@ Most talks on YouTube list their chapters as lines of the description ("00:00
 Introduction", "1:02:03 Questions"); yt-dlp reports them as chapters only sometimes. The
 chapters are published as a Podcast Index chapters file (JSON, version 1.2.0) linked with
 `podcast:chapters`, and `item.chapters` is what the tag stage writes into the audio, so
-this stage runs before it.
+this stage runs before it. Which chapters a talk has, and what they are made from, is its
+plan's rule (`publisher.build.plan.wanted_chapters`).
 """
 
 from __future__ import annotations
@@ -13,33 +14,14 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from publisher.formats.chapters import (
-    CHAPTERS_TYPE,
-    chapters_from_text,
-    parse_json,
-    to_json,
-)
-from publisher.model import Chapter, Item, MediaFile
-from publisher.output import urls
+from publisher.build.plan import plan
+from publisher.formats.chapters import parse_json, to_json
+from publisher.model import CHAPTERS, Chapter, Item, MediaFile
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
 
 log = logging.getLogger(__name__)
-
-ROLE = "chapters"
-
-
-def find_chapters(item: Item) -> tuple[Chapter, ...]:
-    """The source's chapters; else those listed in the catalog summary or the description."""
-    duration = item.info.duration if item.info else None
-    if item.info and item.info.chapters:
-        return item.info.chapters
-    for text in (item.entry.summary, item.info.description if item.info else ""):
-        found = chapters_from_text(text, duration)
-        if found:
-            return found
-    return ()
 
 
 # The Podcast Index chapters file ------------------------------------------------------
@@ -59,41 +41,19 @@ def published_chapters(out: Path, media: MediaFile | None) -> tuple[Chapter, ...
 # The stage ----------------------------------------------------------------------------
 
 
-FROM_SOURCE = "source"  # the source's own chapter list (yt-dlp's `chapters`)
-FROM_TEXT = "description"  # timestamps in the catalog's summary or the source's description
-
-
-def wanted_chapters(item: Item, made_from: str | None) -> tuple[tuple[Chapter, ...], str]:
-    """The chapters an item should publish, and what they are made from, given what its
-    published ones were made from.
-
-    What the source or the texts list now; when they list none, the chapters published
-    from the source's own list stay (a source that stops listing them does not take them
-    from the feed), but chapters read from a text go with the text: an editor who took
-    the timestamps out of a summary took the chapters out.
-    """
-    found = find_chapters(item)
-    if found:
-        return found, FROM_SOURCE if item.info and item.info.chapters else FROM_TEXT
-    if made_from == FROM_SOURCE:
-        return item.chapters, FROM_SOURCE
-    return (), FROM_TEXT
-
-
 def publish_chapters(run: Run, item: Item) -> None:
     """Publish media/<series>/<entry>.chapters.json and set `item.chapters` for tagging,
-    or drop the published file when the item no longer has chapters (`wanted_chapters`)."""
-    published = run.state.media_files(item.id).get(ROLE)
-    chapters, made_from = wanted_chapters(item, published[1] if published else None)
-    if not chapters:
-        if published:
-            run.state.forget_media_file(item.id, ROLE)  # the file goes with the next sweep
+    or drop the published file when its plan has no chapters (`wanted_chapters`)."""
+    the_plan = plan(run, item)
+    output = the_plan.get(CHAPTERS)
+    if output is None:
+        if CHAPTERS in the_plan.recorded:
+            run.state.forget_media_file(item.id, CHAPTERS)  # the file goes with the next sweep
         item.chapters, item.chapters_file = (), None
         return
-    relative = f"{urls.entry_stem(item.entry.series, item.id)}.chapters.json"
-    data = to_json(chapters).encode("utf-8")
-    run.writer.write_bytes(relative, data)
-    media = MediaFile(relative, len(data), CHAPTERS_TYPE)
-    run.state.save_media_file(item.id, ROLE, media, made_from)
-    item.chapters = chapters
+    data = to_json(output.recipe.chapters).encode("utf-8")
+    run.writer.write_bytes(output.name, data)
+    media = MediaFile(output.name, len(data), output.mime_type)
+    run.state.save_media_file(item.id, CHAPTERS, media, output.made_from)
+    item.chapters = output.recipe.chapters
     item.chapters_file = media

@@ -11,113 +11,63 @@ published files are plain cues that any player (and the series page) can show.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from publisher.build.plan import Output, plan, published_file
 from publisher.errors import SourceError
-from publisher.formats.captions import (
-    READABLE_EXTS,
-    SRT_TYPE,
-    VTT_TYPE,
-    choose_caption,
-    clean_cues,
-    is_rolling,
-    parse_captions,
-    to_srt,
-    to_vtt,
-)
-from publisher.model import Item, MediaFile
-from publisher.output import urls
-from publisher.sources import is_url, metadata_url
+from publisher.formats.captions import clean_cues, is_rolling, parse_captions, to_srt, to_vtt
+from publisher.model import TRANSCRIPT_ROLES, TRANSCRIPT_SRT, TRANSCRIPT_VTT, Item, MediaFile
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
 
 log = logging.getLogger(__name__)
 
-ROLE_VTT = "transcript.vtt"
-ROLE_SRT = "transcript.srt"
-
-
 # The stage ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Origin:
-    """Where a transcript comes from: `made_from` is what the state remembers of it."""
-
-    location: Path | str  # a file beside the local source, or a URL from the metadata
-    ext: str
-    automatic: bool
-    made_from: str
-
-
 def publish_transcripts(run: Run, item: Item) -> None:
-    """Publish media/<series>/<entry>.vtt and .srt from the talk's captions.
+    """Publish media/<series>/<entry>.vtt and .srt from the captions its plan names.
 
     Captions are an extra: when they cannot be read, the episode keeps the transcript it
     had (if any) and the next run tries again; the episode itself is not failed.
     """
-    origin = caption_origin(run, item)
-    if origin is None or (not run.options.refresh and _restore(run, item, origin)):
+    the_plan = plan(run, item)
+    outputs = [the_plan.get(role) for role in TRANSCRIPT_ROLES]
+    if None in outputs or (not run.options.refresh and _restore(run, item, outputs)):
         return
     from publisher.tools import http  # loads requests: only when captions are read
 
+    recipe = outputs[0].recipe  # one caption file makes both
     try:
-        if isinstance(origin.location, Path):
-            raw = http.read_local(origin.location)
+        if isinstance(recipe.location, Path):
+            raw = http.read_local(recipe.location)
         else:
-            raw = http.fetch_url(origin.location, run.options.allow_private_sources)
+            raw = http.fetch_url(recipe.location, run.options.allow_private_sources)
     except SourceError as error:
         log.warning("%s: captions not read, kept as they were: %s", item.id, error)
         return
     text = raw.decode("utf-8-sig", errors="replace")
-    cues = clean_cues(parse_captions(text, origin.ext), origin.automatic or is_rolling(text))
+    cues = clean_cues(parse_captions(text, recipe.format), recipe.automatic or is_rolling(text))
     if not cues:
         log.info("%s: the captions have no text; no transcript published", item.id)
         return
-    stem = urls.entry_stem(item.entry.series, item.id)
-    item.transcripts = [
-        _write(run, item, f"{stem}.vtt", ROLE_VTT, VTT_TYPE, to_vtt(cues), origin.made_from),
-        _write(run, item, f"{stem}.srt", ROLE_SRT, SRT_TYPE, to_srt(cues), origin.made_from),
-    ]
+    made = {TRANSCRIPT_VTT: to_vtt(cues), TRANSCRIPT_SRT: to_srt(cues)}
+    item.transcripts = [_write(run, item, output, made[output.role]) for output in outputs]
 
 
-def caption_origin(run: Run, item: Item) -> _Origin | None:
-    """A caption file beside a local source, or the best track the source offers."""
-    source = item.entry.source or ""
-    if source and not is_url(source):
-        local = run.catalog.root / source
-        for ext in READABLE_EXTS:
-            beside = local.with_suffix(f".{ext}")
-            if beside.is_file():
-                stat = beside.stat()
-                made_from = f"{beside.name} {stat.st_size} {stat.st_mtime_ns}"
-                return _Origin(beside.resolve(), ext, False, made_from)
-        return None
-    if item.info is None:
-        return None
-    caption = choose_caption(item.info.captions, run.catalog.site.language)
-    url = metadata_url(caption.url) if caption else None
-    if caption is None or url is None:
-        return None  # metadata names no caption file, or not as a URL (never a path)
-    kind = "automatic" if caption.automatic else "manual"
-    made_from = f"{item.info.source} captions {caption.language} {kind}"
-    return _Origin(url, caption.ext, caption.automatic, made_from)
-
-
-def _restore(run: Run, item: Item, origin: _Origin) -> bool:
+def _restore(run: Run, item: Item, outputs: list[Output]) -> bool:
     """Reuse what an earlier run made from the same captions, if it is still on disk."""
-    files = [run.reusable_file(item, role, origin.made_from) for role in (ROLE_VTT, ROLE_SRT)]
+    files = [published_file(run, item, output) for output in outputs]
     if None in files:
         return False
     item.transcripts = files
     return True
 
 
-def _write(run: Run, item: Item, relative, role, mime, text, made_from) -> MediaFile:
-    run.writer.write_text(relative, text)
-    media = MediaFile(relative, len(text.encode("utf-8")), mime)
-    run.state.save_media_file(item.id, role, media, made_from)
+def _write(run: Run, item: Item, output: Output, text: str) -> MediaFile:
+    run.writer.write_text(output.name, text)
+    media = MediaFile(output.name, len(text.encode("utf-8")), output.mime_type)
+    run.state.save_media_file(item.id, output.role, media, output.made_from)
     return media
