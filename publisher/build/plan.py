@@ -128,22 +128,22 @@ class Plan:
         return [output for output in self.outputs if output.role in (AUDIO, VIDEO)]
 
     def stale(self, item: Item) -> list[str]:
-        """The roles whose file is missing or made by another recipe. Art and transcripts
-        count only when made now: an extra that cannot be made (no captions in the cached
-        metadata, a thumbnail gone) must not send the talk through the stages every run."""
+        """The episode's media (audio, video) that is missing or made by another recipe.
+        Art and transcripts are made again whenever a talk has work, but are no work of
+        their own: one that cannot be made now (no captions in the cached metadata, a
+        thumbnail gone) must not send the talk through the stages on every run."""
+        files = item.files()
         return [
             output.role
             for output in self.media
-            if item.files().get(output.role) is None
-            or self.recorded.get(output.role) != output.made_from
+            if output.role not in files or self.recorded.get(output.role) != output.made_from
         ]
 
     def is_current(self, item: Item) -> bool:
         """Nothing for a stage to do: media made by today's recipes, chapters as published."""
         chapters = self.get(CHAPTERS)
-        return not self.stale(item) and (chapters.recipe.chapters if chapters else ()) == (
-            item.chapters
-        )
+        wanted = chapters.recipe.chapters if chapters else ()
+        return not self.stale(item) and wanted == item.chapters
 
 
 # The plan ------------------------------------------------------------------------------
