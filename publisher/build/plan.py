@@ -51,7 +51,7 @@ FROM_SOURCE = "source"  # chapters from the source's own list (yt-dlp's `chapter
 FROM_TEXT = "description"  # timestamps in the catalog's summary or the source's description
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LocalFile:
     """A file of this machine an output is made from: absolute, read once."""
 
@@ -73,7 +73,7 @@ class LocalFile:
         return f"{self.path.name} {self.size} {self.mtime_ns}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Recipe:
     """What one output is made from, resolved once. `made_from` is its one serialisation:
     the state records it with the file, and the file is current while it is unchanged."""
@@ -86,7 +86,7 @@ class Recipe:
     chapters: tuple[Chapter, ...] = ()  # the chapters themselves
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Output:
     """One file a talk should have."""
 
@@ -112,31 +112,47 @@ class Output:
         return self.recipe.made_from
 
 
-@dataclass(frozen=True)
 class Plan:
-    """A talk's outputs, with the recipes its published files were made by (`recorded`)."""
+    """A talk's outputs, each made when first asked for (the up-to-date test asks only for
+    the media and the chapters), and the recipes its published files were made by."""
 
-    outputs: tuple[Output, ...]
-    recorded: dict[str, str]  # role -> made_from, of the files the state has
+    def __init__(self, talk: Talk | None, recorded: dict[str, str]):
+        self.talk = talk  # None for an article: it has no outputs
+        self.recorded = recorded  # role -> made_from, of the files the state has
+        self._made: dict[Make, tuple[Output, ...]] = {}
+
+    def _made_by(self, make: Make) -> tuple[Output, ...]:
+        if make not in self._made:
+            self._made[make] = tuple(make(self.talk)) if self.talk else ()
+        return self._made[make]
+
+    @property
+    def outputs(self) -> tuple[Output, ...]:
+        """Every output, in OUTPUTS order."""
+        return tuple(output for _, make in OUTPUTS for output in self._made_by(make))
 
     def get(self, role: str) -> Output | None:
-        return next((output for output in self.outputs if output.role == role), None)
+        make = MAKERS.get(role)
+        for output in self._made_by(make) if make else ():
+            if output.role == role:
+                return output
+        return None
 
     @property
     def media(self) -> list[Output]:
         """The episode's own files, audio and video: without audio there is no episode."""
-        return [output for output in self.outputs if output.role in (AUDIO, VIDEO)]
+        return [output for role in (AUDIO, VIDEO) if (output := self.get(role))]
 
     def stale(self, item: Item) -> list[str]:
         """The episode's media (audio, video) that is missing or made by another recipe.
         Art and transcripts are made again whenever a talk has work, but are no work of
         their own: one that cannot be made now (no captions in the cached metadata, a
         thumbnail gone) must not send the talk through the stages on every run."""
-        files = item.files()
         return [
             output.role
             for output in self.media
-            if output.role not in files or self.recorded.get(output.role) != output.made_from
+            if getattr(item, output.role) is None
+            or self.recorded.get(output.role) != output.made_from
         ]
 
     def is_current(self, item: Item) -> bool:
@@ -149,20 +165,17 @@ class Plan:
 # The plan ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Talk:
     """What every output of one talk is planned from, resolved once."""
 
     item: Item
     catalog: Catalog
     series: Series | None
+    source: str  # as the catalog gives it; "" when there is none yet
     local: LocalFile | None  # the source, when it is a file of this machine
     stem: str
     recorded: dict[str, str]
-
-    @property
-    def source(self) -> str:
-        return self.item.entry.source or ""
 
     @property
     def source_identity(self) -> str:
@@ -199,14 +212,14 @@ def plan(run: Run, item: Item, recorded: dict[str, str] | None = None) -> Plan:
 
 def plan_of(catalog: Catalog, item: Item, recorded: dict[str, str]) -> Plan:
     """The plan of `item` in `catalog` (`status` has no run); an article has no outputs."""
-    if not item.entry.is_talk:
-        return Plan((), recorded)
     entry = item.entry
+    if not entry.is_talk:
+        return Plan(None, recorded)
     source = entry.source or ""
     local = None if not source or is_url(source) else LocalFile.at(local_path(catalog.root, source))
     series = catalog.series.get(entry.series) if entry.series else None
-    talk = Talk(item, catalog, series, local, urls.entry_stem(entry.series, entry.id), recorded)
-    return Plan(tuple(output for make in OUTPUTS for output in make(talk)), recorded)
+    stem = urls.entry_stem(entry.series, entry.id)
+    return Plan(Talk(item, catalog, series, source, local, stem, recorded), recorded)
 
 
 def published_file(run: Run, item: Item, output: Output) -> MediaFile | None:
@@ -298,13 +311,17 @@ def chapters(talk: Talk) -> Iterator[Output]:
         yield Output(CHAPTERS, CHAPTERS_TYPE, talk.stem, ".chapters.json", recipe)
 
 
-OUTPUTS: tuple[Callable[[Talk], Iterator[Output]], ...] = (
-    audio,
-    video,
-    art,
-    transcripts,
-    chapters,
+Make = Callable[[Talk], Iterator[Output]]
+# Every output a talk may have: the roles each function plans, in the order they are
+# listed. Another output is one more line here (and the stage that makes it).
+OUTPUTS: tuple[tuple[tuple[str, ...], Make], ...] = (
+    ((AUDIO,), audio),
+    ((VIDEO,), video),
+    ((IMAGE,), art),
+    ((TRANSCRIPT_VTT, TRANSCRIPT_SRT), transcripts),
+    ((CHAPTERS,), chapters),
 )
+MAKERS = {role: make for roles, make in OUTPUTS for role in roles}
 
 
 # Which chapters --------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from publisher.build.plan import keeps
-from publisher.model import AUDIO, FILE_ROLES
+from publisher.model import AUDIO
 from publisher.output.writer import is_in_folder
 from publisher.stages.chapters import published_chapters
 
@@ -37,8 +37,9 @@ def restore_published_media(run: Run) -> None:
         if AUDIO not in files:
             continue
         series = run.series_of(item)
-        for role in FILE_ROLES:  # a series whose video was turned off no longer offers it
-            item.set_file(role, files.get(role) if keeps(series, role) else None)
+        for role, media in files.items():  # a series without video no longer offers it
+            if keeps(series, role):
+                item.set_file(role, media)
         item.chapters = published_chapters(run.out, item.chapters_file)
         item.info = cached.get(item.id)
 
