@@ -264,10 +264,13 @@ class Item:
     def files(self) -> dict[str, MediaFile]:
         """role -> each file the item has, in FILE_ROLES order: what its feeds, pages and
         the sweep name, and what a render depends on."""
-        held = {AUDIO: self.audio, VIDEO: self.video, IMAGE: self.image}
-        held[CHAPTERS] = self.chapters_file
-        held.update((transcript_role(media), media) for media in self.transcripts)
-        return {role: held[role] for role in FILE_ROLES if held.get(role) is not None}
+        held = (AUDIO, self.audio), (VIDEO, self.video), (IMAGE, self.image)
+        found = {role: media for role, media in held if media is not None}
+        if self.chapters_file is not None:
+            found[CHAPTERS] = self.chapters_file
+        for media in self.transcripts:  # kept in TRANSCRIPT_ROLES order (`set_file`)
+            found[transcript_role(media)] = media
+        return found
 
     def set_file(self, role: str, media: MediaFile | None) -> None:
         """Give the item its file of `role` (None: it has none)."""

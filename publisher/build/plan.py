@@ -122,9 +122,10 @@ class Plan:
         self._made: dict[Make, tuple[Output, ...]] = {}
 
     def _made_by(self, make: Make) -> tuple[Output, ...]:
-        if make not in self._made:
-            self._made[make] = tuple(make(self.talk)) if self.talk else ()
-        return self._made[make]
+        made = self._made.get(make)
+        if made is None:
+            made = self._made[make] = make(self.talk) if self.talk else ()
+        return made
 
     @property
     def outputs(self) -> tuple[Output, ...]:
@@ -141,7 +142,7 @@ class Plan:
     @property
     def media(self) -> list[Output]:
         """The episode's own files, audio and video: without audio there is no episode."""
-        return [output for role in (AUDIO, VIDEO) if (output := self.get(role))]
+        return [*self._made_by(audio), *self._made_by(video)]
 
     def stale(self, item: Item) -> list[str]:
         """The episode's media (audio, video) that is missing or made by another recipe.
@@ -165,9 +166,9 @@ class Plan:
 # The plan ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Talk:
-    """What every output of one talk is planned from, resolved once."""
+    """What every output of one talk is planned from, resolved once (never changed)."""
 
     item: Item
     catalog: Catalog
@@ -240,52 +241,56 @@ def keeps(series: Series | None, role: str) -> bool:
 # The outputs, one function each --------------------------------------------------------
 
 
-def audio(talk: Talk) -> Iterator[Output]:
+def audio(talk: Talk) -> tuple[Output, ...]:
     settings = talk.series.audio if talk.series else AudioSettings()
     loudness = "off" if settings.loudness is None else f"{settings.loudness:g}"
     made_from = f"{talk.source_identity}|{settings.format}|{loudness}"
     recipe = Recipe(made_from, _media_location(talk), settings.format, settings.loudness)
-    yield Output(AUDIO, MEDIA_TYPES[settings.format], talk.stem, f".{settings.format}", recipe)
+    return (Output(AUDIO, MEDIA_TYPES[settings.format], talk.stem, f".{settings.format}", recipe),)
 
 
-def video(talk: Talk) -> Iterator[Output]:
+def video(talk: Talk) -> tuple[Output, ...]:
     """In a series with video, unless the source is known to have no picture."""
     info = talk.item.info
     if not (talk.series and talk.series.video) or (info and info.offers_video is False):
-        return
+        return ()
     target = talk.series.audio.loudness
     # videos made before their audio was normalised keep their recipe when it is off
     level = "" if target is None else f"|{target:g}"
     recipe = Recipe(f"{talk.source_identity}|mp4{level}", _media_location(talk), "mp4", target)
-    yield Output(VIDEO, MEDIA_TYPES["mp4"], talk.stem, ".mp4", recipe)
+    return (Output(VIDEO, MEDIA_TYPES["mp4"], talk.stem, ".mp4", recipe),)
 
 
 def _media_location(talk: Talk) -> Path | str | None:
     return talk.local.path if talk.local else (talk.source or None)
 
 
-def art(talk: Talk) -> Iterator[Output]:
+def art(talk: Talk) -> tuple[Output, ...]:
     """An image beside a local source (same stem), else the source's thumbnail. Only the
     editor's files are paths; what the source's metadata names is fetched as a URL, or
     not at all (`metadata_url`)."""
-    for beside in talk.beside(IMAGE_EXTS):
-        recipe = Recipe(beside.identity, beside.path.resolve())
-        yield Output(IMAGE, IMAGE_TYPES[".jpg"], talk.stem, ".jpg", recipe, extra=True)
-        return
+    beside = next(talk.beside(IMAGE_EXTS), None)
     info = talk.item.info
-    thumbnail = metadata_url(info.thumbnail) if info else None
-    if thumbnail:
+    thumbnail = metadata_url(info.thumbnail) if info and not beside else None
+    if beside:
+        recipe = Recipe(beside.identity, beside.path.resolve())
+    elif thumbnail:
         recipe = Recipe(thumbnail, thumbnail)
-        yield Output(IMAGE, IMAGE_TYPES[".jpg"], talk.stem, ".jpg", recipe, extra=True)
+    else:
+        return ()
+    return (Output(IMAGE, IMAGE_TYPES[".jpg"], talk.stem, ".jpg", recipe, extra=True),)
 
 
-def transcripts(talk: Talk) -> Iterator[Output]:
+def transcripts(talk: Talk) -> tuple[Output, ...]:
     """WebVTT and SRT, both from one caption file: beside a local source, or the best
     track the source offers."""
     recipe = _captions(talk)
-    if recipe is not None:
-        yield Output(TRANSCRIPT_VTT, VTT_TYPE, talk.stem, ".vtt", recipe, extra=True)
-        yield Output(TRANSCRIPT_SRT, SRT_TYPE, talk.stem, ".srt", recipe, extra=True)
+    if recipe is None:
+        return ()
+    return (
+        Output(TRANSCRIPT_VTT, VTT_TYPE, talk.stem, ".vtt", recipe, extra=True),
+        Output(TRANSCRIPT_SRT, SRT_TYPE, talk.stem, ".srt", recipe, extra=True),
+    )
 
 
 def _captions(talk: Talk) -> Recipe | None:
@@ -304,14 +309,15 @@ def _captions(talk: Talk) -> Recipe | None:
     return Recipe(made_from, url, caption.ext, automatic=caption.automatic)
 
 
-def chapters(talk: Talk) -> Iterator[Output]:
+def chapters(talk: Talk) -> tuple[Output, ...]:
     found, made_from = wanted_chapters(talk.item, talk.recorded.get(CHAPTERS))
-    if found:
-        recipe = Recipe(made_from, chapters=found)
-        yield Output(CHAPTERS, CHAPTERS_TYPE, talk.stem, ".chapters.json", recipe)
+    if not found:
+        return ()
+    recipe = Recipe(made_from, chapters=found)
+    return (Output(CHAPTERS, CHAPTERS_TYPE, talk.stem, ".chapters.json", recipe),)
 
 
-Make = Callable[[Talk], Iterator[Output]]
+Make = Callable[[Talk], tuple[Output, ...]]
 # Every output a talk may have: the roles each function plans, in the order they are
 # listed. Another output is one more line here (and the stage that makes it).
 OUTPUTS: tuple[tuple[tuple[str, ...], Make], ...] = (
