@@ -9,7 +9,7 @@ again at the end of the same run.
 A run gives it `site.transcribe.max_minutes` at most. A transcription that is stopped
 there, or by SIGTERM, keeps every segment it heard in a work file beside the state,
 and the next run goes on from the last one. A transcript is made once per recipe
-(`transcript_recipe`: the source and its language) and never again. A talk Whisper
+(the plan's `speech` output: the source and its language) and never again. A talk Whisper
 fails on is backed off (an hour, doubling to a week); a model that cannot be had is
 one warning per run, and the next run tries again.
 """
@@ -25,16 +25,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from publisher.build.plan import Output, plan, published_files, speech, transcribe_settings
 from publisher.formats.captions import Cue, clean_cues
 from publisher.model import Item, Transcribe
-from publisher.output import urls
-from publisher.stages.recipes import spoken_language, transcribe_settings, transcript_recipe
-from publisher.stages.transcripts import (
-    caption_origin,
-    is_human,
-    own_transcript,
-    write_transcripts,
-)
+from publisher.stages.transcripts import write_transcripts
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
@@ -102,14 +96,13 @@ def talks_to_transcribe(run: Run) -> list[tuple[Item, Transcribe]]:
     now = time.time()
     wanted = []
     for item in run.items:
-        settings = transcribe_settings(run, item)
+        settings = transcribe_settings(run.catalog, run.series_of(item))
         if settings is None or item.audio is None or item.skipped or not item.entry.is_talk:
             continue
-        if is_human(caption_origin(run, item), spoken_language(run, item)):
+        outputs = plan(run, item).made_by(speech)  # none: people's captions win
+        if not outputs or published_files(run, item, outputs) is not None:
             continue
-        if own_transcript(run, item) is not None:
-            continue
-        recipe = transcript_recipe(run, item)
+        recipe = outputs[0].made_from
         if not work_path(run, item).exists() or not load_work(run, item, recipe).waits(now):
             wanted.append((item, settings))
     return sorted(wanted, key=lambda pair: pair[0].entry.published, reverse=True)
@@ -159,8 +152,9 @@ def transcribe_talk(run: Run, item: Item, settings: Transcribe, deadline: float)
     from publisher.tools import whisper
 
     assert item.audio is not None  # talks_to_transcribe keeps only talks with audio
-    recipe, language = transcript_recipe(run, item), spoken_language(run, item)
-    work = load_work(run, item, recipe)
+    outputs = plan(run, item).made_by(speech)
+    language = outputs[0].recipe.language
+    work = load_work(run, item, outputs[0].made_from)
     audio = run.out / item.audio.path
     job = whisper.Job(audio, settings.model, language, start=work.until)
     resumed = f", from {work.until:.0f} s" if work.until else ""
@@ -180,19 +174,18 @@ def transcribe_talk(run: Run, item: Item, settings: Transcribe, deadline: float)
         log.info("%s: transcription %s at %.0f s; the next run goes on", item.id, outcome,
                  work.until)  # fmt: skip
         return outcome
-    return "made" if publish_transcript(run, item, work, language) else ""
+    return "made" if publish_transcript(run, item, work, outputs) else ""
 
 
-def publish_transcript(run: Run, item: Item, work: Work, language: str) -> bool:
+def publish_transcript(run: Run, item: Item, work: Work, outputs: tuple[Output, ...]) -> bool:
     cues = clean_cues([Cue(start, end, text) for start, end, text in work.cues], rolling=False)
     if not cues:
         work.nothing_heard = True  # music, silence: asked again only for a new source
         save_work(run, item, work)
         log.info("%s: Whisper heard no speech; no transcript", item.id)
         return False
-    stem = f"{urls.entry_stem(item.entry.series, item.id)}.speech"
-    item.transcripts = write_transcripts(run, item, stem, cues, work.made_from)
-    item.transcript_language = language
+    item.transcripts = write_transcripts(run, item, outputs, cues)
+    item.transcript_language = outputs[0].recipe.language
     work_path(run, item).unlink(missing_ok=True)
     log.info("%s: transcript made from its speech (%d cues)", item.id, len(cues))
     return True
