@@ -179,7 +179,9 @@ def build(
     # is alone.
     with RunLock(state_path.parent):
         catalog = load_catalog(catalog_path)  # nothing is written unless this passes
-        refuse_secret_holding_output(options.out, catalog_path, cookies_of(catalog))
+        refuse_secret_holding_output(
+            options.out, catalog_path, state_path.parent, cookies_of(catalog)
+        )
         with opened_state(state_path, folder_key(catalog_path, options.out)) as state:
             state.require_writable()  # read-only: said now, before any file is written
             run = Run.create(catalog, options, progress, state)

@@ -7,7 +7,7 @@ import re
 
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from publisher.catalog.schema import Field, Invalid, Reader, _scalar, nested, text
+from publisher.catalog.schema import Field, Invalid, Reader, nested, scalar_node, text
 from publisher.catalog.yamlnodes import mapping_items
 from publisher.model import Soundbite
 
@@ -21,7 +21,7 @@ _CLOCK = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})(\.\d+)?\Z")  # 12:30, 1:02:03
 
 def position(reader: Reader, node: Node, where: str) -> float:
     """A time in a talk: seconds (750, 750.5) or a clock time (12:30, 1:02:03)."""
-    value = _scalar(node, "a time such as 12:30 or 750").value.strip()
+    value = scalar_node(node, "a time such as 12:30 or 750").value.strip()
     clock = _CLOCK.match(value)
     if clock:
         hours, minutes, secs, fraction = clock.groups()

@@ -45,8 +45,8 @@ def publish(
     catalog = load_catalog(catalog_path)
     site = catalog.site
     cookies = catalog.root / site.fetch.cookies if site.fetch.cookies else None
-    refuse_secret_holding_output(out, catalog_path, cookies)
     state_path = state_path_for(catalog_path)
+    refuse_secret_holding_output(out, catalog_path, state_path.parent, cookies)
     with (
         RunLock(state_path.parent),
         opened_state(state_path, folder_key(catalog_path, out)) as state,

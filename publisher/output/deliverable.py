@@ -143,16 +143,15 @@ def urls_in(tree) -> Iterable[str]:
 
 
 def refuse_secret_holding_output(
-    out: Path, catalog_path: Path, cookies: Path | None, option: str = "--out"
+    out: Path, catalog_path: Path, state_folder: Path, cookies: Path | None, option: str = "--out"
 ) -> None:
     """ConfigurationError, naming what lies inside, if `out` holds the catalog, its state
-    (`.publisher/`) or the cookies file: everything under `out` is meant for the world."""
-    from publisher.state import state_path_for
-
+    (`state_folder`, `.publisher/`) or the cookies file: everything under `out` is meant
+    for the world."""
     folder = out.resolve()
     secrets = [
         (catalog_path, "the catalog"),
-        (state_path_for(catalog_path).parent, "the state"),
+        (state_folder, "the state"),
     ]
     if cookies is not None:
         secrets.append((cookies, "the cookies file (site.fetch.cookies)"))

@@ -44,6 +44,7 @@ from publisher.tools import deadlines, http
 from publisher.tools.ytdlp.formats import (
     choose_audio,
     choose_video,
+    choose_video_and_sound,
     codec,
     downloadable,
     has_audio,
@@ -69,6 +70,7 @@ __all__ = [
     "SourceListing",
     "choose_audio",
     "choose_video",
+    "choose_video_and_sound",
     "codec",
     "describe_error",
     "has_audio",
