@@ -20,6 +20,7 @@ channel of 2,000 videos fills in over several runs.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 import time
@@ -47,6 +48,7 @@ BACKOFF_FIRST = timedelta(minutes=15)
 BACKOFF_MOST = timedelta(days=1)
 UNAVAILABLE_RETRY = timedelta(days=1)
 FAILING_FIRST = timedelta(hours=1)  # the pause after a second failure in a row
+LONGEST_PAUSE = max(BACKOFF_MOST, UNAVAILABLE_RETRY)
 BACKING_OFF = "backing-off"
 # Hosts that are one site for pacing and holds.
 SITE_ALIASES = {
@@ -92,8 +94,18 @@ def failure_kind(error: BaseException) -> str:
 
 
 def attempt_key(entry: Entry, series: Series | None) -> str:
-    """What was tried for an entry: an edit of it, or of its series, is a new attempt."""
+    """What was tried for an entry: an edit of it, or of its series, is a new attempt;
+    where they stand in the catalog (a line added above them) is no edit."""
+    entry = dataclasses.replace(entry, line=0)
+    series = dataclasses.replace(series, line=0) if series else None
     return hashlib.sha256(repr((entry, series)).encode()).hexdigest()[:16]
+
+
+def pause_in_force(until: datetime, now: datetime) -> bool:
+    """Whether a pause the state recorded (an entry's retry, a site's hold) still holds:
+    it is not over, and it is no longer than any the publisher sets. One further off was
+    recorded while the clock ran ahead (set right since): it would hold for months."""
+    return now < until <= now + LONGEST_PAUSE
 
 
 class FetchPolicy:
@@ -106,13 +118,15 @@ class FetchPolicy:
         self.cookies: Path | None = catalog.root / fetch.cookies if fetch.cookies else None
         self.state = state
         self.now = now or datetime.now(UTC)
-        self.holds = {s: h for s, h in state.site_holds().items() if h.until > self.now}
+        self.holds = {
+            s: h for s, h in state.site_holds().items() if pause_in_force(h.until, self.now)
+        }
         self.expired = {s for s in state.site_holds() if s not in self.holds}
         self.refused: dict[str, str] = {}  # site -> message: asked nothing more this run
         self.deferred = {
             entry_id: deferral
             for entry_id, deferral in state.deferred_errors().items()
-            if deferral.after > self.now
+            if pause_in_force(deferral.after, self.now)
         }
         self.waiting: list[str] = []  # talks left for a later run by the download budget
         self.failed_by_kind: dict[str, list[str]] = {}  # failure class -> entry ids

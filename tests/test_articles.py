@@ -15,10 +15,10 @@ import json
 from pathlib import Path
 
 import feedparser
-import lxml.html
 import pytest
 from helpers.catalogs import run_publisher
 from helpers.loopback_sites import LoopbackSite, answer, send
+from helpers.shown import shown
 from lxml import etree
 from PIL import Image
 
@@ -144,14 +144,12 @@ def test_the_article_text_comes_without_menu_comments_or_footer(catalog, site):
     assert ARTICLE_TEXT in encoded
 
 
-def shown(html: str) -> str:
-    """A summary as a reader shows it: RSS descriptions are paragraphs of HTML."""
-    return lxml.html.fromstring(html).text_content()
-
-
 def test_the_page_fills_in_only_what_the_catalog_leaves_out(catalog, site):
     assert build(catalog, "--allow-private-sources").exit_code == 0
-    found = entries(catalog.parent / "feeds" / "articles.xml")
+    # Atom's summary is the text as it is; RSS's description is that text in <p>
+    found = entries(catalog.parent / "feeds" / "articles.atom")
+    rss = entries(catalog.parent / "feeds" / "articles.xml")
+    assert rss["Dual power"].summary == f"<p>{LD['description']}</p>"
     read = found["Dual power"]
     assert shown(read.summary) == LD["description"]
     assert read.author == "Alan Woods"

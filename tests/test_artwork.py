@@ -254,3 +254,240 @@ def test_a_huge_thumbnail_costs_little_memory(tmp_path: Path, size, fmt, most_mb
     print(f"{fmt} {size[0]}×{size[1]}: conform added {added} MB at its peak")
     assert "(3000, 3000)" in conformed
     assert int(added) < most_mb
+
+
+# Art shaped to hurt: other formats, costly scans, unusual modes, turned pictures -------
+
+FAKE_GHOSTSCRIPT = '#!/bin/sh\necho "$@" >> "$(dirname "$0")/ran"\nexit 0\n'
+EPS = (
+    b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 1400 1400\n"
+    b"newpath 0 0 moveto 1400 1400 lineto stroke showpage\n%%EOF\n"
+)
+CONFORM_WITH_PATH = """
+import sys
+from publisher.formats.artwork import ImageError, conform
+try:
+    conform(open(sys.argv[1], "rb").read())
+except ImageError as error:
+    print(error)
+"""
+
+
+def other_format(fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (1400, 1400), "red").save(buffer, fmt)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name", ["EPS", "TIFF", "BMP", "ICO"])
+def test_art_of_another_format_is_never_decoded(tmp_path: Path, name):
+    """Pillow would hand an EPS to Ghostscript, a PostScript interpreter on the server
+    (installed with ImageMagick): a `gs` first on the PATH shows whether anything ran."""
+    import os
+    import subprocess
+    import sys
+
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "gs").write_text(FAKE_GHOSTSCRIPT)
+    (tools / "gs").chmod(0o755)
+    art = tmp_path / "art"
+    art.write_bytes(EPS if name == "EPS" else other_format(name))
+    env = {**os.environ, "PATH": f"{tools}:{os.environ['PATH']}"}
+    done = subprocess.run(
+        [sys.executable, "-c", CONFORM_WITH_PATH, str(art)], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "not a JPEG, PNG, WebP or GIF file" in done.stdout
+    assert not (tools / "ran").exists()
+
+
+def with_scans_repeated(data: bytes, copies: int) -> bytes:
+    """A progressive JPEG with its last scan (header and data) repeated: each copy is a
+    few bytes, and another pass over every pixel for the decoder."""
+    end = data.rindex(b"\xff\xd9")
+    last = data.rindex(b"\xff\xda", 0, end)
+    return data[:end] + data[last:end] * copies + data[end:]
+
+
+@pytest.mark.parametrize("copies", [91, 2000, 20_000])
+def test_a_jpeg_of_thousands_of_scans_is_refused_at_once(copies):
+    import time
+
+    from publisher.formats.artwork import ImageError
+
+    bomb = with_scans_repeated(jpeg_with(progressive=True), copies)
+    started = time.process_time()
+    with pytest.raises(ImageError, match="more than 100 scans"):
+        conform(bomb)
+    assert time.process_time() - started < 1
+
+
+def test_a_jpeg_of_a_hundred_scans_is_still_art():
+    data = with_scans_repeated(jpeg_with(progressive=True), 90)  # 10 + 90
+    assert opened(conform(data).data).size == (1400, 1400)
+
+
+def image_of_mode(mode: str, size: tuple[int, int], fmt: str = "PNG") -> bytes:
+    image = Image.new(mode, size)
+    if mode == "P":
+        image.putpalette([255, 0, 0] * 256)  # red everywhere
+    buffer = io.BytesIO()
+    image.save(buffer, fmt)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("mode", "fmt"), [("P", "PNG"), ("P", "GIF"), ("1", "PNG"), ("I;16", "PNG"), ("L", "GIF")]
+)
+@pytest.mark.parametrize("side", [1500, 6100])
+def test_palette_bilevel_and_16_bit_art_of_any_size_is_made_rgb(mode, fmt, side):
+    result = conform(image_of_mode(mode, (side, side), fmt))
+    image = opened(result.data)
+    assert image.mode == "RGB" and image.size == (min(side, 3000),) * 2
+    if mode == "P":
+        assert image.getpixel((100, 100)) == pytest.approx((254, 0, 0), abs=2)
+
+
+def test_16_bit_grey_art_keeps_its_shades():
+    """Not clipped to white: a ramp from black to white stays one."""
+    ramp = Image.linear_gradient("L").resize((1500, 1500)).convert("I").point(lambda v: v * 257)
+    buffer = io.BytesIO()
+    ramp.convert("I;16").save(buffer, "PNG")
+    assert opened(buffer.getvalue()).mode == "I;16"
+    image = opened(conform(buffer.getvalue()).data)
+    shades = [image.getpixel((750, y))[0] for y in (10, 750, 1490)]
+    assert shades[0] < 10 and 110 < shades[1] < 150 and shades[2] > 245
+
+
+@pytest.mark.parametrize(("orientation", "red_at"), [(3, (1390, 1390)), (6, (1390, 10))])
+def test_conforming_art_turned_by_its_exif_is_published_turned(orientation, red_at):
+    """Its EXIF goes with its other metadata, so the turn it asked for is made in its
+    pixels: the picture looks as it did in every viewer."""
+    image = Image.new("RGB", (1400, 1400), "white")
+    image.paste((255, 0, 0), (0, 0, 700, 700))  # red at the top left, as stored
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif.tobytes(), quality=95)
+    published = opened(conform(buffer.getvalue()).data)
+    assert published.getexif().get(0x0112) is None
+    assert published.getpixel(red_at)[0] > 240 and published.getpixel(red_at)[1] < 20
+    assert published.getpixel((10, 10)) == pytest.approx((255, 255, 255), abs=3)
+
+
+def cut_after(data: bytes, marker: bytes, nth: int, keep: int) -> bytes:
+    at = -1
+    for _ in range(nth):
+        at = data.index(marker, at + 1)
+    return data[: at + keep]
+
+
+CUT_SEGMENTS = {
+    "in-a-second-scan-header": cut_after(jpeg_with(progressive=True), b"\xff\xda", 2, 3),
+    "in-a-comment-length": jpeg_with()[:-2] + b"\xff\xfe\x00",
+    "comment-past-the-end": jpeg_with()[:-2] + b"\xff\xfe\x40\x00abc",
+    "segment-of-length-0": jpeg_with()[:-2] + b"\xff\xfe\x00\x00" + b"\xff\xd9",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CUT_SEGMENTS))
+def test_a_jpeg_cut_inside_a_segment_is_judged_not_a_crash(name):
+    """Either no image, or (all its scans whole) the picture without what is cut."""
+    from publisher.formats.artwork import ImageError
+
+    try:
+        result = conform(CUT_SEGMENTS[name])
+    except ImageError:
+        return
+    assert opened(result.data).size == (1400, 1400) and result.changes
+
+
+@pytest.mark.parametrize("name", ["palette-6100", "scans-2000", "cut-segment"])
+def test_a_hostile_thumbnail_costs_the_art_at_most(tmp_path: Path, caplog, name):
+    """Made into art, or refused with a warning: never a failed talk."""
+    from helpers.loopback_sites import LoopbackSite, answer
+
+    from publisher.model import MediaInfo
+
+    data = {
+        "palette-6100": image_of_mode("P", (6100, 6100)),
+        "scans-2000": with_scans_repeated(jpeg_with(progressive=True), 2000),
+        "cut-segment": CUT_SEGMENTS["in-a-second-scan-header"],
+    }[name]
+    with LoopbackSite({"/art": answer(data, "image/png")}) as site:
+        run = make_run(tmp_path, entries=[talk(1)], allow_private_sources=True)
+        item = run.items[0]
+        item.info = MediaInfo(source=item.entry.source, thumbnail=site.url("/art"))
+        with caplog.at_level(logging.WARNING):
+            publish_episode_art(run, item)
+    if name == "palette-6100":
+        assert opened((run.out / item.image.path).read_bytes()).size == (3000, 3000)
+    else:
+        assert item.image is None and "episode art not made" in caplog.text
+    run.state.close()
+
+
+@pytest.mark.parametrize("size", [(65535, 65535), (7000, 7000), (40_001, 1000)])
+def test_art_of_more_than_40_million_pixels_is_refused_before_decoding(size):
+    """Its header alone says so: the pixels (a few bytes of IDAT) are never inflated."""
+    from publisher.formats.artwork import ImageError
+
+    header = struct.pack(">IIBBBBB", *size, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\0" * 1000)
+    png = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", pixels)
+    with pytest.raises(ImageError, match="too large to be a cover|exceeds limit"):
+        conform(png + png_chunk(b"IEND", b""))
+
+
+def test_an_animation_of_many_frames_is_its_first_frame_told_in_one_line():
+    """Only the first frame is decoded; what is dropped is told once a kind, not once a
+    frame (a 20 MB APNG of tiny frames would make a line of megabytes)."""
+    frames = [Image.new("RGB", (1400, 1400), (n, 0, 0)) for n in range(200)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "PNG", save_all=True, append_images=frames[1:], duration=10)
+    result = conform(buffer.getvalue())
+    assert opened(result.data).getpixel((5, 5)) == (0, 0, 0)
+    assert len(result.changes) == 1 and len(result.changes[0]) < 200
+    assert "fcTL chunk ×200" in result.changes[0] and "fdAT chunk ×199" in result.changes[0]
+
+
+def with_empty_data_chunks(png: bytes, count: int) -> bytes:
+    at = png.index(b"IDAT") - 4
+    return png[:at] + png_chunk(b"IDAT", b"") * count + png[at:]
+
+
+def noise_png(side: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (side, side), random_bytes(side * side * 3)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def random_bytes(count: int) -> bytes:
+    import random
+
+    return random.Random(7).randbytes(count)
+
+
+PADDED = {  # pixels only, as the chunks and segments go; megabytes all the same
+    "jpeg-fill-bytes": jpeg_with()[:-2] + b"\xff" * 15_000_000 + b"\xff\xd9",
+    "png-empty-data-chunks": with_empty_data_chunks(encoded((1400, 1400), "PNG"), 1_200_000),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PADDED))
+def test_art_padded_to_megabytes_is_made_again_from_its_pixels(name):
+    data = PADDED[name]
+    assert len(data) > 14_000_000
+    result = conform(data)
+    assert len(result.data) < 100_000
+    assert "more than the 2,000,000 art may take" in result.changes[0]
+    assert result.ext == (".jpg" if name.startswith("jpeg") else ".png")
+    assert opened(result.data).getpixel((700, 700)) == pytest.approx((254, 0, 0), abs=2)
+
+
+def test_a_photograph_as_a_png_of_megabytes_becomes_a_jpeg():
+    result = conform(noise_png(1500))
+    image = opened(result.data)
+    assert result.ext == ".jpg" and image.format == "JPEG" and image.size == (1500, 1500)
+    assert "as a PNG, more than 2,000,000" in result.changes[0]

@@ -70,3 +70,13 @@ def test_what_converts_is_kept(convert, value, expected):
 
 def test_the_date_window_is_what_rfc_822_and_grace_periods_can_hold():
     assert EARLIEST.year == 1900 and LATEST.year < 9000
+
+
+@pytest.mark.parametrize(
+    "text", ["2017-03-20T10:00:00+03:00:30", "2017-03-20T10:00:00.5+03:00:30.25"]
+)
+def test_an_offset_of_seconds_is_given_in_utc(text):
+    """RSS and Atom write offsets in whole minutes: the same moment, in UTC."""
+    moment = checked.checked_iso(text)
+    assert moment.utcoffset().total_seconds() == 0
+    assert moment == datetime.fromisoformat(text)

@@ -394,3 +394,20 @@ def test_a_lasting_failure_is_mailed_when_it_starts_daily_and_when_it_ends(
     ended = quiet(27)
     assert ended.startswith("resolved: one: works again (failing since "), ended
     assert quiet(28) == ""
+
+
+def test_a_clock_set_back_does_not_silence_a_lasting_failure(write_catalog, media_server):
+    """A clock that ran a week ahead and was set right (or a SOURCE_DATE_EPOCH from an
+    older build) must not hush the daily reminder for that week: a day away from the
+    last telling, either way, is a day."""
+    catalog = write_catalog(entries=[talk_entry("one", media_server.url("/404"))])
+
+    def quiet(hours_later: float = 0) -> str:
+        env = {"SOURCE_DATE_EPOCH": str(int(time.time() + hours_later * 3600))}
+        return run_publisher("build", PRIVATE, "--quiet", cwd=catalog.parent, env=env).stderr
+
+    assert quiet(24 * 7).startswith("error: one: "), "told when it starts (clock ahead)"
+    back = quiet(0)
+    assert back.startswith("error: one: still failing since "), back
+    assert quiet(1) == "" and quiet(2) == "", "then once a day again"
+    assert quiet(25).startswith("error: one: still failing since ")

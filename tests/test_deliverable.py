@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import http.client
 import shutil
+import subprocess
+import sys
 import threading
 import uuid
 from pathlib import Path
@@ -144,3 +146,32 @@ def test_serve_gives_only_what_the_feeds_and_pages_name(served_folder):
         relative = path.relative_to(folder).as_posix()
         if path.is_file() and relative not in planted(folder):
             assert status_of(port, "/" + relative) == 200, relative
+
+
+def test_the_catalog_folder_mounted_as_the_web_root_is_refused(tmp_path, write_catalog):
+    """The project folder bind-mounted as the web root (two volumes of one folder, as a
+    container setup may do): the same folder by another path, which names do not show.
+    The mount is made in a user and mount namespace of the test's own."""
+    catalog = with_cookies(write_catalog, Path("."))
+    webroot = tmp_path.parent / f"www-{uuid.uuid4().hex[:8]}"
+    webroot.mkdir()
+    try:
+        for command in ("build --offline", "publish s3://b/p"):
+            script = (
+                f'mount --bind "{catalog.parent}" "{webroot}"'
+                f' && exec "{sys.executable}" -m publisher {command} --out "{webroot}"'
+            )
+            done = subprocess.run(
+                ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script],
+                cwd=catalog.parent,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert done.returncode == 1, (command, done.stdout, done.stderr)
+            assert f"--out {webroot} holds" in done.stderr, done.stderr
+            for named in ("the catalog", "the state", "the cookies file"):
+                assert named in done.stderr
+        assert not (catalog.parent / "index.html").exists()
+    finally:
+        webroot.rmdir()

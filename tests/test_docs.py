@@ -54,3 +54,13 @@ def test_ci_runs_the_readmes_install_and_test_lines_as_written():
     readme = _install_and_test_lines()
     assert readme[-1] == "python -m pytest" and "python3 -m venv --clear .venv" in readme
     assert [line for line in ci if line in readme] == readme, "the same lines, in order"
+
+
+def test_install_and_run_installs_into_a_virtual_environment():
+    """Debian's and Ubuntu's Python refuse `pip install` outside one (PEP 668)."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## Install and run") : text.index("## Install and test")]
+    lines = re.search(r"```sh\n(.*?)```", section, re.DOTALL).group(1).splitlines()
+    venv = next(i for i, line in enumerate(lines) if "python3 -m venv" in line)
+    pip = next(i for i, line in enumerate(lines) if "pip install ." in line)
+    assert venv < pip and ". .venv/bin/activate" in lines[venv]

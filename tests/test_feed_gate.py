@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -15,17 +15,19 @@ from helpers import yaml_writer
 from helpers.catalogs import run_publisher, talk_entry
 from helpers.media import make_audio
 from helpers.playlist_server import PlaylistServer
-from helpers.runs import BASE_URL, make_run
+from helpers.runs import BASE_URL, build_run, make_run
 from lxml import etree
 
 from publisher.build.sweep import sweep_unreferenced_media
+from publisher.check import check_feed
 from publisher.editor.status import read_snapshot, status_rows
-from publisher.model import Owner
+from publisher.model import Entry, Owner
 from publisher.render import render
 
 PRIVATE = "--allow-private-sources"
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
+ATOM = "{http://www.w3.org/2005/Atom}"
 LONG_NAME = "Comrade " + "N" * 200  # 208 characters
 
 
@@ -186,4 +188,100 @@ def test_a_channel_that_breaks_a_rule_keeps_the_published_feed(tmp_path):
     assert items["talk-3"].state == "failed" and "not published" in items["talk-3"].error
     assert items["talk-1"].is_published and items["talk-1"].error is None
     assert run.state.feed_holds()["talk-3"][1]
+    run.state.close()
+
+
+def canonical(item) -> bytes:
+    """An item's XML whatever document holds it (each declares its own namespaces)."""
+    return etree.tostring(item, method="c14n", exclusive=True)
+
+
+def paged(run, size: int):
+    """The run's catalog with feeds paged by `size` (an episodic series: Apple reads
+    only the newest page, so paging is for episodic shows)."""
+    series = replace(run.catalog.series["talks"], type="episodic")
+    site = replace(run.catalog.site, feed_page_size=size)
+    run.catalog = replace(run.catalog, site=site, series={"talks": series})
+    return run
+
+
+def test_an_episode_paged_into_an_archive_keeps_its_version_there(tmp_path):
+    """A new episode pushes the oldest one of the subscription feed into an archive
+    page, where the gate finds it breaking a rule: its last published version (in the
+    subscription feed as it was) goes into the archive page; it is not dropped."""
+    first = paged(make_run(tmp_path, count=3), 3)
+    render(first)
+    published_one = canonical(items_by_title(first.out / "talks/podcast.xml")["Talk 1"])
+    first.state.close()
+    run = paged(make_run(tmp_path, count=4), 3)
+    items = {item.id: item for item in run.items}
+    broken_art(run, items["talk-1"], "talk-1-art.jpg")
+    render(run)
+    for name in ("podcast", "video"):
+        assert set(items_by_title(run.out / f"talks/{name}.xml")) == {"Talk 2", "Talk 3", "Talk 4"}
+        assert set(items_by_title(run.out / f"talks/{name}-archive-1.xml")) == {"Talk 1"}
+    archived = items_by_title(run.out / "talks/podcast-archive-1.xml")["Talk 1"]
+    assert canonical(archived) == published_one
+    assert items["talk-1"].is_published and "apple.image" in items["talk-1"].error
+    reason, held_out = run.state.feed_holds()["talk-1"]
+    assert not held_out and reason.count("apple.image") == 1  # once, though in two feeds
+    run.state.close()
+
+
+def test_a_trailer_with_a_long_title_does_not_refuse_its_feed(tmp_path):
+    """A catalog title may have 255 characters; the channel's podcast:trailer holds 128.
+    Written cut, as every short podcast: text is: the feed goes out and check passes."""
+    run = make_run(tmp_path, count=2)
+    title = "The July Days, " + "and what came after them " * 9  # 240 characters
+    items = {item.id: item for item in run.items}
+    trailer = replace(items["talk-2"].entry, title=title, episode_type="trailer")
+    items["talk-2"].entry = trailer
+    render(run)
+    assert not run.refused_feeds
+    tree = etree.parse(str(run.out / "talks/podcast.xml"))
+    [element] = tree.findall("channel/{https://podcastindex.org/namespace/1.0}trailer")
+    assert len(element.text) == 128 and element.text.endswith("…")
+    assert len(items_by_title(run.out / "talks/podcast.xml")) == 2
+    assert (
+        check_feed("talks/podcast.xml", (run.out / "talks/podcast.xml").read_bytes(), run.out) == []
+    )
+    run.state.close()
+
+
+def article(name: str, published: datetime) -> Entry:
+    return Entry(
+        id=name, kind="article", title=name.title(), link=f"https://example.org/{name}",
+        published=published, summary="Dual power.",
+    )  # fmt: skip
+
+
+def atom_entries(run) -> dict[str, etree._Element]:
+    tree = etree.parse(str(run.out / "articles.atom"))
+    return {entry.findtext(f"{ATOM}title"): entry for entry in tree.iterfind(f"{ATOM}entry")}
+
+
+def test_an_atom_entry_that_breaks_a_rule_costs_that_entry_not_the_feed(tmp_path):
+    """Atom entries are held back as RSS items are: an entry whose date no longer reads
+    as RFC 3339 (an offset of seconds) keeps its published version, a new one stays out,
+    and the feed goes out with the others."""
+    day = datetime(2017, 3, 20, 10, tzinfo=UTC)
+    odd = datetime(2017, 3, 21, 10, tzinfo=timezone(timedelta(hours=3, seconds=30)))
+    first = make_run(tmp_path, count=1)
+    first.catalog = replace(first.catalog, entries=(*first.catalog.entries, article("one", day),
+                                                    article("two", day)))  # fmt: skip
+    first = build_run(first.catalog, out=first.out)
+    render(first)
+    published_two = canonical(atom_entries(first)["Two"])
+    first.state.close()
+
+    entries = (article("one", day), article("two", odd), article("three", odd))
+    run = build_run(replace(first.catalog, entries=entries), out=first.out)
+    render(run)
+    assert "articles.atom" not in run.refused_feeds
+    after = atom_entries(run)
+    assert set(after) == {"One", "Two"}
+    assert canonical(after["Two"]) == published_two  # its last published version
+    items = {item.id: item for item in run.items}
+    assert "atom.date" in items["two"].error and "atom.date" in items["three"].error
+    assert items["one"].error is None
     run.state.close()

@@ -89,6 +89,22 @@ def test_every_reader_shows_the_summary_as_typed(tmp_path, typed):
     run.state.close()
 
 
+# gPodder's text of a description (podcastparser's `description`, its episode list) strips
+# the tags, then reads `&(.{2,8});` as one named entity and drops what it does not know:
+# "&gt; &amp;" was read as the entity "gt; &amp" and "> &" vanished.
+NEIGHBOURS = 'Read <see this> & "that"; <a> & <b>\n\nJust text & <angle> brackets.'
+
+
+def test_gpodders_text_of_a_description_keeps_every_word(tmp_path):
+    run, feeds = render(tmp_path, summary=NEIGHBOURS)
+    podcast = podcastparser.parse(
+        BASE_URL + "talks/podcast.xml", io.BytesIO(feeds["talks/podcast.xml"])
+    )
+    text = podcast["episodes"][0]["description"]
+    assert text.split() == NEIGHBOURS.split(), text
+    run.state.close()
+
+
 def test_ampersands_and_brackets_are_hexadecimal_references_in_rss(tmp_path):
     """The RSS Profile's advice for text: readers that take a title as HTML keep "<x>"."""
     run, feeds = render(tmp_path, site={"title": "Talks & <more>"})
@@ -214,6 +230,16 @@ def test_opml_titles_read_as_typed_by_html_readers(tmp_path):
     podcast = next(o for o in outlines if o.get("xmlUrl").endswith("talks/podcast.xml"))
     assert podcast.get("text") == podcast.get("title") == "Talks &lt;live> & more"
     assert shown(podcast.get("text")) == typed
+    run.state.close()
+
+
+def test_the_opml_head_reads_as_typed_by_html_readers(tmp_path):
+    """The head's title and ownerName are HTML to the W3C validator too (Invalid HTML)."""
+    typed = "Talks <live> & more"
+    owner = dataclasses.replace(make_run(tmp_path / "o").catalog.site.owner, name=typed)
+    run, feeds = render(tmp_path, site={"title": typed, "owner": owner})
+    head = etree.fromstring(feeds["feeds.opml"]).find("head")
+    assert shown(head.findtext("title")) == shown(head.findtext("ownerName")) == typed
     run.state.close()
 
 

@@ -90,7 +90,7 @@ def built(write_catalog, media_files, directory) -> Path:
     )
     shutil.copy(media_files["talk.m4a"], catalog.parent / "talk.m4a")
     directory.pings.clear()
-    result = run_publisher("build", cwd=catalog.parent)
+    result = run_publisher("build", "--allow-private-sources", cwd=catalog.parent)
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "the soundbite at 2 s (30 s long) is outside the talk" in result.stderr
     return catalog.parent / "feeds"
@@ -233,3 +233,20 @@ def test_all_is_a_reserved_series_id(write_catalog):
     result = run_publisher("validate", cwd=catalog.parent)
     assert result.exit_code == 1
     assert "series.all: the series id 'all' is reserved for the all-talks feed" in result.stderr
+
+
+def test_language_tags_are_written_in_their_usual_case(write_catalog):
+    """BCP 47 tags are case-insensitive: `EN` is `en`, so a series in `EN` of a site in
+    `en` is no second English group on the landing page, nor marked as another language."""
+    catalog = load_catalog(
+        write_catalog(
+            site={"language": "EN"},
+            series={
+                "a": series("A", language="PT-br"),
+                "b": series("B", language="zh-hant-tw"),
+                "c": series("C", language="es-419"),
+            },
+        )
+    )
+    assert catalog.site.language == "en"
+    assert [s.language for s in catalog.series.values()] == ["pt-BR", "zh-Hant-TW", "es-419"]

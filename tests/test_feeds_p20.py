@@ -17,9 +17,11 @@ from lxml import etree
 from publisher.build import report_of
 from publisher.check import check_feed
 from publisher.check.findings import PODCAST_NS
+from publisher.formats.podcastindex import rrule_of
 from publisher.guids import assign_guids, podcast_guid
 from publisher.render import publish_feed, render_feeds
 from publisher.render.channel_art import publish_channel_art
+from publisher.render.feedext.podcastindex import describe_rrule
 
 NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
@@ -153,3 +155,16 @@ def test_a_feed_with_errors_is_not_published_and_the_old_one_stays(run, feeds):
     assert (run.out / "talks" / "podcast.xml").read_bytes() == good
     assert "apple.explicit" in run.refused_feeds["talks/podcast.xml"][0]
     assert report_of(run).exit_code == 3
+
+
+@pytest.mark.parametrize(
+    ("rrule", "words"),
+    [
+        ("FREQ=MONTHLY;INTERVAL=2", "Every 2 months"),
+        ("RRULE:FREQ=WEEKLY", "Weekly"),
+        ("FREQ=WEEKLY;INTERVAL=" + "9" * 5000, "Weekly"),  # past what int() reads: no count
+        ("FREQ=DAILY;INTERVAL=0", "Daily"),
+    ],
+)
+def test_update_frequency_in_words_for_any_rule_validate_accepts(rrule, words):
+    assert describe_rrule(rrule_of(rrule)) == words

@@ -82,10 +82,14 @@ def hostile_chapters(kind: str) -> tuple[Chapter, ...]:
         return tuple(Chapter(s, f"at {s} ({n})", end=s - 1) for n, s in enumerate(starts))
     if kind == "too-many":  # 2,900 distinct starts inside the 3 s: MP4 holds 255
         return tuple(Chapter(n / 1000, f"c{n}") for n in range(2900))
+    if kind == "megabyte-titles":  # 30 MB of titles; the MP4's list holds 255 bytes each
+        return tuple(Chapter(n / 10, f"{n} " + "é" * 500_000) for n in range(30))
     raise ValueError(kind)
 
 
-@pytest.mark.parametrize("kind", ["past-the-end", "unsorted-and-repeated", "too-many"])
+@pytest.mark.parametrize(
+    "kind", ["past-the-end", "unsorted-and-repeated", "too-many", "megabyte-titles"]
+)
 def test_a_sources_chapters_are_kept_inside_the_talk_in_order_and_bounded(
     make_run, media_server, kind
 ):
@@ -114,3 +118,66 @@ def test_a_sources_chapters_are_kept_inside_the_talk_in_order_and_bounded(
     assert all(c.end is None or c.start < c.end <= item.audio.duration for c in published)
     tagged = mutagen.read_tags(run.out / item.audio.path)["chapters"]
     assert [start for start, _ in tagged] == pytest.approx(starts)
+    assert all(len(chapter.title.encode()) <= 255 for chapter in published)
+    assert (run.out / item.chapters_file.path).stat().st_size < 100 * len(starts) + 300 * 255
+
+
+def test_chapters_that_no_clock_can_show_are_left_out():
+    """Not a number, infinite or negative starts, from any source, leave the rest in
+    order (NaN in a sort would leave it undone)."""
+    from publisher.formats.chapters import sane_chapters
+
+    nan, inf = float("nan"), float("inf")
+    listed = tuple(
+        Chapter(start, f"at {start}", end)
+        for start, end in [(2.0, nan), (nan, None), (1.0, inf), (-5.0, None), (inf, None),
+                           (0.0, -1.0), (3.0, 2.5)]
+    )  # fmt: skip
+    kept = sane_chapters(listed, None)
+    assert [chapter.start for chapter in kept] == [0.0, 1.0, 2.0, 3.0]
+    assert [chapter.end for chapter in kept] == [None, None, None, None]
+    assert [chapter.start for chapter in sane_chapters(listed, 2.5)] == [0.0, 1.0, 2.0]
+
+
+# What yt-dlp reads whole into memory: pages, manifests, answers of APIs ------------------
+
+PAGE_NOISE = 60_000_000  # what a hostile page sends; three times what any page may be
+
+
+@pytest.mark.parametrize(
+    ("start", "content_type"),
+    [
+        (b"<html><head><title>A talk</title></head><body>", "text/html"),
+        (b"#EXTM3U\n#EXT-X-TARGETDURATION:1\n#", "application/vnd.apple.mpegurl"),
+        (
+            b'<?xml version="1.0"?><MPD xmlns="urn:mpeg:dash:schema:mpd:2011"><!--',
+            "application/dash+xml",
+        ),
+    ],
+    ids=["page", "hls-manifest", "dash-manifest"],
+)
+def test_a_page_without_end_is_cut_at_20_mb(start, content_type):
+    """yt-dlp reads a page or a manifest whole into memory (and runs its patterns over
+    it): a 50 MB page cost 500 MB and a minute of CPU. Cut once it passes 20 MB."""
+    from publisher.tools.http import MAX_BYTES
+
+    sent: list[int] = []
+    route = chunked(start, content_type, PAGE_NOISE, sent)
+    with (
+        LoopbackSite({"/talk": route}) as site,
+        ytdlp.Client(allow_private=True) as client,
+        pytest.raises(SourceError) as error,
+    ):
+        client.read(site.url("/talk"), site.url("/talk"))
+    assert f"more than {MAX_BYTES:,} bytes" in describe(error.value)
+    assert sent and sent[0] < 2 * MAX_BYTES
+
+
+def test_a_media_download_is_not_held_to_the_page_limit(tmp_path):
+    """Its bytes go to disk as they come, held to site.limits.max_filesize alone."""
+    body = b"\0" * 30_000_000
+    with LoopbackSite({"/talk.m4a": chunked(body, "audio/mp4", 0)}) as site:
+        fmt = {"url": site.url("/talk.m4a"), "ext": "m4a", "format_id": "0", "protocol": "http"}
+        with ytdlp.Client(allow_private=True) as client:
+            path = client.download(fmt, tmp_path / "download.media")
+    assert path.stat().st_size == len(body)

@@ -241,3 +241,68 @@ def test_a_remote_hls_stream_is_still_fetched_by_yt_dlp_and_published(
     item = run.items[0]
     assert item.error is None and item.audio is not None
     assert item.audio.duration == pytest.approx(3.0, abs=0.2)
+
+
+def id3_tag_length(data: bytes) -> int:
+    size = 0
+    for byte in data[6:10]:
+        size = (size << 7) | byte
+    return 10 + size
+
+
+@pytest.mark.parametrize("shape", ["two-id3-tags", "bytes-after-the-tag", "packed-audio"])
+def test_tagged_audio_as_taggers_and_streams_write_it_is_read(ffmpeg_exe, tmp_path, shape):
+    """A tagger that puts a new ID3 tag before the old one, a tag whose size is a few
+    bytes short, an HLS stream of AAC segments that each start with an ID3 tag: ffmpeg
+    reads all three as MP3 or AAC, and so does the publisher."""
+    codec, fmt = ("aac", "adts") if shape == "packed-audio" else ("libmp3lame", "mp3")
+    made = tmp_path / "made"
+    subprocess.run([ffmpeg_exe, "-v", "error", "-f", "lavfi", "-i", "sine=d=2", "-c:a", codec,
+                    "-write_id3v2", "1", "-metadata", "title=A talk", "-f", fmt, str(made)],
+                   check=True)  # fmt: skip
+    data = made.read_bytes()
+    tag = id3_tag_length(data)
+    shaped = {
+        "two-id3-tags": data[:tag] + data,
+        "bytes-after-the-tag": data[:tag] + b"\0\0\x17junk" + data[tag:],
+        "packed-audio": data * 3,
+    }[shape]
+    path = tmp_path / "download.media"
+    path.write_bytes(shaped)
+    assert [stream.kind for stream in ffmpeg.streams(ffmpeg_exe, path)] == ["audio"]
+    assert ffmpeg.demuxed_duration(ffmpeg_exe, path) == pytest.approx(
+        6.0 if shape == "packed-audio" else 2.0, abs=0.2
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        ("talks/a.m3u8", "hls"),
+        ("talks/a.mp3", "hls"),
+        ("talks/a.mp4", "ffconcat"),
+        ("talks/-a|b.m4a", "media"),
+        ("talks/concat:a.m4a", "media"),
+    ],
+    ids=["playlist", "playlist-as-mp3", "ffconcat-as-mp4", "dash-and-pipe", "protocol-like"],
+)
+def test_a_local_source_is_read_as_plain_media_only(make_run, secret_media, tmp_path, name, body):
+    """An editor's file is held to the containers a download is: a playlist is refused
+    whatever its name, and a name that looks like an option or a protocol is a name."""
+    root = tmp_path / "catalog"
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if body == "hls":
+        path.write_bytes(playlist(str(secret_media["tone.ts"])))
+    elif body == "ffconcat":
+        path.write_bytes(f"ffconcat version 1.0\nfile {secret_media['tone.m4a']}\n".encode())
+    else:
+        path.write_bytes(secret_media["tone.m4a"].read_bytes())
+    run = build(make_run, name)
+    item = run.items[0]
+    if body == "media":
+        assert item.error is None and item.audio is not None
+        assert item.audio.duration == pytest.approx(3.0, abs=0.2)
+    else:
+        assert item.audio is None and published_media(run.out) == []
+        assert "is not an audio or video file the publisher reads" in str(item.error)

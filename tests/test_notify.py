@@ -47,14 +47,22 @@ def test_a_preview_tells_nobody_and_has_no_analytics_prefix(
     site = announcing(hub, directory, enclosure_prefix=PREFIX)
     catalog = write_catalog(entries=[talk_entry("july", str(media_files["talk.m4a"]))], site=site)
     preview = "http://127.0.0.1:8000/"
-    built = run_publisher("build", "--out", "preview", "--base-url", preview, cwd=catalog.parent)
+    built = run_publisher(
+        "build",
+        "--allow-private-sources",
+        "--out",
+        "preview",
+        "--base-url",
+        preview,
+        cwd=catalog.parent,
+    )
     assert built.exit_code == 0, built.stderr
     assert told(hub, directory) == ([], [])
     [url] = enclosures(catalog.parent / "preview/talks/podcast.xml")
     assert url.startswith(preview + "media/talks/july"), url
 
     # The same catalog built for its own address: announced, and counted.
-    assert run_publisher("build", cwd=catalog.parent).exit_code == 0
+    assert run_publisher("build", "--allow-private-sources", cwd=catalog.parent).exit_code == 0
     feed = BASE + "talks/podcast.xml"
     assert told(hub, directory) == ([feed], [feed])
     [url] = enclosures(catalog.parent / "feeds/talks/podcast.xml")
@@ -66,19 +74,19 @@ def test_an_empty_feed_is_announced_with_its_first_episode_only(
 ):
     site = announcing(hub, directory)
     catalog = write_catalog(entries=[ARTICLE], site=site)
-    assert run_publisher("build", cwd=catalog.parent).exit_code == 0
+    assert run_publisher("build", "--allow-private-sources", cwd=catalog.parent).exit_code == 0
     articles = [BASE + "articles.atom", BASE + "articles.xml"]
     assert told(hub, directory) == (articles, articles)  # the empty series is not
 
     forget(hub, directory)
     talk = talk_entry("july", str(media_files["talk.m4a"]))
     write_catalog(entries=[ARTICLE, talk], site=site)
-    assert run_publisher("build", cwd=catalog.parent).exit_code == 0
+    assert run_publisher("build", "--allow-private-sources", cwd=catalog.parent).exit_code == 0
     feed = BASE + "talks/podcast.xml"
     assert told(hub, directory) == ([feed], [feed])  # the articles did not change
 
     forget(hub, directory)
-    assert run_publisher("build", cwd=catalog.parent).exit_code == 0
+    assert run_publisher("build", "--allow-private-sources", cwd=catalog.parent).exit_code == 0
     assert told(hub, directory) == ([], [])
 
 
@@ -117,7 +125,14 @@ def test_an_uploaded_folder_is_announced_after_its_upload_and_once(
         catalog = write_catalog(entries=[talk], site=site)
         destination = f"s3://{bucket}"
         # cron's line: the build leaves it to the upload, which announces once, after
-        built = run_publisher("build", "--publish", destination, cwd=catalog.parent, env=env)
+        built = run_publisher(
+            "build",
+            "--allow-private-sources",
+            "--publish",
+            destination,
+            cwd=catalog.parent,
+            env=env,
+        )
         assert built.exit_code == 0, built.stderr
         feed = BASE + "talks/podcast.xml"
         assert hub.pings == [(feed, True)]
@@ -128,17 +143,51 @@ def test_an_uploaded_folder_is_announced_after_its_upload_and_once(
         forget(hub, directory)
         edited = talk_entry("july", str(media_files["talk.m4a"]), title="July, edited")
         write_catalog(entries=[edited], site=site)
-        assert run_publisher("build", cwd=catalog.parent, env=env).exit_code == 0
+        assert (
+            run_publisher("build", "--allow-private-sources", cwd=catalog.parent, env=env).exit_code
+            == 0
+        )
         assert hub.pings == [] and directory.pings == []
-        published = run_publisher("publish", destination, cwd=catalog.parent, env=env)
+        published = run_publisher(
+            "publish", destination, "--allow-private-sources", cwd=catalog.parent, env=env
+        )
         assert published.exit_code == 0, published.stderr
         assert hub.pings == [(feed, True)]
         assert len(directory.pings) == 1
 
         forget(hub, directory)
-        again = run_publisher("publish", destination, cwd=catalog.parent, env=env)
+        again = run_publisher(
+            "publish", destination, "--allow-private-sources", cwd=catalog.parent, env=env
+        )
         assert again.exit_code == 0, again.stderr
         assert hub.pings == [] and directory.pings == []
+
+
+def test_a_preview_left_in_the_folder_is_neither_uploaded_nor_announced(
+    s3_endpoint, write_catalog, media_files, tmp_path, hub, directory
+):
+    """The phone recipe builds into feeds/ for a loopback address; a `publish` after it
+    would put those addresses in every subscriber's app, and tell the directories."""
+    env = {**aws_test_environment(tmp_path), "AWS_ENDPOINT_URL": s3_endpoint}
+    bucket = f"feeds-{uuid.uuid4().hex[:8]}"
+    s3 = boto3.client("s3", endpoint_url=s3_endpoint, **_keys(env))
+    s3.create_bucket(Bucket=bucket)
+    talk = talk_entry("july", str(media_files["talk.m4a"]))
+    catalog = write_catalog(entries=[talk], site=announcing(hub, directory))
+    assert run_publisher("build", cwd=catalog.parent, env=env).exit_code == 0
+    forget(hub, directory)
+    preview = ["--offline", "--base-url", "http://192.168.1.20:8000/"]
+    assert run_publisher("build", *preview, cwd=catalog.parent, env=env).exit_code == 0
+    published = run_publisher("publish", f"s3://{bucket}", cwd=catalog.parent, env=env)
+    assert published.exit_code == 1
+    assert "http://192.168.1.20:8000/" in published.stderr and "publisher build" in published.stderr
+    assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0, "nothing uploaded"
+    assert told(hub, directory) == ([], [])
+
+    assert run_publisher("build", cwd=catalog.parent, env=env).exit_code == 0  # for its URL
+    forget(hub, directory)
+    published = run_publisher("publish", f"s3://{bucket}", cwd=catalog.parent, env=env)
+    assert published.exit_code == 0, published.stderr
 
 
 def _keys(env: dict[str, str]) -> dict[str, str]:

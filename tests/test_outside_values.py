@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import pytest
 from helpers import yaml_writer
 from helpers.catalogs import ARTICLE, run_publisher
+from helpers.loopback_sites import LoopbackSite, answer
 from helpers.playlist_server import PlaylistServer
 from lxml import etree
 
@@ -161,3 +162,48 @@ def test_state_kept_unchecked_by_an_older_version_is_read_through_the_same_check
     assert again.exit_code == 0, again.stderr
     [date] = feed_items(catalog.parent / "feeds/talks/podcast.xml").values()
     assert "9999" not in date
+
+
+# Dates an article's page may give (JSON-LD's datePublished): past what a datetime
+# holds, past what a published date can be, or with an offset no feed date can write.
+PAGE_DATES = {
+    "year-10000": "9999-12-31T23:59:59-14:00",
+    "last-day": "9999-12-31",
+    "rfc-year-10000": "Fri, 31 Dec 9999 23:59:59 -1400",
+    "odd-offset": "2017-03-20T10:00:00+03:00:30",
+    "odd-offset-fraction": "2017-03-20T10:00:00.5+03:00:30.25",
+}
+
+
+def article_page(date: str) -> bytes:
+    document = {"@context": "https://schema.org", "@type": "NewsArticle", "datePublished": date}
+    head = f'<script type="application/ld+json">{json.dumps(document)}</script>'
+    body = "<article><p>" + "The soviets grew out of the strike committees. " * 8 + "</p></article>"
+    return f"<!DOCTYPE html><html><head>{head}</head><body>{body}</body></html>".encode()
+
+
+def test_an_article_page_with_a_date_out_of_range_costs_only_that_date(write_catalog):
+    """Each article is in both article feeds, every build; a date the page gives in year
+    10000, or at an offset of seconds, is dropped or given in UTC, never the article (or,
+    for Atom, where an entry could not be held back alone, the whole feed)."""
+    routes = {
+        f"/{name}": answer(article_page(date), "text/html") for name, date in PAGE_DATES.items()
+    }
+    with LoopbackSite(routes) as site:
+        entries = [
+            {"id": name, "kind": "article", "title": name, "link": site.url(f"/{name}")}
+            for name in PAGE_DATES
+        ]
+        catalog = write_catalog(entries=entries)
+        for args in ((PRIVATE,), ("--offline",)):  # the page read, then as kept
+            done = run_publisher("build", *args, cwd=catalog.parent)
+            assert done.exit_code == 0, done.stdout + done.stderr
+            rss = feed_items(catalog.parent / "feeds/articles.xml")
+            assert set(rss) == set(PAGE_DATES)
+            assert all(readable(date) for date in rss.values()), rss
+            atom = etree.parse(str(catalog.parent / "feeds/articles.atom"))
+            assert len(atom.findall("{http://www.w3.org/2005/Atom}entry")) == len(PAGE_DATES)
+    assert rss["odd-offset"] == "Mon, 20 Mar 2017 06:59:30 +0000"  # the moment, in UTC
+    assert "9999" not in rss["year-10000"]
+    check = run_publisher("check", cwd=catalog.parent)
+    assert check.exit_code == 0, check.stdout

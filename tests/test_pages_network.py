@@ -8,7 +8,7 @@ import pytest
 from helpers.sites import BASE_URL, make_network
 from test_pages import Page
 
-from publisher.render.pages import render_pages
+from publisher.render.pages import language_name, render_pages
 
 
 @pytest.fixture
@@ -69,3 +69,13 @@ def test_all_talks_page_lists_every_listed_talk_with_its_series(network):
     assert page.find("a", href="../revolucion-espanola/index.html", lang="es")
     assert "A hidden talk" not in "".join(page.text)
     assert page.find("input", value=BASE_URL + "all/podcast.xml")
+
+
+@pytest.mark.parametrize(
+    ("tag", "name"),
+    [("es", "Español"), ("pt-BR", "Português (Brasil)"), ("und", "und"), ("und-ES", "und-ES")],
+)
+def test_a_language_group_is_named_by_its_language_or_its_tag(tag, name):
+    """`und` (undetermined) is no language: Babel's likely subtags made it "English
+    (United States)", which its group heading would have claimed."""
+    assert language_name(tag) == name

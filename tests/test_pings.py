@@ -68,9 +68,13 @@ def test_a_directory_on_a_private_address_is_pinged_only_when_allowed(directory,
     assert directory.pings == []
     assert "(site.pings): directory ping http://127.0.0.1:" in refused.stderr
     assert "127.0.0.1 is a loopback address" in refused.stderr
-    (catalog.parent / "feeds" / "articles.xml").unlink()  # a changed feed, to announce
+    # a changed feed, to announce (the same bytes are not announced twice, told or not)
+    catalog.write_text(catalog.read_text().replace("An article", "An article, edited"))
     assert run_publisher("build", "--allow-private-sources", cwd=catalog.parent).exit_code == 0
-    assert [ping["url"] for ping in directory.pings] == [["https://feeds.example.org/articles.xml"]]
+    assert [ping["url"] for ping in directory.pings] == [
+        ["https://feeds.example.org/articles.atom"],
+        ["https://feeds.example.org/articles.xml"],
+    ]
 
 
 def test_a_template_without_the_feed_url_is_a_catalog_error(write_catalog):

@@ -5,6 +5,7 @@ disk, and feeds `check` refused keep every file they name. Each test runs the re
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -227,10 +228,12 @@ def test_a_refused_feed_keeps_the_media_it_names(write_catalog, media_server):
     assert build(catalog).exit_code == 0
     media = catalog.parent / "feeds" / "media" / "talks"
     before = published(catalog)
-    # new media for one, two removed, and an owner address check refuses: a rule the
-    # channel breaks, which costs the whole feed (an item's costs only that item)
+    # new media for one, two removed, and a show guid the state garbled: a rule the
+    # channel breaks (nothing in a catalog that validates can), which costs the whole feed
     refused = {**one, "source": media_server.url("/media/talk.webm")}
-    write_catalog([refused], site={**site, "owner": {"name": "O", "email": "feeds at example"}})
+    write_catalog([refused], site=site)
+    with sqlite3.connect(catalog.parent / ".publisher" / "state.db") as db:
+        db.execute("UPDATE feeds SET podcast_guid = 'not-a-uuid' WHERE path = 'talks/podcast.xml'")
     result = build(catalog)
     assert result.exit_code == 3, result.stderr
     assert "feeds refused by check" in result.stdout

@@ -51,7 +51,7 @@ def test_a_line_of_html_changes_nothing_about_the_other_lines():
 def test_paragraphs_and_line_breaks():
     text = 'First line\nsecond line\n\n\nTom & Jerry <3 "quotes"\n  \n  Last'
     assert paragraphs_html(text) == (
-        '<p>First line<br>\nsecond line</p>\n<p>Tom &amp; Jerry &lt;3 "quotes"</p>\n<p>Last</p>'
+        '<p>First line<br>\nsecond line</p>\n<p>Tom &amp; Jerry &#60;3 "quotes"</p>\n<p>Last</p>'
     )
 
 
@@ -116,7 +116,7 @@ def test_a_phrase_is_html_only_when_it_must_be():
     """An RSS channel description: validators warn about markup there, gPodder shows a
     literal "&lt;" in it unless it holds a tag."""
     assert phrase_html("A series of talks & more.") == "A series of talks & more."
-    assert phrase_html("A series <with> brackets") == "<p>A series &lt;with&gt; brackets</p>"
+    assert phrase_html("A series <with> brackets") == "<p>A series &#60;with&#62; brackets</p>"
     assert phrase_html("Two\n\nparagraphs") == "<p>Two</p>\n<p>paragraphs</p>"
     assert phrase_html("word " * 10, limit_bytes=20) == "word word word…"
 

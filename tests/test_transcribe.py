@@ -4,6 +4,7 @@ model (int8, on the CPU), the real `publisher build`; what a listener would chec
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import yaml_writer
 from helpers.catalogs import run_publisher, talk_entry
 from helpers.media import talk as helpers_talk
 from helpers.speech import SEIZED_POWER, speech_talk, whisper_base_model, words
@@ -35,26 +37,42 @@ def whisper_model(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def spoken(ffmpeg_exe, tmp_path_factory) -> dict[str, Path]:
     """Talks made of speech: `seized` says SEIZED_POWER, 3 s of silence, then SOVIETS;
-    `long` says it over and over, for about 40 s."""
+    `long` says it over and over, for about 40 s; `again` is `seized` four times over (48 s:
+    two of Whisper's 30 s windows, each heard); and talks with none: `silence`, `noise`."""
     folder = tmp_path_factory.mktemp("speech")
+    # 8 s of each, in which Whisper base hears "You" and "." (seed 2: the same noise each time)
+    sounds = {"silence": "anullsrc=r=44100:cl=mono", "noise": "anoisesrc=c=white:a=0.5:seed=2"}
+    for name, sound in sounds.items():
+        command = [ffmpeg_exe, "-v", "error", "-nostdin", "-f", "lavfi", "-i", sound, "-t", "8",
+                   "-c:a", "aac", str(folder / f"{name}.m4a")]  # fmt: skip
+        subprocess.run(command, check=True, capture_output=True)
+    seized = speech_talk(ffmpeg_exe, [SEIZED_POWER, SOVIETS], folder / "seized.m4a")
+    command = [ffmpeg_exe, "-v", "error", "-nostdin", "-stream_loop", "3", "-i", str(seized),
+               "-c", "copy", str(folder / "again.m4a")]  # fmt: skip
+    subprocess.run(command, check=True, capture_output=True)
     return {
-        "seized": speech_talk(ffmpeg_exe, [SEIZED_POWER, SOVIETS], folder / "seized.m4a"),
+        "seized": seized,
         "long": speech_talk(ffmpeg_exe, [SEIZED_POWER, SOVIETS] * 6, folder / "long.m4a", 0.5),
+        "again": folder / "again.m4a",
+        **{name: folder / f"{name}.m4a" for name in sounds},
     }
 
 
 @pytest.fixture
 def transcribing(write_catalog, tmp_path, spoken, whisper_model):
-    """transcribing(*ids, talk="seized", **transcribe) -> catalog path: talks from local
-    files under talks/, in a site that transcribes with the base model."""
+    """transcribing(*ids, talk="seized", series={...}, **transcribe) -> catalog path: talks
+    from local files under talks/ (copied once), in a site that transcribes with the base
+    model; `series` adds keys to the series `talks`."""
 
-    def write(*ids: str, talk: str = "seized", **transcribe) -> Path:
+    def write(*ids: str, talk: str = "seized", series: dict | None = None, **transcribe) -> Path:
         (tmp_path / "talks").mkdir(exist_ok=True)
         for entry_id in ids:
-            shutil.copy(spoken[talk], tmp_path / "talks" / f"{entry_id}.m4a")
+            if not (tmp_path / "talks" / f"{entry_id}.m4a").exists():  # the same file again
+                shutil.copy(spoken[talk], tmp_path / "talks" / f"{entry_id}.m4a")
         settings = {"model": str(whisper_model), "max_minutes": 5, **transcribe}
         entries = [talk_entry(i, f"talks/{i}.m4a") for i in ids]
-        return write_catalog(entries=entries, site={"transcribe": settings})
+        talks = {"talks": {**yaml_writer.DEFAULT_SERIES, **(series or {})}}
+        return write_catalog(entries=entries, series=talks, site={"transcribe": settings})
 
     return write
 
@@ -87,6 +105,8 @@ def test_a_talk_without_captions_gets_its_spoken_words_timed_in_vtt_srt_feed_and
     first = build(catalog)
     assert first.exit_code == 0, first.stderr
     out = catalog.parent / "feeds"
+    files = [path for path in out.rglob("*") if path.is_file()]  # all new: each written once
+    assert f"{len(files)} files written" in first.stdout  # though rendered twice
     vtt, srt = published_cues(out, "seized")
     for cues in (vtt, srt):
         seized, soviets = cue_saying(cues, SEIZED_POWER), cue_saying(cues, SOVIETS)
@@ -260,6 +280,7 @@ def test_whisper_words_become_cues_of_a_sentence_a_pause_or_two_lines_at_most():
         (4.5, 5.0, " them"),
     ]
     long = [(float(n), n + 0.5, " word") for n in range(40)]  # fmt: skip
+    assert cues_of([(9.0, 9.5, " ."), (9.5, 9.9, " …")]) == []  # what Whisper hears in noise
     assert cues_of(said) == [
         (0.0, 1.5, "The counter-revolution."),
         (1.6, 2.3, "All power"),  # a pause of 1.7 s after it
@@ -306,3 +327,177 @@ def test_machine_captions_stand_in_until_the_own_transcript_and_never_replace_it
                                                    "media/talks/machine.speech.srt"]  # fmt: skip
     assert transcript_language(again, "fr") == "en"
     assert rerun.writer.written == [] and media_server.requests == []
+
+
+def _work_file(catalog: Path, entry_id: str, **fields) -> Path:
+    """A work file for `entry_id` as a killed run might leave it: `fields` over a valid one."""
+    audio = catalog.parent / f"talks/{entry_id}.m4a"
+    stat = audio.stat()
+    recipe = f"speech|talks/{entry_id}.m4a@{stat.st_size}:{stat.st_mtime_ns}|en"
+    work = {"made_from": recipe, "cues": [], "failures": 0, "retry_after": 0.0,
+            "nothing_heard": False, **fields}  # fmt: skip
+    path = catalog.parent / f".publisher/work/{entry_id}.transcribing.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(work), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"retry_after": "soon"},
+        {"cues": "abc"},
+        {"cues": [[5.0, 6.0, "later"], [0.0, 1.0, "earlier"]]},  # out of order
+        {"cues": [[0.0, 1e308, "past the end of the audio"]]},
+    ],
+    ids=["retry-after-text", "cues-text", "cues-out-of-order", "cue-past-the-end"],
+)
+def test_a_corrupt_work_file_is_work_made_again_not_a_crash(transcribing, fields):
+    catalog = transcribing("seized")
+    work = _work_file(catalog, "seized", **fields)
+    done = build(catalog)
+    assert done.exit_code == 0, done.stderr
+    assert "from " not in done.stderr.split("transcribing its speech", 1)[1].split("\n")[0]
+    vtt, _srt = published_cues(catalog.parent / "feeds", "seized")
+    assert cue_saying(vtt, SEIZED_POWER) and cue_saying(vtt, SOVIETS)  # heard from the start
+    assert not any(word in c.text for c in vtt for word in ("later", "earlier", "past"))
+    assert not work.exists()
+
+
+def test_text_heard_before_is_published_as_one_line_of_plain_text(transcribing):
+    catalog = transcribing("seized")
+    hostile = "<b>Comrades</b>\u0007 --> \n\n00:00:09,000 --> 00:00:10,000\nand &amp;"
+    # cues as Whisper's times may give them, the second starting before the first ends
+    _work_file(catalog, "seized", cues=[[0.0, 0.5, hostile], [0.4, 0.6, "Overlapping."]])
+    done = build(catalog)
+    assert done.exit_code == 0, done.stderr
+    assert "from 1 s" in done.stderr  # a work file as saved: gone on with
+    out = catalog.parent / "feeds"
+    vtt, srt = published_cues(out, "seized")
+    assert vtt[0].text == "<b>Comrades</b> --> 00:00:09,000 --> 00:00:10,000 and &amp;"
+    assert vtt[1].text == "Overlapping." and vtt[0].end == 0.4
+    assert len(vtt) == len(srt) and cue_saying(vtt[2:], SOVIETS)  # then speech
+    raw = (out / "media/talks/seized.speech.vtt").read_text(encoding="utf-8")
+    assert "\u0007" not in raw and "&lt;b&gt;Comrades&lt;/b&gt; --&gt; 00:00:09" in raw
+
+
+def test_what_else_prints_on_the_childs_stdout_is_never_taken_for_whispers_words(
+    transcribing, tmp_path
+):
+    """A site hook (or a library) that prints, even a line that looks like the child's
+    own "done", does not end a transcription as if no speech were heard."""
+    catalog = transcribing("seized")
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(
+        "print('{\"done\": true}'); print('a site hook says hello')\n", encoding="utf-8"
+    )
+    path = os.pathsep.join(filter(None, [str(hooks), os.environ.get("PYTHONPATH")]))
+    done = run_publisher("build", cwd=catalog.parent, env={"PYTHONPATH": path}, timeout=300)
+    assert done.exit_code == 0, done.stderr
+    assert "heard no speech" not in done.stderr
+    vtt, _srt = published_cues(catalog.parent / "feeds", "seized")
+    assert cue_saying(vtt, SEIZED_POWER) and cue_saying(vtt, SOVIETS)
+
+
+def test_a_lost_state_keeps_the_transcripts_made_from_speech(transcribing):
+    catalog = transcribing("seized")
+    assert build(catalog).exit_code == 0
+    out = catalog.parent / "feeds"
+    published = transcripts_in_feed(out)
+    vtt = (out / "media/talks/seized.speech.vtt").read_bytes()
+    for path in (catalog.parent / ".publisher").glob("state.db*"):  # its backup too
+        path.unlink()
+    recovered = build(catalog)
+    assert recovered.exit_code == 0, recovered.stderr
+    assert "recovered from feeds" in recovered.stderr
+    assert "transcribing" not in recovered.stderr  # not made a second time
+    assert transcripts_in_feed(out) == published and published[0]["language"] == "en"
+    assert (out / "media/talks/seized.speech.vtt").read_bytes() == vtt
+    again = build(catalog)
+    assert "transcribing" not in again.stderr and "0 files written" in again.stdout
+
+
+def test_a_series_that_stops_transcribing_withdraws_its_transcripts(transcribing):
+    catalog = transcribing("seized")
+    assert build(catalog).exit_code == 0
+    out = catalog.parent / "feeds"
+    assert len(transcripts_in_feed(out)) == 2
+    transcribing("seized", series={"transcribe": False})
+    off = build(catalog)
+    assert off.exit_code == 0, off.stderr
+    assert transcripts_in_feed(out) == []
+    assert "seized.speech" not in (out / "talks/index.html").read_text(encoding="utf-8")
+    check = run_publisher("check", cwd=catalog.parent)
+    assert check.exit_code == 0, check.stdout + check.stderr
+    # and on again: made again, as for a talk never transcribed
+    transcribing("seized")
+    on = build(catalog)
+    assert on.exit_code == 0 and "seized: transcript made from its speech" in on.stderr
+    assert len(transcripts_in_feed(out)) == 2
+
+
+def test_silence_and_noise_get_no_transcript_of_words_whisper_made_up(transcribing):
+    transcribing("silence", talk="silence")
+    catalog = transcribing("silence", "noise", talk="noise")
+    done = build(catalog)
+    assert done.exit_code == 0, done.stderr
+    for talk in ("silence", "noise"):
+        assert f"{talk}: Whisper heard no speech; no transcript" in done.stderr
+        assert not (catalog.parent / f"feeds/media/talks/{talk}.speech.vtt").exists()
+    assert transcripts_in_feed(catalog.parent / "feeds") == []
+    assert "transcribing" not in build(catalog).stderr  # and not asked again
+
+
+def test_without_faster_whisper_one_warning_says_how_to_install_it(transcribing, tmp_path):
+    catalog = transcribing("one", "two")
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()  # a Python in which faster-whisper is not installed
+    (hooks / "sitecustomize.py").write_text(
+        "import sys; sys.modules['faster_whisper'] = None\n", encoding="utf-8"
+    )
+    path = os.pathsep.join(filter(None, [str(hooks), os.environ.get("PYTHONPATH")]))
+    for command in ("build", "doctor"):
+        done = run_publisher(command, cwd=catalog.parent, env={"PYTHONPATH": path}, timeout=300)
+        said = [
+            line for line in (done.stdout + done.stderr).splitlines() if "faster-whisper" in line
+        ]
+        assert len(said) == 1, done.stdout + done.stderr
+        assert "pip install '.[transcribe]'" in said[0]
+        assert "publisher[transcribe]" not in said[0]  # no package of that name is ours
+    assert build(catalog).exit_code == 0  # (the build above published both episodes)
+    assert len(transcripts_in_feed(catalog.parent / "feeds")) == 4
+
+
+def test_a_build_killed_while_transcribing_leaves_no_whisper_and_loses_only_seconds(
+    transcribing,
+):
+    catalog = transcribing("again", talk="again")
+    work = catalog.parent / ".publisher/work/again.transcribing.json"
+    command = [sys.executable, "-m", "publisher", "build"]
+    build_process = subprocess.Popen(
+        command, cwd=catalog.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        whisper = _whisper_child(build_process.pid, timeout=120)
+        end = time.monotonic() + 60
+        while not (work.exists() and json.loads(work.read_text(encoding="utf-8"))["cues"]):
+            assert time.monotonic() < end and build_process.poll() is None, "nothing saved"
+            time.sleep(0.05)
+        build_process.send_signal(signal.SIGKILL)  # no chance to save or to end its child
+        build_process.wait(timeout=10)
+    finally:
+        build_process.kill()
+        build_process.wait()
+    heard = json.loads(work.read_text(encoding="utf-8"))["cues"]
+    assert heard[-1][1] < 30  # saved as it went: killed within its first 30 s window
+    end = time.monotonic() + 5
+    while _alive(whisper):  # orphaned, it sees the end of its input and exits
+        assert time.monotonic() < end, "Whisper goes on running without its build"
+        time.sleep(0.1)
+    again = build(catalog)
+    assert again.exit_code == 0, again.stderr
+    assert f"from {heard[-1][1]:.0f} s" in again.stderr
+    vtt, _srt = published_cues(catalog.parent / "feeds", "again")
+    assert [c.text for c in vtt[: len(heard)]] == [text for _s, _e, text in heard]
+    assert all(a.end <= b.start for a, b in zip(vtt, vtt[1:], strict=False))  # heard once

@@ -160,3 +160,27 @@ def test_a_source_under_home_finds_the_captions_and_image_beside_it(
     media = catalog.parent / "feeds" / "media" / "talks"
     assert (media / "july.vtt").is_file() and (media / "july.srt").is_file()
     assert list(media.glob("july-*.jpg")), sorted(p.name for p in media.iterdir())
+
+
+def test_captions_put_beside_a_published_local_source_are_published_next_build(
+    write_catalog, media_files
+):
+    """A talk is often published before its captions are written: the next build takes
+    the file put beside it, and an edit of it, without --refresh."""
+    catalog = write_catalog(entries=[talk_entry("july", "talks/july.m4a")])
+    talks = catalog.parent / "talks"
+    talks.mkdir()
+    (talks / "july.m4a").write_bytes(media_files["talk.m4a"].read_bytes())
+    assert run_publisher("build", cwd=catalog.parent).exit_code == 0
+    media = catalog.parent / "feeds" / "media" / "talks"
+    assert not (media / "july.vtt").exists()
+
+    (talks / "july.vtt").write_text(ROLLING, encoding="utf-8")
+    assert run_publisher("build", cwd=catalog.parent).exit_code == 0
+    assert "the July days" in (media / "july.vtt").read_text(encoding="utf-8")
+    feed = (catalog.parent / "feeds" / "talks" / "podcast.xml").read_text(encoding="utf-8")
+    assert "media/talks/july.vtt" in feed
+
+    (talks / "july.vtt").write_text(ROLLING.replace("July", "October"), encoding="utf-8")
+    assert run_publisher("build", cwd=catalog.parent).exit_code == 0
+    assert "the October days" in (media / "july.vtt").read_text(encoding="utf-8")

@@ -49,7 +49,7 @@ from publisher.stages.follow import (
     hand_over_to_catalog,
     list_followed,
 )
-from publisher.stages.transcribe import transcribe_talks
+from publisher.stages.transcribe import transcribe_talks, withdraw_unwanted_transcripts
 from publisher.state import folder_key, opened_state, state_path_for
 
 log = logging.getLogger(__name__)
@@ -209,6 +209,7 @@ def _build_in(run: Run, options: BuildOptions) -> BuildReport:
         run_offline_stages(run, offline_stages(), talks_with_stale_chapters(run))
     else:
         make_episodes(run)
+    withdraw_unwanted_transcripts(run)
     read_articles(run)
     render_unless_unchanged(run)
     if not options.offline and transcribe_talks(run):

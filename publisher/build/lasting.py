@@ -50,7 +50,9 @@ def failure_news(run: Run, before: dict[str, Failure]) -> list[News]:
             continue
         if entry_id not in before:
             news.append(News(entry_id, failure.message))
-        elif failure.told_at is None or now - failure.told_at >= REMIND_EVERY:
+        elif failure.told_at is None or abs(now - failure.told_at) >= REMIND_EVERY:
+            # abs: a clock set back (it ran ahead, or SOURCE_DATE_EPOCH is an older
+            # build's) would otherwise hush the reminder for as long as it went back
             since = _when(failure.since)
             news.append(News(entry_id, f"still failing since {since}: {failure.message}"))
         else:

@@ -346,11 +346,22 @@ def speech(talk: Talk) -> tuple[Output, ...]:
     <entry>.speech.vtt and .srt. Its recipe is the source and the language it is heard
     in; the format, loudness or model do not count: the same speech is transcribed once,
     and never again. Until it is made, the captions stand in (`captions`)."""
-    if not talk.is_talk or transcribe_settings(talk.catalog, talk.series) is None:
+    if transcribe_settings(talk.catalog, talk.series) is None:
+        return ()
+    heard = speech_heard(talk)
+    if not heard or is_human(_captions(talk), heard[0].recipe.language):
+        return ()
+    return heard
+
+
+def speech_heard(talk: Talk) -> tuple[Output, ...]:
+    """The transcript a talk's speech makes now, wanted or not (`speech` says whether): a
+    `.speech.vtt` read back from a feed is known by its name, even when its series has
+    stopped transcribing since (recovery records it as made from speech, then it is
+    withdrawn)."""
+    if not talk.is_talk:
         return ()
     language = spoken_language(talk.catalog, talk.series)
-    if is_human(_captions(talk), language):
-        return ()
     recipe = Recipe(f"{SPEECH}|{talk.source_identity}|{language}", language=language)
     return _transcripts(f"{talk.stem}.{SPEECH}", recipe)
 

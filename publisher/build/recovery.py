@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from publisher.build.plan import plan
+from publisher.build.plan import plan, speech_heard
 from publisher.build.sweep import media_paths_in
 from publisher.check.findings import ITUNES_NS, podcast_children
 from publisher.formats.captions import SRT_TYPE, VTT_TYPE
@@ -214,12 +214,16 @@ class Recovery:
 
 def _recipes(run: Run, item: Item) -> dict[str, str]:
     """A published file recovered from a feed is taken as made by its plan's recipe: the
-    alternative, remaking it, would give it a new name and cost every download again.
+    alternative, remaking it, would give it a new name and cost every download again (or,
+    for a transcript made from speech, minutes of Whisper's time each).
     By published name first (a transcript made from speech, `.speech.vtt`, and one from
     captions share their role), else by role (a replaced file's name has a digest)."""
+    the_plan = plan(run, item, {})
     recipes: dict[str, str] = {}
-    for output in plan(run, item, {}).outputs:
+    for output in the_plan.outputs:
         recipes.setdefault(output.role, output.made_from)
+        recipes[output.name] = output.made_from
+    for output in the_plan.made_by(speech_heard):  # by its name only: wanted or not
         recipes[output.name] = output.made_from
     return recipes
 

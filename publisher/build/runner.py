@@ -19,6 +19,7 @@ from publisher.fetch import BACKING_OFF, attempt_key, failure_kind
 from publisher.messages import describe
 from publisher.model import Item
 from publisher.stages.follow import NotFollowed
+from publisher.stages.transcripts import local_captions_current
 
 log = logging.getLogger(__name__)
 # Each entry's failure, as it happens. A quiet build silences it and prints the news of
@@ -138,4 +139,7 @@ def up_to_date(run: Run, item: Item, recipes: dict[str, dict[str, str]]) -> bool
     info = item.info
     if run.options.refresh or info is None or info.source != item.entry.source:
         return False
-    return plan(run, item, recipes.get(item.id, {})).is_current(item)
+    made = recipes.get(item.id, {})
+    the_plan = plan(run, item, made)
+    # and captions put beside a local source, which no metadata announces
+    return the_plan.is_current(item) and local_captions_current(the_plan, made)

@@ -13,7 +13,7 @@ from pathlib import Path
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from publisher.catalog.fetch_fields import cookies_file, follow_list, minutes, seconds
-from publisher.catalog.p20_fields import soundbite_list, txt_records
+from publisher.catalog.p20_fields import rrule, soundbite_list, txt_records
 from publisher.catalog.schema import (
     Field,
     Invalid,
@@ -24,6 +24,7 @@ from publisher.catalog.schema import (
     check_slug,
     choice,
     complete,
+    email,
     field_node,
     image,
     integer,
@@ -64,7 +65,7 @@ from publisher.model import (
 
 TAG_NUMBER_WHY = "the most an episode file's tags hold; number the talks from 1"
 
-OWNER = {"name": Field(required_text, True), "email": Field(required_text, True)}
+OWNER = {"name": Field(required_text, True), "email": Field(email, True)}
 FUNDING = {"url": Field(url, True), "text": Field(required_text, True)}
 LIMITS = {
     "max_duration": Field(integer(1)),
@@ -124,7 +125,7 @@ SERIES = {
     "audio": Field(nested(AUDIO, AudioSettings)),
     "video": Field(boolean),
     "link": Field(url),
-    "update_frequency": Field(required_text),
+    "update_frequency": Field(rrule),
     "podcast_guid": Field(uuid_text),
     "new_feed_url": Field(url),
     "new_video_feed_url": Field(url),
@@ -207,6 +208,7 @@ def _read_catalog(reader: Reader, root: Node, path: Path) -> Catalog | None:
     series = _read_series(reader, sections.get("series"))
     entries = _read_entries(reader, sections.get("entries"), series)
     _serial_shows_unpaged(reader, sections.get("site"), site, series)
+    _https_like_the_feeds(reader, sections.get("site"), site)
     if site is None or reader.problems:
         return None
     return Catalog(path=path.resolve(), site=site, series=series, entries=tuple(entries))
@@ -234,6 +236,22 @@ def _serial_shows_unpaged(reader: Reader, node, site: Site | None, series) -> No
         " newest page and starts a serial show's new listeners at its first episode",
         "remove feed_page_size (or set it to 0), or make the series episodic",
     )
+
+
+def _https_like_the_feeds(reader: Reader, node, site: Site | None) -> None:
+    """Feeds served over https name every enclosure and their funding link over https
+    (Apple, the Podcast Index: `check` refuses an http one there). An http
+    `enclosure_prefix` or funding URL would hold back every episode, or refuse every
+    feed, on every build: said here, at its line."""
+    if site is None or not site.base_url.startswith("https:"):
+        return
+    hint = "write it with https:// (the feeds are served over https)"
+    if site.enclosure_prefix and not site.enclosure_prefix.startswith("https:"):
+        where = field_node(node, "enclosure_prefix")
+        reader.problem(where, "site.enclosure_prefix", "is not https, as base_url is", hint)
+    if site.funding and not site.funding.url.startswith("https:"):
+        where = field_node(field_node(node, "funding"), "url")
+        reader.problem(where, "site.funding.url", "is not https, as base_url is", hint)
 
 
 def _read_series(reader: Reader, node: Node | None) -> dict[str, Series]:

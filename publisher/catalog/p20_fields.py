@@ -7,8 +7,17 @@ import re
 
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from publisher.catalog.schema import Field, Invalid, Reader, nested, scalar_node, text
+from publisher.catalog.schema import (
+    Field,
+    Invalid,
+    Reader,
+    nested,
+    required_text,
+    scalar_node,
+    text,
+)
 from publisher.catalog.yamlnodes import mapping_items
+from publisher.formats.podcastindex import RRULE, rrule_of
 from publisher.model import Soundbite
 
 # The namespace's limits: a soundbite's title and a txt purpose at most 128 characters,
@@ -41,6 +50,17 @@ def soundbite_duration(reader: Reader, node: Node, where: str) -> float:
     value = position(reader, node, where)
     if value <= 0:
         raise Invalid("must be more than 0 seconds")
+    return value
+
+
+def rrule(reader: Reader, node: Node, where: str) -> str:
+    """podcast:updateFrequency's rule, as the feed writes it (`check`'s rule)."""
+    value = required_text(reader, node, where)
+    if not RRULE.match(rrule_of(value)):
+        raise Invalid(
+            f"{value!r} is not an RFC 5545 RRULE",
+            "write a rule such as FREQ=WEEKLY or FREQ=MONTHLY;INTERVAL=2 (names in capitals)",
+        )
     return value
 
 

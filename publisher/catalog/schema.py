@@ -22,6 +22,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from publisher.catalog.slugs import did_you_mean, slug_problem
 from publisher.catalog.yamlnodes import mapping_items
+from publisher.catalog.yamlrepair import double_quoted
 from publisher.errors import Problem
 from publisher.formats import apple
 from publisher.formats.text import describe, first_control_character
@@ -58,12 +59,29 @@ class Field:
 def scalar_node(node: Node, expected: str) -> ScalarNode:
     """Every field's value passes here, so every value is checked as YAML decoded it: an
     escape in quotes ("\\0", "\\e", "\\x85") writes a character no feed can carry."""
+    if (typed := _colon_mapping(node)) is not None:
+        raise Invalid(
+            f'expected {expected}, but the ": " made it a key and a value',
+            f"put the text in quotes: {double_quoted(typed)}",
+        )
     if not isinstance(node, ScalarNode) or node.value in ("", "~", "null"):
         raise Invalid(f"expected {expected}")
     character = first_control_character(node.value)
     if character is not None:
         raise Invalid(f"contains {describe(character)}", "remove the escape that writes it")
     return node
+
+
+def _colon_mapping(node: Node) -> str | None:
+    """The text typed, when a ": " in it made YAML read a one-pair mapping where a value
+    was meant (`- Alan Woods: the man`, `[Alan: Woods]`): YAML itself finds nothing wrong
+    there, unlike in `title: a: b`, which `yamlrepair` explains."""
+    if not isinstance(node, MappingNode) or len(node.value) != 1:
+        return None
+    key, value = node.value[0]
+    if not (isinstance(key, ScalarNode) and isinstance(value, ScalarNode)):
+        return None
+    return f"{key.value}: {value.value}"
 
 
 def text(reader: Reader, node: Node, where: str) -> str:
@@ -95,12 +113,34 @@ def url(reader: Reader, node: Node, where: str) -> str:
     return value
 
 
+def email(reader: Reader, node: Node, where: str) -> str:
+    """An e-mail address as Apple reads <itunes:email> (`check`'s rule)."""
+    value = required_text(reader, node, where)
+    if not apple.EMAIL.match(value):
+        raise Invalid(f"{value!r} is not an e-mail address", "write it as name@example.org")
+    return value
+
+
 def language(reader: Reader, node: Node, where: str) -> str:
     """A BCP 47 language tag (en, en-GB, pt-BR): the feed's <language>, the page's lang."""
     value = required_text(reader, node, where)
     if not LANGUAGE.match(value):
-        raise Invalid(f"{value!r} is not a language code", "e.g. en or en-GB")
-    return value
+        hyphens = value.replace("_", "-")  # a locale (pt_BR), as software writes them
+        hint = f"a language tag has hyphens: {hyphens}" if LANGUAGE.match(hyphens) else ""
+        raise Invalid(f"{value!r} is not a language code", hint or "e.g. en or en-GB")
+    return "-".join(
+        _subtag_case(part, first=index == 0) for index, part in enumerate(value.split("-"))
+    )
+
+
+def _subtag_case(part: str, first: bool) -> str:
+    """BCP 47's usual case (tags are case-insensitive, but `EN` and `en` compared and
+    grouped as two languages): en, Hant, TW, 419."""
+    if not first and len(part) == 4 and part.isalpha():
+        return part.title()  # a script
+    if not first and len(part) == 2:
+        return part.upper()  # a region
+    return part.lower()
 
 
 def uuid_text(reader: Reader, node: Node, where: str) -> str:

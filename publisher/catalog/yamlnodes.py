@@ -133,7 +133,7 @@ def compose(text: str, file: str) -> Node | None:
         problem = _yaml_problem(error, file, text)
         fixed = repaired(error, text)
         if fixed is not None:
-            raise _Repairable(problem, fixed) from None
+            raise _Repairable(problem, fixed, error.problem_mark.index) from None
         raise CatalogError([problem]) from None
     except YAMLError as error:
         raise CatalogError([Problem(file, 0, "yaml", str(error))]) from None
@@ -270,10 +270,16 @@ def compose_repairing(text: str, file: str) -> tuple[Node | None, list[Problem]]
     unquoted ": " inside a value): each is a problem with the hint that names the fix,
     and the rest of the file is still read, so that its other problems are reported in
     the same run instead of one per edit. A repair that does not help (YAML stops again
-    on a line already repaired) ends it: what follows would be noise."""
+    on a line already repaired) ends it: what follows would be noise.
+
+    Each repair reads the file again from its start up to the next mistake, so the
+    repairs stop once they have read `REPAIR_READS` files' worth (or `REPAIR_CHARS`, for
+    small files): a pasted block of tab-indented lines at the end of a large catalog
+    costs a few reads of it, not one per line."""
     problems: list[Problem] = []
     repaired_lines: set[int] = set()
-    for _ in range(MAX_REPAIRS):
+    budget = max(REPAIR_READS * len(text), REPAIR_CHARS)
+    while len(problems) < MAX_REPAIRS and budget > 0:
         try:
             return compose(text, file), problems
         except _Repairable as repairable:
@@ -282,21 +288,26 @@ def compose_repairing(text: str, file: str) -> tuple[Node | None, list[Problem]]
             problems.append(repairable.problem)
             repaired_lines.add(repairable.problem.line)
             text = repairable.repaired
+            budget -= repairable.read
         except CatalogError as error:
             raise CatalogError([*problems, *error.problems]) from None
     raise CatalogError(problems)
 
 
 MAX_REPAIRS = 50
+REPAIR_READS = 4
+REPAIR_CHARS = 2_000_000  # about a second of reading
 
 
 class _Repairable(Exception):
-    """A YAML mistake with one obvious repair: its problem, and the text repaired."""
+    """A YAML mistake with one obvious repair: its problem, the text repaired, and how
+    far YAML read to find it."""
 
-    def __init__(self, problem: Problem, repaired: str):
+    def __init__(self, problem: Problem, repaired: str, read: int):
         super().__init__(problem)
         self.problem = problem
         self.repaired = repaired
+        self.read = read  # characters YAML read before it stopped
 
 
 def _yaml_problem(error: MarkedYAMLError, file: str, text: str = "") -> Problem:

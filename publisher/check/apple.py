@@ -28,7 +28,6 @@ ENCLOSURE_TYPES = frozenset(
 )
 EPISODE_TYPES = ("full", "trailer", "bonus")
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NO_EPISODES = (
     "no episodes: Apple Podcasts and the directories refuse a show without one"
     " — submit the feed once its first episode is published"
@@ -77,7 +76,7 @@ def check_channel(context: FeedCheck, channel, items: list) -> None:
     email = _text(channel, f"{_it('owner')}/{_it('email')}")
     if not email:
         context.warning("apple.owner", "no <itunes:owner><itunes:email> (Apple recommends one)")
-    elif not _EMAIL.match(email):
+    elif not apple.EMAIL.match(email):
         context.error("apple.owner", f"<itunes:email> {email!r} is not an e-mail address")
     kind = _text(channel, _it("type"))
     if kind is not None and kind not in ("episodic", "serial"):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from publisher.check.findings import podcast_children
 from publisher.formats.chapters import CHAPTERS_TYPE, parse_json
-from publisher.formats.podcastindex import SHORT_TEXT_MAX_CHARS
+from publisher.formats.podcastindex import RRULE, SHORT_TEXT_MAX_CHARS
 
 if TYPE_CHECKING:
     from publisher.check.findings import FeedCheck
@@ -50,8 +50,6 @@ PERSON_GROUPS = frozenset(
 TXT_MAX = 4000  # characters of a podcast:txt record
 SHORT_MAX = 128  # characters of a title, a purpose, a trailer's text
 _DECIMAL = re.compile(r"^\d+(\.\d+)?$")  # the namespace's times: "750", "12.5"
-
-_RRULE = re.compile(r"^(?:[A-Z]+=[A-Za-z0-9,+\-:]+;)*FREQ=[A-Z]+(?:;[A-Z]+=[A-Za-z0-9,+\-:]+)*$")
 
 
 def _pfind(parent, tag: str):
@@ -175,7 +173,7 @@ def _check_podcast_guid(context: FeedCheck, guid: str) -> None:
 def _check_update_frequency(context: FeedCheck, element) -> None:
     _check_short_text(context, element, "podcast.updateFrequency", "", required=True)
     rrule = element.get("rrule")
-    if rrule is not None and not _RRULE.match(rrule):
+    if rrule is not None and not RRULE.match(rrule):
         context.error("podcast.updateFrequency", f"rrule {rrule!r} is not an RFC 5545 RRULE")
     if element.get("complete") not in (None, "true", "false"):
         context.error("podcast.updateFrequency", "complete must be true or false")
@@ -251,6 +249,13 @@ def _check_soundbite(context: FeedCheck, soundbite, item, name: str) -> None:
     if float(duration) <= 0:
         context.error("podcast.soundbite", "a soundbite's duration must be more than 0", name)
     _check_short_text(context, soundbite, "podcast.soundbite", name)
+    if float(start) == 0:  # partytime keeps a soundbite only `if (duration && startTime)`
+        context.warning(
+            "podcast.soundbite",
+            f"the soundbite at {start} s is dropped by the Podcast Index's parser"
+            " (podcast-partytime), which reads a start of 0 as none; start it at 0.5",
+            name,
+        )
     length = _itunes_seconds(item)
     if length is not None and float(start) + float(duration) > length + 1:
         context.warning(

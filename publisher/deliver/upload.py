@@ -16,6 +16,7 @@ from pathlib import Path
 from publisher.catalog.load import load_catalog
 from publisher.deliver.notify import announce_live_feeds, folder_feeds
 from publisher.deliver.s3 import Progress, PublishReport, allow_cross_origin, publish_folder
+from publisher.errors import ConfigurationError
 from publisher.output.deliverable import refuse_secret_holding_output
 from publisher.output.lock import RunLock
 from publisher.state import State, folder_key, opened_state, state_path_for
@@ -45,8 +46,9 @@ def publish(
     catalog = load_catalog(catalog_path)
     site = catalog.site
     cookies = catalog.root / site.fetch.cookies if site.fetch.cookies else None
+    refuse_secret_holding_output(out, catalog_path, state_path_for(catalog_path).parent, cookies)
+    refuse_a_preview(out, site.base_url)
     state_path = state_path_for(catalog_path)
-    refuse_secret_holding_output(out, catalog_path, state_path.parent, cookies)
     with (
         RunLock(state_path.parent),
         opened_state(state_path, folder_key(catalog_path, out)) as state,
@@ -63,6 +65,20 @@ def publish(
         # live now: every feed not yet announced as it is (each logs its own problems)
         announce_live_feeds(catalog, site.base_url, out, folder_feeds(out), state, allow_private)
     return report
+
+
+def refuse_a_preview(out: Path, base_url: str) -> None:
+    """A folder built for another address (the README's phone recipe builds into feeds/
+    for http://192.168.1.20:8000/) is a preview: uploaded, it would put that address in
+    every subscriber's app, and the directories would be told of it."""
+    from publisher.deliver.serve import built_for
+
+    built = built_for(out)
+    if built is not None and built != base_url:
+        raise ConfigurationError(
+            f"{out}/ was built for {built}, not for the catalog's base_url {base_url}"
+            " (a preview): run `publisher build` without --base-url, then publish"
+        )
 
 
 def _publish_remembering(

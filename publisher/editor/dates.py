@@ -4,9 +4,9 @@ refused when they cannot be a talk's or an article's (9999-12-31, next year, 106
 from __future__ import annotations
 
 import email.utils
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 
-EARLIEST = date(1900, 1, 1)  # before recorded talks; a date before this is a mistake
+from publisher.formats.checked import possible_day
 
 
 class Impossible(str):
@@ -26,7 +26,7 @@ def parse_published(text: str) -> date | str | None:
             moment = email.utils.parsedate_to_datetime(text)  # RFC 2822, as some CMSs write
         except (TypeError, ValueError, OverflowError, IndexError):
             return None
-    if not _possible(moment.date()):
+    if not possible_day(moment.date()):
         return Impossible(text)
     if len(text) == 10 or moment.tzinfo is None:
         return moment.date()  # a day, or a time without a zone: the day is what is known
@@ -38,9 +38,4 @@ def checked_day(yyyymmdd: str) -> date | Impossible | None:
         day = date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:]))
     except (TypeError, ValueError):
         return None
-    return day if _possible(day) else Impossible(f"{day:%Y-%m-%d}")
-
-
-def _possible(day: date) -> bool:
-    """Published: not before EARLIEST, and not after tomorrow (time zones)."""
-    return EARLIEST <= day <= datetime.now(UTC).date() + timedelta(days=1)
+    return day if possible_day(day) else Impossible(f"{day:%Y-%m-%d}")

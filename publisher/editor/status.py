@@ -20,6 +20,7 @@ from rich.table import Table
 
 from publisher.build.plan import plan_of
 from publisher.catalog.load import load_catalog
+from publisher.fetch import attempt_key, pause_in_force
 from publisher.formats.durations import format_duration
 from publisher.model import (
     AUDIO,
@@ -34,6 +35,7 @@ from publisher.model import (
 )
 from publisher.output import urls
 from publisher.state import State, folder_key, state_path_for
+from publisher.state.follows import Deferral
 
 STATES: tuple[ItemState, ...] = ("published", "pending", "failed")
 STYLE = {"published": "green", "pending": "yellow", "failed": "red"}
@@ -69,7 +71,7 @@ class Snapshot:
     errors: dict[str, str]
     durations: dict[str, float]
     followed: tuple[Entry, ...] = ()  # episodes of followed playlists
-    deferred: dict[str, datetime] = field(default_factory=dict)  # not asked before
+    deferred: dict[str, Deferral] = field(default_factory=dict)  # not asked before
     holds: tuple[SiteHold, ...] = ()  # sites backing off after HTTP 429
     infos: dict[str, MediaInfo] = field(default_factory=dict)  # what each source offers
     held_out: frozenset[str] = frozenset()  # new episodes the feed gate keeps out of a feed
@@ -104,7 +106,7 @@ def read_holds(catalog_path: Path) -> list[str]:
     return [
         f"{h.site}: not asked before {h.until:%Y-%m-%d %H:%M} UTC — {h.message}"
         for h in sorted(holds, key=lambda h: h.site)
-        if h.until > now
+        if pause_in_force(h.until, now)
     ]
 
 
@@ -119,7 +121,7 @@ def read_snapshot(catalog: Catalog, out: Path) -> Snapshot:
         followed = tuple(followed_entries(catalog, state))
         infos = state.all_media_info()
         durations = {key: info.duration for key, info in infos.items() if info.duration}
-        deferred = {k: d.after for k, d in state.deferred_errors().items()}
+        deferred = state.deferred_errors()
         held_out = frozenset(k for k, (_, out) in state.feed_holds().items() if out)
         return Snapshot(
             state.all_media_files(),
@@ -149,8 +151,8 @@ def row_of(catalog: Catalog, entry: Entry, snapshot: Snapshot) -> StatusRow:
     talk_plan = plan_of(catalog, item, snapshot.recipes.get(entry.id, {}))
     missing = [output.role for output in talk_plan.media if output.role not in files]
     held_out = entry.id in snapshot.held_out
-    deferred = snapshot.deferred.get(entry.id)
-    state, reason = _state_and_reason(entry, audio, error, missing, deferred, held_out)
+    waits = _waits_until(catalog, entry, snapshot.deferred.get(entry.id))
+    state, reason = _state_and_reason(entry, audio, error, missing, waits, held_out)
     return StatusRow(
         id=entry.id,
         kind=entry.kind,
@@ -167,6 +169,15 @@ def row_of(catalog: Catalog, entry: Entry, snapshot: Snapshot) -> StatusRow:
     )
 
 
+def _waits_until(catalog: Catalog, entry: Entry, deferral: Deferral | None) -> datetime | None:
+    """When the next build asks a failed entry again, if it waits: an edit of the entry
+    or its series is a new attempt, asked at once (as `publisher.fetch` decides)."""
+    series = catalog.series[entry.series] if entry.series else None
+    if deferral is None or deferral.tried != attempt_key(entry, series):
+        return None
+    return deferral.after
+
+
 def _state_and_reason(
     entry, audio, error, missing, deferred, held_out=False
 ) -> tuple[ItemState, str]:
@@ -175,7 +186,7 @@ def _state_and_reason(
         return state, "made, but its feed cannot carry it yet; the next build tries again"
     if state == "published":
         return state, (f"{' and '.join(missing)} not made yet" if missing else "")
-    if state == "failed" and deferred and deferred > datetime.now(UTC):
+    if state == "failed" and deferred and pause_in_force(deferred, datetime.now(UTC)):
         return state, f"asked again after {deferred:%Y-%m-%d %H:%M} UTC"
     if state == "failed":
         return state, "the last build failed; it retries on the next run"

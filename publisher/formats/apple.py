@@ -135,6 +135,9 @@ def fitted_title(title: str) -> str:
 # refuses a text node of 10 MB (libxml2's limit), which would take the whole feed down.
 CONTENT_MAX_BYTES = 64 * 1024
 
+# <itunes:owner><itunes:email>: Apple writes to it to confirm who owns a show.
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
 # seconds, or [H:]MM:SS, with a digit that is not 0: Apple reads "0" as no duration
 _DURATION = re.compile(r"^(\d+|(\d+:)?[0-5]?\d:[0-5]\d)$")
 

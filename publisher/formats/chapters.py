@@ -11,6 +11,7 @@ import math
 import re
 
 from publisher.formats.checked import checked_duration
+from publisher.formats.sanitize import truncate_utf8
 from publisher.model import Chapter
 
 CHAPTERS_TYPE = "application/json+chapters"
@@ -150,23 +151,33 @@ def to_ffmetadata(chapters: tuple[Chapter, ...]) -> str:
 # chapters, the MP3's and the M4A's agree: a chapter every 85 s of a 6-hour talk. A list
 # longer than that is no table of contents a player could show.
 MAX_CHAPTERS = 255
+# The longest title the same list holds (one byte of length), in UTF-8 bytes: a source's
+# titles of a megabyte each would otherwise make a chapters file, and MP3 tags, of 255 MB.
+MAX_TITLE_BYTES = 255
 
 
 def sane_chapters(chapters: tuple[Chapter, ...], duration: float | None) -> tuple[Chapter, ...]:
     """Chapters as a player can use them: starting inside the talk (when its duration is
-    known), in order, one per start time (the first listed wins), at most MAX_CHAPTERS;
-    an end that is not after its start, or past the talk's end, is dropped."""
+    known), in order, one per start time (the first listed wins), at most MAX_CHAPTERS,
+    each title cut to MAX_TITLE_BYTES; an end that is not after its start, or past the
+    talk's end, is dropped."""
+    inside = [
+        chapter
+        for chapter in chapters
+        if math.isfinite(chapter.start)  # before sorting: NaN would leave the order undone
+        and chapter.start >= 0
+        and (duration is None or chapter.start < duration)
+    ]
     by_start: dict[float, Chapter] = {}
-    for chapter in sorted(chapters, key=lambda c: c.start):
-        inside = duration is None or chapter.start < duration
-        if math.isfinite(chapter.start) and chapter.start >= 0 and inside:
-            by_start.setdefault(chapter.start, chapter)
+    for chapter in sorted(inside, key=lambda c: c.start):
+        by_start.setdefault(chapter.start, chapter)
     kept = list(by_start.values())[:MAX_CHAPTERS]
-    return tuple(_sane_end(chapter, duration) for chapter in kept)
+    return tuple(_sane(chapter, duration) for chapter in kept)
 
 
-def _sane_end(chapter: Chapter, duration: float | None) -> Chapter:
+def _sane(chapter: Chapter, duration: float | None) -> Chapter:
     end = chapter.end
-    if end is None or (end > chapter.start and (duration is None or end <= duration)):
-        return chapter
-    return Chapter(chapter.start, chapter.title)
+    last = duration if duration is not None else math.inf
+    if end is not None and not (math.isfinite(end) and chapter.start < end <= last):
+        end = None
+    return Chapter(chapter.start, truncate_utf8(chapter.title, MAX_TITLE_BYTES), end)

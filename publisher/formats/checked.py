@@ -14,7 +14,7 @@ from __future__ import annotations
 import email.utils
 import math
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 # Dates a source may give. Outside these a date is a typo or a trick: year 10000 does
 # not exist for Python, and a date near 9999-12-31 overflows the first time a grace
@@ -77,7 +77,9 @@ def checked_count(value: object) -> int | None:
 
 def checked_datetime(value: object) -> datetime | None:
     """A datetime between EARLIEST and LATEST (a naive one is judged as UTC, and kept
-    naive: the caller knows what a time without a zone means to it)."""
+    naive: the caller knows what a time without a zone means to it). An offset that is
+    not whole minutes (`+03:00:30`, which ISO 8601 text may carry) is no offset RSS or
+    Atom can write: that moment is given in UTC."""
     if not isinstance(value, datetime):
         return None
     aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
@@ -85,7 +87,12 @@ def checked_datetime(value: object) -> datetime | None:
         in_range = EARLIEST <= aware < LATEST
     except OverflowError:  # an offset that moves it past year 9999
         return None
-    return value if in_range else None
+    if not in_range:
+        return None
+    offset = value.utcoffset()
+    if offset is not None and offset % timedelta(minutes=1):
+        return value.astimezone(UTC)
+    return value
 
 
 def checked_timestamp(value: object) -> datetime | None:
@@ -113,15 +120,16 @@ def checked_day_text(value: object) -> str | None:
     return value if checked_day(value) is not None else None  # type: ignore[return-value]
 
 
-def checked_rfc822(text: object) -> datetime | None:
-    """An RSS date (`pubDate`, `lastBuildDate`, HTTP's `Last-Modified`); None without a zone."""
+def checked_rfc822(text: object, zone_required: bool = True) -> datetime | None:
+    """An RSS date (`pubDate`, `lastBuildDate`, HTTP's `Last-Modified`); None without a
+    zone, unless `zone_required` is False (then a naive datetime)."""
     if not isinstance(text, str) or not text.strip():
         return None
     try:
         moment = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    if moment is None or moment.tzinfo is None:
+    if moment is None or (zone_required and moment.tzinfo is None):
         return None
     written = _RFC822_YEAR.search(text)
     if written and len(written.group(1)) > 2 and int(written.group(1)) != moment.year:
@@ -138,3 +146,12 @@ def checked_iso(text: object) -> datetime | None:
     except (ValueError, OverflowError):
         return None
     return checked_datetime(moment)
+
+
+EARLIEST_PUBLISHED = date(1900, 1, 1)  # before recorded talks; a date before this is a mistake
+
+
+def possible_day(day: date) -> bool:
+    """A day a talk or an article can have been published on: not before 1900, and not
+    after tomorrow (time zones). A page's or a source's date outside it is no date."""
+    return EARLIEST_PUBLISHED <= day <= datetime.now(UTC).date() + timedelta(days=1)

@@ -17,6 +17,7 @@ HEAD_BYTES = 4096  # enough for the magic numbers, after an ID3 tag's header is 
 MP4_FIRST_BOXES = frozenset([b"ftyp", b"styp", b"moov", b"mdat", b"free", b"skip", b"wide",
                              b"pnot", b"sidx", b"moof"])  # fmt: skip
 TS_PACKET = 188
+MAX_ID3_TAGS = 4  # one after another, at the start of a file
 # What a playlist or a list of other files starts with: named in the refusal.
 INDIRECTIONS = {
     b"#EXTM3U": "an HLS or M3U playlist",
@@ -30,14 +31,22 @@ INDIRECTIONS = {
 
 def container_of(path: Path) -> tuple[str | None, bytes]:
     """(the container of the file at `path` or None, its first bytes): see `container`.
-    An ID3v2 tag (before MP3, AAC or FLAC) may be long, with cover art: it is skipped."""
+    An ID3v2 tag (before MP3, AAC or FLAC) may be long, with cover art: it is skipped,
+    and so is a second one (some taggers put a new tag before the old). Audio frames may
+    then start a few bytes later than the tag said (a miscounted size), as ffmpeg's MP3
+    demuxer allows."""
     with path.open("rb") as handle:
         head = handle.read(HEAD_BYTES)
-        if head.startswith(b"ID3") and len(head) >= 10:
-            handle.seek(_id3_length(head))
+        after, offset = head, 0
+        for _ in range(MAX_ID3_TAGS):
+            if not (after.startswith(b"ID3") and len(after) >= 10):
+                break
+            offset += _id3_length(after)
+            handle.seek(offset)
             after = handle.read(HEAD_BYTES).lstrip(b"\0")
-            return _by_magic(after) or _audio_frames(after), head
-    return container(head), head
+    if offset == 0:
+        return container(head), head
+    return _by_magic(after) or _first_audio_frames(after), head
 
 
 def container(head: bytes) -> str | None:
@@ -98,6 +107,16 @@ def _audio_frames(head: bytes) -> str | None:
     if head[1] & 0xF6 == 0xF0:
         return "adts"
     return "mp3" if head[1] & 0x06 else None
+
+
+def _first_audio_frames(head: bytes) -> str | None:
+    """`_audio_frames` at the first frame header in `head`."""
+    start = head.find(b"\xff")
+    while start != -1:
+        if found := _audio_frames(head[start:]):
+            return found
+        start = head.find(b"\xff", start + 1)
+    return None
 
 
 def _id3_length(head: bytes) -> int:

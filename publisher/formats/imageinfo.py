@@ -13,6 +13,7 @@ EXIF, bytes after its end): art that carries any is re-encoded before it is publ
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -117,14 +118,21 @@ def _png_runs_to_iend(handle: BinaryIO) -> None:
 
 def metadata_parts(data: bytes) -> list[str]:
     """What a PNG or JPEG carries besides its pixels, e.g. ["tEXt chunk (15,000,012
-    bytes)"]; [] for one that carries nothing else (or that is neither)."""
+    bytes)", "fdAT chunk ×99 (1,605,720 bytes)"]: one line a kind, however many there
+    are; [] for one that carries nothing else (or that is neither)."""
     if data.startswith(PNG_SIGNATURE):
         parts = _png_parts(data)
     elif data.startswith(b"\xff\xd8"):
         parts = _jpeg_parts(data)
     else:
         return []
-    return [f"{name} ({size:,} bytes)" for name, size in parts]
+    kinds: dict[str, list[int]] = {}
+    for name, size in parts:
+        kinds.setdefault(name, []).append(size)
+    return [
+        f"{name}{f' ×{len(sizes)}' if len(sizes) > 1 else ''} ({sum(sizes):,} bytes)"
+        for name, sizes in kinds.items()
+    ]
 
 
 def _png_parts(data: bytes) -> list[tuple[str, int]]:
@@ -142,13 +150,36 @@ def _png_parts(data: bytes) -> list[tuple[str, int]]:
 
 
 def _jpeg_parts(data: bytes) -> list[tuple[str, int]]:
-    """Every segment, those between and after scans too: after a scan's header, its
-    entropy-coded data runs to the next marker that is neither a stuffed 0xFF00 nor a
-    restart marker."""
-    parts, offset = [], 2
-    while offset + 2 <= len(data):
-        if data[offset] != 0xFF:
-            break  # not a marker where one must be: Pillow judges the pixels
+    parts, end = [], len(data)
+    for marker, offset, length in _jpeg_segments(data):
+        if marker == JPEG_EOI:
+            end = offset
+        elif not _is_pixel_segment(marker, data[offset + 4 : offset + 2 + length]):
+            parts.append((_segment_name(marker), length))
+    if end < len(data):
+        parts.append(("bytes after the end", len(data) - end))
+    return parts
+
+
+def jpeg_scans(data: bytes, most: int) -> int:
+    """How many scans the JPEG `data` has, counted up to `most` + 1: each costs a pass
+    over every pixel, so a small file of thousands of scans costs minutes to decode."""
+    scans = 0
+    for marker, _offset, _length in _jpeg_segments(data):
+        scans += marker == JPEG_SOS
+        if scans > most:
+            break
+    return scans
+
+
+def _jpeg_segments(data: bytes) -> Iterator[tuple[int, int, int]]:
+    """(marker, offset, length) of every segment, those between and after scans too:
+    after a scan's header, its entropy-coded data runs to the next marker that is
+    neither a stuffed 0xFF00 nor a restart marker. The last is (JPEG_EOI, where the
+    JPEG ends, 0); a marker missing where one must be, or a segment cut short, ends
+    the walk there (Pillow judges the pixels)."""
+    offset = 2
+    while offset + 2 <= len(data) and data[offset] == 0xFF:
         marker = data[offset + 1]
         if marker == 0xFF or marker in JPEG_STANDALONE:
             offset += 1 if marker == 0xFF else 2
@@ -156,15 +187,14 @@ def _jpeg_parts(data: bytes) -> list[tuple[str, int]]:
         if marker == JPEG_EOI:
             offset += 2
             break
-        (length,) = struct.unpack(">H", data[offset + 2 : offset + 4])
-        if not _is_pixel_segment(marker, data[offset + 4 : offset + 2 + length]):
-            parts.append((_segment_name(marker), length))
+        length = int.from_bytes(data[offset + 2 : offset + 4], "big")  # 0 if cut there
+        if length < 2 or offset + 2 + length > len(data):
+            break
+        yield marker, offset, length
         offset += 2 + length
         if marker == JPEG_SOS:
             offset = _after_scan(data, offset)
-    if offset < len(data):
-        parts.append(("bytes after the end", len(data) - offset))
-    return parts
+    yield JPEG_EOI, offset, 0
 
 
 def _is_pixel_segment(marker: int, body: bytes) -> bool:

@@ -7,10 +7,13 @@ then Open Graph and article: properties, then plain <meta> and <title>.
 
 from __future__ import annotations
 
+import codecs
 import json
+import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
+import lxml.etree
 import lxml.html
 
 from publisher.formats.text import one_line
@@ -25,6 +28,10 @@ ARTICLE_TYPES = {
     "WebPage",
     "VideoObject",
 }
+PRESCAN_BYTES = 1024  # where a browser looks for <meta charset> before parsing
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([\w.:-]+)", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([\w.:-]+)", re.IGNORECASE)
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 # JSON-LD puts its objects at the top, in a list or in "@graph": a few levels deep. Deeper
 # is no article's metadata, and a hostile page must not exhaust the stack.
 NESTING = 4
@@ -43,11 +50,55 @@ class PageMeta:
     language: str = ""  # <html lang>, else og:locale, as a BCP 47 tag
 
 
-def parse_page(body: bytes, url: str) -> PageMeta:
+def decode_page(body: bytes, content_type: str) -> str:
+    """The page's text in the encoding a browser reads it in (the HTML standard's order):
+    its byte order mark, else the charset the server names, else the page's own <meta>
+    charset, else UTF-8 when the bytes are UTF-8, else windows-1252. Most servers name
+    the charset only in Content-Type, and lxml, given bytes, would read those pages as
+    Latin-1."""
+    encoding = (
+        _bom_encoding(body)
+        or _known(_CHARSET.search(content_type))
+        or _known(_META_CHARSET.search(body[:PRESCAN_BYTES]))
+    )
+    if encoding is None:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            text = body.decode("windows-1252", errors="replace")
+    else:
+        text = body.decode(encoding, errors="replace")
+    # lxml refuses text that still declares an encoding: it was decoded already
+    return _XML_DECLARATION.sub("", text, count=1)
+
+
+def _bom_encoding(body: bytes) -> str | None:
+    if body.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return None
+
+
+def _known(found: re.Match | None) -> str | None:
+    """A charset label Python knows, as the HTML standard reads it: Latin-1 and ASCII
+    labels mean windows-1252."""
+    if found is None:
+        return None
+    label = (found[1].decode("ascii") if isinstance(found[1], bytes) else found[1]).lower()
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    return "windows-1252" if name in ("latin-1", "iso8859-1", "ascii") else name
+
+
+def parse_page(body: str, url: str) -> PageMeta:
     """The metadata of an HTML document; JSON-LD wins over Open Graph over plain tags."""
-    if not body.strip():
+    try:
+        document = lxml.html.document_fromstring(body)
+    except (lxml.etree.ParserError, ValueError):  # blank, or a comment and nothing else
         return PageMeta(url=url)
-    document = lxml.html.document_fromstring(body)
     linked = _json_ld(document)
     meta = _meta_tags(document)
     title_tag = document.findtext(".//title") or ""

@@ -86,9 +86,17 @@ def paragraphs_html(text: str, limit_bytes: int | None = None) -> str:
 
 def _paragraphs_html(text: str) -> str:
     return "\n".join(
-        "<p>" + "<br>\n".join(html.escape(line, quote=False) for line in lines) + "</p>"
+        "<p>" + "<br>\n".join(_escaped_text(line) for line in lines) + "</p>"
         for lines in paragraph_lines(text)
     )
+
+
+def _escaped_text(line: str) -> str:
+    """A line as HTML text. "<" and ">" are numeric references: gPodder's plain text of a
+    description decodes those first, then reads `&(.{2,8});` as one named entity and drops
+    what it does not know, so a named "&gt; &amp;" (the entity "gt; &amp") lost "> &".
+    "&" stays "&amp;", which that step eats only before a ";" within four characters."""
+    return line.replace("&", "&amp;").replace("<", "&#60;").replace(">", "&#62;")
 
 
 def phrase_html(text: str, limit_bytes: int | None = None) -> str:

@@ -155,14 +155,30 @@ def refuse_secret_holding_output(
     ]
     if cookies is not None:
         secrets.append((cookies, "the cookies file (site.fetch.cookies)"))
-    inside = [
-        f"{path} ({what})"
-        for path, what in secrets
-        if path.resolve() == folder or path.resolve().is_relative_to(folder)
-    ]
+    inside = [f"{path} ({what})" for path, what in secrets if _holds(folder, path)]
     if inside:
         raise ConfigurationError(
             f"{option} {out} holds {', '.join(inside)}: everything in the published folder"
             " is meant to be uploaded and served",
             advice="publish into a folder of its own, e.g. --out feeds beside the catalog",
         )
+
+
+def _holds(folder: Path, path: Path) -> bool:
+    """Whether `path` is `folder` or lies inside it: by its name, and by its identity, for
+    the same folder reached by another path (a bind mount of the project as the web
+    root, a case-insensitive disk), which names alone do not show."""
+    resolved = path.resolve()
+    if resolved == folder or resolved.is_relative_to(folder):
+        return True
+    try:
+        target = folder.stat()
+    except OSError:
+        return False  # not made yet: it holds nothing
+    for parent in (resolved, *resolved.parents):
+        try:
+            if os.path.samestat(parent.stat(), target):
+                return True
+        except OSError:
+            continue
+    return False

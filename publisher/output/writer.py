@@ -91,6 +91,7 @@ class Writer:
         self.written: list[str] = []  # paths whose bytes changed
         self.unchanged: list[str] = []
         self._claimed: set[str] = set()
+        self._written: set[str] = set()
 
     def path_of(self, relative: str) -> Path:
         return resolve_inside(self.root, relative)
@@ -98,8 +99,13 @@ class Writer:
     def render_again(self) -> None:
         """A second render in the same run (with the transcripts made after the first)
         writes the same paths again: within each render, two outputs to one path are
-        still refused."""
+        still refused. A path written twice is still one file written (`_changed`)."""
         self._claimed.clear()
+
+    def _changed(self, relative: str) -> None:
+        if relative not in self._written:  # a feed is announced once, a file counted once
+            self._written.add(relative)
+            self.written.append(relative)
 
     def claim(self, relative: str) -> Path:
         """Reserve `relative` for this run's output; a second claim is a bug worth stopping."""
@@ -127,7 +133,7 @@ class Writer:
         with temp_path_beside(target) as temp:
             temp.write_bytes(data)
             replace_atomically(temp, target)
-        self.written.append(relative)
+        self._changed(relative)
         return True
 
     def write_text(self, relative: str, text: str) -> bool:
@@ -148,7 +154,7 @@ class Writer:
                 shutil.copyfile(source, temp)
                 replace_atomically(temp, target)
             source.unlink()
-        self.written.append(relative)
+        self._changed(relative)
         return True
 
 

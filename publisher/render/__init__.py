@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from publisher.guids import assign_guids, assign_podcast_guids
@@ -67,8 +68,7 @@ def render(run: Run) -> None:
     }
     assign_podcast_guids(run, pinned)
     publish_channel_art(run)  # before the feeds: `check` reads the art they point at
-    for relative, data in render_feeds(run).items():
-        publish_feed(run, relative, data)
+    publish_feeds(run, render_feeds(run))
     record_held_items(run)
     say_http_urls(run)
     render_pages(run)
@@ -95,8 +95,27 @@ def say_http_urls(run: Run) -> None:
         )
 
 
+def publish_feeds(run: Run, feeds: dict[str, bytes]) -> None:
+    """Every feed through the gate, then every feed written. An episode held back in one
+    page of a feed is put back as it is published in another (paging moves episodes
+    into archive pages): no page of it may be replaced before all are gated."""
+    ready = {relative: gate_feed(run, relative, data) for relative, data in feeds.items()}
+    for relative, gated in ready.items():
+        if gated is not None:
+            write_feed(run, relative, *gated)
+
+
 def publish_feed(run: Run, relative: str, data: bytes) -> bool:
-    """Write a feed as the gate lets it through; returns whether it was published.
+    """Write a feed as the gate lets it through; returns whether it was published."""
+    gated = gate_feed(run, relative, data)
+    if gated is not None:
+        write_feed(run, relative, *gated)
+    return gated is not None
+
+
+def gate_feed(run: Run, relative: str, data: bytes) -> tuple[bytes, str, datetime] | None:
+    """The feed's bytes as the gate lets them through, stamped with when its content
+    last changed (and that content's digest); None when the channel breaks a rule.
 
     Media, transcripts, chapters and art are already in place, so the check sees the
     files the feed points at exactly as listeners will. Bytes already published were
@@ -106,12 +125,15 @@ def publish_feed(run: Run, relative: str, data: bytes) -> bool:
     if not _is_published(run, relative, stamped):
         gated = gated_feed(run, relative, stamped)
         if gated is None:
-            return False  # the channel breaks a rule: the published feed stays
+            return None  # the channel breaks a rule: the published feed stays
         if gated != stamped:  # items held back: the content is not the rendered one
             stamped, digest, changed_at = changes.stamp_last_change(run, relative, gated)
-    run.writer.write_bytes(relative, stamped)
+    return stamped, digest, changed_at
+
+
+def write_feed(run: Run, relative: str, data: bytes, digest: str, changed_at: datetime) -> None:
+    run.writer.write_bytes(relative, data)
     changes.remember_change(run, relative, digest, changed_at)
-    return True
 
 
 def _is_published(run: Run, relative: str, data: bytes) -> bool:
@@ -134,5 +156,6 @@ def record_held_items(run: Run) -> None:
         held = run.held_items.get(item.id, [])
         item.held_out = any(not h.kept and _is_audio_feed(h.feed) for h in held)
         if held:
-            holds[item.id] = ("; ".join(h.reason for h in held), item.held_out)
+            reasons = dict.fromkeys(h.reason for h in held)  # once, though in two feeds
+            holds[item.id] = ("; ".join(reasons), item.held_out)
     run.state.replace_feed_holds(holds)

@@ -15,12 +15,13 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from publisher.check import check_feed
-from publisher.check.findings import Finding, item_name
+from publisher.check.findings import ATOM_NS, Finding, item_name, text_of
 from publisher.check.podcastindex import HTTPS_RULES
 from publisher.output.xmlsafe import parse_xml
 
@@ -29,10 +30,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# feedgen writes each <item> on lines of its own, and "<" inside text is always escaped:
-# an item's bytes are exactly what this finds, in document order.
+# feedgen writes each <item> (Atom: <entry>) on lines of its own, and "<" inside text is
+# always escaped: an item's bytes are exactly what this finds, in document order.
 _ITEM = re.compile(rb"[ \t]*<item>.*?</item>[ \t]*\r?\n?", re.S)
+_ENTRY = re.compile(rb"[ \t]*<entry>.*?</entry>[ \t]*\r?\n?", re.S)
+_ATOM_ID = "urn:uuid:"  # an Atom entry's id is its item's GUID as a URN
 ATTEMPTS = 3  # the new items; the published versions put back; those left out
+_ARCHIVE_PAGE = re.compile(r"-archive-\d+(?=\.xml$)")
 
 
 @dataclass(frozen=True)
@@ -118,30 +122,70 @@ def _without_refused_items(
 
 
 def _items(data: bytes) -> list[tuple[str, str, tuple[int, int]]] | None:
-    """(name as `check` names it, GUID, byte span) of each item, in order."""
+    """(name as `check` names it, GUID, byte span) of each RSS item or Atom entry, in
+    order."""
     try:
-        channel = parse_xml(data).find("channel")
+        root = parse_xml(data)
     except etree.XMLSyntaxError:
         return None
+    if root.tag == f"{{{ATOM_NS}}}feed":
+        return _spans(root.findall(f"{{{ATOM_NS}}}entry"), _ENTRY, data, _entry_name)
+    channel = root.find("channel")
     elements = channel.findall("item") if channel is not None else []
-    spans = [match.span() for match in _ITEM.finditer(data)]
+    return _spans(elements, _ITEM, data, item_name)
+
+
+def _spans(elements, pattern: re.Pattern[bytes], data: bytes, name_of):
+    spans = [match.span() for match in pattern.finditer(data)]
     if len(spans) != len(elements):
         return None
     return [
-        (item_name(element, number), (element.findtext("guid") or "").strip(), span)
+        (name_of(element, number), _guid(element), span)
         for number, (element, span) in enumerate(zip(elements, spans, strict=True), start=1)
     ]
 
 
+def _entry_name(entry, number: int) -> str:
+    """An Atom entry's name as `check` gives it: its id, else its title."""
+    return (
+        text_of(entry, f"{{{ATOM_NS}}}id")
+        or text_of(entry, f"{{{ATOM_NS}}}title")
+        or (f"entry {number}")
+    )
+
+
+def _guid(element) -> str:
+    """The GUID of an RSS item, or of the item an Atom entry is (its id, a URN of it)."""
+    text = element.findtext("guid") or element.findtext(f"{{{ATOM_NS}}}id") or ""
+    return text.strip().removeprefix(_ATOM_ID)
+
+
 def _published_items(run: Run, relative: str) -> dict[str, bytes]:
-    """GUID -> the bytes of that item in the feed published at `relative` now."""
-    path = run.out / relative
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return {}
-    items = _items(data) or []
-    return {guid: data[start:end] for _, guid, (start, end) in items if guid}
+    """GUID -> the bytes of that item as its feed publishes it now: in the document at
+    `relative` first, else in another page of the same feed (paging moves an episode
+    from the subscription feed into an archive page, where it is new)."""
+    found: dict[str, bytes] = {}
+    for page in _pages_of_feed(run.out, relative):
+        try:
+            data = (run.out / page).read_bytes()
+        except OSError:
+            continue
+        for _, guid, (start, end) in _items(data) or []:
+            if guid:
+                found.setdefault(guid, data[start:end])
+    return found
+
+
+def _pages_of_feed(out: Path, relative: str) -> list[str]:
+    """`relative`, then the other published documents of its feed: the subscription
+    feed and its RFC 5005 archive pages (`podcast-archive-N.xml`)."""
+    subscription = _ARCHIVE_PAGE.sub("", relative)
+    if subscription == relative and not relative.endswith(".xml"):
+        return [relative]
+    folder, _, name = subscription.rpartition("/")
+    archives = (out / folder).glob(name.removesuffix(".xml") + "-archive-*.xml")
+    others = [subscription] + sorted(f"{folder}/{path.name}".lstrip("/") for path in archives)
+    return [relative] + [page for page in others if page != relative]
 
 
 def _report(run: Run, held) -> None:

@@ -19,15 +19,15 @@ def render_opml(run: Run, feeds: list[Feed]) -> bytes:
     (readers import one format, and RSS is the one every app reads)."""
     root = etree.Element("opml", version="2.0")
     head = etree.SubElement(root, "head")
-    etree.SubElement(head, "title").text = run.catalog.site.title
-    etree.SubElement(head, "ownerName").text = run.catalog.site.owner.name
+    # OPML's text may hold HTML, and readers (and the W3C validator) take it so, in the
+    # head as in the outlines: "Talks & <more>" is written so that it reads as text there.
+    etree.SubElement(head, "title").text = html_attribute_text(run.catalog.site.title)
+    etree.SubElement(head, "ownerName").text = html_attribute_text(run.catalog.site.owner.name)
     body = etree.SubElement(root, "body")
     for feed in feeds:
         if feed.kind != "rss":
             continue
         url = urls.public_url(run.base_url, feed.path)
-        # OPML's text and title may hold HTML, and readers (and the W3C validator) take
-        # them so: "Talks & <more>" is written so that it reads as text there.
         title = html_attribute_text(feed.title)
         etree.SubElement(body, "outline", type=feed.kind, text=title, title=title, xmlUrl=url)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

@@ -197,9 +197,12 @@ def language_groups(run: Run, views: list[SeriesView]) -> list[LanguageGroup]:
 @cache
 def language_name(tag: str) -> str:
     """A language's name in itself ("español", "English"), from the CLDR data; the tag
-    itself for a language the CLDR does not know."""
+    itself for a language the CLDR does not know, or for `und` (undetermined), which
+    Babel fills in with the likeliest language (English, or Spanish for und-ES)."""
     from babel import Locale, UnknownLocaleError  # only the pages need it
 
+    if tag.split("-")[0].lower() == "und":
+        return tag
     try:
         locale = Locale.parse(tag, sep="-")
     except (UnknownLocaleError, ValueError):

@@ -14,7 +14,6 @@ and says so in a warning.
 from __future__ import annotations
 
 import dataclasses
-import email.utils
 import logging
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING
 from publisher.build.plan import plan, published_file
 from publisher.errors import PublisherError
 from publisher.formats import sanitize
+from publisher.formats.checked import checked_iso, checked_rfc822, possible_day
 from publisher.messages import describe
 from publisher.model import IMAGE, ArticlePage, Entry, Item, now_iso
 from publisher.output.writer import is_in_folder
@@ -67,12 +67,12 @@ def read_page(run: Run, link: str) -> ArticlePage:
     allow_private = run.options.allow_private_sources
     url = check_url(link, allow_private)
     with run.fetch.turn(url, run.stopping):  # paced; never a site that refused us
-        final, body = webpages.fetch(url, allow_private)
+        final, html = webpages.fetch(url, allow_private)
     run.fetch.note_success(url)
-    meta = pagemeta.parse_page(body, final)
+    meta = pagemeta.parse_page(html, final)
     return ArticlePage(
         link=link,
-        text=sanitize.clean_article_html(trafilatura.main_text(body, final)),
+        text=sanitize.clean_article_html(trafilatura.main_text(html, final, run.stopping)),
         description=meta.description,
         authors=meta.authors,
         published=meta.published,
@@ -102,17 +102,14 @@ def with_page_values(entry: Entry, page: ArticlePage) -> Entry:
 
 def page_date(text: str) -> datetime | None:
     """A page's date as the catalog reads one: an ISO datetime with its offset, or a day
-    (midnight UTC); RFC 2822, as some sites write it; None when it cannot be read."""
+    (midnight UTC); RFC 2822, as some sites write it; None when it cannot be read, or
+    cannot be an article's (9999-12-31, 0001-01-01: `publisher add`'s rule)."""
     text = text.strip()
-    if not text:
+    # read as every date from outside is: year 9999, or an offset of +03:00:30, would
+    # keep the article out of its feeds on every build
+    moment = checked_iso(text.replace(" ", "T", 1)) or checked_rfc822(text, zone_required=False)
+    if moment is None or not possible_day(moment.date()):
         return None
-    try:
-        moment = datetime.fromisoformat(text.replace(" ", "T", 1).replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            moment = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
     if moment.tzinfo is None:  # a day, or a time with no zone: the day is what is known
         return datetime.combine(date(moment.year, moment.month, moment.day), time(), UTC)
     return moment

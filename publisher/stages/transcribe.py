@@ -7,9 +7,10 @@ the feeds are rendered, so new audio is published first; what it makes is render
 again at the end of the same run.
 
 A run gives it `site.transcribe.max_minutes` at most. A transcription that is stopped
-there, or by SIGTERM, keeps every segment it heard in a work file beside the state,
-and the next run goes on from the last one. A transcript is made once per recipe
-(the plan's `speech` output: the source and its language) and never again. A talk Whisper
+there, or by SIGTERM, keeps every segment it heard in a work file beside the state
+(killed outright, what it heard until its last save, a few seconds before), and the
+next run goes on from the last one. A transcript is made once per recipe (the plan's
+`speech` output: the source and its language) and never again. A talk Whisper
 fails on is backed off (an hour, doubling to a week); a model that cannot be had is
 one warning per run, and the next run tries again.
 """
@@ -21,17 +22,28 @@ import logging
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from publisher.build.plan import Output, plan, published_files, speech, transcribe_settings
+from publisher.build.plan import (
+    SPEECH,
+    Output,
+    plan,
+    published_files,
+    speech,
+    transcribe_settings,
+)
 from publisher.formats.captions import Cue, clean_cues
-from publisher.model import Item, Transcribe
+from publisher.formats.text import one_line
+from publisher.model import AUDIO, TRANSCRIPT_SRT, TRANSCRIPT_VTT, Item, Transcribe
 from publisher.stages.transcripts import write_transcripts
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from publisher.build.run import Run
+    from publisher.tools.whisper import Segment
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +51,8 @@ WORK_SUFFIX = ".transcribing.json"  # in the run's work dir: the work done on a 
 FIRST_BACKOFF = 3600.0  # seconds before a talk Whisper failed on is tried again
 LAST_BACKOFF = 7 * 24 * 3600.0
 BUDGET_SETTING = "site.transcribe.max_minutes"
+MAX_WORK_BYTES = 16 * 1024 * 1024  # ten hours of speech take about 1 MB
+SAVE_EVERY = 5.0  # seconds between saves of the work on a talk being transcribed
 
 
 @dataclass
@@ -67,17 +81,67 @@ class Work:
         return delay
 
 
+WORK_FIELDS = {f.name for f in fields(Work)}
+
+
 def work_path(run: Run, item: Item) -> Path:
     return run.work_dir / f"{item.id}{WORK_SUFFIX}"
 
 
 def load_work(run: Run, item: Item, recipe: str) -> Work:
-    """The work done for this recipe; a fresh start for another (the source changed)."""
+    """The work done for this recipe; a fresh start for another (the source changed), or
+    for a file that is not what `save_work` writes: it is only work, made again."""
+    path = work_path(run, item)
     try:
-        work = Work(**json.loads(work_path(run, item).read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
-        return Work(recipe)  # none yet, or unreadable: it is only work, made again
-    return work if work.made_from == recipe else Work(recipe)
+        if path.stat().st_size > MAX_WORK_BYTES:
+            return Work(recipe)
+        read = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return Work(recipe)  # none yet, or unreadable
+    longest = (item.audio.duration if item.audio else None) or math.inf
+    return work_of(read, time.time()) if _is_work(read, recipe, longest) else Work(recipe)
+
+
+def _is_work(read: object, recipe: str, longest: float) -> bool:
+    """Whether `read` is a Work of `recipe` as saved: its cues timed within the audio, in
+    order, with text, and its counts of the right types (a file cut short or edited by
+    hand is not)."""
+    if not isinstance(read, dict) or set(read) != WORK_FIELDS or read["made_from"] != recipe:
+        return False
+    cues, failures = read["cues"], read["failures"]
+    if not isinstance(cues, list) or not all(_is_cue(cue, longest) for cue in cues):
+        return False
+    # in the order heard; Whisper's word times may overlap a little from one cue to the next
+    ordered = all(before[0] <= after[0] for before, after in zip(cues, cues[1:], strict=False))
+    return (
+        ordered
+        and isinstance(failures, int) and not isinstance(failures, bool) and failures >= 0
+        and _is_seconds(read["retry_after"])
+        and isinstance(read["nothing_heard"], bool)
+    )  # fmt: skip
+
+
+def _is_cue(cue: object, longest: float) -> bool:
+    return (
+        isinstance(cue, list) and len(cue) == 3
+        and _is_seconds(cue[0]) and _is_seconds(cue[1]) and cue[0] <= cue[1] <= longest + 1
+        and isinstance(cue[2], str)
+    )  # fmt: skip
+
+
+def _is_seconds(value: object) -> bool:
+    return (
+        isinstance(value, int | float) and not isinstance(value, bool)
+        and math.isfinite(value) and value >= 0
+    )  # fmt: skip
+
+
+def work_of(read: dict, now: float) -> Work:
+    """A Work from its checked fields; a wait longer than the longest back-off is cut to it
+    (a clock set back, or a file edited by hand, never holds a talk back for ever)."""
+    retry_after = min(float(read["retry_after"]), now + LAST_BACKOFF)
+    return Work(read["made_from"], read["cues"], read["failures"], retry_after,
+                read["nothing_heard"])  # fmt: skip
 
 
 def save_work(run: Run, item: Item, work: Work) -> None:
@@ -161,9 +225,8 @@ def transcribe_talk(run: Run, item: Item, settings: Transcribe, deadline: float)
     log.info("%s: transcribing its speech (%s, %s%s)", item.id, settings.model, language, resumed)
     try:
         outcome = whisper.transcribe(
-            job, run.catalog.root, lambda s: work.cues.append([s.start, s.end, s.text]),
-            run.stopping, deadline,
-        )  # fmt: skip
+            job, run.catalog.root, _hearing(run, item, work), run.stopping, deadline
+        )
     except whisper.TranscriptionFailed as error:
         delay = work.back_off(time.time())
         log.warning("%s: no transcript: %s — tried again in %s", item.id, error, _span(delay))
@@ -177,8 +240,25 @@ def transcribe_talk(run: Run, item: Item, settings: Transcribe, deadline: float)
     return "made" if publish_transcript(run, item, work, outputs) else ""
 
 
+def _hearing(run: Run, item: Item, work: Work) -> Callable[[Segment], None]:
+    """Each segment heard, into the work; saved at the first and then every SAVE_EVERY
+    seconds, so a run killed without a chance to save (SIGKILL, a power cut) loses no
+    more than that."""
+    last_saved = -math.inf
+
+    def heard(segment: Segment) -> None:
+        nonlocal last_saved
+        work.cues.append([segment.start, segment.end, segment.text])
+        if time.monotonic() - last_saved >= SAVE_EVERY:
+            save_work(run, item, work)
+            last_saved = time.monotonic()
+
+    return heard
+
+
 def publish_transcript(run: Run, item: Item, work: Work, outputs: tuple[Output, ...]) -> bool:
-    cues = clean_cues([Cue(start, end, text) for start, end, text in work.cues], rolling=False)
+    heard = [Cue(start, end, one_line(text)) for start, end, text in work.cues]  # one line each
+    cues = clean_cues(heard, rolling=False)
     if not cues:
         work.nothing_heard = True  # music, silence: asked again only for a new source
         save_work(run, item, work)
@@ -189,6 +269,30 @@ def publish_transcript(run: Run, item: Item, work: Work, outputs: tuple[Output, 
     work_path(run, item).unlink(missing_ok=True)
     log.info("%s: transcript made from its speech (%d cues)", item.id, len(cues))
     return True
+
+
+def withdraw_unwanted_transcripts(run: Run) -> None:
+    """A transcript made from speech stays published while it is the one the talk would
+    be given now (its plan's `speech` output): not once its series stops transcribing,
+    nor once its audio was made from another source or its language changed (the next
+    run transcribes that). Its files are then unreferenced media, swept after the grace
+    period."""
+    recipes = run.state.all_media_recipes()
+    for item in run.items:
+        made = recipes.get(item.id, {})
+        if not item.transcripts or not made.get(TRANSCRIPT_VTT, "").startswith(f"{SPEECH}|"):
+            continue
+        the_plan = plan(run, item, made)
+        wanted = the_plan.made_by(speech)
+        if wanted and (
+            made[TRANSCRIPT_VTT] == wanted[0].made_from
+            or not made.get(AUDIO, "").startswith(f"{the_plan.talk.source_identity}|")
+        ):  # wanted, or its audio is still the old one (a download failed): it stays
+            continue
+        log.info("%s: its transcript made from speech is withdrawn", item.id)
+        item.transcripts, item.transcript_language = [], None
+        for role in (TRANSCRIPT_VTT, TRANSCRIPT_SRT):
+            run.state.forget_media_file(item.id, role)
 
 
 def forget_removed_work(run: Run) -> None:

@@ -21,6 +21,7 @@ from publisher.build.plan import Output, Plan, captions, plan, published_files, 
 from publisher.errors import SourceError
 from publisher.formats.captions import clean_cues, is_rolling, parse_captions, to_srt, to_vtt
 from publisher.model import TRANSCRIPT_SRT, TRANSCRIPT_VTT, Item, MediaFile
+from publisher.sources import is_url
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
@@ -60,6 +61,17 @@ def publish_transcripts(run: Run, item: Item) -> None:
         return
     item.transcripts = write_transcripts(run, item, outputs, cues)
     item.transcript_language = None  # the captions' own language is declared
+
+
+def local_captions_current(the_plan: Plan, made: dict[str, str]) -> bool:
+    """Whether the caption file beside a local source is the one published: one put
+    there after the talk was published, or edited since, is work for the next build
+    (read from disk only, so a no-op build stays one)."""
+    source = the_plan.talk.source
+    if not source or is_url(source):
+        return True
+    outputs = the_plan.made_by(captions)
+    return not outputs or made.get(TRANSCRIPT_VTT) == outputs[0].made_from
 
 
 def _keeps_own_transcript(run: Run, item: Item, the_plan: Plan) -> bool:

@@ -9,7 +9,7 @@ metadata from its HTML.
 from __future__ import annotations
 
 from publisher.errors import SourceError
-from publisher.formats.pagemeta import PageMeta, parse_page
+from publisher.formats.pagemeta import PageMeta, decode_page, parse_page
 from publisher.tools.http import checked_get, read_capped
 
 TIMEOUT = 15.0  # seconds without a byte
@@ -23,8 +23,9 @@ def read_page_meta(url: str, allow_private: bool, timeout: float = TIMEOUT) -> P
     return parse_page(body, final_url)
 
 
-def fetch(url: str, allow_private: bool, timeout: float = TIMEOUT) -> tuple[str, bytes]:
-    """(final URL, body) of an HTML page, following redirects one checked hop at a time."""
+def fetch(url: str, allow_private: bool, timeout: float = TIMEOUT) -> tuple[str, str]:
+    """(final URL, text) of an HTML page, following redirects one checked hop at a time;
+    the text decoded as a browser would (`pagemeta.decode_page`)."""
     headers = {"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml"}
     with checked_get(url, allow_private, timeout, headers) as (final, response):
         content_type = response.headers.get("Content-Type", "text/html").lower()
@@ -39,4 +40,4 @@ def fetch(url: str, allow_private: bool, timeout: float = TIMEOUT) -> tuple[str,
             f"source {final} is larger than {MAX_BYTES // (1024 * 1024)} MB",
             advice="it is not an article page; add it with --kind video if it is a talk",
         )
-    return final, body
+    return final, decode_page(body, content_type)

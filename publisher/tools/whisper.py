@@ -6,6 +6,8 @@ loading (or its first download) longer still, while a child can be killed at onc
 child loads the model, transcribes, and writes one JSON line per segment as it goes; the
 parent hands each to the caller, so a transcription that is stopped (SIGTERM, the run's
 time budget) keeps what was done, and the next run resumes from there (`Job.start`).
+Those lines go through a pipe of their own, not the child's stdout: whatever else prints
+there (a library, a site hook) is never taken for a message.
 
 The child reads its stdin until the parent closes it: should the parent die without
 killing it (SIGKILL), the child sees the end of its stdin and exits.
@@ -36,12 +38,22 @@ from publisher.errors import ToolError
 
 log = logging.getLogger(__name__)
 
-INSTALL = "pip install 'publisher[transcribe]'"
+# The publisher is installed from its folder (README), not by a name on PyPI: the extra
+# from there, or faster-whisper itself into the same Python.
+INSTALL = (
+    "install the transcribe extra: pip install '.[transcribe]' in the publisher's folder"
+    " (or pip install 'faster-whisper>=1.1' into the Python that runs it)"
+)
 MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")  # what makes a model folder
 POLL_SECONDS = 0.2  # how often the parent looks at the stop event and the deadline
 CUE_CHARACTERS = 84  # two caption lines of 42, the common limit for subtitles
 CUE_PAUSE = 1.0  # seconds of silence between words that start a new cue
 KNOWN_NAMES = "tiny, base, small, medium, large-v3, large-v3-turbo"
+# Whisper makes words up in silence and noise ("You", "."); what it makes up, it is unsure
+# of. A window it thinks silent (no-speech probability over Whisper's own threshold)
+# whose words are below Whisper's own threshold of an anomalous word is dropped.
+NO_SPEECH = 0.6
+WORD_DOUBT = 0.15
 
 Outcome = Literal["done", "stopped", "out of time"]
 
@@ -163,13 +175,22 @@ def transcribe(
     if folder is not None:
         check_model(job.model, root)  # a folder is checked here: no child for a typo
         job = Job(job.audio, str(folder), job.language, job.start, job.threads)
-    command = [sys.executable, "-m", "publisher.tools.whisper", json.dumps(_request(job))]
-    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as stderr:
-        child = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True
-        )
+    reading, writing = os.pipe()
+    command = [sys.executable, "-m", "publisher.tools.whisper", json.dumps(_request(job)),
+               str(writing)]  # fmt: skip
+    with (
+        tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as output,
+        open(reading, encoding="utf-8", errors="replace") as messages,
+    ):
         try:
-            return _follow(child, job, on_segment, stop, deadline, stderr)
+            child = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=output, stderr=output, text=True,
+                pass_fds=(writing,),
+            )  # fmt: skip
+        finally:
+            os.close(writing)  # the child's alone: its end closes when the child ends
+        try:
+            return _follow(child, messages, job, on_segment, stop, deadline, output)
         finally:
             _end(child)
 
@@ -181,13 +202,13 @@ def _request(job: Job) -> dict:
     return request
 
 
-def _follow(child, job: Job, on_segment, stop, deadline, stderr) -> Outcome:
+def _follow(child, messages, job: Job, on_segment, stop, deadline, output) -> Outcome:
     lines: queue.Queue[str | None] = queue.Queue()
 
     def read() -> None:
-        for line in child.stdout:
+        for line in messages:
             lines.put(line)
-        lines.put(None)  # the child closed its output: it ended
+        lines.put(None)  # the child closed its end: it ended
 
     threading.Thread(target=read, daemon=True).start()
     while True:
@@ -200,8 +221,8 @@ def _follow(child, job: Job, on_segment, stop, deadline, stderr) -> Outcome:
         except queue.Empty:
             continue
         if line is None:
-            raise TranscriptionFailed(_crash(job, child.wait(), stderr))
-        message = json.loads(line)
+            raise TranscriptionFailed(_crash(job, child.wait(), output))
+        message = _message(line)
         if "segment" in message:
             on_segment(Segment(*message["segment"]))
         elif "model_error" in message:
@@ -214,9 +235,26 @@ def _follow(child, job: Job, on_segment, stop, deadline, stderr) -> Outcome:
             return "done"
 
 
-def _crash(job: Job, code: int, stderr) -> str:
-    stderr.seek(0)
-    last = next((line for line in reversed(stderr.read().splitlines()) if line.strip()), "")
+def _message(line: str) -> dict:
+    """One line of the child's, as `_say` wrote it; anything else is a failure."""
+    try:
+        message = json.loads(line)
+    except ValueError:
+        message = None
+    if not isinstance(message, dict) or len(message) != 1:
+        raise TranscriptionFailed(f"Whisper's child said something unreadable: {line[:80]!r}")
+    segment = message.get("segment")
+    if segment is not None and not (
+        isinstance(segment, list) and len(segment) == 3
+        and all(isinstance(n, int | float) for n in segment[:2]) and isinstance(segment[2], str)
+    ):  # fmt: skip
+        raise TranscriptionFailed(f"Whisper's child gave an unreadable segment: {segment!r:.80}")
+    return message
+
+
+def _crash(job: Job, code: int, output) -> str:
+    output.seek(0)
+    last = next((line for line in reversed(output.read().splitlines()) if line.strip()), "")
     return f"Whisper stopped on {job.audio.name} (exit {code}){': ' + last if last else ''}"
 
 
@@ -225,22 +263,22 @@ def _end(child: subprocess.Popen) -> None:
     if child.poll() is None:
         child.kill()
     child.wait()
-    for pipe in (child.stdin, child.stdout):
-        if pipe is not None:
-            pipe.close()
+    if child.stdin is not None:
+        child.stdin.close()
 
 
 # Transcribing: the child's side ---------------------------------------------------------
 
 
-def _child(request: dict) -> None:
+def _child(request: dict, messages: int) -> None:
+    out = os.fdopen(messages, "w", encoding="utf-8")  # the pipe to the parent
     _exit_when_orphaned()
     job = Job(Path(request["audio"]), request["model"], request["language"],
               request["start"], request["threads"])  # fmt: skip
     try:
         model = _load(job)
     except Exception as error:
-        _say(model_error=_first_line(error))
+        _say(out, model_error=_first_line(error))
         return
     try:
         segments, _info = model.transcribe(
@@ -251,13 +289,21 @@ def _child(request: dict) -> None:
             word_timestamps=True,  # cues of a sentence each, timed where it is said
         )
         for segment in segments:
+            if is_made_up(segment.no_speech_prob, [w.probability for w in segment.words or ()]):
+                continue
             words = [(word.start, word.end, word.word) for word in segment.words or ()]
             for start, end, text in cues_of(words):
-                _say(segment=[round(start, 3), round(end, 3), text])
+                _say(out, segment=[round(start, 3), round(end, 3), text])
     except Exception as error:
-        _say(error=_first_line(error))
+        _say(out, error=_first_line(error))
         return
-    _say(done=True)
+    _say(out, done=True)
+
+
+def is_made_up(no_speech: float, probabilities: list[float]) -> bool:
+    """Whether a window's words are what Whisper makes up in silence or noise."""
+    doubt = sum(probabilities) / len(probabilities) if probabilities else 0.0
+    return no_speech > NO_SPEECH and doubt < WORD_DOUBT
 
 
 def cues_of(words: list[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
@@ -266,8 +312,8 @@ def cues_of(words: list[tuple[float, float, str]]) -> list[tuple[float, float, s
     sentences together across pauses; a reader seeking by cue wants each where it is said."""
     cues: list[tuple[float, float, str]] = []
     for start, end, word in words:  # a word brings its own space: " power", "-based"
-        if not word.strip():
-            continue
+        if not any(character.isalnum() for character in word):
+            continue  # a "." alone is no word: Whisper hears it in noise
         if cues:
             first, last, joined = cues[-1]
             ended = joined.endswith((".", "?", "!", "…"))
@@ -292,9 +338,9 @@ def _load(job: Job):
     )
 
 
-def _say(**message) -> None:
-    sys.stdout.write(json.dumps(message, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+def _say(out, **message) -> None:
+    out.write(json.dumps(message, ensure_ascii=False) + "\n")
+    out.flush()
 
 
 def _first_line(error: Exception) -> str:
@@ -311,4 +357,4 @@ def _exit_when_orphaned() -> None:
 
 
 if __name__ == "__main__":
-    _child(json.loads(sys.argv[1]))
+    _child(json.loads(sys.argv[1]), int(sys.argv[2]))

@@ -17,7 +17,8 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.util import xml_elem
 
 from publisher.check.findings import PODCAST_NS
-from publisher.formats.podcastindex import short_text
+from publisher.formats.checked import checked_count
+from publisher.formats.podcastindex import rrule_of, short_text
 from publisher.model import Soundbite
 
 _FREQUENCIES = {
@@ -36,9 +37,9 @@ def describe_rrule(rrule: str) -> str:
     """
     parts = dict(p.split("=", 1) for p in rrule.upper().split(";") if "=" in p)
     once, many = _FREQUENCIES.get(parts.get("FREQ", ""), ("Regularly", ""))
-    interval = parts.get("INTERVAL", "1")
-    if interval.isdigit() and int(interval) > 1 and many:
-        return f"Every {int(interval)} {many}"
+    interval = checked_count(parts.get("INTERVAL", "1"))  # INTERVAL=² is no count
+    if interval and interval > 1 and many:
+        return f"Every {interval} {many}"
     return once
 
 
@@ -150,7 +151,7 @@ class PodcastIndexExtension(BaseExtension):
         if self.license:
             _element(channel, "license", short_text(self.license))
         if self.update_frequency:
-            rrule = self.update_frequency.strip().removeprefix("RRULE:")
+            rrule = rrule_of(self.update_frequency)
             _element(channel, "updateFrequency", describe_rrule(rrule), rrule=rrule)
         _add_people(channel, self.people)
         for purpose, text in self.txt:
@@ -159,7 +160,7 @@ class PodcastIndexExtension(BaseExtension):
             _element(
                 channel,
                 "trailer",
-                trailer.title,
+                short_text(trailer.title),  # a catalog title may have 255 characters
                 url=trailer.url,
                 pubdate=format_datetime(trailer.published),
                 length=trailer.length,

@@ -24,8 +24,8 @@ from yt_dlp.downloader.http import HttpFD
 from yt_dlp.networking._requests import RequestsRH
 from yt_dlp.networking.exceptions import RequestError
 
-from publisher.errors import PublisherError, SourceRefused
-from publisher.sources import check_url
+from publisher.errors import PublisherError, SourceError, SourceRefused
+from publisher.sources import check_url, short_url
 from publisher.tools import http
 
 __all__ = [
@@ -78,7 +78,7 @@ class CheckedRequestsRH(RequestsRH):
         except RequestError as failure:
             last_failure.error = failure
             raise
-        response.read = functools.partial(_noted_read, response.read)
+        response.read = functools.partial(_noted_read, response.read, request.url)
         return response
 
     def _refuse_forbidden_redirect(self, response, **kwargs):
@@ -95,14 +95,34 @@ class CheckedRequestsRH(RequestsRH):
 # yt-dlp's downloaders keep only the text of a failed read ("Got error: …"); the failure
 # itself is noted here, per thread, so the message can name its cause.
 last_failure = threading.local()
+WHOLE_READ_BLOCK = 1 << 20
 
 
-def _noted_read(read, amt=None):
+def _noted_read(read, url: str, amt=None):
     try:
-        return read(amt)
+        return read(amt) if amt is not None else _whole_body(read, url)
     except Exception as failure:
         last_failure.error = failure
         raise
+
+
+def _whole_body(read, url: str) -> bytes:
+    """A body read whole into memory: a page, a manifest, an API's answer, never a
+    download (yt-dlp's downloaders read blocks and write them to disk, held to
+    `site.limits.max_filesize`). It may be at most `http.MAX_BYTES`: yt-dlp would hold a
+    page without end in memory, and run its patterns over it (500 MB and a minute of
+    CPU for a 50 MB page)."""
+    parts, size = [], 0
+    while block := read(WHOLE_READ_BLOCK):
+        size += len(block)
+        if size > http.MAX_BYTES:
+            raise SourceError(
+                f"{short_url(url)} sent more than {http.MAX_BYTES:,} bytes, more than a page"
+                " or a manifest may hold",
+                advice="check that the address names a talk's page or its media",
+            )
+        parts.append(block)
+    return b"".join(parts)
 
 
 class CheckedYoutubeDL(yt_dlp.YoutubeDL):
