@@ -59,10 +59,10 @@ with open(sys.argv[1], "w") as handle:
 
 def seed_published_talks(catalog_path: Path, out: Path) -> None:
     """Record every talk as enriched and extracted by today's recipe, with stand-in media."""
+    from publisher.build.plan import plan
     from publisher.build.run import BuildOptions, Run
     from publisher.catalog.load import load_catalog
     from publisher.model import MediaFile, MediaInfo, now_iso
-    from publisher.stages.recipes import MIME_TYPES, wanted_outputs
 
     run = Run.create(load_catalog(catalog_path), BuildOptions(out=out))
     for item in run.items:
@@ -77,11 +77,11 @@ def seed_published_talks(catalog_path: Path, out: Path) -> None:
             fetched_at=now_iso(),
         )
         run.state.save_media_info(item.id, item.info)
-        for output in wanted_outputs(run, item):
-            relative = f"media/{item.entry.series}/{item.id}.{output.ext}"
+        for output in plan(run, item).media:
+            relative = output.name
             (out / relative).parent.mkdir(parents=True, exist_ok=True)
             (out / relative).write_bytes(b"\0" * 64)
-            media = MediaFile(relative, 64, MIME_TYPES[output.ext], 3600.0)
+            media = MediaFile(relative, 64, output.mime_type, 3600.0)
             run.state.save_media_file(item.id, output.role, media, output.made_from)
     run.state.close()
 

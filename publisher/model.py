@@ -285,6 +285,15 @@ class ArticlePage:
     unread_since: str = ""
 
 
+# The files an episode can have, by role, in the order every reader lists them. Which
+# of them a talk should have, and what each is made from, its plan says
+# (`publisher.build.plan`); the state records each made file under its role.
+AUDIO, VIDEO, IMAGE, CHAPTERS = "audio", "video", "image", "chapters"
+TRANSCRIPT_VTT, TRANSCRIPT_SRT = "transcript.vtt", "transcript.srt"
+FILE_ROLES = (AUDIO, VIDEO, IMAGE, CHAPTERS, TRANSCRIPT_VTT, TRANSCRIPT_SRT)
+TRANSCRIPT_ROLES = (TRANSCRIPT_VTT, TRANSCRIPT_SRT)
+
+
 @dataclass(frozen=True)
 class MediaFile:
     """A file under the published folder: what an enclosure or link points at."""
@@ -333,6 +342,32 @@ class Item:
     @property
     def is_published(self) -> bool:
         return self.state == "published"
+
+    def files(self) -> dict[str, MediaFile]:
+        """role -> each file the item has, in FILE_ROLES order: what its feeds, pages and
+        the sweep name, and what a render depends on."""
+        held = (AUDIO, self.audio), (VIDEO, self.video), (IMAGE, self.image)
+        found = {role: media for role, media in held if media is not None}
+        if self.chapters_file is not None:
+            found[CHAPTERS] = self.chapters_file
+        for media in self.transcripts:  # kept in TRANSCRIPT_ROLES order (`set_file`)
+            found[transcript_role(media)] = media
+        return found
+
+    def set_file(self, role: str, media: MediaFile | None) -> None:
+        """Give the item its file of `role` (None: it has none)."""
+        if role in TRANSCRIPT_ROLES:
+            kept = {transcript_role(t): t for t in self.transcripts if transcript_role(t) != role}
+            if media is not None:
+                kept[role] = media
+            self.transcripts = [kept[r] for r in TRANSCRIPT_ROLES if r in kept]
+        else:
+            setattr(self, "chapters_file" if role == CHAPTERS else role, media)
+
+
+def transcript_role(media: MediaFile) -> str:
+    """A transcript's role, from its file's suffix: "transcript.vtt", "transcript.srt"."""
+    return "transcript" + media.path[media.path.rfind(".") :]
 
 
 @dataclass(frozen=True)

@@ -288,7 +288,21 @@ def test_page_dates(text, expected):
     assert (moment.isoformat() if moment else None) == expected
 
 
-def test_an_articles_image_is_episode_art_to_the_state():
-    from publisher.stages import episode_art, read_article
+def test_an_articles_plan_is_its_page_image_as_episode_art(tmp_path: Path):
+    """An article has one output, its page's image, planned and recorded as a talk's art
+    is (made from the image's URL); an image the page names as a path is never read."""
+    from helpers.media import new_run
 
-    assert read_article.IMAGE == episode_art.ROLE
+    from publisher.build.plan import plan
+    from publisher.model import ArticlePage, Entry, Item
+
+    article = Entry("dual-power", "article", "Dual power", None, series="articles")
+    run = new_run(tmp_path, [])
+    page = ArticlePage("https://x.example/a", image="https://x.example/og.png")
+    outputs = plan(run, Item(article, page=page)).outputs
+    assert [(o.role, o.name, o.made_from) for o in outputs] == [
+        ("image", "media/articles/dual-power.jpg", "https://x.example/og.png")
+    ]
+    local = ArticlePage("https://x.example/a", image="/etc/passwd")
+    assert plan(run, Item(article, page=local)).outputs == ()
+    run.state.close()

@@ -13,10 +13,10 @@ from helpers.catalogs import run_publisher, talk_entry
 from helpers.yaml_writer import DEFAULT_SERIES
 from lxml import etree
 
+from publisher.build.plan import FROM_SOURCE, FROM_TEXT, find_chapters, wanted_chapters
 from publisher.formats.chapters import chapters_from_text, parse_json, to_json
 from publisher.model import Chapter, Entry, Item, MediaInfo
 from publisher.render.feedext.podlove import PSC_NS
-from publisher.stages.chapters import FROM_SOURCE, FROM_TEXT, find_chapters, wanted_chapters
 from publisher.tools.mutagen import read_tags
 
 DESCRIPTION = """Alan Woods on the July Days. Recorded at Marxist University.

@@ -9,7 +9,7 @@ from helpers.catalogs import run_publisher, talk_entry
 from helpers.yaml_writer import DEFAULT_SERIES
 
 from publisher.cli.editor import status_command
-from publisher.model import MediaFile
+from publisher.model import MediaFile, MediaInfo
 from publisher.state import State, folder_key, state_path_for
 
 
@@ -80,3 +80,21 @@ def test_an_audio_only_source_in_a_video_series_is_published_whole(write_catalog
     assert run_publisher("build", cwd=catalog.parent).exit_code == 0
     [row] = json.loads(status(catalog, "--json").output)
     assert (row["state"], row["pending"], row["reason"]) == ("published", [], "")
+
+
+def test_an_audio_only_talk_in_a_video_series_has_no_video_pending(shipped_catalog):
+    """A source with no picture publishes its audio only, and the state knows it: its
+    status is published with nothing left to make (it said "video not made yet" forever)."""
+    record(shipped_catalog)
+    state = State(
+        state_path_for(shipped_catalog),
+        folder_key(shipped_catalog, shipped_catalog.parent / "feeds"),
+    )
+    try:
+        source = "https://communist.red/july-days-counter-revolution-within-the-revolution-video/"
+        state.save_media_info("july-days", MediaInfo(source, offers_video=False))
+    finally:
+        state.close()
+    rows = {row["id"]: row for row in json.loads(status(shipped_catalog, "--json").stdout)}
+    assert (rows["july-days"]["state"], rows["july-days"]["pending"]) == ("published", [])
+    assert rows["july-days"]["reason"] == ""

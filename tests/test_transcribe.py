@@ -295,9 +295,9 @@ def test_machine_captions_stand_in_until_the_own_transcript_and_never_replace_it
 ):
     from dataclasses import replace
 
+    from publisher.build.plan import plan, speech
     from publisher.formats.captions import Cue, transcript_language
     from publisher.model import Caption, Item, MediaFile, MediaInfo, Transcribe
-    from publisher.stages.recipes import transcript_recipe
     from publisher.stages.transcripts import publish_transcripts, write_transcripts
 
     source = media_server.url("/media/talk.m4a")
@@ -318,8 +318,7 @@ def test_machine_captions_stand_in_until_the_own_transcript_and_never_replace_it
                                                   "media/talks/machine.srt"]  # fmt: skip
     # then the transcript made from its speech is published...
     spoken = [Cue(0.0, 2.0, "Made from the speech.")]
-    recipe = transcript_recipe(run, item)
-    write_transcripts(run, item, "media/talks/machine.speech", spoken, recipe)
+    write_transcripts(run, item, plan(run, item).made_by(speech), spoken)
     # ...and a later run that reads the source's captions again keeps it
     media_server.reset()
     rerun, again = run_with_transcription()

@@ -17,8 +17,10 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from publisher.build.plan import plan, speech_heard
 from publisher.build.sweep import media_paths_in
 from publisher.check.findings import ITUNES_NS, podcast_children
+from publisher.formats.captions import SRT_TYPE, VTT_TYPE
 from publisher.formats.checked import (
     checked_duration,
     checked_rfc822,
@@ -26,12 +28,10 @@ from publisher.formats.checked import (
     checked_timestamp,
 )
 from publisher.guids import entry_guid, identity, video_guid
-from publisher.model import Item, MediaFile
+from publisher.model import TRANSCRIPT_SRT, TRANSCRIPT_VTT, Item, MediaFile
 from publisher.output.writer import is_in_folder
 from publisher.output.xmlsafe import parse_xml
 from publisher.render import changes
-from publisher.stages.recipes import is_made_from_speech, transcript_recipe, wanted_outputs
-from publisher.stages.transcripts import ROLE_SRT, ROLE_VTT
 from publisher.state import Publication
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 ARCHIVE_SUFFIX = re.compile(r"-archive-\d+(?=\.xml$)")
 
 
-TRANSCRIPT_ROLES = {"text/vtt": ROLE_VTT, "application/x-subrip": ROLE_SRT}
+TRANSCRIPT_ROLES = {VTT_TYPE: TRANSCRIPT_VTT, SRT_TYPE: TRANSCRIPT_SRT}
 
 
 class Recovery:
@@ -201,24 +201,30 @@ class Recovery:
         taken = state.recover_publications(entries)
         rows = []
         for entry_id, files in self.files.items():
-            recipes = _recipes(self.run, self.by_id[entry_id], files)
+            recipes = _recipes(self.run, self.by_id[entry_id])
             recorded = state.media_files(entry_id)
             for role, media in files.items():
                 if role not in recorded and is_in_folder(self.run.out, media):
-                    rows.append((entry_id, role, media, recipes.get(role, "")))
+                    made_from = recipes.get(media.path, recipes.get(role, ""))
+                    rows.append((entry_id, role, media, made_from))
         if rows:
             state.save_media_files(rows, replace=False)
         return sorted(set(taken) | {entry_id for entry_id, *_ in rows})
 
 
-def _recipes(run: Run, item: Item, files: dict[str, MediaFile]) -> dict[str, str]:
-    """A published file recovered from a feed is taken as made by the current recipe: the
+def _recipes(run: Run, item: Item) -> dict[str, str]:
+    """A published file recovered from a feed is taken as made by its plan's recipe: the
     alternative, remaking it, would give it a new name and cost every download again (or,
-    for a transcript made from speech, minutes of Whisper's time each)."""
-    recipes = {output.role: output.made_from for output in wanted_outputs(run, item)}
-    for role in (ROLE_VTT, ROLE_SRT):
-        if role in files and is_made_from_speech(files[role].path, item):
-            recipes[role] = transcript_recipe(run, item)
+    for a transcript made from speech, minutes of Whisper's time each).
+    By published name first (a transcript made from speech, `.speech.vtt`, and one from
+    captions share their role), else by role (a replaced file's name has a digest)."""
+    the_plan = plan(run, item, {})
+    recipes: dict[str, str] = {}
+    for output in the_plan.outputs:
+        recipes.setdefault(output.role, output.made_from)
+        recipes[output.name] = output.made_from
+    for output in the_plan.made_by(speech_heard):  # by its name only: wanted or not
+        recipes[output.name] = output.made_from
     return recipes
 
 

@@ -27,8 +27,7 @@ def render_inputs_digest(run: Run) -> str:
     digest.update(run.catalog.digest.encode())
     digest.update(run.base_url.encode())
     for item in run.items:
-        media = [item.audio, item.video, item.image, item.chapters_file, *item.transcripts]
-        digest.update(repr((item.id, media, item.info, item.page)).encode())
+        digest.update(repr((item.id, item.files(), item.info, item.page)).encode())
     digest.update(repr(sorted(run.state.publications().items())).encode())
     digest.update(repr(sorted(run.state.feeds().items())).encode())
     for image in _local_images(run):

@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from publisher.build.plan import keeps, language_of_recipe
+from publisher.model import AUDIO, TRANSCRIPT_VTT
 from publisher.output.writer import is_in_folder
 from publisher.stages.chapters import published_chapters
-from publisher.stages.recipes import language_of_recipe
-from publisher.stages.transcripts import ROLE_SRT, ROLE_VTT
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
@@ -35,18 +35,14 @@ def restore_published_media(run: Run) -> None:
             for role, media in published.get(item.id, {}).items()
             if is_in_folder(run.out, media)
         }
-        if "audio" not in files:
+        if AUDIO not in files:
             continue
         series = run.series_of(item)
-        item.audio = files["audio"]
-        # a series whose video was turned off no longer offers it, in feeds or pages
-        item.video = files.get("video") if series and series.video else None
-        item.image = files.get("image")
-        item.chapters_file = files.get("chapters")
+        for role, media in files.items():  # a series without video no longer offers it
+            if keeps(series, role):
+                item.set_file(role, media)
         item.chapters = published_chapters(run.out, item.chapters_file)
-        # in the order the transcripts stage gives, or the render digest would differ
-        item.transcripts = [files[role] for role in (ROLE_VTT, ROLE_SRT) if role in files]
-        item.transcript_language = language_of_recipe(recipes.get(item.id, {}).get(ROLE_VTT))
+        item.transcript_language = language_of_recipe(recipes.get(item.id, {}).get(TRANSCRIPT_VTT))
         item.info = cached.get(item.id)
 
 

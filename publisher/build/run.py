@@ -17,8 +17,8 @@ from pathlib import Path
 from publisher.errors import ConfigurationError
 from publisher.fetch import FetchPolicy
 from publisher.formats.checked import checked_timestamp
-from publisher.model import Catalog, Item, MediaFile
-from publisher.output.writer import Writer, is_in_folder
+from publisher.model import Catalog, Item
+from publisher.output.writer import Writer
 from publisher.state import State, folder_key, state_path_for
 from publisher.tools import deadlines
 
@@ -140,14 +140,6 @@ class Run:
     @property
     def catalog_articles(self) -> list[Item]:
         return [item for item in self.items if item.entry.is_article]
-
-    def reusable_file(self, item: Item, role: str, made_from: str) -> MediaFile | None:
-        """THE reuse rule: a file made earlier is kept while its recipe (`made_from`) is
-        unchanged and it is still in the folder with its recorded length."""
-        made = self.state.media_files(item.id).get(role)
-        if made is None or made[1] != made_from or not is_in_folder(self.out, made[0]):
-            return None
-        return made[0]
 
     def requests_limited(self) -> AbstractContextManager[None]:
         """Requests made inside are cut when the run stops, and none outlasts the limit

@@ -12,15 +12,13 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from publisher.build.plan import plan
 from publisher.build.run import Run
 from publisher.errors import PublisherError, SiteHeld
 from publisher.fetch import BACKING_OFF, attempt_key, failure_kind
 from publisher.messages import describe
 from publisher.model import Item
-from publisher.stages.chapters import ROLE as CHAPTERS
-from publisher.stages.chapters import wanted_chapters
 from publisher.stages.follow import NotFollowed
-from publisher.stages.recipes import wanted_outputs
 from publisher.stages.transcripts import local_captions_current
 
 log = logging.getLogger(__name__)
@@ -49,7 +47,9 @@ def talks_with_stale_chapters(run: Run) -> list[Item]:
     return [
         item
         for item in run.items
-        if item.entry.is_talk and item.audio is not None and not chapters_current(item, recipes)
+        if item.entry.is_talk
+        and item.audio is not None
+        and not plan(run, item, recipes.get(item.id, {})).chapters_current(item)
     ]
 
 
@@ -133,22 +133,13 @@ def _record_failure(run: Run, item: Item, error: BaseException, tried: str) -> N
 
 
 def up_to_date(run: Run, item: Item, recipes: dict[str, dict[str, str]]) -> bool:
-    """A talk whose published media is made by today's recipes from the source its cached
-    metadata was read from, whose chapters are as published, with no failure to retry:
-    no stage has anything to do."""
+    """A talk whose plan is current (media made by today's recipes, chapters as
+    published) from the source its cached metadata was read from, with no failure to
+    retry: no stage has anything to do."""
     info = item.info
     if run.options.refresh or info is None or info.source != item.entry.source:
         return False
     made = recipes.get(item.id, {})
-    current = all(
-        getattr(item, output.role) is not None and made.get(output.role) == output.made_from
-        for output in wanted_outputs(run, item)
-    )
-    # the chapters come from the catalog's summary too: an edit there is work to do; and
-    # captions put beside a local source, which no metadata announces
-    return current and chapters_current(item, recipes) and local_captions_current(run, item, made)
-
-
-def chapters_current(item: Item, recipes: dict[str, dict[str, str]]) -> bool:
-    made_from = recipes.get(item.id, {}).get(CHAPTERS)
-    return wanted_chapters(item, made_from)[0] == item.chapters
+    the_plan = plan(run, item, made)
+    # and captions put beside a local source, which no metadata announces
+    return the_plan.is_current(item) and local_captions_current(the_plan, made)

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
+from publisher.build.plan import keeps
 from publisher.build.run import Run
 from publisher.output.writer import TEMP_PREFIX, resolve_inside
 
@@ -45,11 +46,10 @@ def referenced_media(run: Run) -> set[str]:
         for entry_id, files in run.state.all_media_files().items()
         if entry_id in series_of
         for role, media in files.items()
-        if role != "video" or getattr(series_of[entry_id], "video", False)
+        if keeps(series_of[entry_id], role)
     }
     for item in run.items:
-        files = [item.audio, item.video, item.image, item.chapters_file, *item.transcripts]
-        paths.update(media.path for media in files if media is not None)
+        paths.update(media.path for media in item.files().values())
     paths.update(run.artwork.values())
     paths.update(run.writer.written)
     paths.update(run.writer.unchanged)

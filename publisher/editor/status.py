@@ -4,7 +4,8 @@ Read-only: it reads the catalog and the state database and writes nothing (a mis
 state database means nothing was built yet, and is not created). The rules are the
 build's (`Item.state`): an article is published when rendered, a talk when its audio
 was made; a talk with a recorded error and no audio has failed; anything else is
-pending, with the reason.
+pending, with the reason. What is not made yet is what the talk's plan wants and the
+state has no file for (`publisher.build.plan`).
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from publisher.build.plan import plan_of
 from publisher.catalog.load import load_catalog
 from publisher.fetch import attempt_key, pause_in_force
 from publisher.formats.durations import format_duration
 from publisher.model import (
+    AUDIO,
     Catalog,
     Entry,
+    Item,
     ItemState,
     MediaFile,
     MediaInfo,
@@ -30,7 +34,6 @@ from publisher.model import (
     entry_state,
 )
 from publisher.output import urls
-from publisher.stages.recipes import video_wanted
 from publisher.state import State, folder_key, state_path_for
 from publisher.state.follows import Deferral
 
@@ -61,7 +64,8 @@ class StatusRow:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What the state database knows, read once: files, errors, cached durations."""
+    """What the state database knows, read once: files, their recipes, errors, cached
+    durations and metadata."""
 
     files: dict[str, dict[str, MediaFile]]
     errors: dict[str, str]
@@ -71,6 +75,7 @@ class Snapshot:
     holds: tuple[SiteHold, ...] = ()  # sites backing off after HTTP 429
     infos: dict[str, MediaInfo] = field(default_factory=dict)  # what each source offers
     held_out: frozenset[str] = frozenset()  # new episodes the feed gate keeps out of a feed
+    recipes: dict[str, dict[str, str]] = field(default_factory=dict)  # id -> role -> made_from
 
 
 def read_status(
@@ -126,6 +131,7 @@ def read_snapshot(catalog: Catalog, out: Path) -> Snapshot:
             deferred,
             infos=infos,
             held_out=held_out,
+            recipes=state.all_media_recipes(),
         )
     finally:
         state.close()
@@ -140,15 +146,10 @@ def status_rows(catalog: Catalog, snapshot: Snapshot) -> list[StatusRow]:
 def row_of(catalog: Catalog, entry: Entry, snapshot: Snapshot) -> StatusRow:
     files = snapshot.files.get(entry.id, {})
     error = snapshot.errors.get(entry.id)
-    audio = files.get("audio")
-    wants_video = entry.is_talk and video_wanted(
-        catalog.series[entry.series], snapshot.infos.get(entry.id)
-    )
-    missing = []
-    if entry.is_talk and audio is None:
-        missing.append("audio")
-    if wants_video and "video" not in files:
-        missing.append("video")
+    audio = files.get(AUDIO)
+    item = Item(entry, info=snapshot.infos.get(entry.id))
+    talk_plan = plan_of(catalog, item, snapshot.recipes.get(entry.id, {}))
+    missing = [output.role for output in talk_plan.media if output.role not in files]
     held_out = entry.id in snapshot.held_out
     waits = _waits_until(catalog, entry, snapshot.deferred.get(entry.id))
     state, reason = _state_and_reason(entry, audio, error, missing, waits, held_out)

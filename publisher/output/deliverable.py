@@ -146,7 +146,8 @@ def refuse_secret_holding_output(
     out: Path, catalog_path: Path, state_folder: Path, cookies: Path | None, option: str = "--out"
 ) -> None:
     """ConfigurationError, naming what lies inside, if `out` holds the catalog, its state
-    (`.publisher/`) or the cookies file: everything under `out` is meant for the world."""
+    (`state_folder`, `.publisher/`) or the cookies file: everything under `out` is meant
+    for the world."""
     folder = out.resolve()
     secrets = [
         (catalog_path, "the catalog"),

@@ -17,41 +17,34 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from publisher.build.plan import IMAGE_TYPES, plan, published_file
 from publisher.errors import SourceError
 from publisher.formats.artwork import ImageError, conform, hashed_name
-from publisher.model import Item, MediaFile
-from publisher.output import urls
-from publisher.sources import is_url, local_source_path, metadata_url
+from publisher.model import IMAGE, Item, MediaFile
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
 
 log = logging.getLogger(__name__)
 
-ROLE = "image"
-IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".webp")
-MIME_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
-
-
-# Episode art --------------------------------------------------------------------------
-
 
 def publish_episode_art(run: Run, item: Item) -> None:
-    """Publish media/<series>/<entry>-<hash8>.jpg from the talk's thumbnail.
+    """Publish media/<series>/<entry>-<hash8>.jpg from the image its plan names: one
+    beside a local source, or the talk's thumbnail; an article's page image.
 
-    Art is an extra: when the thumbnail cannot be read the episode keeps the art it had
-    (or shows the series cover), and the next run tries again.
+    Art is an extra: when the image cannot be read the episode keeps the art it had (or
+    shows the series cover), and the next run tries again.
     """
-    found = thumbnail_origin(run, item)
-    if found is None:
+    output = plan(run, item).get(IMAGE)
+    if output is None:
         return
-    location, made_from = found
-    reusable = run.reusable_file(item, ROLE, made_from)
+    reusable = published_file(run, item, output)
     if reusable and not run.options.refresh:
         item.image = reusable
         return
     from publisher.tools import http  # loads requests: only when art is made
 
+    location = output.recipe.location
     try:
         if isinstance(location, Path):
             data = http.read_local(location)
@@ -61,26 +54,8 @@ def publish_episode_art(run: Run, item: Item) -> None:
     except (SourceError, ImageError) as error:
         log.warning("%s: episode art not made, kept as it was: %s", item.id, error)
         return
-    relative = hashed_name(urls.entry_stem(item.entry.series, item.id), conformed)
+    relative = hashed_name(output.stem, conformed)
     run.writer.write_bytes(relative, conformed.data)
-    media = MediaFile(relative, len(conformed.data), MIME_TYPES[conformed.ext])
-    run.state.save_media_file(item.id, ROLE, media, made_from)
+    media = MediaFile(relative, len(conformed.data), IMAGE_TYPES[conformed.ext])
+    run.state.save_media_file(item.id, IMAGE, media, output.made_from)
     item.image = media
-
-
-def thumbnail_origin(run: Run, item: Item) -> tuple[Path | str, str] | None:
-    """(where to read, what the state remembers of it): an image beside a local source
-    (same stem), else the source's thumbnail. Only the editor's files are paths; what the
-    source's metadata names is fetched as a URL, or not at all (`metadata_url`)."""
-    source = item.entry.source or ""
-    if source and not is_url(source):
-        for ext in IMAGE_EXTS:
-            beside = local_source_path(source, run.catalog.root).with_suffix(ext)
-            if beside.is_file():
-                stat = beside.stat()
-                return beside.resolve(), f"{beside.name} {stat.st_size} {stat.st_mtime_ns}"
-    if item.info:
-        thumbnail = metadata_url(item.info.thumbnail)
-    else:  # an article: its page's Open Graph image
-        thumbnail = metadata_url(item.page.image) if item.page else None
-    return (thumbnail, thumbnail) if thumbnail else None

@@ -21,6 +21,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from publisher.build.plan import Output, plan, published_file
 from publisher.errors import (
     Interrupted,
     NoVideo,
@@ -38,7 +39,6 @@ from publisher.stages.enrich import (
     refuse_too_long,
     refuse_unpublishable,
 )
-from publisher.stages.recipes import Output, wanted_outputs
 from publisher.tools import deadlines, ffmpeg, mutagen
 
 if TYPE_CHECKING:
@@ -60,10 +60,10 @@ def extract(run: Run, item: Item) -> None:
     """Make the entry's missing or outdated media as pending outputs in the work dir."""
     workfiles.forget_pending(run, item)  # anything a killed run left is remade or dropped
     missing = []
-    for output in wanted_outputs(run, item):
-        reusable = run.reusable_file(item, output.role, output.made_from)
+    for output in plan(run, item).media:
+        reusable = published_file(run, item, output)
         if reusable:
-            setattr(item, output.role, reusable)
+            item.set_file(output.role, reusable)
         else:
             missing.append(output)
     if missing:

@@ -24,6 +24,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from publisher.build.plan import moved_recipes
 from publisher.catalog.slugs import catalog_urls, same_url_key, slugify, unique_id
 from publisher.errors import PublisherError, SiteHeld
 from publisher.formats.checked import checked_day
@@ -163,7 +164,23 @@ def hand_over_to_catalog(catalog: Catalog, state: State) -> None:
             # is made anew, under the GUID the episode already has
             if source is None or same_url_key(source) != same_url_key(video.url):
                 source = video.url
-            state.hand_over_followed(video.entry_id, catalog_id, source)
+            recipes = recipes_from(catalog, state, video, source)
+            state.hand_over_followed(video.entry_id, catalog_id, source, recipes)
+
+
+def recipes_from(
+    catalog: Catalog, state: State, video: FollowedVideo, source: str
+) -> dict[str, tuple[str, str]]:
+    """role -> (recorded made_from, the same recipe from `source`) of the followed video's
+    files: the plan says what each was made from, and what the catalog's address makes."""
+    recorded = {role: made for role, (_, made) in state.media_files(video.entry_id).items()}
+    if not recorded or source == video.url:
+        return {}
+    info = state.media_info(video.entry_id)
+    before = Item(entry_of(video), info=info)
+    moved_info = dataclasses.replace(info, source=source) if info else None
+    after = Item(dataclasses.replace(before.entry, source=source), info=moved_info)
+    return moved_recipes(catalog, before, after, recorded)
 
 
 def followed_entries(catalog: Catalog, state: State) -> list[Entry]:

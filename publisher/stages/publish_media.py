@@ -9,11 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from publisher.build.plan import Output, plan
 from publisher.model import Item, MediaFile
-from publisher.output import urls
 from publisher.output.writer import file_digest
 from publisher.stages import workfiles
-from publisher.stages.recipes import MIME_TYPES, wanted_outputs
 from publisher.tools import mutagen
 
 if TYPE_CHECKING:
@@ -25,29 +24,28 @@ def publish_media(run: Run, item: Item) -> None:
     outputs = workfiles.pending_outputs(run, item)
     if not outputs:
         return
-    wanted = {output.role: output for output in wanted_outputs(run, item)}
+    wanted = {output.role: output for output in plan(run, item).media}
     published = run.state.media_files(item.id)
     for role, path in sorted(outputs.items()):
         output = wanted.get(role)
-        if output is None or path.suffix != f".{output.ext}":
+        if output is None or path.suffix != output.suffix:
             path.unlink()  # made for a recipe that is no longer wanted
             continue
         media = MediaFile(
-            path=published_name(run, item, path, published.get(role)),
+            path=published_name(run, output, path, published.get(role)),
             length=path.stat().st_size,  # after tagging: the bytes that will be served
-            mime_type=MIME_TYPES[output.ext],
+            mime_type=output.mime_type,
             duration=mutagen.media_duration(path),
         )
         run.writer.publish_file(media.path, path)
         run.state.save_media_file(item.id, role, media, output.made_from)
-        setattr(item, role, media)
+        item.set_file(role, media)
     workfiles.clean_up(run, item)
 
 
-def published_name(run: Run, item: Item, path: Path, previous) -> str:
+def published_name(run: Run, output: Output, path: Path, previous) -> str:
     """`<entry>.<ext>` for a first version; a replacement gets the file's digest in its name."""
-    base = urls.entry_stem(item.entry.series, item.id)
-    plain = f"{base}{path.suffix}"
+    base, plain = output.stem, output.name
     if previous is None:
         target = run.writer.path_of(plain)
         if not target.is_file() or same_bytes(target, path):

@@ -18,20 +18,19 @@ import logging
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from publisher.build.plan import plan, published_file
 from publisher.errors import PublisherError
 from publisher.formats import sanitize
 from publisher.formats.checked import checked_iso, checked_rfc822, possible_day
 from publisher.messages import describe
-from publisher.model import ArticlePage, Entry, Item, now_iso
+from publisher.model import IMAGE, ArticlePage, Entry, Item, now_iso
 from publisher.output.writer import is_in_folder
-from publisher.sources import check_url, metadata_url
+from publisher.sources import check_url
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
 
 log = logging.getLogger(__name__)
-
-IMAGE = "image"  # the role of episode art (stages.episode_art.ROLE), which loads Pillow
 
 
 def read_article(run: Run, item: Item) -> None:
@@ -143,10 +142,10 @@ def page_date(text: str) -> datetime | None:
 def publish_article_art(run: Run, item: Item) -> None:
     """The page's image as the article's image, by the episode art rules (square, Apple's
     sizes, a name that changes with the bytes); art is an extra that never fails one."""
-    image = metadata_url(item.page.image) if item.page else None
-    if image is None:
+    output = plan(run, item).get(IMAGE)  # the page's image, as the plan names it
+    if output is None:
         return
-    reusable = run.reusable_file(item, IMAGE, image)
+    reusable = published_file(run, item, output)
     if reusable and not run.options.refresh:
         item.image = reusable  # made already: a build with nothing new loads no Pillow
         return

@@ -9,8 +9,8 @@ again at the end of the same run.
 A run gives it `site.transcribe.max_minutes` at most. A transcription that is stopped
 there, or by SIGTERM, keeps every segment it heard in a work file beside the state
 (killed outright, what it heard until its last save, a few seconds before), and the
-next run goes on from the last one. A transcript is made once per recipe
-(`transcript_recipe`: the source and its language) and never again. A talk Whisper
+next run goes on from the last one. A transcript is made once per recipe (the plan's
+`speech` output: the source and its language) and never again. A talk Whisper
 fails on is backed off (an hour, doubling to a week); a model that cannot be had is
 one warning per run, and the next run tries again.
 """
@@ -26,25 +26,18 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from publisher.build.plan import (
+    SPEECH,
+    Output,
+    plan,
+    published_files,
+    speech,
+    transcribe_settings,
+)
 from publisher.formats.captions import Cue, clean_cues
 from publisher.formats.text import one_line
-from publisher.model import Item, Transcribe
-from publisher.stages.recipes import (
-    SPEECH,
-    source_identity,
-    speech_stem,
-    spoken_language,
-    transcribe_settings,
-    transcript_recipe,
-)
-from publisher.stages.transcripts import (
-    ROLE_SRT,
-    ROLE_VTT,
-    caption_origin,
-    is_human,
-    own_transcript,
-    write_transcripts,
-)
+from publisher.model import AUDIO, TRANSCRIPT_SRT, TRANSCRIPT_VTT, Item, Transcribe
+from publisher.stages.transcripts import write_transcripts
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -167,14 +160,13 @@ def talks_to_transcribe(run: Run) -> list[tuple[Item, Transcribe]]:
     now = time.time()
     wanted = []
     for item in run.items:
-        settings = transcribe_settings(run, item)
+        settings = transcribe_settings(run.catalog, run.series_of(item))
         if settings is None or item.audio is None or item.skipped or not item.entry.is_talk:
             continue
-        if is_human(caption_origin(run, item), spoken_language(run, item)):
+        outputs = plan(run, item).made_by(speech)  # none: people's captions win
+        if not outputs or published_files(run, item, outputs) is not None:
             continue
-        if own_transcript(run, item) is not None:
-            continue
-        recipe = transcript_recipe(run, item)
+        recipe = outputs[0].made_from
         if not work_path(run, item).exists() or not load_work(run, item, recipe).waits(now):
             wanted.append((item, settings))
     return sorted(wanted, key=lambda pair: pair[0].entry.published, reverse=True)
@@ -224,8 +216,9 @@ def transcribe_talk(run: Run, item: Item, settings: Transcribe, deadline: float)
     from publisher.tools import whisper
 
     assert item.audio is not None  # talks_to_transcribe keeps only talks with audio
-    recipe, language = transcript_recipe(run, item), spoken_language(run, item)
-    work = load_work(run, item, recipe)
+    outputs = plan(run, item).made_by(speech)
+    language = outputs[0].recipe.language
+    work = load_work(run, item, outputs[0].made_from)
     audio = run.out / item.audio.path
     job = whisper.Job(audio, settings.model, language, start=work.until)
     resumed = f", from {work.until:.0f} s" if work.until else ""
@@ -244,7 +237,7 @@ def transcribe_talk(run: Run, item: Item, settings: Transcribe, deadline: float)
         log.info("%s: transcription %s at %.0f s; the next run goes on", item.id, outcome,
                  work.until)  # fmt: skip
         return outcome
-    return "made" if publish_transcript(run, item, work, language) else ""
+    return "made" if publish_transcript(run, item, work, outputs) else ""
 
 
 def _hearing(run: Run, item: Item, work: Work) -> Callable[[Segment], None]:
@@ -263,7 +256,7 @@ def _hearing(run: Run, item: Item, work: Work) -> Callable[[Segment], None]:
     return heard
 
 
-def publish_transcript(run: Run, item: Item, work: Work, language: str) -> bool:
+def publish_transcript(run: Run, item: Item, work: Work, outputs: tuple[Output, ...]) -> bool:
     heard = [Cue(start, end, one_line(text)) for start, end, text in work.cues]  # one line each
     cues = clean_cues(heard, rolling=False)
     if not cues:
@@ -271,8 +264,8 @@ def publish_transcript(run: Run, item: Item, work: Work, language: str) -> bool:
         save_work(run, item, work)
         log.info("%s: Whisper heard no speech; no transcript", item.id)
         return False
-    item.transcripts = write_transcripts(run, item, speech_stem(item), cues, work.made_from)
-    item.transcript_language = language
+    item.transcripts = write_transcripts(run, item, outputs, cues)
+    item.transcript_language = outputs[0].recipe.language
     work_path(run, item).unlink(missing_ok=True)
     log.info("%s: transcript made from its speech (%d cues)", item.id, len(cues))
     return True
@@ -280,22 +273,25 @@ def publish_transcript(run: Run, item: Item, work: Work, language: str) -> bool:
 
 def withdraw_unwanted_transcripts(run: Run) -> None:
     """A transcript made from speech stays published while it is the one the talk would
-    be given now: not once its series stops transcribing, nor once its audio was made
-    from another source or its language changed (the next run transcribes that). Its
-    files are then unreferenced media, swept after the grace period."""
+    be given now (its plan's `speech` output): not once its series stops transcribing,
+    nor once its audio was made from another source or its language changed (the next
+    run transcribes that). Its files are then unreferenced media, swept after the grace
+    period."""
     recipes = run.state.all_media_recipes()
     for item in run.items:
         made = recipes.get(item.id, {})
-        if not item.transcripts or not made.get(ROLE_VTT, "").startswith(f"{SPEECH}|"):
+        if not item.transcripts or not made.get(TRANSCRIPT_VTT, "").startswith(f"{SPEECH}|"):
             continue
-        if transcribe_settings(run, item) is not None and (
-            made[ROLE_VTT] == transcript_recipe(run, item)
-            or not made.get("audio", "").startswith(f"{source_identity(run, item)}|")
+        the_plan = plan(run, item, made)
+        wanted = the_plan.made_by(speech)
+        if wanted and (
+            made[TRANSCRIPT_VTT] == wanted[0].made_from
+            or not made.get(AUDIO, "").startswith(f"{the_plan.talk.source_identity}|")
         ):  # wanted, or its audio is still the old one (a download failed): it stays
             continue
         log.info("%s: its transcript made from speech is withdrawn", item.id)
         item.transcripts, item.transcript_language = [], None
-        for role in (ROLE_VTT, ROLE_SRT):
+        for role in (TRANSCRIPT_VTT, TRANSCRIPT_SRT):
             run.state.forget_media_file(item.id, role)
 
 

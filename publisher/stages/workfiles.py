@@ -14,14 +14,15 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from publisher.model import Item
+from publisher.build.plan import MEDIA_TYPES
+from publisher.model import AUDIO, VIDEO, Item
 from publisher.sources import is_url
 
 if TYPE_CHECKING:
     from publisher.build.run import Run
 
-ROLES = ("audio", "video")
-PENDING_EXTENSIONS = ("m4a", "mp3", "mp4")
+ROLES = (AUDIO, VIDEO)  # the episode's media, what extraction makes
+PENDING_EXTENSIONS = tuple(MEDIA_TYPES)  # m4a, mp3, mp4
 
 
 def folder(run: Run, item: Item) -> Path:

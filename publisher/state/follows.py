@@ -202,12 +202,15 @@ class Follows(Database):
             )
         )
 
-    def hand_over_followed(self, entry_id: str, catalog_id: str, source: str) -> None:
+    def hand_over_followed(
+        self, entry_id: str, catalog_id: str, source: str, recipes: dict[str, tuple[str, str]]
+    ) -> None:
         """A catalog entry now has this followed video as its `source`: the followed row
         goes, and the entry takes its GUID, media and cache (unless it has its own). The
         catalog may name the video by another of its addresses (youtu.be/ID for
-        watch?v=ID): the media's recipes and the cache then say `source`, so nothing is
-        made again and the enclosure stays."""
+        watch?v=ID): `recipes` (role -> (made_from, the same recipe from `source`), from
+        the episode plan) and the cache then say `source`, so nothing is made again and
+        the enclosure stays."""
 
         def hand_over(db: sqlite3.Connection) -> None:
             listed = db.execute("SELECT url FROM followed WHERE entry_id = ?", (entry_id,))
@@ -221,12 +224,12 @@ class Follows(Database):
                     f"UPDATE OR REPLACE {table} SET {column} = ? WHERE {column} = ?",
                     (catalog_id, entry_id),
                 )
+            db.executemany(
+                "UPDATE media_files SET made_from = ?"
+                " WHERE entry_id = ? AND role = ? AND made_from = ?",
+                [(new, catalog_id, role, old) for role, (old, new) in recipes.items()],
+            )
             if url and url != source:
-                db.execute(
-                    "UPDATE media_files SET made_from = ? || substr(made_from, ?)"
-                    " WHERE entry_id = ? AND substr(made_from, 1, ?) = ?",
-                    (source, len(url) + 1, catalog_id, len(url) + 1, url + "|"),
-                )
                 db.execute(
                     "UPDATE media_info SET info = json_set(info, '$.source', ?)"
                     " WHERE entry_id = ? AND json_extract(info, '$.source') = ?",

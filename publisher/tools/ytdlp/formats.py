@@ -51,6 +51,7 @@ class NoMatch(Exception):
 __all__ = [
     "choose_audio",
     "choose_video",
+    "choose_video_and_sound",
     "codec",
     "has_audio",
     "has_video",
