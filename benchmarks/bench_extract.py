@@ -33,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 import imageio_ffmpeg  # noqa: E402
+from helpers.measure import measure  # noqa: E402
 from helpers.media import MediaServer  # noqa: E402
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
@@ -55,28 +56,6 @@ run_item_stages(run, [enrich, extract, tag, publish_media])
 failed = {{item.id: item.error for item in run.items if item.error}}
 print(json.dumps({{"stages_seconds": time.perf_counter() - started, "failed": failed}}))
 """
-
-# Runs in a child process: run a command, report its wall time and peak RSS (of it and
-# everything it waited for).
-MEASURE_SCRIPT = """
-import json, resource, subprocess, sys, time
-started = time.perf_counter()
-done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-wall = time.perf_counter() - started
-peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"wall": wall, "peak_mb": peak_kb / 1024, "code": done.returncode,
-                  "stdout": done.stdout[-2000:], "stderr": done.stderr[-2000:]}))
-"""
-
-
-def measure(command: list[str]) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", MEASURE_SCRIPT, *command], capture_output=True, text=True
-    )
-    result = json.loads(done.stdout)
-    if result["code"] != 0:
-        raise SystemExit(f"{command[:3]} failed: {result['stderr']}")
-    return result
 
 
 def make_talk(folder: Path, minutes: int, name: str) -> Path:

@@ -20,7 +20,6 @@ default the base model is assembled from the test packages.
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import tempfile
@@ -33,33 +32,13 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import imageio_ffmpeg  # noqa: E402
 from helpers import yaml_writer  # noqa: E402
+from helpers.measure import measure  # noqa: E402
 from helpers.speech import speak, wav_seconds, whisper_base_model, word_error_rate  # noqa: E402
 
 from publisher.catalog.load import load_catalog  # noqa: E402
 from publisher.formats.captions import parse_vtt  # noqa: E402
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
-
-# Runs in a child process: a command's wall time and the peak RSS of everything it ran.
-MEASURE_SCRIPT = """
-import json, resource, subprocess, sys, time
-started = time.perf_counter()
-done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-wall = time.perf_counter() - started
-peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"wall": wall, "peak_mb": peak_kb / 1024, "code": done.returncode,
-                  "stdout": done.stdout[-2000:], "stderr": done.stderr[-2000:]}))
-"""
-
-
-def measure(command: list[str], cwd: Path) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", MEASURE_SCRIPT, *command], capture_output=True, text=True, cwd=cwd
-    )
-    result = json.loads(done.stdout)
-    if result["code"] != 0:
-        raise SystemExit(f"{command} failed: {result['stderr']}")
-    return result
 
 
 def catalog_prose() -> str:

@@ -24,12 +24,16 @@ from publisher.model import Follow
 COOKIE_FIELDS = 7  # domain, subdomains, path, secure, expires, name, value
 
 
-def seconds(reader: Reader, node: Node, where: str) -> float:
-    text = scalar_node(node, "a number of seconds").value
+def _number_of(node: Node, unit: str) -> float:
+    text = scalar_node(node, f"a number of {unit}").value
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
-        raise Invalid(f"expected a number of seconds, got {text!r}") from None
+        raise Invalid(f"expected a number of {unit}, got {text!r}") from None
+
+
+def seconds(reader: Reader, node: Node, where: str) -> float:
+    value = _number_of(node, "seconds")
     if not 0 <= value <= 600:
         raise Invalid(f"{value:g} s is outside 0…600")
     return value
@@ -37,11 +41,7 @@ def seconds(reader: Reader, node: Node, where: str) -> float:
 
 def minutes(reader: Reader, node: Node, where: str) -> float:
     """A time budget in minutes (site.transcribe.max_minutes): more than 0, at most a day."""
-    text = scalar_node(node, "a number of minutes").value
-    try:
-        value = float(text)
-    except ValueError:
-        raise Invalid(f"expected a number of minutes, got {text!r}") from None
+    value = _number_of(node, "minutes")
     if not 0 < value <= 24 * 60:
         raise Invalid(f"{value:g} minutes is not more than 0 and at most 1440", "e.g. 30")
     return value
