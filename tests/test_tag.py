@@ -178,6 +178,19 @@ def test_mp4_chapters_are_a_quicktime_track_and_a_nero_list(copy_of, ffmpeg_exe,
     ffmpeg.verify_decodes(ffmpeg_exe, path)
 
 
+def test_mp4_chapter_titles_with_line_ends_and_nul_are_kept_whole(copy_of, ffmpeg_exe):
+    """ffmetadata, the file ffmpeg reads chapters from, ends a line at a carriage return
+    and at NUL, and reads a backslash at a line's end as escaping it: a source's title
+    holding one lost the rest of it, or the next chapter."""
+    path = copy_of("talk.m4a")
+    titles = ["Part\r\none = a; #b \\", "Q\0and A", "Close\r"]
+    chapters = tuple(Chapter(float(i), title) for i, title in enumerate(titles))
+    tag_file(ffmpeg_exe, path, EpisodeTags(**{**TAGS.__dict__, "chapters": chapters}))
+    kept = ["Part\r\none = a; #b ", "Qand A", "Close\r"]
+    assert read_tags(path)["chapters"] == [(0.0, kept[0]), (1.0, kept[1]), (2.0, kept[2])]
+    assert quicktime_chapters(path) == kept
+
+
 def test_audio_facts(media_files):
     aac = audio_facts(media_files["talk.m4a"])
     assert aac.container == "mp4" and aac.codec.startswith("mp4a") and aac.bitrate > 0

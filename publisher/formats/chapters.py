@@ -110,7 +110,11 @@ def _float_or_none(value) -> float | None:
 
 # Chapters in a media file ----------------------------------------------------------------
 
-FFMETADATA_SPECIAL = re.compile(r"([=;#\\\n])")
+# ffmetadata ends a line at \r as at \n unless escaped: a title's \r would end it there,
+# the rest read as a line of its own (even "[CHAPTER]"). Its reader takes any newline after
+# a backslash as escaped, an escaped backslash's too, and ends a line at NUL, escaped or
+# not: a title cannot end with a backslash nor hold NUL (see `to_ffmetadata`).
+FFMETADATA_SPECIAL = re.compile(r"([=;#\\\n\r])")
 CHPL_TITLE_BYTES = 255  # a Nero chpl title is at most 255 bytes
 
 
@@ -133,7 +137,9 @@ def to_ffmetadata(chapters: tuple[Chapter, ...]) -> str:
     (ffmpeg would cut one in the middle of a character)."""
     lines = [";FFMETADATA1"]
     for chapter in chapters:
-        title = chapter.title.encode("utf-8")[:CHPL_TITLE_BYTES].decode("utf-8", "ignore")
+        title = chapter.title.replace("\0", "")
+        title = title.encode("utf-8")[:CHPL_TITLE_BYTES].decode("utf-8", "ignore")
+        title = title.rstrip("\\")  # else the next chapter is read as part of this title
         end = chapter.end if chapter.end is not None else chapter.start
         lines += [
             "[CHAPTER]",
