@@ -15,7 +15,10 @@ from pathlib import Path
 import boto3
 import pytest
 from helpers.catalogs import ARTICLE, run_publisher, talk_entry
-from helpers.moto import UNSET_AWS_VARIABLES, aws_test_environment, moto_server
+from helpers.moto import (
+    moto_server,
+    use_test_credentials,
+)
 
 from publisher.deliver.serve import make_server_for
 
@@ -30,10 +33,7 @@ def endpoint(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def aws_env(monkeypatch, tmp_path):
-    for name, value in aws_test_environment(tmp_path).items():
-        monkeypatch.setenv(name, value)
-    for name in UNSET_AWS_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+    use_test_credentials(monkeypatch, tmp_path)
 
 
 def with_cookies(write_catalog, folder: Path, entries=()) -> Path:

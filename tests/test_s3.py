@@ -18,7 +18,10 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 from helpers.catalogs import ARTICLE, run_publisher, talk_entry
-from helpers.moto import UNSET_AWS_VARIABLES, aws_test_environment, moto_server
+from helpers.moto import (
+    moto_server,
+    use_test_credentials,
+)
 from helpers.yaml_writer import DEFAULT_SERIES
 
 from publisher.deliver.s3 import parse_destination, publish_folder
@@ -59,11 +62,7 @@ def endpoint(tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def aws_env(monkeypatch, tmp_path):
-    """Fake credentials, and no shared AWS config of the machine running the tests."""
-    for name, value in aws_test_environment(tmp_path).items():
-        monkeypatch.setenv(name, value)
-    for name in UNSET_AWS_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+    use_test_credentials(monkeypatch, tmp_path)
 
 
 @pytest.fixture

@@ -76,3 +76,11 @@ def aws_test_environment(scratch: Path) -> dict[str, str]:
 
 
 UNSET_AWS_VARIABLES = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL")
+
+
+def use_test_credentials(monkeypatch, scratch: Path) -> None:
+    """Fake credentials, and no shared AWS config of the machine running the tests."""
+    for name, value in aws_test_environment(scratch).items():
+        monkeypatch.setenv(name, value)
+    for name in UNSET_AWS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
