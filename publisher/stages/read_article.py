@@ -57,7 +57,9 @@ def read_article(run: Run, item: Item) -> None:
             return
         run.fetch.note_failure(error, describe(error))  # a 429 holds the site for talks too
         kept = (
-            "what was read before is kept" if read_before else "it is published as the catalog says"
+            "what was read before is kept"
+            if read_before
+            else "it is published as the catalog says; its page is asked again a day later"
         )
         log.warning("%s: the article's page was not read: %s; %s", entry.id, describe(error), kept)
         if read_before is None:  # asked again in a day, not on every build (cron: 144 a day)
